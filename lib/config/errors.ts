@@ -1,0 +1,183 @@
+/**
+ * Config errors that teach: each names the field path, says what is wrong and how to fix it.
+ */
+import { z } from 'zod';
+import { MastodonConfigSchema } from './schema';
+
+/** One problem in a config file. */
+export interface ConfigError {
+  /** Field path, e.g. `sidekiq.processes[2].queues`; empty for the whole file. */
+  readonly path: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
+
+/** Renders errors one per line, the way main.ts prints them. */
+export function formatErrors(source: string, errors: readonly ConfigError[]): string {
+  const lines = errors.map((e) => `  - ${e.path ? `${e.path}: ` : ''}${e.message}`);
+  return `${source}: ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+}
+
+/** `a.b[2].c` from a zod path. */
+export function pathToString(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The closest candidate within a small distance, or undefined. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+type AnySchema = z.core.$ZodType;
+
+/** The object keys the schema allows at `path` (following the input for unions). */
+export function knownKeysAt(schema: AnySchema, path: readonly PropertyKey[], input: unknown): string[] {
+  let s: AnySchema | undefined = schema;
+  let value: unknown = input;
+  for (let i = 0; i <= path.length && s; ) {
+    const def = s._zod.def as any;
+    switch (def.type) {
+      case 'optional': case 'default': case 'prefault': case 'nullable': case 'readonly': case 'catch':
+        s = def.innerType; continue;
+      case 'pipe':
+        s = def.in; continue;
+      case 'union': {
+        const disc = def.discriminator as string | undefined;
+        const v = value as Record<string, unknown> | undefined;
+        const options = def.options as AnySchema[];
+        const pick = disc && v && typeof v === 'object'
+          ? options.find((o) => ((o._zod.def as any).shape?.[disc]?._zod.def.values ?? []).includes(v[disc]))
+          : undefined;
+        if (!pick) return [];
+        s = pick; continue;
+      }
+      default: break;
+    }
+    if (i === path.length) {
+      return def.type === 'object' ? Object.keys(def.shape) : [];
+    }
+    const key = path[i];
+    if (def.type === 'object') s = def.shape[key as string];
+    else if (def.type === 'array') s = def.element;
+    else return [];
+    value = value && typeof value === 'object' ? (value as any)[key as any] : undefined;
+    i++;
+  }
+  return [];
+}
+
+const DEFAULT_MESSAGE = /^(Invalid input|Too small|Too big|Unrecognized key|Invalid string|Invalid option|Invalid element|Invalid key)/;
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the string '${v.length > 40 ? `${v.slice(0, 37)}...` : v}'`;
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${String(v)}`;
+}
+
+function typeFix(expected: string, input: unknown): string {
+  if (input === undefined || input === null) return `is required; add it (a ${expected})`;
+  if (expected === 'number' && typeof input === 'string' && /^[0-9.]+$/.test(input)) {
+    return `expected a number, got ${describeValue(input)}; write ${input} without quotes`;
+  }
+  if (expected === 'string' && typeof input === 'number') {
+    return `expected a string, got ${describeValue(input)}; put it in quotes: '${input}'`;
+  }
+  const article = /^[aeiou]/.test(expected) ? 'an' : 'a';
+  return `expected ${article} ${expected === 'object' ? 'mapping (key: value lines)' : expected === 'array' ? 'list' : expected}, got ${describeValue(input)}; change it to ${article} ${expected === 'object' ? 'mapping' : expected === 'array' ? 'list' : expected}`;
+}
+
+/** Converts zod issues into path + message + fix. `raw` is the parsed input, for suggestions. */
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: AnySchema = MastodonConfigSchema): ConfigError[] {
+  const out: ConfigError[] = [];
+  for (const issue of issues) {
+    const path = pathToString(issue.path);
+    const custom = !DEFAULT_MESSAGE.test(issue.message);
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const known = knownKeysAt(schema, issue.path, raw);
+        for (const key of issue.keys) {
+          const guess = didYouMean(key, known);
+          const keyPath = path ? `${path}.${key}` : key;
+          out.push({
+            path: keyPath,
+            message: guess
+              ? `unknown key '${key}'; did you mean '${guess}'?`
+              : `unknown key '${key}'; remove it${known.length ? ` (allowed here: ${known.join(', ')})` : ''}`,
+          });
+        }
+        break;
+      }
+      case 'invalid_type':
+        out.push({ path, message: custom && input !== undefined ? issue.message : typeFix(issue.expected, input) });
+        break;
+      case 'invalid_value': {
+        const values = issue.values.map(String);
+        const guess = typeof input === 'string' ? didYouMean(input, values) : undefined;
+        out.push({
+          path,
+          message: `${describeValue(input)} is not allowed; use one of ${values.map((v) => `'${v}'`).join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        });
+        break;
+      }
+      case 'invalid_union': {
+        const known = knownKeysAt(schema, issue.path, raw);
+        out.push({ path, message: custom ? issue.message : `does not match any allowed shape${known.length ? '' : '; check the mode field and the keys that go with it'}` });
+        break;
+      }
+      case 'too_small':
+        out.push({
+          path,
+          message: custom ? issue.message
+            : issue.origin === 'array' ? `must list at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}; add ${Number(issue.minimum) === 1 ? 'one' : 'more'}`
+              : issue.origin === 'string' ? (Number(issue.minimum) <= 1 ? 'must not be empty; fill it in' : `must be at least ${issue.minimum} characters long`)
+                : `must be at least ${issue.minimum}, got ${describeValue(input)}; raise it to ${issue.minimum} or more`,
+        });
+        break;
+      case 'too_big':
+        out.push({
+          path,
+          message: custom ? issue.message
+            : issue.origin === 'string' ? `must be at most ${issue.maximum} characters long; shorten it`
+              : issue.origin === 'array' ? `must list at most ${issue.maximum} items; remove some`
+                : `must be at most ${issue.maximum}, got ${describeValue(input)}; lower it`,
+        });
+        break;
+      default:
+        out.push({ path, message: custom ? issue.message : `${issue.message}; see config/schema.json for the allowed values` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+/**
+ * Turns a parsed config into the resolved model every construct reads: defaults filled in,
+ * the Sidekiq layout generated, images chosen and every cross-field rule checked.
+ */
+import { z } from 'zod';
+import { IMAGES, ImageSpec, Arch } from '../rules/images';
+import { parseMemory, formatMemory } from '../rules/quantity';
+import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
+import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig } from './schema';
+import { ConfigError, formatZodIssues } from './errors';
+
+/** The memory request below which Puma is OOM-killed during normal work. */
+export const WEB_MEMORY_FLOOR = 700 * 2 ** 20;
+/** The memory request below which a Sidekiq process is OOM-killed during normal work. */
+export const SIDEKIQ_MEMORY_FLOOR = 512 * 2 ** 20;
+
+/** One Sidekiq process after layout: queues are always set. */
+export interface ResolvedSidekiqProcess extends Omit<SidekiqProcessParsed, 'queues'> {
+  /** Queues in strict priority order. */
+  readonly queues: readonly string[];
+  /** True when this process serves the scheduler queue (one replica, Recreate strategy). */
+  readonly servesScheduler: boolean;
+}
+
+/** The images the chart deploys. */
+export interface ResolvedImages {
+  readonly mastodon: ImageSpec;
+  readonly streaming: ImageSpec;
+  readonly redis: ImageSpec;
+}
+
+/** The fully resolved model: what MastodonChart and every construct read. */
+export interface ResolvedConfig extends Omit<MastodonConfigParsed, 'sidekiq'> {
+  readonly sidekiq: {
+    readonly customQueues: readonly string[];
+    /** True when the queues came from the generator rather than the file. */
+    readonly generatedLayout: boolean;
+    readonly processes: readonly ResolvedSidekiqProcess[];
+  };
+  readonly images: ResolvedImages;
+}
+
+/** The result of resolving: a model, or every problem found. */
+export type ResolveResult =
+  | { readonly ok: true; readonly config: ResolvedConfig }
+  | { readonly ok: false; readonly errors: readonly ConfigError[] };
+
+/** Parses and resolves raw data (from YAML or code). Never throws for bad input. */
+export function resolveConfig(raw: unknown): ResolveResult {
+  const parsed = MastodonConfigSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    return { ok: false, errors: formatZodIssues(parsed.error.issues, raw) };
+  }
+  return crossCheck(parsed.data);
+}
+
+/** Like resolveConfig, but throws one Error listing every problem: for library users. */
+export function resolveConfigOrThrow(raw: z.input<typeof MastodonConfigSchema>): ResolvedConfig {
+  const r = resolveConfig(raw);
+  if (!r.ok) {
+    throw new Error(`invalid Mastodon config:\n${r.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+  }
+  return r.config;
+}
+
+function crossCheck(c: MastodonConfigParsed): ResolveResult {
+  const errors: ConfigError[] = [];
+  const err = (path: string, message: string) => errors.push({ path, message });
+
+  const images: ResolvedImages = {
+    mastodon: c.mastodon.image ?? { repository: IMAGES.mastodon.repository, tag: c.mastodon.version, architectures: IMAGES.mastodon.architectures },
+    streaming: c.mastodon.streamingImage ?? { repository: IMAGES.streaming.repository, tag: c.mastodon.version, architectures: IMAGES.streaming.architectures },
+    redis: IMAGES.redis,
+  };
+
+  // Nodes: unique names; pools and their architectures.
+  const poolArches = new Map<string, Set<Arch>>();
+  const seenNodes = new Set<string>();
+  c.nodes.inventory.forEach((n, i) => {
+    if (seenNodes.has(n.name)) err(`nodes.inventory[${i}].name`, `node '${n.name}' is listed twice; list each node once`);
+    seenNodes.add(n.name);
+    if (!poolArches.has(n.pool)) poolArches.set(n.pool, new Set());
+    poolArches.get(n.pool)!.add(n.arch);
+  });
+  const poolList = [...poolArches.keys()].join(', ');
+
+  const checkPlacement = (path: string, pool: string, image: ImageSpec) => {
+    const arches = poolArches.get(pool);
+    if (!arches) {
+      err(path, `pool '${pool}' has no nodes in nodes.inventory (pools: ${poolList}); use one of those pools or add nodes labelled ${c.nodes.poolLabel}=${pool}`);
+      return;
+    }
+    if (![...arches].some((a) => image.architectures.includes(a))) {
+      err(path, `no node in pool '${pool}' can run ${image.repository}:${image.tag}: the pool has ${[...arches].join(', ')} nodes, the image is built for ${image.architectures.join(', ')}; choose a pool with ${image.architectures.join(' or ')} nodes, or an image built for ${[...arches].join(', ')}`);
+    }
+  };
+  const checkResources = (path: string, r: ResourcesConfig, floor?: { bytes: number; why: string }) => {
+    const req = parseMemory(r.requests.memory);
+    const lim = parseMemory(r.limits.memory);
+    if (floor && req < floor.bytes) {
+      err(`${path}.requests.memory`, `${r.requests.memory} is below the ${formatMemory(floor.bytes)} floor: ${floor.why}; request at least ${formatMemory(floor.bytes)}`);
+    }
+    if (lim < req) {
+      err(`${path}.limits.memory`, `the limit ${r.limits.memory} is below the request ${r.requests.memory}; the pod could never use what it reserves, so raise the limit to at least ${r.requests.memory}`);
+    }
+  };
+
+  checkPlacement('web.pool', c.web.pool, images.mastodon);
+  checkResources('web.resources', c.web.resources, { bytes: WEB_MEMORY_FLOOR, why: 'Puma with Mastodon loaded needs it or it is OOM-killed under normal load' });
+  checkPlacement('streaming.pool', c.streaming.pool, images.streaming);
+  checkResources('streaming.resources', c.streaming.resources);
+  if (c.redis.mode === 'internal') {
+    checkPlacement('redis.pool', c.redis.pool, images.redis);
+    checkResources('redis.resources', c.redis.resources);
+  }
+
+  // Sidekiq processes.
+  const procs = c.sidekiq.processes;
+  const seenProcs = new Map<string, number>();
+  procs.forEach((p, i) => {
+    const at = `sidekiq.processes[${i}]`;
+    if (seenProcs.has(p.name)) err(`${at}.name`, `process name '${p.name}' is already used by sidekiq.processes[${seenProcs.get(p.name)}]; give each process its own name`);
+    seenProcs.set(p.name, i);
+    checkPlacement(`${at}.pool`, p.pool, images.mastodon);
+    if (p.fallbackPool !== undefined) {
+      if (p.fallbackPool === p.pool) err(`${at}.fallbackPool`, `the fallback pool is the same as the pool '${p.pool}'; name another pool or remove fallbackPool`);
+      else checkPlacement(`${at}.fallbackPool`, p.fallbackPool, images.mastodon);
+    }
+    checkResources(`${at}.resources`, p.resources, { bytes: SIDEKIQ_MEMORY_FLOOR, why: 'a Sidekiq process with Mastodon loaded needs it or it is OOM-killed mid-job' });
+  });
+
+  const withQueues = procs.filter((p) => p.queues !== undefined).length;
+  let generatedLayout = false;
+  let layout: string[][] = procs.map((p) => [...(p.queues ?? [])]);
+  if (withQueues === 0) {
+    generatedLayout = true;
+    const schedulerIndex = procs.findIndex((p) => p.replicas === 1);
+    if (procs.length < 3) {
+      err('sidekiq.processes', `the generated layout needs at least 3 processes so that default, push and pull each lead one; add processes or list queues on each process`);
+    } else if (schedulerIndex < 0) {
+      err('sidekiq.processes', `the generated layout puts 'scheduler' in the first process with replicas: 1, and every process has more; set replicas: 1 on one process`);
+    } else {
+      layout = generateSidekiqLayout(procs.length, schedulerIndex);
+    }
+  } else if (withQueues !== procs.length) {
+    procs.forEach((p, i) => {
+      if (p.queues === undefined) {
+        err(`sidekiq.processes[${i}].queues`, `is missing while other processes list their queues; list queues on every process, or on none to use the generated layout`);
+      }
+    });
+  }
+  if (errors.length === 0) {
+    const shaped = procs.map((p, i) => ({ name: p.name, replicas: p.replicas, queues: layout[i] }));
+    for (const problem of validateSidekiqLayout(shaped, c.sidekiq.customQueues, (i) => `sidekiq.processes[${i}]`)) {
+      err(problem.path, problem.message);
+    }
+  }
+
+  // Media on a volume: ReadWriteOnce only when a single pod mounts it.
+  if (c.media.volume?.accessMode === 'ReadWriteOnce') {
+    const mounting = c.web.replicas + procs.reduce((n, p) => n + p.replicas, 0);
+    if (mounting > 1) {
+      err('media.volume.accessMode', `ReadWriteOnce attaches to one node, but ${mounting} pods (web and Sidekiq) mount the media volume and can land on different nodes, where they would hang in ContainerCreating; use ReadWriteMany storage (e.g. NFS or Longhorn RWX) or media.s3`);
+    }
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  const processes: ResolvedSidekiqProcess[] = procs.map((p, i) => ({
+    ...p,
+    queues: layout[i],
+    servesScheduler: layout[i].includes(SCHEDULER_QUEUE),
+  }));
+  return {
+    ok: true,
+    config: { ...c, images, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
+  };
+}

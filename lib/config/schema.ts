@@ -1,0 +1,260 @@
+/**
+ * The one configuration schema. The YAML file, the JSON Schema for editors and the library's
+ * config types all come from here.
+ */
+import { z } from 'zod';
+import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
+import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const CRON5 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** A DNS-1123 label: lower case letters, digits and '-'. */
+const dnsLabel = (max: number, what: string) =>
+  z.string()
+    .min(1, { error: `${what} must not be empty` })
+    .max(max, { error: `${what} is longer than ${max} characters; shorten it so every derived resource name fits in 63` })
+    .regex(DNS_LABEL, { error: `${what} must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
+
+/** The name of an existing Kubernetes object in the namespace (a DNS-1123 subdomain). */
+const objectName = (what: string) =>
+  z.string()
+    .min(1, { error: `${what} must not be empty` })
+    .max(253)
+    .regex(DNS_SUBDOMAIN, {
+      error: `${what} must be the name of a Kubernetes Secret (lower-case letters, digits, '-' and '.'); if you pasted a secret value here, remove it and reference the Secret that holds it instead`,
+    });
+
+const memory = z.string({ error: 'must be a memory quantity such as 512Mi or 1.5Gi (a string, with a unit)' })
+  .regex(MEMORY_PATTERN, { error: 'must be a memory quantity such as 512Mi or 1.5Gi' });
+const cpu = z.string({ error: "must be a CPU quantity such as 250m or 1 (quote whole numbers: '1')" })
+  .regex(CPU_PATTERN, { error: 'must be a CPU quantity such as 250m or 1.5' });
+
+/** Requests and a memory limit for one container. CPU is never limited: throttling Puma hurts latency more than it saves. */
+export const ResourcesSchema = z.strictObject({
+  requests: z.strictObject({
+    cpu: cpu.describe('CPU the scheduler reserves, e.g. 250m.'),
+    memory: memory.describe('Memory the scheduler reserves, e.g. 768Mi.'),
+  }),
+  limits: z.strictObject({
+    memory: memory.describe('Memory at which the container is OOM-killed and restarted; at least the request.'),
+  }),
+}).describe('Container resources: requests (cpu, memory) and a memory limit.');
+export type ResourcesConfig = z.output<typeof ResourcesSchema>;
+
+/** A reference to one key of an existing Secret. Secret values never appear in the config. */
+export const SecretKeyRefSchema = z.strictObject({
+  name: objectName('the Secret name'),
+  key: z.string().regex(SECRET_KEY, { error: "must be a Secret key: letters, digits, '-', '_' and '.'" }),
+}, {
+  error: (iss) => iss.code === 'invalid_type'
+    ? 'must be a Secret reference {name, key}; store the value in a Kubernetes Secret and reference it here, never paste the value'
+    : undefined,
+}).describe('A key of an existing Secret in the namespace: {name, key}.');
+export type SecretKeyRef = z.output<typeof SecretKeyRefSchema>;
+
+const pool = z.string().regex(LABEL_VALUE, { error: 'must be a node label value (letters, digits, -, _ and .)' }).min(1);
+
+const ImageOverrideSchema = z.strictObject({
+  repository: z.string().min(1).describe('Image repository, e.g. ghcr.io/example/mastodon.'),
+  tag: z.string().regex(IMAGE_TAG, { error: 'must be an image tag such as v4.7.2' })
+    .refine((t) => t !== 'latest', { error: "'latest' is not pinned; name the exact version, e.g. v4.7.2" })
+    .describe('Pinned tag; never latest.'),
+  architectures: z.array(z.enum(ARCHES)).min(1).describe('The architectures this image is published for.'),
+}).describe('Use another image instead of the official one; state the architectures it is built for.');
+
+export const NodeSchema = z.strictObject({
+  name: z.string().regex(DNS_SUBDOMAIN, { error: 'must be the Kubernetes node name (lower-case DNS name)' }).describe('Node name as Kubernetes knows it.'),
+  pool: pool.describe('Pool this node belongs to (the value of nodes.poolLabel on the node).'),
+  arch: z.enum(ARCHES).describe('CPU architecture (the kubernetes.io/arch label).'),
+  cpu: cpu.describe('CPU capacity, e.g. 4.'),
+  memory: memory.describe('Memory capacity, e.g. 8Gi.'),
+});
+export type NodeConfig = z.output<typeof NodeSchema>;
+
+export const NodesSchema = z.strictObject({
+  poolLabel: z.string().regex(LABEL_KEY, { error: 'must be a node label key such as node-pool or example.com/pool' })
+    .default('node-pool').describe('The node label whose value names the pool (e.g. cloud, onprem).'),
+  inventory: z.array(NodeSchema).min(1, { error: 'list at least one node' }).describe('Every node the workloads may run on.'),
+});
+
+export const WebSchema = z.strictObject({
+  replicas: z.number().int().min(1, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(2)
+    .describe('Puma pods. Spread over nodes so losing one node never takes every replica.'),
+  pool: pool.default('cloud').describe('Node pool for web pods.'),
+  processes: z.number().int().min(1).max(16).default(2).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
+  threads: z.number().int().min(1).max(32).default(5).describe('Puma threads per process (MAX_THREADS).'),
+  resources: ResourcesSchema.default({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } })
+    .describe('Requests and memory limit; the memory request must be at least 700Mi.'),
+});
+
+export const StreamingSchema = z.strictObject({
+  replicas: z.number().int().min(1).default(2).describe('Streaming pods.'),
+  pool: pool.default('cloud').describe('Node pool for streaming pods.'),
+  dbPool: z.number().int().min(1).max(100).default(10).describe('Postgres connections per streaming pod (DB_POOL).'),
+  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '320Mi' } }),
+});
+
+export const SidekiqProcessSchema = z.strictObject({
+  name: dnsLabel(20, 'the process name').describe('Process group name; the Deployment is <name>-sidekiq-<process>.'),
+  replicas: z.number().int().min(1, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(1)
+    .describe('Pods for this process group.'),
+  pool: pool.default('cloud').describe('Preferred node pool.'),
+  fallbackPool: pool.optional().describe('Pool the pods may move to when the preferred pool has no room or is gone (e.g. cloud for on-prem pods).'),
+  concurrency: z.number().int().min(1).max(100).default(10).describe('Sidekiq threads (-c); also DB_POOL.'),
+  queues: z.array(z.string().min(1)).min(1).optional()
+    .describe('Queues in strict priority order. Leave out on every process to use the generated layout.'),
+  resources: ResourcesSchema.default({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } })
+    .describe('Requests and memory limit; the memory request must be at least 512Mi.'),
+});
+export type SidekiqProcessInput = z.input<typeof SidekiqProcessSchema>;
+
+export const SidekiqSchema = z.strictObject({
+  customQueues: z.array(dnsLabel(40, 'a custom queue name')).default([]).describe('Extra queue names your fork enqueues to.'),
+  processes: z.array(SidekiqProcessSchema).min(1, { error: 'list at least one Sidekiq process' })
+    .describe('Sidekiq process groups. Without queues, 3 or more processes get the rotated layout.'),
+});
+
+const RedisInternalSchema = z.strictObject({
+  mode: z.literal('internal'),
+  pool: pool.default('cloud').describe('Node pool for the Redis pod.'),
+  storage: z.strictObject({
+    size: memory.describe('PVC size for the append-only file, e.g. 2Gi.'),
+    storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
+  }).default({ size: '2Gi' }),
+  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } }),
+  passwordSecret: SecretKeyRefSchema.optional().describe('Require this password (REDIS_PASSWORD); none when left out.'),
+});
+const RedisExternalSchema = z.strictObject({
+  mode: z.literal('external'),
+  host: z.string().min(1).describe('Redis host name.'),
+  port: z.number().int().min(1).max(65535).default(6379),
+  passwordSecret: SecretKeyRefSchema.optional().describe('Password Secret (REDIS_PASSWORD).'),
+});
+export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, RedisExternalSchema])
+  .describe('internal: a StatefulSet with AOF on a PVC; external: an existing Redis.');
+
+export const DatabaseSchema = z.strictObject({
+  host: z.string().min(1).describe('Postgres primary host (never a pooler for migrations).'),
+  port: z.number().int().min(1).max(65535).default(5432),
+  name: z.string().min(1).default('mastodon'),
+  user: z.string().min(1).default('mastodon'),
+  passwordSecret: SecretKeyRefSchema.describe('The Secret key that holds DB_PASS.'),
+  sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+}).describe('An existing Postgres database.');
+
+export const S3Schema = z.strictObject({
+  bucket: z.string().min(3).describe('Bucket name.'),
+  endpoint: z.url({ error: 'must be a URL such as https://s3.eu-central-1.wasabisys.com' }).describe('S3 API endpoint URL.'),
+  region: z.string().min(1).default('us-east-1'),
+  hostname: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional().describe('S3_HOSTNAME, when it differs from the endpoint host.'),
+  aliasHost: z.string().min(1).optional().describe('Public host that serves the media (S3_ALIAS_HOST), e.g. media.example.social.'),
+  credentialsSecret: z.strictObject({
+    name: objectName('the Secret name'),
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default('AWS_ACCESS_KEY_ID'),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default('AWS_SECRET_ACCESS_KEY'),
+  }, {
+    error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; never paste keys here' : undefined,
+  }).describe('The Secret with the access key id and secret key.'),
+});
+
+export const MediaVolumeSchema = z.strictObject({
+  accessMode: z.enum(['ReadWriteMany', 'ReadWriteOnce']).describe('ReadWriteOnce only works when one pod mounts it.'),
+  size: memory.describe('PVC size, e.g. 50Gi.'),
+  storageClass: z.string().min(1).optional(),
+});
+
+export const MediaSchema = z.strictObject({
+  s3: S3Schema.optional().describe('S3-compatible object storage (recommended).'),
+  volume: MediaVolumeSchema.optional().describe('A volume mounted at public/system, when there is no object storage.'),
+}).refine((m) => (m.s3 === undefined) !== (m.volume === undefined), {
+  error: 'set exactly one of media.s3 (object storage) or media.volume (a PersistentVolumeClaim)',
+});
+
+export const SmtpSchema = z.strictObject({
+  server: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  fromAddress: z.string().min(3).describe("Sender, e.g. 'Mastodon <notifications@example.social>'."),
+  login: z.string().min(1).optional(),
+  passwordSecret: SecretKeyRefSchema.optional().describe('The Secret key that holds SMTP_PASSWORD.'),
+  authMethod: z.enum(['plain', 'login', 'cram_md5', 'none']).default('plain'),
+  enableStarttls: z.enum(['auto', 'always', 'never']).default('auto'),
+});
+
+const CronJobSchema = z.strictObject({
+  schedule: z.string().regex(CRON5, { error: "must be a 5-field cron schedule such as '30 3 * * *' (minute hour day month weekday)" }),
+  days: z.number().int().min(1).describe('Remove what is older than this many days.'),
+});
+
+export const MastodonSchema = z.strictObject({
+  version: z.string().regex(/^v4\.[0-9]+\.[0-9]+$/, { error: 'must be a Mastodon 4.x release tag such as v4.7.2' })
+    .default(DEFAULT_MASTODON_VERSION).describe('Mastodon release; the tag of both official images.'),
+  image: ImageOverrideSchema.optional().describe('Override the web/Sidekiq image.'),
+  streamingImage: ImageOverrideSchema.optional().describe('Override the streaming image.'),
+  secretName: objectName('mastodon.secretName').describe(
+    'Existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and the three ACTIVE_RECORD_ENCRYPTION_* keys (npm run secrets makes one).'),
+  singleUserMode: z.boolean().default(false),
+  defaultLocale: z.string().min(2).default('en'),
+});
+
+/** The whole configuration file. */
+export const MastodonConfigSchema = z.strictObject({
+  name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
+  namespace: dnsLabel(63, 'namespace').default('mastodon').describe('Namespace for every object.'),
+  domain: z.string({ error: 'must be the server domain, e.g. example.social' })
+    .min(1, { error: 'must not be empty: set it to the server domain, e.g. example.social' })
+    .regex(HOSTNAME, { error: 'must be a lower-case host name such as example.social (no scheme, no path, no port)' })
+    .describe('LOCAL_DOMAIN: the domain in user handles.'),
+  webDomain: z.string().regex(HOSTNAME, { error: 'must be a lower-case host name' }).optional()
+    .describe('WEB_DOMAIN, when the site is served from another host than domain.'),
+  mastodon: MastodonSchema,
+  nodes: NodesSchema,
+  web: WebSchema.prefault({}),
+  streaming: StreamingSchema.prefault({}),
+  sidekiq: SidekiqSchema,
+  redis: RedisSchema.default({ mode: 'internal', pool: 'cloud', storage: { size: '2Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } }),
+  database: DatabaseSchema,
+  media: MediaSchema,
+  smtp: SmtpSchema,
+  network: z.strictObject({
+    trustedProxies: z.array(z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' })).min(1)
+      .default(['127.0.0.1/32', '::1/128', '10.42.0.0/16'])
+      .describe('TRUSTED_PROXY_IP: loopback plus the pod CIDR the tunnel connects from (k3s: 10.42.0.0/16).'),
+    failoverSeconds: z.number().int().min(0).max(300).default(30)
+      .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (the default is 300).'),
+  }).prefault({}),
+  cleanup: z.strictObject({
+    media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
+    previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),
+  }).prefault({}),
+});
+
+/** What a config file may contain (defaults not yet applied). */
+export type MastodonConfigInput = z.input<typeof MastodonConfigSchema>;
+/** A config after parsing, with every default applied. */
+export type MastodonConfigParsed = z.output<typeof MastodonConfigSchema>;
+export type WebConfig = z.output<typeof WebSchema>;
+export type StreamingConfig = z.output<typeof StreamingSchema>;
+export type SidekiqProcessParsed = z.output<typeof SidekiqProcessSchema>;
+export type RedisConfig = z.output<typeof RedisSchema>;
+export type DatabaseConfig = z.output<typeof DatabaseSchema>;
+export type MediaConfig = z.output<typeof MediaSchema>;
+export type SmtpConfig = z.output<typeof SmtpSchema>;
+export type S3Config = z.output<typeof S3Schema>;
+export type CleanupConfig = z.output<typeof MastodonConfigSchema>['cleanup'];
+export type NetworkConfig = z.output<typeof MastodonConfigSchema>['network'];
+
+/** The JSON Schema editors use to complete and check the YAML file. */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(MastodonConfigSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'cdk8s-mastodon configuration',
+  };
+}

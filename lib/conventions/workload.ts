@@ -1,0 +1,91 @@
+/**
+ * The building blocks every long-running workload shares: a Deployment with standard labels
+ * and stable names, its PodDisruptionBudget, a ClusterIP Service, and container resources.
+ */
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ResourcesConfig } from '../config/schema';
+import { Identity, selectorLabels, standardLabels } from './labels';
+import { SyncPhase, waveAnnotations } from './ordering';
+
+/** Requests for CPU and memory, a memory limit, and no CPU limit. */
+export function containerResources(r: ResourcesConfig): k8s.ResourceRequirements {
+  return {
+    requests: { cpu: k8s.Quantity.fromString(r.requests.cpu), memory: k8s.Quantity.fromString(r.requests.memory) },
+    limits: { memory: k8s.Quantity.fromString(r.limits.memory) },
+  };
+}
+
+/** Metadata with a stable name, the standard labels and the phase's sync wave. */
+export function objectMeta(name: string, id: Identity, phase: SyncPhase, annotations: Record<string, string> = {}): ApiObjectMetadata {
+  return { name, labels: standardLabels(id), annotations: { ...waveAnnotations(phase), ...annotations } };
+}
+
+/** How a Deployment replaces its pods. */
+export type UpdateStrategy =
+  /** One new pod first, then an old one goes: never below the replica count. */
+  | 'surge'
+  /** Every old pod stops before a new one starts: for singletons such as the Sidekiq scheduler. */
+  | 'recreate';
+
+/** A Deployment and, for more than one replica, its PodDisruptionBudget. */
+export interface DeploymentProps {
+  /** Object name (also the PDB's name). */
+  readonly name: string;
+  /** Labels and selector. */
+  readonly identity: Identity;
+  /** Pod count. */
+  readonly replicas: number;
+  /** How pods are replaced. */
+  readonly strategy: UpdateStrategy;
+  /** The pod spec. */
+  readonly podSpec: k8s.PodSpec;
+  /** Pod template annotations (e.g. a config checksum that rolls the pods). @default none */
+  readonly podAnnotations?: Record<string, string>;
+}
+
+/** What deploymentWithBudget creates. */
+export interface DeploymentResult {
+  readonly deployment: k8s.KubeDeployment;
+  /** Present when replicas > 1: keeps all but one pod up during node drains. */
+  readonly budget?: k8s.KubePodDisruptionBudget;
+}
+
+/** Creates the Deployment (and its PDB) under `scope`. */
+export function deploymentWithBudget(scope: Construct, p: DeploymentProps): DeploymentResult {
+  const selector = selectorLabels(p.identity);
+  const deployment = new k8s.KubeDeployment(scope, 'Deployment', {
+    metadata: objectMeta(p.name, p.identity, 'workloads'),
+    spec: {
+      replicas: p.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selector },
+      strategy: p.strategy === 'recreate'
+        ? { type: 'Recreate' }
+        : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+      template: {
+        metadata: { labels: standardLabels(p.identity), ...(p.podAnnotations ? { annotations: p.podAnnotations } : {}) },
+        spec: p.podSpec,
+      },
+    },
+  });
+  const budget = p.replicas > 1 ? new k8s.KubePodDisruptionBudget(scope, 'Budget', {
+    metadata: objectMeta(p.name, p.identity, 'workloads'),
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+  }) : undefined;
+  return { deployment, budget };
+}
+
+/** A ClusterIP Service for one named port. */
+export function clusterService(scope: Construct, name: string, id: Identity, port: number, portName: string, phase: SyncPhase = 'config', headless = false): k8s.KubeService {
+  return new k8s.KubeService(scope, 'Service', {
+    metadata: objectMeta(name, id, phase),
+    spec: {
+      type: 'ClusterIP',
+      ...(headless ? { clusterIp: 'None' } : {}),
+      selector: selectorLabels(id),
+      ports: [{ name: portName, port, targetPort: k8s.IntOrString.fromString(portName), protocol: 'TCP' }],
+    },
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * cdk8s-mastodon: constructs that turn one validated description into a Mastodon server on a
+ * hybrid (amd64 + arm64) k3s cluster.
+ */
+export * from './chart';
+export * from './mastodon-environment';
+export * from './mastodon-web';
+export * from './mastodon-streaming';
+export * from './sidekiq-queue';
+export * from './redis';
+export * from './migrations';
+export * from './media-cleanup';
+export * from './config/schema';
+export * from './config/resolve';
+export * from './config/load';
+export * from './config/errors';
+export * from './rules/quantity';
+export * from './rules/images';
+export * from './rules/sidekiq-layout';
+export * from './rules/environment';
+export * from './conventions/labels';
+export * from './conventions/names';
+export * from './conventions/placement';
+export * from './conventions/security';
+export * from './conventions/ordering';
+export * from './conventions/probes';
+export * from './conventions/workload';

@@ -1,0 +1,177 @@
+import { createHash } from 'crypto';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ResolvedConfig } from './config/resolve';
+import { Identity } from './conventions/labels';
+import { resourceName } from './conventions/names';
+import { placement, PlacementProps } from './conventions/placement';
+import { containerSecurityContext, MASTODON_UID, podSecurityContext } from './conventions/security';
+import { objectMeta } from './conventions/workload';
+import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
+import { imageRef, ImageSpec } from './rules/images';
+
+/** Props for {@link MastodonEnvironment}. */
+export interface MastodonEnvironmentProps {
+  /** The resolved configuration (see `resolveConfig`). */
+  readonly config: ResolvedConfig;
+}
+
+/** What a Rails container (web, Sidekiq, a Job) needs besides the shared parts. */
+export interface RailsContainerOptions {
+  /** Container name. */
+  readonly name: string;
+  /** The command, e.g. `['bundle', 'exec', 'puma', '-C', 'config/puma.rb']`. */
+  readonly command: string[];
+  /** Extra variables for this process (WEB_CONCURRENCY, DB_POOL, ...). @default none */
+  readonly env?: Record<string, string>;
+  /** Resources. */
+  readonly resources: k8s.ResourceRequirements;
+  /** Ports. @default none */
+  readonly ports?: k8s.ContainerPort[];
+  /** Probes and lifecycle. @default none */
+  readonly startupProbe?: k8s.Probe;
+  readonly readinessProbe?: k8s.Probe;
+  readonly livenessProbe?: k8s.Probe;
+  readonly lifecycle?: k8s.Lifecycle;
+  /**
+   * `configMap`: plain variables from the env ConfigMap (long-running pods; its checksum rolls
+   * them). `inline`: the same variables written into the pod, for hook Jobs that may run before
+   * the ConfigMap exists. @default configMap
+   */
+  readonly envSource?: 'configMap' | 'inline';
+}
+
+/** Pod-level options shared by every Mastodon pod. */
+export interface MastodonPodOptions {
+  /** Containers. */
+  readonly containers: k8s.Container[];
+  /** Where the pod may run. */
+  readonly placement: Omit<PlacementProps, 'poolLabel'>;
+  /** Seconds between SIGTERM and SIGKILL. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+  /** `Always` for Deployments; `Never` for Jobs. @default Always */
+  readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
+}
+
+/**
+ * What every Mastodon pod shares: the env ConfigMap, the Secret references, the media volume,
+ * the writable scratch directories and the security context.
+ *
+ * The root filesystem is read-only; Rails writes only to /opt/mastodon/tmp (pids, caches, the
+ * Sidekiq ready file) and /tmp (uploads in flight), which are emptyDirs.
+ */
+export class MastodonEnvironment extends Construct {
+  /** The resolved configuration every construct reads. */
+  public readonly config: ResolvedConfig;
+  /** The ConfigMap with the plain variables. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The media PVC, when media is stored on a volume. */
+  public readonly mediaClaim?: k8s.KubePersistentVolumeClaim;
+  /** sha256 of the plain variables: a pod annotation, so a config change rolls the pods. */
+  public readonly checksum: string;
+  /** The plain variables, in key order. */
+  public readonly plainEnv: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
+    super(scope, id);
+    const c = props.config;
+    this.config = c;
+    this.plainEnv = sortKeys(plainEnv(c));
+    this.checksum = createHash('sha256').update(JSON.stringify(this.plainEnv)).digest('hex');
+    const identity = this.identity('config');
+    this.configMap = new k8s.KubeConfigMap(this, 'Env', {
+      metadata: objectMeta(resourceName(c.name, 'env'), identity, 'config'),
+      data: { ...this.plainEnv },
+    });
+    const vol = c.media.volume;
+    if (vol) {
+      this.mediaClaim = new k8s.KubePersistentVolumeClaim(this, 'Media', {
+        metadata: objectMeta(resourceName(c.name, 'media'), this.identity('media'), 'config', {
+          'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+          'helm.sh/resource-policy': 'keep',
+        }),
+        spec: {
+          accessModes: [vol.accessMode],
+          resources: { requests: { storage: k8s.Quantity.fromString(vol.size) } },
+          ...(vol.storageClass ? { storageClassName: vol.storageClass } : {}),
+        },
+      });
+    }
+  }
+
+  /** Labels identity for a component of this instance. */
+  public identity(component: string, process?: string, version: string = this.config.images.mastodon.tag): Identity {
+    return { instance: this.config.name, component, version, ...(process ? { process } : {}) };
+  }
+
+  /** Pod template annotations that roll pods when the env ConfigMap changes. */
+  public get podAnnotations(): Record<string, string> {
+    return { 'checksum/env': this.checksum };
+  }
+
+  /** A container running the Mastodon (Rails) image. */
+  public railsContainer(o: RailsContainerOptions): k8s.Container {
+    return this.container(this.config.images.mastodon, railsSecretEnv(this.config), o, [
+      { name: 'tmp', mountPath: '/opt/mastodon/tmp' },
+      { name: 'tmp-root', mountPath: '/tmp' },
+      ...(this.mediaClaim ? [{ name: 'media', mountPath: '/opt/mastodon/public/system' }] : []),
+    ]);
+  }
+
+  /** A container running the streaming image (Node.js): only the database and Redis secrets. */
+  public streamingContainer(o: Omit<RailsContainerOptions, 'command' | 'envSource'>): k8s.Container {
+    return this.container(this.config.images.streaming, streamingSecretEnv(this.config), o, [{ name: 'tmp-root', mountPath: '/tmp' }]);
+  }
+
+  /** A pod spec with the shared security context, volumes and placement. */
+  public podSpec(o: MastodonPodOptions): k8s.PodSpec {
+    const where = placement({ ...o.placement, poolLabel: this.config.nodes.poolLabel });
+    const mounted = new Set(o.containers.flatMap((ct) => (ct.volumeMounts ?? []).map((m) => m.name)));
+    const volumes: k8s.Volume[] = [
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+      { name: 'tmp-root', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
+      ...(this.mediaClaim ? [{ name: 'media', persistentVolumeClaim: { claimName: this.mediaClaim.name } }] : []),
+    ].filter((v) => mounted.has(v.name));
+    return {
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(MASTODON_UID),
+      terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
+      restartPolicy: o.restartPolicy ?? 'Always',
+      containers: o.containers,
+      volumes,
+      affinity: where.affinity,
+      ...(where.tolerations ? { tolerations: where.tolerations } : {}),
+      ...(where.topologySpreadConstraints ? { topologySpreadConstraints: where.topologySpreadConstraints } : {}),
+    };
+  }
+
+  private container(image: ImageSpec, secrets: SecretEnv[], o: Omit<RailsContainerOptions, 'command'> & { command?: string[] }, mounts: k8s.VolumeMount[]): k8s.Container {
+    const inline = o.envSource === 'inline';
+    const env: k8s.EnvVar[] = [
+      ...(inline ? Object.entries(this.plainEnv).map(([name, value]) => ({ name, value })) : []),
+      ...Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+      ...secrets.map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } })),
+    ];
+    return {
+      name: o.name,
+      image: imageRef(image),
+      imagePullPolicy: 'IfNotPresent',
+      ...(o.command ? { command: o.command } : {}),
+      ...(inline ? {} : { envFrom: [{ configMapRef: { name: this.configMap.name } }] }),
+      env,
+      ...(o.ports ? { ports: o.ports } : {}),
+      resources: o.resources,
+      securityContext: containerSecurityContext(MASTODON_UID),
+      volumeMounts: mounts,
+      ...(o.startupProbe ? { startupProbe: o.startupProbe } : {}),
+      ...(o.readinessProbe ? { readinessProbe: o.readinessProbe } : {}),
+      ...(o.livenessProbe ? { livenessProbe: o.livenessProbe } : {}),
+      ...(o.lifecycle ? { lifecycle: o.lifecycle } : {}),
+    };
+  }
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}

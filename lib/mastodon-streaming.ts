@@ -1,0 +1,67 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { StreamingConfig } from './config/schema';
+import { selectorLabels } from './conventions/labels';
+import { resourceName } from './conventions/names';
+import { httpProbe } from './conventions/probes';
+import { clusterService, containerResources, deploymentWithBudget } from './conventions/workload';
+import { MastodonEnvironment } from './mastodon-environment';
+
+/** Props for {@link MastodonStreaming}. */
+export interface MastodonStreamingProps {
+  /** The shared Mastodon environment. */
+  readonly environment: MastodonEnvironment;
+  /** The `streaming:` section of the config. @default the environment's `config.streaming` */
+  readonly streaming?: StreamingConfig;
+}
+
+/**
+ * Mastodon's streaming server (the separate `mastodon-streaming` image) on port 4000.
+ * STREAMING_CLUSTER_NUM is not set: Mastodon no longer reads it; scale with replicas.
+ */
+export class MastodonStreaming extends Construct {
+  /** The port the streaming server listens on. */
+  public static readonly PORT = 4000;
+  /** The health endpoint. */
+  public static readonly HEALTH_PATH = '/api/v1/streaming/health';
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly budget?: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: MastodonStreamingProps) {
+    super(scope, id);
+    const env = props.environment;
+    const c = env.config;
+    const s = props.streaming ?? c.streaming;
+    const identity = env.identity('streaming');
+    const name = resourceName(c.name, 'streaming');
+    const container = env.streamingContainer({
+      name: 'streaming',
+      env: { DB_POOL: String(s.dbPool), BIND: '0.0.0.0', PORT: String(MastodonStreaming.PORT) },
+      resources: containerResources(s.resources),
+      ports: [{ name: 'streaming', containerPort: MastodonStreaming.PORT, protocol: 'TCP' }],
+      startupProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 5, failureThreshold: 24 }),
+      readinessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 10 }),
+      livenessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 20 }),
+    });
+    const result = deploymentWithBudget(this, {
+      name,
+      identity,
+      replicas: s.replicas,
+      strategy: 'surge',
+      podAnnotations: env.podAnnotations,
+      podSpec: env.podSpec({
+        containers: [container],
+        placement: {
+          pool: s.pool,
+          architectures: c.images.streaming.architectures,
+          spread: { mode: 'hard', selector: selectorLabels(identity), rollingUpdate: true },
+          failoverSeconds: c.network.failoverSeconds,
+        },
+      }),
+    });
+    this.deployment = result.deployment;
+    this.budget = result.budget;
+    this.service = clusterService(this, name, identity, MastodonStreaming.PORT, 'streaming');
+  }
+}

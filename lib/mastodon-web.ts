@@ -1,0 +1,80 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { WebConfig } from './config/schema';
+import { resourceName } from './conventions/names';
+import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
+import { selectorLabels } from './conventions/labels';
+import { clusterService, containerResources, deploymentWithBudget } from './conventions/workload';
+import { MastodonEnvironment } from './mastodon-environment';
+
+/** Props for {@link MastodonWeb}. */
+export interface MastodonWebProps {
+  /** The shared Mastodon environment (config, env ConfigMap, Secrets). */
+  readonly environment: MastodonEnvironment;
+  /** The `web:` section of the config. @default the environment's `config.web` */
+  readonly web?: WebConfig;
+}
+
+/**
+ * Mastodon's Rails web server (Puma) on port 3000: a Deployment spread over nodes, a rolling
+ * update that never drops below the replica count, a PodDisruptionBudget and a Service.
+ */
+export class MastodonWeb extends Construct {
+  /** The port Puma listens on. */
+  public static readonly PORT = 3000;
+  /** Seconds the pod keeps serving after it is removed from the Service's endpoints. */
+  public static readonly DRAIN_SECONDS = 10;
+  /** The Deployment. */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The Service the tunnel sends traffic to. */
+  public readonly service: k8s.KubeService;
+  /** The PodDisruptionBudget (more than one replica only). */
+  public readonly budget?: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: MastodonWebProps) {
+    super(scope, id);
+    const env = props.environment;
+    const c = env.config;
+    const web = props.web ?? c.web;
+    const identity = env.identity('web');
+    const name = resourceName(c.name, 'web');
+    const container = env.railsContainer({
+      name: 'web',
+      command: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
+      env: {
+        WEB_CONCURRENCY: String(web.processes),
+        MAX_THREADS: String(web.threads),
+        DB_POOL: String(web.threads),
+        BIND: '0.0.0.0',
+        PORT: String(MastodonWeb.PORT),
+      },
+      resources: containerResources(web.resources),
+      ports: [{ name: 'http', containerPort: MastodonWeb.PORT, protocol: 'TCP' }],
+      startupProbe: httpProbe('/health', MastodonWeb.PORT, { ...RAILS_BOOT }),
+      readinessProbe: httpProbe('/health', MastodonWeb.PORT, { periodSeconds: 10, failureThreshold: 3 }),
+      livenessProbe: tcpProbe(MastodonWeb.PORT),
+      // The endpoint is removed while the pod sleeps; Puma then drains in-flight requests.
+      lifecycle: { preStop: { exec: { command: ['sleep', String(MastodonWeb.DRAIN_SECONDS)] } } },
+    });
+    const result = deploymentWithBudget(this, {
+      name,
+      identity,
+      replicas: web.replicas,
+      strategy: 'surge',
+      podAnnotations: env.podAnnotations,
+      podSpec: env.podSpec({
+        containers: [container],
+        terminationGracePeriodSeconds: MastodonWeb.DRAIN_SECONDS + 30,
+        placement: {
+          pool: web.pool,
+          architectures: c.images.mastodon.architectures,
+          spread: { mode: 'hard', selector: selectorLabels(identity), rollingUpdate: true },
+          failoverSeconds: c.network.failoverSeconds,
+        },
+      }),
+    });
+    this.deployment = result.deployment;
+    this.budget = result.budget;
+    this.service = clusterService(this, name, identity, MastodonWeb.PORT, 'http');
+  }
+}

@@ -1,0 +1,72 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { CleanupConfig } from './config/schema';
+import { standardLabels } from './conventions/labels';
+import { resourceName } from './conventions/names';
+import { objectMeta } from './conventions/workload';
+import { MastodonEnvironment } from './mastodon-environment';
+
+/** Props for {@link MediaCleanup}. */
+export interface MediaCleanupProps {
+  /** The shared Mastodon environment. */
+  readonly environment: MastodonEnvironment;
+  /** Schedules and ages. @default the environment's `config.cleanup` */
+  readonly cleanup?: CleanupConfig;
+}
+
+/** tootctl runs a full Rails process: it needs what a small Sidekiq needs. */
+const TOOTCTL_RESOURCES: k8s.ResourceRequirements = {
+  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('512Mi') },
+  limits: { memory: k8s.Quantity.fromString('1Gi') },
+};
+
+/**
+ * Cleanup CronJobs: cached remote media and preview cards, through `tootctl`. `Forbid` keeps a
+ * slow run from overlapping the next one.
+ */
+export class MediaCleanup extends Construct {
+  public readonly media: k8s.KubeCronJob;
+  public readonly previewCards: k8s.KubeCronJob;
+
+  constructor(scope: Construct, id: string, props: MediaCleanupProps) {
+    super(scope, id);
+    const env = props.environment;
+    const cl = props.cleanup ?? env.config.cleanup;
+    this.media = this.cronJob(env, 'MediaRemove', 'media-remove', cl.media.schedule, ['media', 'remove', '--days', String(cl.media.days)]);
+    this.previewCards = this.cronJob(env, 'PreviewCardsRemove', 'preview-cards-remove', cl.previewCards.schedule, ['preview_cards', 'remove', '--days', String(cl.previewCards.days)]);
+  }
+
+  private cronJob(env: MastodonEnvironment, id: string, suffix: string, schedule: string, args: string[]): k8s.KubeCronJob {
+    const c = env.config;
+    const identity = env.identity('cleanup');
+    const container = env.railsContainer({
+      name: 'tootctl',
+      command: ['bin/tootctl', ...args],
+      env: { DB_POOL: '5' },
+      resources: TOOTCTL_RESOURCES,
+    });
+    return new k8s.KubeCronJob(this, id, {
+      metadata: objectMeta(resourceName(c.name, suffix), identity, 'workloads'),
+      spec: {
+        schedule,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 1,
+            template: {
+              metadata: { labels: standardLabels(identity), annotations: env.podAnnotations },
+              spec: env.podSpec({
+                containers: [container],
+                restartPolicy: 'Never',
+                placement: { pool: c.web.pool, architectures: c.images.mastodon.architectures },
+              }),
+            },
+          },
+        },
+      },
+    });
+  }
+}

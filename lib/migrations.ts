@@ -1,0 +1,69 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { standardLabels } from './conventions/labels';
+import { resourceName } from './conventions/names';
+import { postMigrateAnnotations, preMigrateAnnotations } from './conventions/ordering';
+import { MastodonEnvironment } from './mastodon-environment';
+import { containerResources } from './conventions/workload';
+
+/** Props for {@link Migrations}. */
+export interface MigrationsProps {
+  /** The shared Mastodon environment. Its DB_HOST must be the primary, never a pooler. */
+  readonly environment: MastodonEnvironment;
+}
+
+/** The two migration steps. */
+export type MigrationStep = 'pre' | 'post';
+
+/**
+ * Database migrations as two hook Jobs:
+ *
+ * - **pre** (`SKIP_POST_DEPLOYMENT_MIGRATIONS=true rails db:migrate:setup`) before the new
+ *   workloads start. `db:migrate:setup` is Mastodon's task that loads the schema and seeds an
+ *   empty database and runs `db:migrate` otherwise, so the first install works too.
+ * - **post** (`rails db:migrate`) once every workload runs the new code.
+ *
+ * Both connect to the database host directly (PgBouncer in transaction mode breaks the
+ * advisory locks migrations take). Their env is written inline, so they do not depend on the
+ * env ConfigMap, which may not exist yet when a hook runs.
+ */
+export class Migrations extends Construct {
+  public readonly pre: k8s.KubeJob;
+  public readonly post: k8s.KubeJob;
+
+  constructor(scope: Construct, id: string, props: MigrationsProps) {
+    super(scope, id);
+    this.pre = this.job(props.environment, 'pre');
+    this.post = this.job(props.environment, 'post');
+  }
+
+  private job(env: MastodonEnvironment, step: MigrationStep): k8s.KubeJob {
+    const c = env.config;
+    const identity = env.identity('migrate');
+    const container = env.railsContainer({
+      name: 'migrate',
+      command: step === 'pre' ? ['bundle', 'exec', 'rails', 'db:migrate:setup'] : ['bundle', 'exec', 'rails', 'db:migrate'],
+      env: step === 'pre' ? { SKIP_POST_DEPLOYMENT_MIGRATIONS: 'true', DB_POOL: '2' } : { DB_POOL: '2' },
+      envSource: 'inline',
+      resources: containerResources(c.web.resources),
+    });
+    return new k8s.KubeJob(this, step === 'pre' ? 'Pre' : 'Post', {
+      metadata: {
+        name: resourceName(c.name, 'db-migrate', step),
+        labels: standardLabels(identity),
+        annotations: step === 'pre' ? preMigrateAnnotations() : postMigrateAnnotations(),
+      },
+      spec: {
+        backoffLimit: 3,
+        template: {
+          metadata: { labels: standardLabels(identity) },
+          spec: env.podSpec({
+            containers: [container],
+            restartPolicy: 'Never',
+            placement: { pool: c.web.pool, architectures: c.images.mastodon.architectures },
+          }),
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { RedisConfig } from './config/schema';
+import { Identity } from './conventions/labels';
+import { resourceName } from './conventions/names';
+import { placement } from './conventions/placement';
+import { execProbe } from './conventions/probes';
+import { containerSecurityContext, podSecurityContext, REDIS_UID } from './conventions/security';
+import { clusterService, containerResources, objectMeta } from './conventions/workload';
+import { selectorLabels } from './conventions/labels';
+import { imageRef, ImageSpec } from './rules/images';
+import { parseMemory } from './rules/quantity';
+
+/** Props for {@link Redis}. */
+export interface RedisProps {
+  /** Instance name; the StatefulSet and Service are `<instance>-redis`. */
+  readonly instance: string;
+  /** The internal Redis settings. */
+  readonly redis: Extract<RedisConfig, { mode: 'internal' }>;
+  /** The node label whose value is the pool name. */
+  readonly poolLabel: string;
+  /** The Redis image. */
+  readonly image: ImageSpec;
+}
+
+/** redis-cli exits 0 on error replies (LOADING, NOAUTH), so compare the answer. */
+const PING = ['sh', '-c', 'test "$(redis-cli ping)" = PONG'];
+
+/** Share of the memory limit Redis may fill before it refuses writes (the rest is fork and buffer room). */
+export const REDIS_MAXMEMORY_SHARE = 0.75;
+
+/**
+ * Redis for Mastodon: one StatefulSet pod with the append-only file on a PVC, so queued Sidekiq
+ * jobs survive a restart. `noeviction`: Sidekiq data must never be evicted. maxmemory sits
+ * below the container limit so Redis refuses writes before the kernel kills it.
+ */
+export class Redis extends Construct {
+  /** Port Redis listens on. */
+  public static readonly PORT = 6379;
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The Service Mastodon connects to (REDIS_HOST). */
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: RedisProps) {
+    super(scope, id);
+    const r = props.redis;
+    const name = resourceName(props.instance, 'redis');
+    const identity: Identity = { instance: props.instance, component: 'redis', version: props.image.tag };
+    const maxmemory = Math.floor(parseMemory(r.resources.limits.memory) * REDIS_MAXMEMORY_SHARE);
+    const args = `--appendonly yes --appendfsync everysec --dir /data --maxmemory ${maxmemory} --maxmemory-policy noeviction`;
+    const where = placement({ poolLabel: props.poolLabel, pool: r.pool, architectures: props.image.architectures });
+    const password = r.passwordSecret
+      ? [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: r.passwordSecret.name, key: r.passwordSecret.key } } },
+        // redis-cli (the probes) reads the password from REDISCLI_AUTH.
+        { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: r.passwordSecret.name, key: r.passwordSecret.key } } }]
+      : [];
+    const command = r.passwordSecret
+      ? ['sh', '-c', `exec redis-server ${args} --requirepass "$REDIS_PASSWORD"`]
+      : ['redis-server', ...args.split(' ')];
+    this.service = clusterService(this, name, identity, Redis.PORT, 'redis', 'config', true);
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: objectMeta(name, identity, 'data'),
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: selectorLabels(identity) },
+        template: {
+          metadata: { labels: objectMeta(name, identity, 'data').labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(REDIS_UID),
+            terminationGracePeriodSeconds: 30,
+            affinity: where.affinity,
+            containers: [{
+              name: 'redis',
+              image: imageRef(props.image),
+              imagePullPolicy: 'IfNotPresent',
+              command,
+              env: password,
+              ports: [{ name: 'redis', containerPort: Redis.PORT, protocol: 'TCP' }],
+              resources: containerResources(r.resources),
+              securityContext: containerSecurityContext(REDIS_UID),
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              // Loading a large AOF can take minutes; PONG only comes once the data is in memory.
+              startupProbe: execProbe(PING, { periodSeconds: 5, failureThreshold: 60 }),
+              readinessProbe: execProbe(PING, { periodSeconds: 10 }),
+              livenessProbe: execProbe(PING, { periodSeconds: 20, failureThreshold: 5 }),
+            }],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: selectorLabels(identity) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: k8s.Quantity.fromString(r.storage.size) } },
+            ...(r.storage.storageClass ? { storageClassName: r.storage.storageClass } : {}),
+          },
+        }],
+        // Keep the AOF volume when the StatefulSet is deleted or scaled down.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      },
+    });
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Mastodon's environment: plain variables (for a ConfigMap) and variables that come from
+ * Secrets (referenced by name and key, never by value). Pure: no cdk8s imports.
+ */
+import type { ResolvedConfig } from '../config/resolve';
+import { resourceName } from '../conventions/names';
+
+/** One variable read from a Secret key. */
+export interface SecretEnv {
+  /** The environment variable. */
+  readonly env: string;
+  /** The Secret's name. */
+  readonly secretName: string;
+  /** The key inside the Secret. */
+  readonly key: string;
+}
+
+/** The keys `mastodon.secretName` must hold; `npm run secrets` generates all of them. */
+export const MASTODON_SECRET_KEYS = [
+  'SECRET_KEY_BASE',
+  'OTP_SECRET',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_PUBLIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
+  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
+] as const;
+
+/** Where the app's Redis lives. */
+export function redisEndpoint(c: ResolvedConfig): { host: string; port: number } {
+  return c.redis.mode === 'internal'
+    ? { host: resourceName(c.name, 'redis'), port: 6379 }
+    : { host: c.redis.host, port: c.redis.port };
+}
+
+/** Plain variables shared by web, Sidekiq, streaming, migrations and CronJobs. */
+export function plainEnv(c: ResolvedConfig): Record<string, string> {
+  const redis = redisEndpoint(c);
+  const env: Record<string, string> = {
+    LOCAL_DOMAIN: c.domain,
+    ...(c.webDomain ? { WEB_DOMAIN: c.webDomain } : {}),
+    RAILS_ENV: 'production',
+    NODE_ENV: 'production',
+    RAILS_LOG_LEVEL: 'info',
+    RAILS_SERVE_STATIC_FILES: 'true',
+    SINGLE_USER_MODE: String(c.mastodon.singleUserMode),
+    DEFAULT_LOCALE: c.mastodon.defaultLocale,
+    TRUSTED_PROXY_IP: c.network.trustedProxies.join(','),
+    DB_HOST: c.database.host,
+    DB_PORT: String(c.database.port),
+    DB_NAME: c.database.name,
+    DB_USER: c.database.user,
+    DB_SSLMODE: c.database.sslMode,
+    REDIS_HOST: redis.host,
+    REDIS_PORT: String(redis.port),
+    SMTP_SERVER: c.smtp.server,
+    SMTP_PORT: String(c.smtp.port),
+    SMTP_FROM_ADDRESS: c.smtp.fromAddress,
+    SMTP_AUTH_METHOD: c.smtp.authMethod,
+    SMTP_ENABLE_STARTTLS: c.smtp.enableStarttls,
+    ...(c.smtp.login ? { SMTP_LOGIN: c.smtp.login } : {}),
+  };
+  const s3 = c.media.s3;
+  if (s3) {
+    const url = new URL(s3.endpoint);
+    Object.assign(env, {
+      S3_ENABLED: 'true',
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_PROTOCOL: url.protocol.replace(':', ''),
+      S3_HOSTNAME: s3.hostname ?? url.host,
+      ...(s3.aliasHost ? { S3_ALIAS_HOST: s3.aliasHost } : {}),
+    });
+  } else {
+    env.S3_ENABLED = 'false';
+  }
+  return env;
+}
+
+/** Database and Redis passwords: what every component that talks to them needs. */
+function dataSecrets(c: ResolvedConfig): SecretEnv[] {
+  const out: SecretEnv[] = [{ env: 'DB_PASS', secretName: c.database.passwordSecret.name, key: c.database.passwordSecret.key }];
+  if (c.redis.passwordSecret) {
+    out.push({ env: 'REDIS_PASSWORD', secretName: c.redis.passwordSecret.name, key: c.redis.passwordSecret.key });
+  }
+  return out;
+}
+
+/** Secret variables for the Rails processes (web, Sidekiq, migrations, tootctl). */
+export function railsSecretEnv(c: ResolvedConfig): SecretEnv[] {
+  const out: SecretEnv[] = MASTODON_SECRET_KEYS.map((k) => ({ env: k, secretName: c.mastodon.secretName, key: k }));
+  out.push(...dataSecrets(c));
+  if (c.media.s3) {
+    const cred = c.media.s3.credentialsSecret;
+    out.push({ env: 'AWS_ACCESS_KEY_ID', secretName: cred.name, key: cred.accessKeyIdKey });
+    out.push({ env: 'AWS_SECRET_ACCESS_KEY', secretName: cred.name, key: cred.secretAccessKeyKey });
+  }
+  if (c.smtp.passwordSecret) {
+    out.push({ env: 'SMTP_PASSWORD', secretName: c.smtp.passwordSecret.name, key: c.smtp.passwordSecret.key });
+  }
+  return out;
+}
+
+/** Secret variables for the streaming server: only the database and Redis passwords. */
+export function streamingSecretEnv(c: ResolvedConfig): SecretEnv[] {
+  return dataSecrets(c);
+}
