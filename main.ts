@@ -2,12 +2,12 @@
  * The cdk8s app: reads the config named by MASTODON_CONFIG (or the bundled example), and
  * synthesizes it. On bad input it lists every problem and exits non-zero before writing.
  */
-import * as path from 'path';
 import { App, YamlOutputType } from 'cdk8s';
 import { formatErrors, loadConfigFile, MastodonChart } from './lib';
+import { DEFAULT_CONFIG_FILE } from './scripts/paths';
 
 /** The config used when MASTODON_CONFIG is not set. */
-export const DEFAULT_CONFIG = path.join(__dirname, 'config', 'example.yaml');
+export const DEFAULT_CONFIG = DEFAULT_CONFIG_FILE;
 
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG;
 const result = loadConfigFile(file);

@@ -25,3 +25,5 @@ export * from './conventions/security';
 export * from './conventions/ordering';
 export * from './conventions/probes';
 export * from './conventions/workload';
+export * from './secrets';
+export * from './render';

@@ -156,11 +156,13 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     }
   }
 
-  // Media on a volume: ReadWriteOnce only when a single pod mounts it.
+  // Media on a volume: ReadWriteOnce attaches to one node, so every pod that mounts it (web,
+  // Sidekiq, the cleanup CronJobs) must be confined to a single node.
   if (c.media.volume?.accessMode === 'ReadWriteOnce') {
-    const mounting = c.web.replicas + procs.reduce((n, p) => n + p.replicas, 0);
-    if (mounting > 1) {
-      err('media.volume.accessMode', `ReadWriteOnce attaches to one node, but ${mounting} pods (web and Sidekiq) mount the media volume and can land on different nodes, where they would hang in ContainerCreating; use ReadWriteMany storage (e.g. NFS or Longhorn RWX) or media.s3`);
+    const pools = new Set([c.web.pool, ...procs.flatMap((p) => [p.pool, ...(p.fallbackPool ? [p.fallbackPool] : [])])]);
+    const nodes = c.nodes.inventory.filter((n) => pools.has(n.pool) && images.mastodon.architectures.includes(n.arch)).map((n) => n.name);
+    if (nodes.length > 1) {
+      err('media.volume.accessMode', `ReadWriteOnce attaches to one node, but the web and Sidekiq pods that mount the media volume can run on ${nodes.length} nodes (${nodes.join(', ')}); a pod on another node would hang in ContainerCreating. Use ReadWriteMany storage (e.g. NFS or Longhorn RWX) or media.s3`);
     }
   }
 

@@ -1,0 +1,85 @@
+import {
+  formatMemory, generateSidekiqLayout, humanMemory, MASTODON_QUEUES, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
+} from '../lib';
+
+describe('quantities', () => {
+  test.each([
+    ['700Mi', 700 * 2 ** 20], ['1Gi', 2 ** 30], ['1.5Gi', 1.5 * 2 ** 30], ['512M', 512e6], ['1073741824', 2 ** 30], ['64Ki', 65536],
+  ])('memory %s', (q, bytes) => expect(parseMemory(q)).toBe(bytes));
+  test.each([['250m', 250], ['1', 1000], ['0.5', 500], ['2.25', 2250]])('cpu %s', (q, m) => expect(parseCpu(q)).toBe(m));
+  test.each(['', '1 Gi', 'Gi', '1gb', '-1Gi', '1.Gi'])('malformed memory %p throws with the fix', (q) => {
+    expect(() => parseMemory(q)).toThrow(/512Mi/);
+  });
+  test('formatting', () => {
+    expect(formatMemory(700 * 2 ** 20)).toBe('700Mi');
+    expect(formatMemory(2 ** 31)).toBe('2Gi');
+    expect(humanMemory(1.2 * 2 ** 30)).toBe('1.2Gi');
+    expect(humanMemory(640 * 2 ** 20)).toBe('640Mi');
+  });
+});
+
+describe('generated Sidekiq layout', () => {
+  test('three processes: each main queue leads once, tail appended, scheduler once', () => {
+    expect(generateSidekiqLayout(3, 0)).toEqual([
+      ['default', 'push', 'pull', 'ingress', 'mailers', 'fasp', 'scheduler'],
+      ['push', 'pull', 'default', 'ingress', 'mailers', 'fasp'],
+      ['pull', 'default', 'push', 'ingress', 'mailers', 'fasp'],
+    ]);
+  });
+  test.each([3, 4, 5, 7, 100])('%i processes: every main queue leads one, every queue is served, scheduler exactly once', (n) => {
+    const layout = generateSidekiqLayout(n, n - 1);
+    expect(new Set(layout.map((q) => q[0]))).toEqual(new Set(['default', 'push', 'pull']));
+    expect(layout.flat().filter((q) => q === 'scheduler')).toHaveLength(1);
+    expect(layout[n - 1]).toContain('scheduler');
+    for (const q of MASTODON_QUEUES) expect(layout.flat()).toContain(q);
+    for (const queues of layout) expect(new Set(queues).size).toBe(queues.length);
+    const shaped = layout.map((queues, i) => ({ name: `p${i}`, replicas: i === n - 1 ? 1 : 3, queues }));
+    expect(validateSidekiqLayout(shaped, [], (i) => `p[${i}]`)).toEqual([]);
+  });
+  test('fewer than three processes cannot rotate', () => {
+    expect(() => generateSidekiqLayout(2, 0)).toThrow(/at least 3/);
+  });
+});
+
+describe('layout validation', () => {
+  const at = (i: number) => `sidekiq.processes[${i}]`;
+  const all = ['default', 'push', 'pull', 'ingress', 'mailers', 'fasp'];
+  test('scheduler in two processes names the first owner and the rule', () => {
+    const problems = validateSidekiqLayout([
+      { name: 'main', replicas: 1, queues: [...all, 'scheduler'] },
+      { name: 'other', replicas: 1, queues: ['default'] },
+      { name: 'third', replicas: 1, queues: ['scheduler'] },
+    ], [], at);
+    expect(problems).toEqual([{
+      path: 'sidekiq.processes[2].queues',
+      message: "'scheduler' is already served by process 'main'; the scheduler queue must run in exactly one process with replicas: 1",
+    }]);
+  });
+  test('scheduler with two replicas', () => {
+    const problems = validateSidekiqLayout([{ name: 'main', replicas: 2, queues: [...all, 'scheduler'] }], [], at);
+    expect(problems.map((p) => p.path)).toEqual(['sidekiq.processes[0].replicas']);
+    expect(problems[0].message).toMatch(/replicas: 1/);
+  });
+  test('a missing queue, a duplicate and an unknown queue are all reported', () => {
+    const problems = validateSidekiqLayout([
+      { name: 'main', replicas: 1, queues: ['default', 'push', 'push', 'pul', 'ingress', 'mailers', 'scheduler'] },
+    ], [], at);
+    expect(problems.map((p) => p.path)).toEqual([
+      'sidekiq.processes[0].queues[2]', 'sidekiq.processes[0].queues[3]', 'sidekiq.processes', 'sidekiq.processes',
+    ]);
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/'push' appears twice/);
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/'pul' is not a Mastodon queue.*customQueues/);
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/no process serves the 'pull' queue/);
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/no process serves the 'fasp' queue/);
+  });
+  test('a declared custom queue is allowed, and must be served', () => {
+    expect(validateSidekiqLayout([{ name: 'main', replicas: 1, queues: [...all, 'scheduler', 'search'] }], ['search'], at)).toEqual([]);
+    expect(validateSidekiqLayout([{ name: 'main', replicas: 1, queues: [...all, 'scheduler'] }], ['search'], at)[0].message)
+      .toMatch(/custom queue 'search' is declared but no process serves it/);
+  });
+});
+
+describe('names', () => {
+  test('prefix, no hash', () => expect(resourceName('ocw', 'sidekiq', 'main')).toBe('ocw-sidekiq-main'));
+  test('too long is refused', () => expect(() => resourceName('a'.repeat(60), 'sidekiq')).toThrow(/63/));
+});
