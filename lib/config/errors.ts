@@ -95,7 +95,7 @@ export function knownKeysAt(schema: AnySchema, path: readonly PropertyKey[], inp
   return [];
 }
 
-const DEFAULT_MESSAGE = /^(Invalid input|Too small|Too big|Unrecognized key|Invalid string|Invalid option|Invalid element|Invalid key)/;
+const DEFAULT_MESSAGE = /^(Invalid discriminator|Invalid input|Too small|Too big|Unrecognized key|Invalid string|Invalid option|Invalid element|Invalid key)/;
 
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -153,8 +153,16 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknow
         break;
       }
       case 'invalid_union': {
-        const known = knownKeysAt(schema, issue.path, raw);
-        out.push({ path, message: custom ? issue.message : `does not match any allowed shape${known.length ? '' : '; check the mode field and the keys that go with it'}` });
+        const options = [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+        const value = issue.path.reduce<any>((v, k) => (v && typeof v === 'object' ? v[k as any] : undefined), raw);
+        const guess = typeof value === 'string' ? didYouMean(value, options) : undefined;
+        out.push({
+          path,
+          message: custom ? issue.message
+            : options.length > 0
+              ? `${describeValue(value)} is not allowed; use one of ${options.map((o) => `'${o}'`).join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`
+              : 'does not match any allowed shape; check the mode field and the keys that go with it',
+        });
         break;
       }
       case 'too_small':

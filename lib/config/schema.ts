@@ -19,14 +19,14 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A DNS-1123 label: lower case letters, digits and '-'. */
 const dnsLabel = (max: number, what: string) =>
   z.string()
-    .min(1, { error: `${what} must not be empty` })
+    .min(1, { error: `${what} must not be empty`, abort: true })
     .max(max, { error: `${what} is longer than ${max} characters; shorten it so every derived resource name fits in 63` })
     .regex(DNS_LABEL, { error: `${what} must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
 
 /** The name of an existing Kubernetes object in the namespace (a DNS-1123 subdomain). */
 const objectName = (what: string) =>
   z.string()
-    .min(1, { error: `${what} must not be empty` })
+    .min(1, { error: `${what} must not be empty`, abort: true })
     .max(253)
     .regex(DNS_SUBDOMAIN, {
       error: `${what} must be the name of a Kubernetes Secret (lower-case letters, digits, '-' and '.'); if you pasted a secret value here, remove it and reference the Secret that holds it instead`,
@@ -209,7 +209,7 @@ export const MastodonConfigSchema = z.strictObject({
   name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
   namespace: dnsLabel(63, 'namespace').default('mastodon').describe('Namespace for every object.'),
   domain: z.string({ error: 'must be the server domain, e.g. example.social' })
-    .min(1, { error: 'must not be empty: set it to the server domain, e.g. example.social' })
+    .min(1, { error: 'must not be empty: set it to the server domain, e.g. example.social', abort: true })
     .regex(HOSTNAME, { error: 'must be a lower-case host name such as example.social (no scheme, no path, no port)' })
     .describe('LOCAL_DOMAIN: the domain in user handles.'),
   webDomain: z.string().regex(HOSTNAME, { error: 'must be a lower-case host name' }).optional()
