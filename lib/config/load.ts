@@ -18,7 +18,7 @@ export function loadConfigText(text: string, source: string): ResolveResult {
       ok: false,
       errors: doc.errors.map((e) => ({
         path: '',
-        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}; fix the indentation or quoting there`,
+        message: `YAML syntax error at line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}; fix the indentation or quoting there`,
       })),
     };
   }

@@ -1,0 +1,371 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import {
+  MASTODON_SECRET_KEYS, SIDEKIQ_READY_FILE, SIDEKIQ_PROCESS_LABEL, Manifest,
+} from '../lib';
+import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS } from './support/fixtures';
+
+const objects = render();
+const workloads = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
+const containersOf = (o: Manifest): any[] => podSpecOf(o).containers;
+const envOf = (c: any): Record<string, any> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe('the default app', () => {
+  test('snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('renders in-process exactly what dist/ holds', () => {
+    const dist = parseAllDocuments(fs.readFileSync(path.join(ROOT, 'dist', 'mastodon.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(dist).toEqual(JSON.parse(JSON.stringify(objects)));
+  });
+
+  test('every name is the instance name plus a part, with no hash, in the configured namespace', () => {
+    for (const o of objects) {
+      expect(o.metadata.name).toMatch(/^ocw-[a-z0-9-]+$/);
+      expect(o.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
+      expect(o.metadata.namespace).toBe('mastodon');
+    }
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/ocw-env',
+      'CronJob/ocw-media-remove', 'CronJob/ocw-preview-cards-remove',
+      'Deployment/ocw-sidekiq-default', 'Deployment/ocw-sidekiq-pull', 'Deployment/ocw-sidekiq-push',
+      'Deployment/ocw-streaming', 'Deployment/ocw-web',
+      'Job/ocw-db-migrate-post', 'Job/ocw-db-migrate-pre',
+      'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-web',
+      'Service/ocw-redis', 'Service/ocw-streaming', 'Service/ocw-web',
+      'StatefulSet/ocw-redis',
+    ]);
+  });
+
+  test('standard labels on every object and every pod template', () => {
+    const keys = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/part-of', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version'];
+    for (const o of objects) {
+      expect(Object.keys(o.metadata.labels ?? {})).toEqual(expect.arrayContaining(keys));
+      expect(o.metadata.labels!['app.kubernetes.io/instance']).toBe('ocw');
+    }
+    for (const w of workloads) expect(Object.keys(podMetaOf(w).labels)).toEqual(expect.arrayContaining(keys));
+    expect(find(objects, 'Deployment', 'ocw-web').metadata.labels!['app.kubernetes.io/component']).toBe('web');
+    expect(find(objects, 'Job', 'ocw-db-migrate-pre').metadata.labels!['app.kubernetes.io/component']).toBe('migrate');
+  });
+
+  test('selectors never include the version, so an upgrade can keep them', () => {
+    for (const o of objects.filter((x) => ['Deployment', 'StatefulSet', 'PodDisruptionBudget'].includes(x.kind))) {
+      expect(Object.keys(o.spec.selector.matchLabels)).not.toContain('app.kubernetes.io/version');
+    }
+    for (const s of objects.filter((x) => x.kind === 'Service')) expect(Object.keys(s.spec.selector)).not.toContain('app.kubernetes.io/version');
+  });
+
+  test('each Service selects exactly its own pods', () => {
+    for (const svc of objects.filter((o) => o.kind === 'Service')) {
+      const matching = workloads.filter((w) => w.kind !== 'Job' && w.kind !== 'CronJob' && Object.entries(svc.spec.selector).every(([k, v]) => podMetaOf(w).labels[k] === v));
+      expect(matching.map((w) => w.metadata.name)).toEqual([svc.metadata.name]);
+    }
+  });
+});
+
+describe('every pod', () => {
+  test.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w]))('%s: pinned image, IfNotPresent, numeric non-root uid, locked down', (_n, w) => {
+    const spec = podSpecOf(w);
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.enableServiceLinks).toBe(false);
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of spec.containers) {
+      expect(c.image).toMatch(/:[A-Za-z0-9._-]+$/);
+      expect(c.image).not.toMatch(/:latest$/);
+      expect(c.imagePullPolicy).toBe('IfNotPresent');
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(typeof c.securityContext.runAsUser).toBe('number');
+      expect(c.resources.requests.cpu).toBeDefined();
+      expect(c.resources.requests.memory).toBeDefined();
+      expect(c.resources.limits.memory).toBeDefined();
+      expect(c.resources.limits.cpu).toBeUndefined();
+      if (c.image.startsWith('ghcr.io/mastodon/')) {
+        expect(c.securityContext.runAsUser).toBe(991);
+        expect(spec.securityContext).toMatchObject({ runAsUser: 991, runAsGroup: 991, fsGroup: 991 });
+      }
+    }
+  });
+
+  test.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w]))('%s: required affinity on the image architectures and the pool', (_n, w) => {
+    const terms = podSpecOf(w).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toHaveLength(1);
+    const byKey = Object.fromEntries(terms[0].matchExpressions.map((e: any) => [e.key, e]));
+    expect(byKey['kubernetes.io/arch']).toEqual({ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] });
+    expect(byKey['node-pool'].operator).toBe('In');
+  });
+
+  test('long-running containers have readiness and liveness probes', () => {
+    for (const w of workloads.filter((x) => ['Deployment', 'StatefulSet'].includes(x.kind))) {
+      for (const c of containersOf(w)) {
+        expect(c.readinessProbe).toBeDefined();
+        expect(c.livenessProbe).toBeDefined();
+        expect(c.startupProbe).toBeDefined();
+      }
+    }
+  });
+
+  test('Rails pods mount writable /opt/mastodon/tmp and /tmp over the read-only root', () => {
+    for (const w of workloads.filter((x) => containersOf(x)[0].image.startsWith('ghcr.io/mastodon/mastodon:'))) {
+      const mounts = containersOf(w)[0].volumeMounts.map((m: any) => m.mountPath);
+      expect(mounts).toEqual(expect.arrayContaining(['/opt/mastodon/tmp', '/tmp']));
+      const volumes = podSpecOf(w).volumes.map((v: any) => v.name);
+      expect(volumes).toEqual(expect.arrayContaining(['tmp', 'tmp-root']));
+    }
+  });
+});
+
+describe('secrets are only referenced', () => {
+  test('no Secret object, and every key of the Mastodon Secret is referenced by name', () => {
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const web = envOf(containersOf(find(objects, 'Deployment', 'ocw-web'))[0]);
+    for (const k of MASTODON_SECRET_KEYS) expect(web[k]).toEqual({ secretKeyRef: { name: 'ocw-mastodon-secrets', key: k } });
+    expect(web.DB_PASS).toEqual({ secretKeyRef: { name: 'ocw-db-app', key: 'password' } });
+    expect(web.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'ocw-s3', key: 'AWS_ACCESS_KEY_ID' } });
+    expect(web.SMTP_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-smtp', key: 'password' } });
+  });
+  test('the streaming server gets only the database password, not the Rails keys', () => {
+    const env = envOf(containersOf(find(objects, 'Deployment', 'ocw-streaming'))[0]);
+    expect(env.DB_PASS).toBeDefined();
+    expect(env.SECRET_KEY_BASE).toBeUndefined();
+    expect(env.OTP_SECRET).toBeUndefined();
+  });
+});
+
+describe('the env ConfigMap', () => {
+  const cm = find(objects, 'ConfigMap', 'ocw-env');
+  test('holds the plain settings', () => {
+    expect(cm.data).toMatchObject({
+      LOCAL_DOMAIN: 'ocw.social', RAILS_ENV: 'production', DB_HOST: 'ocw-db-rw', DB_PORT: '5432', DB_NAME: 'mastodon', DB_USER: 'mastodon',
+      REDIS_HOST: 'ocw-redis', REDIS_PORT: '6379', S3_ENABLED: 'true', S3_BUCKET: 'ocw-social-media', S3_ALIAS_HOST: 'media.ocw.social',
+      S3_ENDPOINT: 'https://s3.eu-central-003.backblazeb2.com', S3_HOSTNAME: 's3.eu-central-003.backblazeb2.com', S3_PROTOCOL: 'https',
+      SMTP_SERVER: 'smtp.eu.mailgun.org', SMTP_PORT: '587', SMTP_LOGIN: 'postmaster@mg.ocw.social',
+      TRUSTED_PROXY_IP: '127.0.0.1/32,::1/128,10.42.0.0/16',
+    });
+    for (const k of Object.keys(cm.data)) expect(k).not.toMatch(/PASS|SECRET|KEY_BASE|PRIVATE/);
+  });
+  test('long-running pods roll when it changes', () => {
+    const checksum = (o: Manifest) => podMetaOf(o).annotations['checksum/env'];
+    const before = checksum(find(objects, 'Deployment', 'ocw-web'));
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    const changed = render(withChange(exampleRaw(), (c) => { c.smtp.port = 465; }));
+    expect(checksum(find(changed, 'Deployment', 'ocw-web'))).not.toBe(before);
+    expect(checksum(find(changed, 'Deployment', 'ocw-sidekiq-push'))).not.toBe(before);
+  });
+});
+
+describe('MastodonWeb', () => {
+  const web = find(objects, 'Deployment', 'ocw-web');
+  const c = containersOf(web)[0];
+  test('runs Puma on 3000 with the configured processes and threads', () => {
+    expect(c.command).toEqual(['bundle', 'exec', 'puma', '-C', 'config/puma.rb']);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(envOf(c)).toMatchObject({ WEB_CONCURRENCY: '2', MAX_THREADS: '5', DB_POOL: '5', PORT: '3000' });
+  });
+  test('patient startup probe, readiness on /health, cheap liveness', () => {
+    expect(c.startupProbe.httpGet).toMatchObject({ path: '/health', port: 3000 });
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(180);
+    expect(c.readinessProbe.httpGet.path).toBe('/health');
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 3000 });
+  });
+  test('rolls out without dropping below the replica count, and drains before Puma exits', () => {
+    expect(web.spec.replicas).toBe(2);
+    expect(web.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
+    expect(podSpecOf(web).terminationGracePeriodSeconds).toBeGreaterThan(10);
+  });
+  test('spreads over nodes: never two replicas on one node while another node can take one', () => {
+    expect(podSpecOf(web).topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': 'ocw', 'app.kubernetes.io/component': 'web' } },
+      matchLabelKeys: ['pod-template-hash'],
+    }]);
+  });
+  test('has a PodDisruptionBudget that keeps one pod up', () => {
+    const pdb = find(objects, 'PodDisruptionBudget', 'ocw-web');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: web.spec.selector });
+  });
+  test('leaves a lost node after failoverSeconds, not 300 s', () => {
+    expect(podSpecOf(web).tolerations).toEqual([
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
+  });
+  test('one replica gets no PDB', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.web.replicas = 1; }));
+    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name)).toEqual(['ocw-streaming']);
+  });
+});
+
+describe('MastodonStreaming', () => {
+  const st = find(objects, 'Deployment', 'ocw-streaming');
+  const c = containersOf(st)[0];
+  test('separate image, port 4000, health probes, DB_POOL, no STREAMING_CLUSTER_NUM', () => {
+    expect(c.image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.7.2');
+    expect(c.ports[0].containerPort).toBe(4000);
+    for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
+    const env = envOf(c);
+    expect(env.DB_POOL).toBe('10');
+    expect(env.STREAMING_CLUSTER_NUM).toBeUndefined();
+    expect(find(objects, 'ConfigMap', 'ocw-env').data.STREAMING_CLUSTER_NUM).toBeUndefined();
+  });
+  test('two replicas with a PDB', () => {
+    expect(st.spec.replicas).toBe(2);
+    expect(find(objects, 'PodDisruptionBudget', 'ocw-streaming').spec.maxUnavailable).toBe(1);
+  });
+});
+
+describe('SidekiqQueue', () => {
+  test('strict queue order, no weights, DB_POOL = concurrency', () => {
+    const c = containersOf(find(objects, 'Deployment', 'ocw-sidekiq-push'))[0];
+    expect(c.command).toEqual(['bundle', 'exec', 'sidekiq', '-c', '10', '-q', 'push', '-q', 'pull', '-q', 'default', '-q', 'ingress', '-q', 'mailers', '-q', 'fasp']);
+    expect(c.command.join(' ')).not.toMatch(/,\d/);
+    expect(envOf(c).DB_POOL).toBe('10');
+  });
+  test('readiness from the file Mastodon touches when Sidekiq starts taking jobs', () => {
+    const c = containersOf(find(objects, 'Deployment', 'ocw-sidekiq-pull'))[0];
+    expect(SIDEKIQ_READY_FILE).toBe('/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs');
+    expect(c.readinessProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
+  });
+  test('the scheduler process: one replica, Recreate; the others surge', () => {
+    const sched = find(objects, 'Deployment', 'ocw-sidekiq-default');
+    expect(containersOf(sched)[0].command).toContain('scheduler');
+    expect(sched.spec.replicas).toBe(1);
+    expect(sched.spec.strategy).toEqual({ type: 'Recreate' });
+    const others = ['ocw-sidekiq-push', 'ocw-sidekiq-pull'].map((n) => find(objects, 'Deployment', n));
+    for (const o of others) {
+      expect(containersOf(o)[0].command).not.toContain('scheduler');
+      expect(o.spec.strategy.type).toBe('RollingUpdate');
+    }
+  });
+  test('prefers its pool (onprem) and may fail over to the fallback pool (cloud)', () => {
+    const aff = podSpecOf(find(objects, 'Deployment', 'ocw-sidekiq-push')).affinity.nodeAffinity;
+    const pool = aff.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find((e: any) => e.key === 'node-pool');
+    expect(pool.values).toEqual(['onprem', 'cloud']);
+    expect(aff.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 100, preference: { matchExpressions: [{ key: 'node-pool', operator: 'In', values: ['onprem'] }] } },
+    ]);
+  });
+  test('process groups are told apart by a label in their selector', () => {
+    const sel = find(objects, 'Deployment', 'ocw-sidekiq-push').spec.selector.matchLabels;
+    expect(sel[SIDEKIQ_PROCESS_LABEL]).toBe('push');
+  });
+  test('a multi-replica process gets a PDB; the scheduler never does', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.sidekiq.processes[1].replicas = 3; }));
+    const pdbs = o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name);
+    expect(pdbs).toContain('ocw-sidekiq-push');
+    expect(pdbs).not.toContain('ocw-sidekiq-default');
+  });
+  test('a memory request below 512Mi is refused', () => {
+    expect(() => render(withChange(exampleRaw(), (c) => { c.sidekiq.processes[2].resources.requests.memory = '500Mi'; })))
+      .toThrow(/sidekiq.processes\[2\].resources.requests.memory: 500Mi is below the 512Mi floor/);
+  });
+});
+
+describe('architecture', () => {
+  test('an image override narrows the arch affinity to what it is built for', () => {
+    const o = render(withChange(exampleRaw(), (c) => {
+      c.mastodon.image = { repository: 'registry.example/mastodon', tag: 'v4.7.2-ocw1', architectures: ['amd64'] };
+      for (const p of c.sidekiq.processes) { p.pool = 'cloud'; delete p.fallbackPool; }
+    }));
+    const arch = (w: Manifest) => podSpecOf(w).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions
+      .find((e: any) => e.key === 'kubernetes.io/arch').values;
+    expect(arch(find(o, 'Deployment', 'ocw-web'))).toEqual(['amd64']);
+    expect(arch(find(o, 'Deployment', 'ocw-sidekiq-push'))).toEqual(['amd64']);
+    expect(arch(find(o, 'Deployment', 'ocw-streaming'))).toEqual(['amd64', 'arm64']);
+    expect(containersOf(find(o, 'Deployment', 'ocw-web'))[0].image).toBe('registry.example/mastodon:v4.7.2-ocw1');
+  });
+});
+
+describe('Redis', () => {
+  const sts = find(objects, 'StatefulSet', 'ocw-redis');
+  const c = containersOf(sts)[0];
+  test('AOF on a PVC, noeviction, maxmemory under the limit', () => {
+    expect(c.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    const maxmemory = Number(c.command[c.command.indexOf('--maxmemory') + 1]);
+    expect(maxmemory).toBe(Math.floor(512 * 2 ** 20 * 0.75));
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(c.securityContext.runAsUser).toBe(999);
+  });
+  test('on the cloud pool', () => {
+    const pool = podSpecOf(sts).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find((e: any) => e.key === 'node-pool');
+    expect(pool.values).toEqual(['cloud']);
+  });
+  test('a password comes from a Secret, and the probes use it', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }));
+    const rc = containersOf(find(o, 'StatefulSet', 'ocw-redis'))[0];
+    expect(rc.command.join(' ')).toMatch(/--requirepass "\$REDIS_PASSWORD"/);
+    expect(envOf(rc).REDISCLI_AUTH).toEqual({ secretKeyRef: { name: 'ocw-redis', key: 'password' } });
+    expect(envOf(containersOf(find(o, 'Deployment', 'ocw-web'))[0]).REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-redis', key: 'password' } });
+  });
+  test('external Redis: no StatefulSet, REDIS_HOST points at it', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.redis = { mode: 'external', host: 'redis.lan', port: 6380 }; }));
+    expect(o.filter((x) => x.metadata.name === 'ocw-redis')).toEqual([]);
+    expect(find(o, 'ConfigMap', 'ocw-env').data).toMatchObject({ REDIS_HOST: 'redis.lan', REDIS_PORT: '6380' });
+  });
+});
+
+describe('media without object storage', () => {
+  const o = render(withChange(exampleRaw(), (c) => {
+    delete c.media.s3;
+    c.media.volume = { accessMode: 'ReadWriteMany', size: '100Gi', storageClass: 'nfs' };
+  }));
+  test('a ReadWriteMany PVC, mounted at public/system by web, Sidekiq and the cleanup jobs, never pruned', () => {
+    const pvc = find(o, 'PersistentVolumeClaim', 'ocw-media');
+    expect(pvc.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'nfs' });
+    expect(pvc.metadata.annotations!['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    for (const n of ['ocw-web', 'ocw-sidekiq-push']) {
+      expect(containersOf(find(o, 'Deployment', n))[0].volumeMounts).toContainEqual({ name: 'media', mountPath: '/opt/mastodon/public/system' });
+    }
+    expect(containersOf(find(o, 'CronJob', 'ocw-media-remove'))[0].volumeMounts).toContainEqual({ name: 'media', mountPath: '/opt/mastodon/public/system' });
+    expect(containersOf(find(o, 'Deployment', 'ocw-streaming'))[0].volumeMounts).not.toContainEqual(expect.objectContaining({ name: 'media' }));
+    expect(find(o, 'ConfigMap', 'ocw-env').data.S3_ENABLED).toBe('false');
+  });
+});
+
+describe('migrations', () => {
+  const pre = find(objects, 'Job', 'ocw-db-migrate-pre');
+  const post = find(objects, 'Job', 'ocw-db-migrate-post');
+  test('pre-deploy skips post-deployment migrations; post-deploy runs them all', () => {
+    expect(containersOf(pre)[0].command).toEqual(['bundle', 'exec', 'rails', 'db:migrate:setup']);
+    expect(envOf(containersOf(pre)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
+    expect(containersOf(post)[0].command).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
+    expect(envOf(containersOf(post)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
+  });
+  test('they carry their env inline (no ConfigMap needed at hook time) and connect to the primary host', () => {
+    for (const j of [pre, post]) {
+      const c = containersOf(j)[0];
+      expect(c.envFrom).toBeUndefined();
+      expect(envOf(c).DB_HOST).toBe('ocw-db-rw');
+      expect(envOf(c).LOCAL_DOMAIN).toBe('ocw.social');
+      expect(podSpecOf(j).restartPolicy).toBe('Never');
+    }
+  });
+  test('Argo CD: pre is a Sync hook between the data and the workloads; post is PostSync', () => {
+    expect(pre.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '0', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    expect(post.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync' });
+    const wave = (o: Manifest) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    expect(wave(find(objects, 'StatefulSet', 'ocw-redis'))).toBeLessThan(wave(pre));
+    expect(wave(find(objects, 'ConfigMap', 'ocw-env'))).toBeLessThan(wave(pre));
+    for (const d of objects.filter((x) => x.kind === 'Deployment')) expect(wave(d)).toBeGreaterThan(wave(pre));
+  });
+  test('Helm: pre runs after install and before upgrades; post after both, later', () => {
+    expect(pre.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,pre-upgrade', 'helm.sh/hook-weight': '-5', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
+    expect(post.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '5' });
+  });
+});
+
+describe('cleanup CronJobs', () => {
+  test('tootctl media and preview cards, never overlapping', () => {
+    const media = find(objects, 'CronJob', 'ocw-media-remove');
+    const cards = find(objects, 'CronJob', 'ocw-preview-cards-remove');
+    expect(containersOf(media)[0].command).toEqual(['bin/tootctl', 'media', 'remove', '--days', '7']);
+    expect(containersOf(cards)[0].command).toEqual(['bin/tootctl', 'preview_cards', 'remove', '--days', '30']);
+    for (const cj of [media, cards]) {
+      expect(cj.spec.concurrencyPolicy).toBe('Forbid');
+      expect(podSpecOf(cj).restartPolicy).toBe('Never');
+    }
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * The real commands: `npm run synth` refuses bad input and leaves dist/ alone; `cdk8s synth`
+ * honours MASTODON_CONFIG; `npm run secrets` prints to stdout only.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from './support/fixtures';
+
+jest.setTimeout(60_000);
+
+function snapshotDir(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...env } });
+}
+
+describe('npm run synth on invalid configs', () => {
+  const dist = path.join(ROOT, 'dist');
+  test.each([
+    ['scheduler-twice.yaml', /sidekiq.processes\[1\].queues: 'scheduler' is already served by process 'main'/],
+    ['yaml-syntax.yaml', /YAML syntax error at line 3, column \d+: Nested mappings/],
+    ['web-memory-floor.yaml', /web.resources.requests.memory: 512Mi is below the 700Mi floor/],
+    ['does-not-exist.yaml', /does not exist; set MASTODON_CONFIG/],
+  ])('%s: exits non-zero, names the field and the fix, dist/ unchanged', (fixture, message) => {
+    const before = snapshotDir(dist);
+    const r = run('npm', ['run', '-s', 'synth'], { MASTODON_CONFIG: path.join(ROOT, 'test', 'fixtures', 'invalid', fixture) });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/dist\/ was left as it was/);
+    expect(snapshotDir(dist)).toEqual(before);
+  });
+});
+
+describe('cdk8s synth with MASTODON_CONFIG', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-cli-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  test('a single-node arm64 config synthesizes into the given folder', () => {
+    const out = path.join(tmp, 'out');
+    const r = run(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '-o', out], { MASTODON_CONFIG: path.join(ROOT, 'test', 'fixtures', 'valid', 'single-node-arm64.yaml') });
+    expect(r.status).toBe(0);
+    const objects = parseAllDocuments(fs.readFileSync(path.join(out, 'mastodon.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+    expect(objects.every((o) => o.metadata.namespace === 'social')).toBe(true);
+    expect(objects.find((o) => o.kind === 'PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteOnce']);
+  });
+});
+
+describe('npm run secrets', () => {
+  test('prints a Secret to stdout and writes nothing', () => {
+    const before = run('git', ['status', '--porcelain']).stdout;
+    const r = run('npm', ['run', '-s', 'secrets', '--', '--name', 'x-keys', '--namespace', 'ns']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^apiVersion: v1\nkind: Secret/);
+    expect(r.stdout).toMatch(/name: x-keys/);
+    expect(run('git', ['status', '--porcelain']).stdout).toBe(before);
+  });
+});

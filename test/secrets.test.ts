@@ -1,0 +1,43 @@
+import { createECDH } from 'crypto';
+import { parse } from 'yaml';
+import { alphanumeric, generateMastodonSecrets, MASTODON_SECRET_KEYS, renderMastodonSecret } from '../lib';
+
+const fromUrlSafe = (s: string) => Buffer.from(s, 'base64url');
+
+describe('npm run secrets', () => {
+  const v = generateMastodonSecrets();
+  test('has exactly the keys the workloads reference', () => {
+    expect(Object.keys(v).sort()).toEqual([...MASTODON_SECRET_KEYS].sort());
+  });
+  test('SECRET_KEY_BASE and OTP_SECRET: 64 random bytes as hex', () => {
+    expect(v.SECRET_KEY_BASE).toMatch(/^[0-9a-f]{128}$/);
+    expect(v.OTP_SECRET).toMatch(/^[0-9a-f]{128}$/);
+    expect(v.SECRET_KEY_BASE).not.toBe(v.OTP_SECRET);
+  });
+  test('VAPID: a P-256 pair in web-push encoding (URL-safe base64, padded)', () => {
+    expect(v.VAPID_PRIVATE_KEY).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+    expect(v.VAPID_PUBLIC_KEY).toMatch(/^[A-Za-z0-9_-]{87}=$/);
+    const priv = fromUrlSafe(v.VAPID_PRIVATE_KEY);
+    const pub = fromUrlSafe(v.VAPID_PUBLIC_KEY);
+    expect(priv).toHaveLength(32);
+    expect(pub).toHaveLength(65);
+    expect(pub[0]).toBe(0x04);
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(priv);
+    expect(ecdh.getPublicKey(null, 'uncompressed').equals(pub)).toBe(true);
+  });
+  test('Active Record encryption keys: 32 alphanumeric characters, all different', () => {
+    const keys = [v.ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY, v.ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT, v.ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY];
+    for (const k of keys) expect(k).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(new Set(keys).size).toBe(3);
+    expect(alphanumeric(500)).toMatch(/^[A-Za-z0-9]{500}$/);
+  });
+  test('fresh values every time', () => {
+    expect(generateMastodonSecrets().SECRET_KEY_BASE).not.toBe(v.SECRET_KEY_BASE);
+  });
+  test('a ready-to-apply Secret', () => {
+    const s = parse(renderMastodonSecret('ocw-mastodon-secrets', 'mastodon', v));
+    expect(s).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'ocw-mastodon-secrets', namespace: 'mastodon' } });
+    expect(s.stringData).toEqual(v);
+  });
+});
