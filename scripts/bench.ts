@@ -1,0 +1,87 @@
+/**
+ * npm run bench: how long the things people wait for take. Prints a table.
+ *   - in-process render of the default app and of a large generated config
+ *     (100 Sidekiq processes, 30 nodes), median of several runs
+ *   - `cdk8s synth` wall time (the real CLI, into a scratch folder)
+ *   - `npm test` wall time (skip with --quick)
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { loadConfigFile, renderManifests, resolveConfigOrThrow, MastodonConfigInput } from '../lib';
+import { cdk8sSynth, ROOT } from './cdk8s-cli';
+import { DEFAULT_CONFIG_FILE } from './paths';
+
+/** A large config: 30 nodes (20 amd64 cloud, 10 arm64 on-prem) and 100 Sidekiq processes. */
+export function largeConfig(): MastodonConfigInput {
+  const inventory = Array.from({ length: 30 }, (_, i) => i < 20
+    ? { name: `cloud-${i}`, pool: 'cloud', arch: 'amd64' as const, cpu: '8', memory: '32Gi' }
+    : { name: `pi-${i}`, pool: 'onprem', arch: 'arm64' as const, cpu: '4', memory: '8Gi' });
+  return {
+    name: 'big', domain: 'big.example.social', mastodon: { secretName: 'big-keys' },
+    nodes: { inventory },
+    web: { replicas: 6 }, streaming: { replicas: 4 },
+    sidekiq: {
+      processes: Array.from({ length: 100 }, (_, i) => ({
+        name: `p${i}`, replicas: i === 0 ? 1 : 2, pool: i % 2 ? 'onprem' : 'cloud', fallbackPool: i % 2 ? 'cloud' : undefined, concurrency: 10,
+      })),
+    },
+    database: { host: 'big-db-rw', passwordSecret: { name: 'big-db', key: 'password' } },
+    media: { s3: { bucket: 'big', endpoint: 'https://s3.example.com', credentialsSecret: { name: 'big-s3' } } },
+    smtp: { server: 'smtp.example.com', fromAddress: 'big@example.social' },
+  };
+}
+
+function time(fn: () => unknown, runs: number): { median: number; objects: number } {
+  const ms: number[] = [];
+  let objects = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = fn();
+    ms.push(performance.now() - t0);
+    if (Array.isArray(r)) objects = r.length;
+  }
+  ms.sort((a, b) => a - b);
+  return { median: ms[Math.floor(ms.length / 2)], objects };
+}
+
+function wall(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+const quick = process.argv.includes('--quick');
+const rows: [string, string, string][] = [];
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+const example = loadConfigFile(DEFAULT_CONFIG_FILE);
+if (!example.ok) throw new Error('the example config does not load');
+renderManifests(example.config); // warm up the module cache
+const d = time(() => renderManifests(example.config), 20);
+rows.push(['render default app (in-process, median of 20)', fmt(d.median), `${d.objects} objects`]);
+const big = time(() => renderManifests(resolveConfigOrThrow(largeConfig())), 5);
+rows.push(['render 100 Sidekiq processes, 30 nodes (resolve + render, median of 5)', fmt(big.median), `${big.objects} objects`]);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-bench-'));
+try {
+  let status = 0;
+  const s = wall(() => { status = cdk8sSynth(path.join(tmp, 'dist')).status; });
+  rows.push(['cdk8s synth (CLI, wall)', fmt(s), status === 0 ? 'ok' : `exit ${status}`]);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+if (!quick) {
+  let status = 0;
+  const t = wall(() => { status = spawnSync('npm', ['test', '--silent'], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } }).status ?? 1; });
+  rows.push(['npm test (type check + jest + dist check, wall)', fmt(t), status === 0 ? 'ok' : `exit ${status}`]);
+}
+
+const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), ['what', 'time', 'note'][i].length));
+const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
+console.log(`cdk8s-mastodon bench on ${os.cpus().length} cores, node ${process.version}`);
+console.log(line(['what', 'time', 'note']));
+console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
