@@ -2,11 +2,11 @@ import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from './config/resolve';
-import { Identity } from './conventions/labels';
+import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement, PlacementProps } from './conventions/placement';
 import { containerSecurityContext, MASTODON_UID, podSecurityContext } from './conventions/security';
-import { objectMeta } from './conventions/workload';
+import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
 import { imageRef, ImageSpec } from './rules/images';
 
@@ -51,6 +51,30 @@ export interface MastodonPodOptions {
   readonly terminationGracePeriodSeconds?: number;
   /** `Always` for Deployments; `Never` for Jobs. @default Always */
   readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
+}
+
+/** A long-running Mastodon Deployment: one container, spread over nodes, quick to fail over. */
+export interface MastodonDeploymentOptions {
+  /** Object name. */
+  readonly name: string;
+  /** Labels and selector. */
+  readonly identity: Identity;
+  /** Pod count. */
+  readonly replicas: number;
+  /** How pods are replaced. */
+  readonly strategy: UpdateStrategy;
+  /** The container. */
+  readonly container: k8s.Container;
+  /** Preferred (or only) pool. */
+  readonly pool: string;
+  /** A pool the pods may also use. @default none */
+  readonly fallbackPool?: string;
+  /** The architectures the container's image is published for. */
+  readonly architectures: PlacementProps['architectures'];
+  /** `hard`: never stack replicas while another node can take one; `soft`: prefer not to. */
+  readonly spread: 'hard' | 'soft';
+  /** Seconds between SIGTERM and SIGKILL. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 /**
@@ -121,6 +145,31 @@ export class MastodonEnvironment extends Construct {
   /** A container running the streaming image (Node.js): only the database and Redis secrets. */
   public streamingContainer(o: Omit<RailsContainerOptions, 'command' | 'envSource'>): k8s.Container {
     return this.container(this.config.images.streaming, streamingSecretEnv(this.config), o, [{ name: 'tmp-root', mountPath: '/tmp' }]);
+  }
+
+  /**
+   * A Deployment (and its PDB) with the shared pod spec, the config checksum annotation, a
+   * spread over nodes and `network.failoverSeconds` for lost nodes.
+   */
+  public deployment(scope: Construct, o: MastodonDeploymentOptions): DeploymentResult {
+    return deploymentWithBudget(scope, {
+      name: o.name,
+      identity: o.identity,
+      replicas: o.replicas,
+      strategy: o.strategy,
+      podAnnotations: this.podAnnotations,
+      podSpec: this.podSpec({
+        containers: [o.container],
+        terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+        placement: {
+          pool: o.pool,
+          fallbackPool: o.fallbackPool,
+          architectures: o.architectures,
+          spread: { mode: o.spread, selector: selectorLabels(o.identity), rollingUpdate: true },
+          failoverSeconds: this.config.network.failoverSeconds,
+        },
+      }),
+    });
   }
 
   /** A pod spec with the shared security context, volumes and placement. */

@@ -1,10 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { StreamingConfig } from './config/schema';
-import { selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { httpProbe } from './conventions/probes';
-import { clusterService, containerResources, deploymentWithBudget } from './conventions/workload';
+import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 
 /** Props for {@link MastodonStreaming}. */
@@ -44,21 +43,15 @@ export class MastodonStreaming extends Construct {
       readinessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 10 }),
       livenessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 20 }),
     });
-    const result = deploymentWithBudget(this, {
+    const result = env.deployment(this, {
       name,
       identity,
       replicas: s.replicas,
       strategy: 'surge',
-      podAnnotations: env.podAnnotations,
-      podSpec: env.podSpec({
-        containers: [container],
-        placement: {
-          pool: s.pool,
-          architectures: c.images.streaming.architectures,
-          spread: { mode: 'hard', selector: selectorLabels(identity), rollingUpdate: true },
-          failoverSeconds: c.network.failoverSeconds,
-        },
-      }),
+      container,
+      pool: s.pool,
+      architectures: c.images.streaming.architectures,
+      spread: 'hard',
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

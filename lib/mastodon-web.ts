@@ -3,8 +3,7 @@ import { Construct } from 'constructs';
 import type { WebConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
-import { selectorLabels } from './conventions/labels';
-import { clusterService, containerResources, deploymentWithBudget } from './conventions/workload';
+import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 
 /** Props for {@link MastodonWeb}. */
@@ -56,22 +55,16 @@ export class MastodonWeb extends Construct {
       // The endpoint is removed while the pod sleeps; Puma then drains in-flight requests.
       lifecycle: { preStop: { exec: { command: ['sleep', String(MastodonWeb.DRAIN_SECONDS)] } } },
     });
-    const result = deploymentWithBudget(this, {
+    const result = env.deployment(this, {
       name,
       identity,
       replicas: web.replicas,
       strategy: 'surge',
-      podAnnotations: env.podAnnotations,
-      podSpec: env.podSpec({
-        containers: [container],
-        terminationGracePeriodSeconds: MastodonWeb.DRAIN_SECONDS + 30,
-        placement: {
-          pool: web.pool,
-          architectures: c.images.mastodon.architectures,
-          spread: { mode: 'hard', selector: selectorLabels(identity), rollingUpdate: true },
-          failoverSeconds: c.network.failoverSeconds,
-        },
-      }),
+      container,
+      pool: web.pool,
+      architectures: c.images.mastodon.architectures,
+      spread: 'hard',
+      terminationGracePeriodSeconds: MastodonWeb.DRAIN_SECONDS + 30,
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

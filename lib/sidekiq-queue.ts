@@ -1,10 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResolvedSidekiqProcess } from './config/resolve';
-import { selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { execProbe, RAILS_BOOT } from './conventions/probes';
-import { containerResources, deploymentWithBudget } from './conventions/workload';
+import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 
 /** Props for {@link SidekiqQueue}. */
@@ -48,24 +47,19 @@ export class SidekiqQueue extends Construct {
       readinessProbe: execProbe(ready, { periodSeconds: 10 }),
       livenessProbe: execProbe(ready, { periodSeconds: 30 }),
     });
-    const result = deploymentWithBudget(this, {
+    const result = env.deployment(this, {
       name: resourceName(c.name, 'sidekiq', p.name),
       identity,
       replicas: p.replicas,
       strategy: p.servesScheduler ? 'recreate' : 'surge',
-      podAnnotations: env.podAnnotations,
-      podSpec: env.podSpec({
-        containers: [container],
-        // Sidekiq waits 25 s for running jobs on SIGTERM, then pushes them back to Redis.
-        terminationGracePeriodSeconds: 40,
-        placement: {
-          pool: p.pool,
-          fallbackPool: p.fallbackPool,
-          architectures: c.images.mastodon.architectures,
-          spread: { mode: 'soft', selector: selectorLabels(identity), rollingUpdate: true },
-          failoverSeconds: c.network.failoverSeconds,
-        },
-      }),
+      container,
+      pool: p.pool,
+      fallbackPool: p.fallbackPool,
+      architectures: c.images.mastodon.architectures,
+      // Soft: a second replica may share the Pi rather than leave the preferred pool.
+      spread: 'soft',
+      // Sidekiq waits 25 s for running jobs on SIGTERM, then pushes them back to Redis.
+      terminationGracePeriodSeconds: 40,
     });
     this.deployment = result.deployment;
     this.budget = result.budget;
