@@ -15,6 +15,7 @@ if (!result.ok) {
   process.stderr.write(`${formatErrors(file, result.errors)}\n`);
   process.exit(1);
 }
+for (const w of result.config.warnings) process.stderr.write(`warning: ${w}\n`);
 const app = new App({ outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
 new MastodonChart(app, 'mastodon', { config: result.config });
 app.synth();

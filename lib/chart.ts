@@ -6,6 +6,7 @@ import { MastodonStreaming } from './mastodon-streaming';
 import { MastodonWeb } from './mastodon-web';
 import { MediaCleanup } from './media-cleanup';
 import { Migrations } from './migrations';
+import { PostgresCluster } from './postgres-cluster';
 import { Redis } from './redis';
 import { SidekiqQueue } from './sidekiq-queue';
 
@@ -21,6 +22,8 @@ export interface MastodonChartProps extends Omit<ChartProps, 'namespace'> {
  */
 export class MastodonChart extends Chart {
   public readonly environment: MastodonEnvironment;
+  /** The CloudNativePG cluster, when database.mode is cnpg. */
+  public readonly postgres?: PostgresCluster;
   public readonly web: MastodonWeb;
   public readonly streaming: MastodonStreaming;
   /** One per Sidekiq process group, keyed by process name. */
@@ -33,7 +36,16 @@ export class MastodonChart extends Chart {
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
     const { config, ...chartProps } = props;
     super(scope, id, { ...chartProps, namespace: config.namespace, disableResourceNameHashes: true });
-    this.environment = new MastodonEnvironment(this, 'Environment', { config });
+    if (config.database.mode === 'cnpg' && config.postgres) {
+      this.postgres = new PostgresCluster(this, 'Postgres', {
+        instance: config.name,
+        database: config.database,
+        resolved: config.postgres,
+        poolLabel: config.nodes.poolLabel,
+        kubectlImage: config.images.kubectl,
+      });
+    }
+    this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection });
     if (config.redis.mode === 'internal') {
       this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis });
     }

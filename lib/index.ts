@@ -8,6 +8,8 @@ export * from './mastodon-web';
 export * from './mastodon-streaming';
 export * from './sidekiq-queue';
 export * from './redis';
+export * from './postgres-cluster';
+export * from './rules/database';
 export * from './migrations';
 export * from './media-cleanup';
 export * from './config/schema';

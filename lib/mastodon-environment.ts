@@ -7,6 +7,7 @@ import { resourceName } from './conventions/names';
 import { placement, PlacementProps } from './conventions/placement';
 import { containerSecurityContext, MASTODON_UID, podSecurityContext } from './conventions/security';
 import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
+import { databaseConnection, DatabaseConnection } from './rules/database';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
 import { imageRef, ImageSpec } from './rules/images';
 
@@ -14,6 +15,11 @@ import { imageRef, ImageSpec } from './rules/images';
 export interface MastodonEnvironmentProps {
   /** The resolved configuration (see `resolveConfig`). */
   readonly config: ResolvedConfig;
+  /**
+   * How to reach Postgres: `postgres.connection` of a {@link PostgresCluster}, or
+   * `externalConnection(config.database)`. @default derived from `config.database`
+   */
+  readonly database?: DatabaseConnection;
 }
 
 /** What a Rails container (web, Sidekiq, a Job) needs besides the shared parts. */
@@ -95,12 +101,15 @@ export class MastodonEnvironment extends Construct {
   public readonly checksum: string;
   /** The plain variables, in key order. */
   public readonly plainEnv: Readonly<Record<string, string>>;
+  /** How Mastodon reaches Postgres. */
+  public readonly database: DatabaseConnection;
 
   constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
     super(scope, id);
     const c = props.config;
     this.config = c;
-    this.plainEnv = sortKeys(plainEnv(c));
+    this.database = props.database ?? databaseConnection(c);
+    this.plainEnv = sortKeys(plainEnv(c, this.database));
     this.checksum = createHash('sha256').update(JSON.stringify(this.plainEnv)).digest('hex');
     const identity = this.identity('config');
     this.configMap = new k8s.KubeConfigMap(this, 'Env', {
@@ -135,7 +144,7 @@ export class MastodonEnvironment extends Construct {
 
   /** A container running the Mastodon (Rails) image. */
   public railsContainer(o: RailsContainerOptions): k8s.Container {
-    return this.container(this.config.images.mastodon, railsSecretEnv(this.config), o, [
+    return this.container(this.config.images.mastodon, railsSecretEnv(this.config, this.database), o, [
       { name: 'tmp', mountPath: '/opt/mastodon/tmp' },
       { name: 'tmp-root', mountPath: '/tmp' },
       ...(this.mediaClaim ? [{ name: 'media', mountPath: '/opt/mastodon/public/system' }] : []),
@@ -144,7 +153,7 @@ export class MastodonEnvironment extends Construct {
 
   /** A container running the streaming image (Node.js): only the database and Redis secrets. */
   public streamingContainer(o: Omit<RailsContainerOptions, 'command' | 'envSource'>): k8s.Container {
-    return this.container(this.config.images.streaming, streamingSecretEnv(this.config), o, [{ name: 'tmp-root', mountPath: '/tmp' }]);
+    return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), o, [{ name: 'tmp-root', mountPath: '/tmp' }]);
   }
 
   /**
@@ -197,9 +206,10 @@ export class MastodonEnvironment extends Construct {
 
   private container(image: ImageSpec, secrets: SecretEnv[], o: Omit<RailsContainerOptions, 'command'> & { command?: string[] }, mounts: k8s.VolumeMount[]): k8s.Container {
     const inline = o.envSource === 'inline';
+    // Inline: the plain variables with this container's overrides merged in (one entry per name).
+    const own = inline ? { ...this.plainEnv, ...o.env } : (o.env ?? {});
     const env: k8s.EnvVar[] = [
-      ...(inline ? Object.entries(this.plainEnv).map(([name, value]) => ({ name, value })) : []),
-      ...Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+      ...Object.entries(own).map(([name, value]) => ({ name, value })),
       ...secrets.map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } })),
     ];
     return {

@@ -5,6 +5,7 @@ import { standardLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { objectMeta } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
+import { TOOTCTL_DB_POOL } from './rules/database';
 
 /** Props for {@link MediaCleanup}. */
 export interface MediaCleanupProps {
@@ -42,7 +43,7 @@ export class MediaCleanup extends Construct {
     const container = env.railsContainer({
       name: 'tootctl',
       command: ['bin/tootctl', ...args],
-      env: { DB_POOL: '5' },
+      env: { DB_POOL: String(TOOTCTL_DB_POOL) },
       resources: TOOTCTL_RESOURCES,
     });
     return new k8s.KubeCronJob(this, id, {

@@ -5,6 +5,7 @@ import { resourceName } from './conventions/names';
 import { postMigrateAnnotations, preMigrateAnnotations } from './conventions/ordering';
 import { MastodonEnvironment } from './mastodon-environment';
 import { containerResources } from './conventions/workload';
+import { MIGRATION_DB_POOL } from './rules/database';
 
 /** Props for {@link Migrations}. */
 export interface MigrationsProps {
@@ -43,7 +44,13 @@ export class Migrations extends Construct {
     const container = env.railsContainer({
       name: 'migrate',
       command: step === 'pre' ? ['bundle', 'exec', 'rails', 'db:migrate:setup'] : ['bundle', 'exec', 'rails', 'db:migrate'],
-      env: step === 'pre' ? { SKIP_POST_DEPLOYMENT_MIGRATIONS: 'true', DB_POOL: '2' } : { DB_POOL: '2' },
+      env: {
+        // Straight to the primary: PgBouncer in transaction mode breaks the advisory lock
+        // migrations take, and prepared statements work there.
+        DB_HOST: env.database.directHost,
+        DB_POOL: String(MIGRATION_DB_POOL),
+        ...(step === 'pre' ? { SKIP_POST_DEPLOYMENT_MIGRATIONS: 'true' } : {}),
+      },
       envSource: 'inline',
       resources: containerResources(c.web.resources),
     });

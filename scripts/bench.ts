@@ -28,7 +28,11 @@ export function largeConfig(): MastodonConfigInput {
         name: `p${i}`, replicas: i === 0 ? 1 : 2, pool: i % 2 ? 'onprem' : 'cloud', fallbackPool: i % 2 ? 'cloud' : undefined, concurrency: 10,
       })),
     },
-    database: { host: 'big-db-rw', passwordSecret: { name: 'big-db', key: 'password' } },
+    database: {
+      mode: 'cnpg', instances: 3,
+      pooler: { defaultPoolSize: 40 },
+      backup: { objectStore: { destinationPath: 's3://big-backups/postgres', endpointURL: 'https://s3.example.com', credentialsSecret: { name: 'big-backup-s3' } } },
+    },
     media: { s3: { bucket: 'big', endpoint: 'https://s3.example.com', credentialsSecret: { name: 'big-s3' } } },
     smtp: { server: 'smtp.example.com', fromAddress: 'big@example.social' },
   };

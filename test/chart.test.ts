@@ -28,13 +28,20 @@ describe('the default app', () => {
       expect(o.metadata.namespace).toBe('mastodon');
     }
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Cluster/ocw-db',
       'ConfigMap/ocw-env',
+      'CronJob/ocw-db-amcheck', 'CronJob/ocw-db-snapshot-retention',
       'CronJob/ocw-media-remove', 'CronJob/ocw-preview-cards-remove',
       'Deployment/ocw-sidekiq-default', 'Deployment/ocw-sidekiq-pull', 'Deployment/ocw-sidekiq-push',
       'Deployment/ocw-streaming', 'Deployment/ocw-web',
       'Job/ocw-db-migrate-post', 'Job/ocw-db-migrate-pre',
-      'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-web',
+      'ObjectStore/ocw-db-store',
+      'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-web',
+      'Pooler/ocw-db-pooler',
+      'Role/ocw-db-snapshot-retention', 'RoleBinding/ocw-db-snapshot-retention',
+      'ScheduledBackup/ocw-db-base', 'ScheduledBackup/ocw-db-snapshot',
       'Service/ocw-redis', 'Service/ocw-streaming', 'Service/ocw-web',
+      'ServiceAccount/ocw-db-snapshot-retention',
       'StatefulSet/ocw-redis',
     ]);
   });
@@ -68,7 +75,8 @@ describe('the default app', () => {
 describe('every pod', () => {
   test.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w]))('%s: pinned image, IfNotPresent, numeric non-root uid, locked down', (_n, w) => {
     const spec = podSpecOf(w);
-    expect(spec.automountServiceAccountToken).toBe(false);
+    // Only a pod with its own least-privilege ServiceAccount may mount a token.
+    expect(spec.automountServiceAccountToken).toBe(spec.serviceAccountName !== undefined);
     expect(spec.enableServiceLinks).toBe(false);
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     for (const c of spec.containers) {
@@ -121,6 +129,7 @@ describe('secrets are only referenced', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const web = envOf(containersOf(find(objects, 'Deployment', 'ocw-web'))[0]);
     for (const k of MASTODON_SECRET_KEYS) expect(web[k]).toEqual({ secretKeyRef: { name: 'ocw-mastodon-secrets', key: k } });
+    // The password CloudNativePG generates for the application user.
     expect(web.DB_PASS).toEqual({ secretKeyRef: { name: 'ocw-db-app', key: 'password' } });
     expect(web.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'ocw-s3', key: 'AWS_ACCESS_KEY_ID' } });
     expect(web.SMTP_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-smtp', key: 'password' } });
@@ -137,7 +146,8 @@ describe('the env ConfigMap', () => {
   const cm = find(objects, 'ConfigMap', 'ocw-env');
   test('holds the plain settings', () => {
     expect(cm.data).toMatchObject({
-      LOCAL_DOMAIN: 'ocw.social', RAILS_ENV: 'production', DB_HOST: 'ocw-db-rw', DB_PORT: '5432', DB_NAME: 'mastodon', DB_USER: 'mastodon',
+      LOCAL_DOMAIN: 'ocw.social', RAILS_ENV: 'production', DB_HOST: 'ocw-db-pooler', DB_PORT: '5432', DB_NAME: 'mastodon', DB_USER: 'mastodon',
+      PREPARED_STATEMENTS: 'false',
       REDIS_HOST: 'ocw-redis', REDIS_PORT: '6379', S3_ENABLED: 'true', S3_BUCKET: 'ocw-social-media', S3_ALIAS_HOST: 'media.ocw.social',
       S3_ENDPOINT: 'https://s3.eu-central-003.backblazeb2.com', S3_HOSTNAME: 's3.eu-central-003.backblazeb2.com', S3_PROTOCOL: 'https',
       SMTP_SERVER: 'smtp.eu.mailgun.org', SMTP_PORT: '587', SMTP_LOGIN: 'postmaster@mg.ocw.social',
@@ -194,7 +204,7 @@ describe('MastodonWeb', () => {
   });
   test('one replica gets no PDB', () => {
     const o = render(withChange(exampleRaw(), (c) => { c.web.replicas = 1; }));
-    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name)).toEqual(['ocw-streaming']);
+    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-streaming']);
   });
 });
 
@@ -334,11 +344,11 @@ describe('migrations', () => {
     expect(containersOf(post)[0].command).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
     expect(envOf(containersOf(post)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
   });
-  test('they carry their env inline (no ConfigMap needed at hook time) and connect to the primary host', () => {
+  test('they carry their env inline (no ConfigMap needed at hook time) and connect to the primary, not the pooler', () => {
     for (const j of [pre, post]) {
       const c = containersOf(j)[0];
       expect(c.envFrom).toBeUndefined();
-      expect(envOf(c).DB_HOST).toBe('ocw-db-rw');
+      expect(c.env.filter((e: any) => e.name === 'DB_HOST')).toEqual([{ name: 'DB_HOST', value: 'ocw-db-rw' }]);
       expect(envOf(c).LOCAL_DOMAIN).toBe('ocw.social');
       expect(podSpecOf(j).restartPolicy).toBe('Never');
     }

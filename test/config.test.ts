@@ -44,7 +44,7 @@ describe('the bundled example', () => {
       name: 'tiny', domain: 'tiny.example', mastodon: { secretName: 'keys' },
       nodes: { inventory: [{ name: 'n1', pool: 'cloud', arch: 'arm64', cpu: '4', memory: '8Gi' }, { name: 'n2', pool: 'cloud', arch: 'amd64', cpu: '2', memory: '4Gi' }] },
       sidekiq: { processes: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] },
-      database: { host: 'db', passwordSecret: { name: 'db', key: 'password' } },
+      database: { mode: 'external', host: 'db', passwordSecret: { name: 'db', key: 'password' } },
       media: { s3: { bucket: 'media', endpoint: 'https://s3.example', credentialsSecret: { name: 's3' } } },
       smtp: { server: 'smtp.example', fromAddress: 'a@tiny.example' },
     });
@@ -136,7 +136,7 @@ describe('bad input: every problem, with path and fix', () => {
   });
 
   test('a secret value pasted where a Secret reference belongs', () => {
-    const errors = errorsOf(withChange(exampleRaw(), (c) => { c.database.passwordSecret = 'hunter2-very-secret'; }));
+    const errors = errorsOf(withChange(exampleRaw(), (c) => { c.database = { mode: 'external', host: 'db', passwordSecret: 'hunter2-very-secret' }; }));
     expect(messageAt(errors, 'database.passwordSecret')).toMatch(/Secret reference \{name, key\}.*never paste the value/);
     const errors2 = errorsOf(withChange(exampleRaw(), (c) => { c.mastodon.secretName = 'Zm9vYmFyYmF6cXV4+/=='; }));
     expect(messageAt(errors2, 'mastodon.secretName')).toMatch(/if you pasted a secret value here, remove it/);

@@ -3,7 +3,8 @@
  * the Sidekiq layout generated, images chosen and every cross-field rule checked.
  */
 import { z } from 'zod';
-import { IMAGES, ImageSpec, Arch } from '../rules/images';
+import { IMAGES, ImageSpec, Arch, postgresImage } from '../rules/images';
+import { checkBudget, connectionBudget, ConnectionBudget, cnpgNames } from '../rules/database';
 import { parseMemory, formatMemory } from '../rules/quantity';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig } from './schema';
@@ -27,6 +28,21 @@ export interface ResolvedImages {
   readonly mastodon: ImageSpec;
   readonly streaming: ImageSpec;
   readonly redis: ImageSpec;
+  readonly kubectl: ImageSpec;
+}
+
+/** What the CloudNativePG cluster resolves to (database.mode: cnpg only). */
+export interface ResolvedPostgres {
+  /** The one architecture every instance runs on. */
+  readonly arch: Arch;
+  /** `required` when the pool has a node per instance, `preferred` otherwise. */
+  readonly antiAffinity: 'required' | 'preferred';
+  /** Nodes in the pool with that architecture. */
+  readonly eligibleNodes: readonly string[];
+  readonly image: ImageSpec;
+  readonly budget: ConnectionBudget;
+  /** The archive folder WAL is written to (plugin serverName). */
+  readonly serverName: string;
 }
 
 /** The fully resolved model: what MastodonChart and every construct read. */
@@ -38,6 +54,10 @@ export interface ResolvedConfig extends Omit<MastodonConfigParsed, 'sidekiq'> {
     readonly processes: readonly ResolvedSidekiqProcess[];
   };
   readonly images: ResolvedImages;
+  /** Set when database.mode is cnpg. */
+  readonly postgres?: ResolvedPostgres;
+  /** Things that work but are weaker than they could be; printed on synth. */
+  readonly warnings: readonly string[];
 }
 
 /** The result of resolving: a model, or every problem found. */
@@ -71,7 +91,9 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     mastodon: c.mastodon.image ?? { repository: IMAGES.mastodon.repository, tag: c.mastodon.version, architectures: IMAGES.mastodon.architectures },
     streaming: c.mastodon.streamingImage ?? { repository: IMAGES.streaming.repository, tag: c.mastodon.version, architectures: IMAGES.streaming.architectures },
     redis: IMAGES.redis,
+    kubectl: IMAGES.kubectl,
   };
+  const warnings: string[] = [];
 
   // Nodes: unique names; pools and their architectures.
   const poolArches = new Map<string, Set<Arch>>();
@@ -166,6 +188,54 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     }
   }
 
+  // CloudNativePG: one architecture, anti-affinity, restore sources, connection budget.
+  let postgres: ResolvedPostgres | undefined;
+  const db = c.database;
+  if (db.mode === 'cnpg') {
+    const image = postgresImage(db.postgresMajor, db.imageName);
+    const names = cnpgNames(c.name);
+    const inPool = c.nodes.inventory.filter((n) => n.pool === db.pool);
+    const arches = [...new Set(inPool.map((n) => n.arch))];
+    let arch: Arch | undefined = db.arch;
+    if (inPool.length === 0) {
+      err('database.pool', `pool '${db.pool}' has no nodes in nodes.inventory (pools: ${poolList}); use one of those pools or add nodes labelled ${c.nodes.poolLabel}=${db.pool}`);
+    } else if (arch === undefined && arches.length > 1) {
+      err('database.arch', `pool '${db.pool}' has ${arches.join(' and ')} nodes, and a Postgres standby must run on the same architecture as its primary (physical replication copies the data files); set database.arch to ${arches.map((a) => `'${a}'`).join(' or ')}`);
+    } else if (arch !== undefined && !arches.includes(arch)) {
+      err('database.arch', `pool '${db.pool}' has no ${arch} nodes (it has ${arches.join(', ')}); choose ${arches.map((a) => `'${a}'`).join(' or ')} or another pool`);
+    } else {
+      arch ??= arches[0];
+      if (!image.architectures.includes(arch)) {
+        err('database.imageName', `${image.repository}:${image.tag} is not built for ${arch}; choose an image for ${arch} or pin database.arch`);
+      }
+    }
+    if (db.bootstrap.mode === 'recovery') {
+      const b = db.bootstrap;
+      if (b.from === 'volumeSnapshot' && !b.snapshots) {
+        err('database.bootstrap.snapshots', `recovery from volumeSnapshot needs the snapshot names: set snapshots.storage and snapshots.walStorage (kubectl get volumesnapshots)`);
+      }
+      if (b.from === 'objectStore' && b.snapshots) {
+        err('database.bootstrap.snapshots', `snapshots are only used with from: volumeSnapshot; remove them or set from: volumeSnapshot`);
+      }
+      const source = b.sourceServerName ?? names.cluster;
+      const target = db.backup.objectStore.serverName ?? names.cluster;
+      if (source === target) {
+        err('database.backup.objectStore.serverName', `the restored cluster would archive its WAL into '${target}', the folder it restores from, and the plugin refuses a non-empty archive; set backup.objectStore.serverName to a new folder such as '${names.cluster}-2' (and keep bootstrap.sourceServerName: '${source}')`);
+      }
+    }
+    if (arch !== undefined && errors.length === 0) {
+      const eligible = inPool.filter((n) => n.arch === arch).map((n) => n.name);
+      const antiAffinity = eligible.length >= db.instances ? 'required' : 'preferred';
+      if (antiAffinity === 'preferred') {
+        warnings.push(`database: ${db.instances} instances but pool '${db.pool}' has ${eligible.length} ${arch} node${eligible.length === 1 ? '' : 's'} (${eligible.join(', ')}), so pod anti-affinity is preferred, not required: two instances may share a node, and losing it loses both`);
+      }
+      const sidekiq = procs.map((p, i) => ({ ...p, servesScheduler: layout[i].includes(SCHEDULER_QUEUE) }));
+      const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq }, db);
+      for (const problem of checkBudget(budget, db)) err(problem.path, problem.message);
+      postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster };
+    }
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   const processes: ResolvedSidekiqProcess[] = procs.map((p, i) => ({
     ...p,
@@ -174,6 +244,6 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   }));
   return {
     ok: true,
-    config: { ...c, images, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
+    config: { ...c, images, postgres, warnings, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
   };
 }

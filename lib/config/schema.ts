@@ -141,14 +141,122 @@ const RedisExternalSchema = z.strictObject({
 export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, RedisExternalSchema])
   .describe('internal: a StatefulSet with AOF on a PVC; external: an existing Redis.');
 
-export const DatabaseSchema = z.strictObject({
-  host: z.string().min(1).describe('Postgres primary host (never a pooler for migrations).'),
+/** A six-field CloudNativePG schedule (seconds first), or an @-descriptor. */
+const CRON6 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){5}\S+)$/;
+const cnpgSchedule = (example: string) => z.string().superRefine((v, ctx) => {
+  if (CRON6.test(v.trim())) return;
+  const fields = v.trim().split(/\s+/).length;
+  ctx.addIssue({
+    code: 'custom',
+    message: fields === 5
+      ? `'${v}' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 ${v.trim()}' (e.g. '${example}')`
+      : `'${v}' is not a six-field CloudNativePG schedule (seconds minutes hours day month weekday), e.g. '${example}'`,
+  });
+});
+
+const ExternalDatabaseSchema = z.strictObject({
+  mode: z.literal('external'),
+  host: z.string().min(1).describe('Host Mastodon connects to (a pooler is fine when pooled: true).'),
+  directHost: z.string().min(1).optional().describe('Host of the primary itself, for migrations; defaults to host.'),
+  pooled: z.boolean().default(false).describe('true when host is PgBouncer in transaction mode: sets PREPARED_STATEMENTS=false.'),
   port: z.number().int().min(1).max(65535).default(5432),
   name: z.string().min(1).default('mastodon'),
   user: z.string().min(1).default('mastodon'),
   passwordSecret: SecretKeyRefSchema.describe('The Secret key that holds DB_PASS.'),
   sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
 }).describe('An existing Postgres database.');
+
+const StorageSchema = (size: string) => z.strictObject({
+  size: memory.describe('PVC size, e.g. 20Gi.'),
+  storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
+}).default({ size });
+
+const ObjectStoreSchema = z.strictObject({
+  destinationPath: z.string().regex(/^s3:\/\/[^/]+(\/.*)?$/, { error: "must be an S3 path such as s3://ocw-backups/postgres" })
+    .describe('Where base backups and WAL go, e.g. s3://ocw-backups/postgres.'),
+  endpointURL: z.url({ error: 'must be a URL such as https://s3.eu-central-003.backblazeb2.com' }).describe('S3 API endpoint.'),
+  credentialsSecret: z.strictObject({
+    name: objectName('the Secret name'),
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default('ACCESS_KEY_ID'),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default('ACCESS_SECRET_KEY'),
+  }, {
+    error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; never paste keys here' : undefined,
+  }),
+  serverName: dnsLabel(63, 'serverName').optional()
+    .describe('Folder for this cluster inside destinationPath; defaults to the cluster name. Change it after a restore.'),
+  retentionPolicy: z.string().regex(/^[1-9][0-9]*[dwm]$/, { error: "must be a retention such as 30d, 4w or 3m" }).default('30d')
+    .describe('How long base backups and the WAL they need are kept.'),
+  walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default('zstd'),
+  baseBackupSchedule: cnpgSchedule('0 0 3 * * *').default('0 0 3 * * *')
+    .describe('Base backups (six fields, seconds first); retention can only prune WAL older than the oldest kept base backup.'),
+});
+
+const VolumeSnapshotSchema = z.strictObject({
+  className: z.string().min(1).describe('VolumeSnapshotClass of the CSI driver.'),
+  schedule: cnpgSchedule('0 0 4 * * 0').default('0 0 4 * * 0').describe('Weekly by default (Sundays 04:00).'),
+  keep: z.number().int().min(1).default(4).describe('Snapshot backups to keep; older ones are deleted by a CronJob.'),
+  retentionSchedule: z.string().regex(CRON5, { error: "must be a 5-field cron schedule such as '30 5 * * *'" }).default('30 5 * * *')
+    .describe('When the retention CronJob runs.'),
+});
+
+const BootstrapSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('initdb') }),
+  z.strictObject({
+    mode: z.literal('recovery'),
+    from: z.enum(['objectStore', 'volumeSnapshot']).describe('objectStore: base backup + WAL (PITR); volumeSnapshot: snapshots + WAL.'),
+    sourceServerName: dnsLabel(63, 'sourceServerName').optional()
+      .describe('The archive folder to restore from (the old serverName); defaults to the cluster name.'),
+    targetTime: z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)$/, {
+      error: "must be a timestamp with a zone, such as '2026-11-20T03:15:00Z'",
+    }).optional().describe('Point in time to stop replaying WAL at; the end of the archive when left out.'),
+    snapshots: z.strictObject({
+      storage: z.string().min(1).describe('VolumeSnapshot of the data volume.'),
+      walStorage: z.string().min(1).describe('VolumeSnapshot of the WAL volume.'),
+    }).optional().describe('Required with from: volumeSnapshot.'),
+  }),
+  z.strictObject({
+    mode: z.literal('import'),
+    host: z.string().min(1).describe('The existing Postgres to copy from.'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: z.string().min(1).default('mastodon'),
+    user: z.string().min(1).default('mastodon'),
+    passwordSecret: SecretKeyRefSchema,
+    sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+  }),
+]).describe('initdb: a new database; recovery: restore from backups; import: copy an existing Postgres.');
+
+const CnpgDatabaseSchema = z.strictObject({
+  mode: z.literal('cnpg'),
+  instances: z.number().int().min(1).max(9).default(3).describe('Postgres instances: a primary and instances-1 replicas.'),
+  pool: pool.default('cloud').describe('Node pool for the instances.'),
+  arch: z.enum(ARCHES).optional().describe('Pin every instance to this architecture; required when the pool mixes architectures.'),
+  postgresMajor: z.number().int().min(14).max(18).default(17).describe('Postgres major version.'),
+  imageName: z.string().min(1).optional().describe('Override the image (e.g. pin a digest); it must be a CNPG standard image of postgresMajor.'),
+  storage: StorageSchema('20Gi'),
+  walStorage: StorageSchema('5Gi'),
+  resources: ResourcesSchema.default({ requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } }),
+  parameters: z.record(z.string(), z.string()).default({})
+    .describe('Extra postgresql.conf parameters, as strings. max_connections is derived from the connection budget.'),
+  connectionReserve: z.number().int().min(0).default(10).describe('Connections kept free for the operator, monitoring and psql.'),
+  pooler: z.strictObject({
+    instances: z.number().int().min(1).default(2),
+    defaultPoolSize: z.number().int().min(1).default(20).describe('Server connections per PgBouncer instance.'),
+    reservePoolSize: z.number().int().min(0).default(5),
+    maxClientConn: z.number().int().min(1).optional().describe('Client connections per instance; derived from the budget when left out.'),
+    resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }),
+  }).prefault({}),
+  bootstrap: BootstrapSchema.default({ mode: 'initdb' }),
+  backup: z.strictObject({
+    objectStore: ObjectStoreSchema.describe('Continuous WAL archiving and base backups (Barman Cloud plugin).'),
+    volumeSnapshot: VolumeSnapshotSchema.optional().describe('The weekly volume snapshot (second tier).'),
+  }).describe('Two-tier backups: WAL archiving plus base backups, and optional volume snapshots.'),
+  amcheck: z.strictObject({
+    schedule: z.string().regex(CRON5, { error: "must be a 5-field cron schedule such as '0 5 * * 0'" }).default('0 5 * * 0'),
+  }).prefault({}).describe('The weekly pg_amcheck corruption check against a replica.'),
+}).describe('A CloudNativePG cluster with a PgBouncer pooler and two-tier backups.');
+
+export const DatabaseSchema = z.discriminatedUnion('mode', [ExternalDatabaseSchema, CnpgDatabaseSchema])
+  .describe('cnpg: a CloudNativePG cluster made by this chart; external: an existing Postgres.');
 
 export const S3Schema = z.strictObject({
   bucket: z.string().min(3).describe('Bucket name.'),
@@ -245,6 +353,8 @@ export type StreamingConfig = z.output<typeof StreamingSchema>;
 export type SidekiqProcessParsed = z.output<typeof SidekiqProcessSchema>;
 export type RedisConfig = z.output<typeof RedisSchema>;
 export type DatabaseConfig = z.output<typeof DatabaseSchema>;
+export type CnpgDatabaseConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
+export type ExternalDatabaseConfig = Extract<DatabaseConfig, { mode: 'external' }>;
 export type MediaConfig = z.output<typeof MediaSchema>;
 export type SmtpConfig = z.output<typeof SmtpSchema>;
 export type S3Config = z.output<typeof S3Schema>;

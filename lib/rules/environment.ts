@@ -4,6 +4,7 @@
  */
 import type { ResolvedConfig } from '../config/resolve';
 import { resourceName } from '../conventions/names';
+import type { DatabaseConnection } from './database';
 
 /** One variable read from a Secret key. */
 export interface SecretEnv {
@@ -34,7 +35,7 @@ export function redisEndpoint(c: ResolvedConfig): { host: string; port: number }
 }
 
 /** Plain variables shared by web, Sidekiq, streaming, migrations and CronJobs. */
-export function plainEnv(c: ResolvedConfig): Record<string, string> {
+export function plainEnv(c: ResolvedConfig, db: DatabaseConnection): Record<string, string> {
   const redis = redisEndpoint(c);
   const env: Record<string, string> = {
     LOCAL_DOMAIN: c.domain,
@@ -46,11 +47,12 @@ export function plainEnv(c: ResolvedConfig): Record<string, string> {
     SINGLE_USER_MODE: String(c.mastodon.singleUserMode),
     DEFAULT_LOCALE: c.mastodon.defaultLocale,
     TRUSTED_PROXY_IP: c.network.trustedProxies.join(','),
-    DB_HOST: c.database.host,
-    DB_PORT: String(c.database.port),
-    DB_NAME: c.database.name,
-    DB_USER: c.database.user,
-    DB_SSLMODE: c.database.sslMode,
+    DB_HOST: db.host,
+    DB_PORT: String(db.port),
+    DB_NAME: db.name,
+    DB_USER: db.user,
+    DB_SSLMODE: db.sslMode,
+    ...(db.preparedStatements ? {} : { PREPARED_STATEMENTS: 'false' }),
     REDIS_HOST: redis.host,
     REDIS_PORT: String(redis.port),
     SMTP_SERVER: c.smtp.server,
@@ -79,8 +81,8 @@ export function plainEnv(c: ResolvedConfig): Record<string, string> {
 }
 
 /** Database and Redis passwords: what every component that talks to them needs. */
-function dataSecrets(c: ResolvedConfig): SecretEnv[] {
-  const out: SecretEnv[] = [{ env: 'DB_PASS', secretName: c.database.passwordSecret.name, key: c.database.passwordSecret.key }];
+function dataSecrets(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
+  const out: SecretEnv[] = [{ env: 'DB_PASS', secretName: db.passwordSecret.name, key: db.passwordSecret.key }];
   if (c.redis.passwordSecret) {
     out.push({ env: 'REDIS_PASSWORD', secretName: c.redis.passwordSecret.name, key: c.redis.passwordSecret.key });
   }
@@ -88,9 +90,9 @@ function dataSecrets(c: ResolvedConfig): SecretEnv[] {
 }
 
 /** Secret variables for the Rails processes (web, Sidekiq, migrations, tootctl). */
-export function railsSecretEnv(c: ResolvedConfig): SecretEnv[] {
+export function railsSecretEnv(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
   const out: SecretEnv[] = MASTODON_SECRET_KEYS.map((k) => ({ env: k, secretName: c.mastodon.secretName, key: k }));
-  out.push(...dataSecrets(c));
+  out.push(...dataSecrets(c, db));
   if (c.media.s3) {
     const cred = c.media.s3.credentialsSecret;
     out.push({ env: 'AWS_ACCESS_KEY_ID', secretName: cred.name, key: cred.accessKeyIdKey });
@@ -103,6 +105,6 @@ export function railsSecretEnv(c: ResolvedConfig): SecretEnv[] {
 }
 
 /** Secret variables for the streaming server: only the database and Redis passwords. */
-export function streamingSecretEnv(c: ResolvedConfig): SecretEnv[] {
-  return dataSecrets(c);
+export function streamingSecretEnv(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
+  return dataSecrets(c, db);
 }

@@ -23,7 +23,20 @@ export const IMAGES = {
   mastodon: { repository: 'ghcr.io/mastodon/mastodon', architectures: ['amd64', 'arm64'] },
   streaming: { repository: 'ghcr.io/mastodon/mastodon-streaming', architectures: ['amd64', 'arm64'] },
   redis: { repository: 'docker.io/library/redis', tag: '7.4.11-alpine', architectures: ['amd64', 'arm64'] },
+  /** CloudNativePG's standard Postgres image (with pg_amcheck); the tag is `<major>-standard-trixie`. */
+  postgres: { repository: 'ghcr.io/cloudnative-pg/postgresql', architectures: ['amd64', 'arm64'] },
+  /** kubectl with a shell, for the snapshot retention CronJob. */
+  kubectl: { repository: 'docker.io/alpine/k8s', tag: '1.30.3', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, { repository: string; tag?: string; architectures: readonly Arch[] }>;
+
+/** The CNPG Postgres image for a major version. */
+export function postgresImage(major: number, imageName?: string): ImageSpec {
+  if (imageName) {
+    const at = imageName.lastIndexOf(':');
+    return { repository: imageName.slice(0, at), tag: imageName.slice(at + 1), architectures: IMAGES.postgres.architectures };
+  }
+  return { repository: IMAGES.postgres.repository, tag: `${major}-standard-trixie`, architectures: IMAGES.postgres.architectures };
+}
 
 /** `repository:tag`. */
 export function imageRef(image: ImageSpec): string {

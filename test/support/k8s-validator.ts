@@ -6,11 +6,34 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
+import { parseAllDocuments } from 'yaml';
 
 export const K8S_VERSIONS = ['v1.28.0', 'v1.30.0'] as const;
 export type K8sVersion = (typeof K8S_VERSIONS)[number];
 
 const SCHEMA_DIR = path.join(__dirname, '..', '..', 'schemas', 'kubernetes');
+/** The vendored CRDs (see crds/SOURCES.md). */
+export const CRD_DIR = path.join(__dirname, '..', '..', 'crds');
+
+/** Every served version of every CRD under crds/, keyed `group/version/Kind`, schema closed. */
+export function loadCrdSchemas(dir: string = CRD_DIR): Map<string, object> {
+  const out = new Map<string, object>();
+  const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+    .map((d) => path.join(d.parentPath, d.name));
+  for (const f of files) {
+    for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
+      const crd = doc.toJS();
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      for (const v of crd.spec.versions) {
+        const schema = structuredClone(v.schema.openAPIV3Schema);
+        closeSchemas(schema);
+        out.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, schema);
+      }
+    }
+  }
+  return out;
+}
 
 /** Adds `additionalProperties: false` to every object schema that lists its properties. */
 export function closeSchemas(node: unknown): void {
@@ -43,6 +66,7 @@ export class K8sValidator {
   private readonly ajv: Ajv;
   private readonly byGvk = new Map<string, string>();
   private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly crds = loadCrdSchemas();
 
   constructor(public readonly version: K8sVersion) {
     const defs = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, version, '_definitions.json'), 'utf8'));
@@ -65,14 +89,20 @@ export class K8sValidator {
     return this.byGvk.get(`${apiVersion}/${kind}`);
   }
 
-  /** Errors for one object; empty when valid. Unknown kinds are an error too. */
+  /**
+   * Errors for one object; empty when valid. Built-in kinds are checked against the API schema,
+   * custom resources against their CRD's openAPIV3Schema. Unknown kinds are an error too.
+   */
   public validate(obj: any): string[] {
+    const crdKey = `${obj.apiVersion}/${obj.kind}`;
     const def = this.definitionFor(obj.apiVersion, obj.kind);
-    if (!def) return [`${obj.apiVersion} ${obj.kind} is not a Kubernetes ${this.version} kind`];
-    let fn = this.compiled.get(def);
+    const crd = this.crds.get(crdKey);
+    if (!def && !crd) return [`${obj.apiVersion} ${obj.kind} is neither a Kubernetes ${this.version} kind nor a vendored CRD`];
+    const key = def ?? `crd:${crdKey}`;
+    let fn = this.compiled.get(key);
     if (!fn) {
-      fn = this.ajv.compile({ $ref: `k8s#/definitions/${def}` });
-      this.compiled.set(def, fn);
+      fn = def ? this.ajv.compile({ $ref: `k8s#/definitions/${def}` }) : this.ajv.compile(crd!);
+      this.compiled.set(key, fn);
     }
     if (fn(dropNulls(obj))) return [];
     return (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: '${e.params.additionalProperty}'` : ''}`);

@@ -1,0 +1,430 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ObjectStore, ObjectStoreSpecConfigurationWalCompression } from '../imports/barman-objectstore-barmancloud.cnpg.io';
+import {
+  Cluster, ClusterSpecBootstrap, ClusterSpecBootstrapInitdbImportType, ClusterSpecExternalClusters,
+  ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests,
+  ClusterSpecPrimaryUpdateMethod, ClusterSpecPrimaryUpdateStrategy,
+} from '../imports/cnpg-cluster-postgresql.cnpg.io';
+import {
+  Pooler, PoolerSpecPgbouncerPoolMode, PoolerSpecTemplateSpecContainersResourcesLimits, PoolerSpecTemplateSpecContainersResourcesRequests, PoolerSpecType,
+} from '../imports/cnpg-pooler-postgresql.cnpg.io';
+import { ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod, ScheduledBackupSpecTarget } from '../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
+import type { ResolvedConfig, ResolvedPostgres } from './config/resolve';
+import type { CnpgDatabaseConfig } from './config/schema';
+import { Identity, standardLabels } from './conventions/labels';
+import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
+import { containerSecurityContext, podSecurityContext } from './conventions/security';
+import { containerResources, objectMeta } from './conventions/workload';
+import { AMCHECK_JOBS, cnpgConnection, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
+import { imageRef } from './rules/images';
+import { parseMemory } from './rules/quantity';
+
+/** Props for {@link PostgresCluster}. */
+export interface PostgresClusterProps {
+  /** Instance name; objects are `<instance>-db`, `<instance>-db-pooler`, ... */
+  readonly instance: string;
+  /** The `database:` section (mode cnpg). */
+  readonly database: CnpgDatabaseConfig;
+  /** What the resolver decided: architecture, anti-affinity, image, budget. */
+  readonly resolved: ResolvedPostgres;
+  /** The node label whose value is the pool name. */
+  readonly poolLabel: string;
+  /** The image used by the snapshot retention CronJob (kubectl with a shell). */
+  readonly kubectlImage: ResolvedConfig['images']['kubectl'];
+  /** Labels `version` value for non-Postgres helpers. @default the Postgres image tag */
+  readonly version?: string;
+}
+
+/** The Barman Cloud plugin's name, as CloudNativePG knows it. */
+export const BARMAN_PLUGIN = 'barman-cloud.cloudnative-pg.io';
+/** uid of the `postgres` user in CloudNativePG's images. */
+export const CNPG_POSTGRES_UID = 26;
+/** uid of `nobody`, for the kubectl retention job. */
+const NOBODY = 65534;
+
+/**
+ * Grants the application owner what pg_amcheck needs, whatever the amcheck version's function
+ * signatures are. Runs once, in the application database, at bootstrap.
+ */
+export const AMCHECK_SQL = [
+  'CREATE EXTENSION IF NOT EXISTS amcheck',
+  `DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e' JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'amcheck' LOOP EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO ${CNPG_OWNER}', f); END LOOP; END $$`,
+];
+
+/**
+ * A CloudNativePG cluster for Mastodon, with the two backup tiers and a PgBouncer pooler:
+ *
+ * 1. continuous WAL archiving and scheduled base backups to an S3 ObjectStore through the
+ *    Barman Cloud plugin (point-in-time recovery);
+ * 2. a weekly volume snapshot, with a CronJob that keeps only the newest few.
+ *
+ * Plus a weekly `pg_amcheck` against a replica that fails loudly on corruption.
+ */
+export class PostgresCluster extends Construct {
+  /** Object and Service names. */
+  public readonly names: CnpgNames;
+  /** How Mastodon connects: through the pooler; migrations go to `primaryService`. */
+  public readonly connection: DatabaseConnection;
+  /** The primary's Service (`<cluster>-rw`). */
+  public readonly primaryService: string;
+  /** The pooler's Service. */
+  public readonly poolerService: string;
+  /** The application Secret the operator creates, and its keys. */
+  public readonly appSecret: { readonly name: string; readonly userKey: 'username'; readonly passwordKey: 'password' };
+  public readonly cluster: Cluster;
+  public readonly pooler: Pooler;
+  public readonly objectStore: ObjectStore;
+  public readonly baseBackup: ScheduledBackup;
+  public readonly snapshotBackup?: ScheduledBackup;
+  public readonly amcheck: k8s.KubeCronJob;
+
+  constructor(scope: Construct, id: string, props: PostgresClusterProps) {
+    super(scope, id);
+    const db = props.database;
+    const r = props.resolved;
+    const n = cnpgNames(props.instance);
+    this.names = n;
+    this.connection = cnpgConnection(props.instance);
+    this.primaryService = n.primaryService;
+    this.poolerService = n.pooler;
+    this.appSecret = { name: n.appSecret, userKey: 'username', passwordKey: 'password' };
+    const id_ = (component: string): Identity => ({ instance: props.instance, component, version: props.version ?? r.image.tag });
+    const store = db.backup.objectStore;
+
+    this.objectStore = new ObjectStore(this, 'ObjectStore', {
+      metadata: objectMeta(n.objectStore, id_('backup'), 'secrets'),
+      spec: {
+        configuration: {
+          destinationPath: store.destinationPath,
+          endpointUrl: store.endpointURL,
+          s3Credentials: {
+            accessKeyId: { name: store.credentialsSecret.name, key: store.credentialsSecret.accessKeyIdKey },
+            secretAccessKey: { name: store.credentialsSecret.name, key: store.credentialsSecret.secretAccessKeyKey },
+          },
+          wal: { compression: store.walCompression as ObjectStoreSpecConfigurationWalCompression, maxParallel: 2 },
+        },
+        retentionPolicy: store.retentionPolicy,
+      },
+    });
+
+    const memoryMi = Math.floor(parseMemory(db.resources.limits.memory) / 2 ** 20);
+    const parameters: Record<string, string> = {
+      shared_buffers: `${Math.max(128, Math.floor(memoryMi / 4))}MB`,
+      effective_cache_size: `${Math.max(256, Math.floor((memoryMi * 3) / 4))}MB`,
+      ...db.parameters,
+      // Derived from the connection budget (an explicit value was checked to be large enough).
+      max_connections: db.parameters.max_connections ?? String(r.budget.maxConnections),
+    };
+
+    this.cluster = new Cluster(this, 'Cluster', {
+      metadata: objectMeta(n.cluster, id_('database'), 'data', {
+        // Removing it from git must never delete the database.
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+        'helm.sh/resource-policy': 'keep',
+      }),
+      spec: {
+        instances: db.instances,
+        imageName: imageRef(r.image),
+        primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
+        primaryUpdateMethod: ClusterSpecPrimaryUpdateMethod.SWITCHOVER,
+        enableSuperuserAccess: false,
+        storage: { size: db.storage.size, ...(db.storage.storageClass ? { storageClass: db.storage.storageClass } : {}) },
+        walStorage: { size: db.walStorage.size, ...(db.walStorage.storageClass ? { storageClass: db.walStorage.storageClass } : {}) },
+        resources: {
+          requests: { cpu: ClusterSpecResourcesRequests.fromString(db.resources.requests.cpu), memory: ClusterSpecResourcesRequests.fromString(db.resources.requests.memory) },
+          limits: { memory: ClusterSpecResourcesLimits.fromString(db.resources.limits.memory) },
+        },
+        affinity: {
+          enablePodAntiAffinity: true,
+          topologyKey: HOSTNAME_LABEL,
+          podAntiAffinityType: r.antiAffinity,
+          // One architecture for every instance: a standby replays the primary's data files.
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{
+                matchExpressions: [
+                  { key: ARCH_LABEL, operator: 'In', values: [r.arch] },
+                  { key: props.poolLabel, operator: 'In', values: [db.pool] },
+                ],
+              }],
+            },
+          },
+        },
+        postgresql: { parameters },
+        bootstrap: this.bootstrap(db),
+        externalClusters: this.externalClusters(db, n),
+        plugins: [{ name: BARMAN_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: n.objectStore, serverName: r.serverName } }],
+        ...(db.backup.volumeSnapshot ? {
+          backup: {
+            target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
+            volumeSnapshot: {
+              className: db.backup.volumeSnapshot.className,
+              online: true,
+              // Deleting a snapshot Backup deletes its VolumeSnapshots: that is how retention frees space.
+              snapshotOwnerReference: ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference.BACKUP,
+            },
+          },
+        } : {}),
+      },
+    });
+
+    this.baseBackup = new ScheduledBackup(this, 'BaseBackup', {
+      metadata: objectMeta(n.baseBackup, id_('backup'), 'dataAddons'),
+      spec: {
+        schedule: store.baseBackupSchedule,
+        cluster: { name: n.cluster },
+        method: ScheduledBackupSpecMethod.PLUGIN,
+        pluginConfiguration: { name: BARMAN_PLUGIN },
+        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
+        target: ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
+        // A first base backup right away: WAL alone cannot be restored.
+        immediate: true,
+      },
+    });
+
+    const snap = db.backup.volumeSnapshot;
+    if (snap) {
+      this.snapshotBackup = new ScheduledBackup(this, 'SnapshotBackup', {
+        metadata: objectMeta(n.snapshotBackup, id_('backup'), 'dataAddons'),
+        spec: {
+          schedule: snap.schedule,
+          cluster: { name: n.cluster },
+          method: ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
+          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
+        },
+      });
+      this.snapshotRetention(props, n, snap.keep, snap.retentionSchedule, id_('backup'));
+    }
+
+    this.pooler = new Pooler(this, 'Pooler', {
+      metadata: objectMeta(n.pooler, id_('pooler'), 'dataAddons'),
+      spec: {
+        cluster: { name: n.cluster },
+        instances: db.pooler.instances,
+        type: PoolerSpecType.RW,
+        pgbouncer: {
+          poolMode: PoolerSpecPgbouncerPoolMode.TRANSACTION,
+          parameters: {
+            max_client_conn: String(r.budget.maxClientConn),
+            default_pool_size: String(db.pooler.defaultPoolSize),
+            reserve_pool_size: String(db.pooler.reservePoolSize),
+          },
+        },
+        template: {
+          metadata: { labels: standardLabels(id_('pooler')) },
+          spec: {
+            containers: [{
+              name: 'pgbouncer',
+              resources: {
+                requests: {
+                  cpu: PoolerSpecTemplateSpecContainersResourcesRequests.fromString(db.pooler.resources.requests.cpu),
+                  memory: PoolerSpecTemplateSpecContainersResourcesRequests.fromString(db.pooler.resources.requests.memory),
+                },
+                limits: { memory: PoolerSpecTemplateSpecContainersResourcesLimits.fromString(db.pooler.resources.limits.memory) },
+              },
+            }],
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [{ matchExpressions: [
+                    { key: ARCH_LABEL, operator: 'In', values: [...r.image.architectures] },
+                    { key: props.poolLabel, operator: 'In', values: [db.pool] },
+                  ] }],
+                },
+              },
+            },
+            topologySpreadConstraints: [{
+              maxSkew: 1,
+              topologyKey: HOSTNAME_LABEL,
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } },
+            }],
+          },
+        },
+      },
+    });
+    if (db.pooler.instances > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'PoolerBudget', {
+        metadata: objectMeta(n.pooler, id_('pooler'), 'dataAddons'),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } } },
+      });
+    }
+
+    this.amcheck = this.corruptionCheck(props, n, id_('amcheck'));
+  }
+
+  private bootstrap(db: CnpgDatabaseConfig): ClusterSpecBootstrap {
+    const b = db.bootstrap;
+    const initdb = { database: CNPG_DATABASE, owner: CNPG_OWNER, dataChecksums: true, postInitApplicationSql: AMCHECK_SQL };
+    switch (b.mode) {
+      case 'initdb':
+        return { initdb };
+      case 'import':
+        return {
+          initdb: {
+            ...initdb,
+            import: {
+              type: ClusterSpecBootstrapInitdbImportType.MICROSERVICE,
+              databases: [b.database],
+              source: { externalCluster: IMPORT_SOURCE },
+              postImportApplicationSql: AMCHECK_SQL,
+            },
+          },
+        };
+      case 'recovery':
+        return {
+          recovery: {
+            database: CNPG_DATABASE,
+            owner: CNPG_OWNER,
+            // WAL comes from the archive in both cases: snapshot + WAL, or base backup + WAL.
+            source: RECOVERY_SOURCE,
+            ...(b.from === 'volumeSnapshot' && b.snapshots ? {
+              volumeSnapshots: {
+                storage: { name: b.snapshots.storage, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' },
+                walStorage: { name: b.snapshots.walStorage, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' },
+              },
+            } : {}),
+            ...(b.targetTime ? { recoveryTarget: { targetTime: b.targetTime } } : {}),
+          },
+        };
+    }
+  }
+
+  private externalClusters(db: CnpgDatabaseConfig, n: CnpgNames): ClusterSpecExternalClusters[] | undefined {
+    const b = db.bootstrap;
+    if (b.mode === 'recovery') {
+      return [{
+        name: RECOVERY_SOURCE,
+        plugin: { name: BARMAN_PLUGIN, parameters: { barmanObjectName: n.objectStore, serverName: b.sourceServerName ?? n.cluster } },
+      }];
+    }
+    if (b.mode === 'import') {
+      return [{
+        name: IMPORT_SOURCE,
+        connectionParameters: { host: b.host, port: String(b.port), user: b.user, dbname: b.database, sslmode: b.sslMode },
+        password: { name: b.passwordSecret.name, key: b.passwordSecret.key },
+      }];
+    }
+    return undefined;
+  }
+
+  /** Weekly pg_amcheck against a replica; exits non-zero on corruption, so the Job fails and alerts fire. */
+  private corruptionCheck(props: PostgresClusterProps, n: CnpgNames, id: Identity): k8s.KubeCronJob {
+    const db = props.database;
+    const r = props.resolved;
+    // With one instance there is no replica: check the primary.
+    const host = db.instances > 1 ? n.replicaService : n.anyService;
+    return new k8s.KubeCronJob(this, 'Amcheck', {
+      metadata: objectMeta(n.amcheck, id, 'workloads'),
+      spec: {
+        schedule: db.amcheck.schedule,
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 0,
+            template: {
+              metadata: { labels: standardLabels(id) },
+              spec: {
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                restartPolicy: 'Never',
+                securityContext: podSecurityContext(CNPG_POSTGRES_UID),
+                affinity: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }).affinity,
+                containers: [{
+                  name: 'pg-amcheck',
+                  image: imageRef(r.image),
+                  imagePullPolicy: 'IfNotPresent',
+                  command: ['pg_amcheck', '--jobs', String(AMCHECK_JOBS), '--schema', 'public', '--no-strict-names', '--verbose'],
+                  env: [
+                    { name: 'PGHOST', value: host },
+                    { name: 'PGPORT', value: '5432' },
+                    { name: 'PGDATABASE', value: CNPG_DATABASE },
+                    { name: 'PGSSLMODE', value: 'require' },
+                    { name: 'PGUSER', valueFrom: { secretKeyRef: { name: n.appSecret, key: 'username' } } },
+                    { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: n.appSecret, key: 'password' } } },
+                  ],
+                  resources: containerResources({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
+                  securityContext: containerSecurityContext(CNPG_POSTGRES_UID),
+                }],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  /**
+   * CloudNativePG keeps snapshot Backups forever. This CronJob deletes the completed ones beyond
+   * `keep` (newest first); their VolumeSnapshots go with them (snapshotOwnerReference: backup).
+   * Its ServiceAccount may only list and delete Backups in this namespace.
+   */
+  private snapshotRetention(props: PostgresClusterProps, n: CnpgNames, keep: number, schedule: string, id: Identity): void {
+    const name = n.snapshotRetention;
+    const sa = new k8s.KubeServiceAccount(this, 'RetentionServiceAccount', {
+      metadata: objectMeta(name, id, 'config'),
+      automountServiceAccountToken: false,
+    });
+    const role = new k8s.KubeRole(this, 'RetentionRole', {
+      metadata: objectMeta(name, id, 'config'),
+      rules: [{ apiGroups: ['postgresql.cnpg.io'], resources: ['backups'], verbs: ['list', 'delete'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'RetentionRoleBinding', {
+      metadata: objectMeta(name, id, 'config'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name }],
+    });
+    const script = [
+      'set -eu',
+      `kubectl get backups.postgresql.cnpg.io -l cnpg.io/scheduled-backup=${n.snapshotBackup} --sort-by=.metadata.creationTimestamp -o jsonpath='{range .items[?(@.status.phase=="completed")]}{.metadata.name}{"\\n"}{end}' > /tmp/completed`,
+      `total=$(wc -l < /tmp/completed)`,
+      `echo "$total completed snapshot backups, keeping ${keep}"`,
+      `if [ "$total" -gt ${keep} ]; then head -n $((total - ${keep})) /tmp/completed | xargs kubectl delete backups.postgresql.cnpg.io; fi`,
+    ].join('\n');
+    new k8s.KubeCronJob(this, 'SnapshotRetention', {
+      metadata: objectMeta(name, id, 'workloads'),
+      spec: {
+        schedule,
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 1,
+            template: {
+              metadata: { labels: standardLabels(id) },
+              spec: {
+                serviceAccountName: sa.name,
+                // The one pod that needs the API.
+                automountServiceAccountToken: true,
+                enableServiceLinks: false,
+                restartPolicy: 'Never',
+                securityContext: podSecurityContext(NOBODY),
+                affinity: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }).affinity,
+                containers: [{
+                  name: 'retention',
+                  image: imageRef(props.kubectlImage),
+                  imagePullPolicy: 'IfNotPresent',
+                  command: ['sh', '-c', script],
+                  env: [{ name: 'HOME', value: '/tmp' }],
+                  resources: containerResources({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }),
+                  securityContext: containerSecurityContext(NOBODY),
+                  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                }],
+                volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+}
+
+/** The externalClusters entry a recovery reads from. */
+export const RECOVERY_SOURCE = 'origin';
+/** The externalClusters entry an import copies from. */
+export const IMPORT_SOURCE = 'legacy';

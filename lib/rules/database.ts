@@ -1,0 +1,219 @@
+/**
+ * How Mastodon reaches Postgres, and how many connections that takes. Pure: no cdk8s imports.
+ */
+import type { ResolvedConfig } from '../config/resolve';
+import type { CnpgDatabaseConfig, ExternalDatabaseConfig, SecretKeyRef } from '../config/schema';
+import { resourceName } from '../conventions/names';
+
+/** Everything a Mastodon process needs to connect to its database. */
+export interface DatabaseConnection {
+  /** Host for web, Sidekiq and streaming: the pooler when there is one. */
+  readonly host: string;
+  /** Host of the primary itself: migrations never go through a pooler. */
+  readonly directHost: string;
+  readonly port: number;
+  readonly name: string;
+  readonly user: string;
+  /** The Secret key with the password (DB_PASS). */
+  readonly passwordSecret: SecretKeyRef;
+  readonly sslMode: string;
+  /** False behind PgBouncer in transaction mode (PREPARED_STATEMENTS=false). */
+  readonly preparedStatements: boolean;
+}
+
+/** The connection to an existing database described in the config. */
+export function externalConnection(d: ExternalDatabaseConfig): DatabaseConnection {
+  return {
+    host: d.host,
+    directHost: d.directHost ?? d.host,
+    port: d.port,
+    name: d.name,
+    user: d.user,
+    passwordSecret: d.passwordSecret,
+    sslMode: d.sslMode,
+    preparedStatements: !d.pooled,
+  };
+}
+
+/** The names CloudNativePG objects get (and the Services and Secrets the operator derives from them). */
+export interface CnpgNames {
+  readonly cluster: string;
+  /** The primary's Service (`<cluster>-rw`), made by the operator. */
+  readonly primaryService: string;
+  /** The replicas' Service (`<cluster>-ro`). */
+  readonly replicaService: string;
+  /** Any instance (`<cluster>-r`). */
+  readonly anyService: string;
+  /** The Pooler, and the Service the operator makes for it. */
+  readonly pooler: string;
+  /** The Secret the operator makes for the application user (keys username, password, ...). */
+  readonly appSecret: string;
+  readonly objectStore: string;
+  readonly baseBackup: string;
+  readonly snapshotBackup: string;
+  readonly snapshotRetention: string;
+  readonly amcheck: string;
+}
+
+/** Stable names for the CNPG objects of an instance. */
+export function cnpgNames(instance: string): CnpgNames {
+  const cluster = resourceName(instance, 'db');
+  return {
+    cluster,
+    primaryService: `${cluster}-rw`,
+    replicaService: `${cluster}-ro`,
+    anyService: `${cluster}-r`,
+    pooler: resourceName(instance, 'db', 'pooler'),
+    appSecret: `${cluster}-app`,
+    objectStore: resourceName(instance, 'db', 'store'),
+    baseBackup: resourceName(instance, 'db', 'base'),
+    snapshotBackup: resourceName(instance, 'db', 'snapshot'),
+    snapshotRetention: resourceName(instance, 'db', 'snapshot', 'retention'),
+    amcheck: resourceName(instance, 'db', 'amcheck'),
+  };
+}
+
+/** The database and owner CloudNativePG creates for Mastodon. */
+export const CNPG_DATABASE = 'mastodon';
+export const CNPG_OWNER = 'mastodon';
+
+/** The connection to a CNPG cluster made by this chart: through the pooler, password from the app Secret. */
+export function cnpgConnection(instance: string): DatabaseConnection {
+  const n = cnpgNames(instance);
+  return {
+    host: n.pooler,
+    directHost: n.primaryService,
+    port: 5432,
+    name: CNPG_DATABASE,
+    user: CNPG_OWNER,
+    passwordSecret: { name: n.appSecret, key: 'password' },
+    sslMode: 'prefer',
+    preparedStatements: false,
+  };
+}
+
+/** The connection for any config. */
+export function databaseConnection(c: ResolvedConfig): DatabaseConnection {
+  return c.database.mode === 'cnpg' ? cnpgConnection(c.name) : externalConnection(c.database);
+}
+
+/** One line of the budget. */
+export interface BudgetLine {
+  readonly who: string;
+  /** How the number is made, e.g. `2 replicas × 2 processes × 5 threads`. */
+  readonly how: string;
+  readonly connections: number;
+}
+
+/** The connection budget of a CNPG cluster. */
+export interface ConnectionBudget {
+  /** Client connections to the pooler (every pod at once, plus one surge pod per rolling Deployment). */
+  readonly clients: readonly BudgetLine[];
+  readonly clientTotal: number;
+  /** PgBouncer max_client_conn per instance: all clients may land on one instance while the other restarts. */
+  readonly maxClientConn: number;
+  /** Server connections the poolers open: instances × (default_pool_size + reserve_pool_size + 1 for auth_query). */
+  readonly server: BudgetLine;
+  /** Connections that bypass the pooler (migrations, the corruption check). */
+  readonly direct: readonly BudgetLine[];
+  /** Kept free for the operator, monitoring, psql, plus superuser_reserved_connections. */
+  readonly reserve: BudgetLine;
+  /** max_connections: server + direct + reserve. */
+  readonly maxConnections: number;
+}
+
+/** PgBouncer connections per migration Job (DB_POOL of the migration container). */
+export const MIGRATION_DB_POOL = 2;
+/** DB_POOL of the tootctl cleanup CronJobs. */
+export const TOOTCTL_DB_POOL = 5;
+/** pg_amcheck --jobs. */
+export const AMCHECK_JOBS = 2;
+/** Postgres' default superuser_reserved_connections. */
+const SUPERUSER_RESERVED = 3;
+
+/** The workloads whose connections the budget counts. */
+export interface BudgetWorkloads {
+  readonly web: { readonly replicas: number; readonly processes: number; readonly threads: number };
+  readonly streaming: { readonly replicas: number; readonly dbPool: number };
+  readonly sidekiq: readonly { readonly name: string; readonly replicas: number; readonly concurrency: number; readonly servesScheduler: boolean }[];
+}
+
+/** Computes the budget of a CNPG cluster for these workloads. */
+export function connectionBudget(c: BudgetWorkloads, db: CnpgDatabaseConfig): ConnectionBudget {
+  const clients: BudgetLine[] = [];
+  const surge = (replicas: number) => replicas + 1;
+  clients.push({
+    who: 'web',
+    how: `(${c.web.replicas} replicas + 1 surge) × ${c.web.processes} processes × ${c.web.threads} threads`,
+    connections: surge(c.web.replicas) * c.web.processes * c.web.threads,
+  });
+  for (const p of c.sidekiq) {
+    const pods = p.servesScheduler ? p.replicas : surge(p.replicas);
+    clients.push({
+      who: `sidekiq ${p.name}`,
+      how: `${p.servesScheduler ? `${p.replicas} replica (Recreate, no surge)` : `(${p.replicas} replica${p.replicas === 1 ? '' : 's'} + 1 surge)`} × concurrency ${p.concurrency}`,
+      connections: pods * p.concurrency,
+    });
+  }
+  clients.push({
+    who: 'streaming',
+    how: `(${c.streaming.replicas} replicas + 1 surge) × DB_POOL ${c.streaming.dbPool}`,
+    connections: surge(c.streaming.replicas) * c.streaming.dbPool,
+  });
+  clients.push({ who: 'cleanup CronJobs', how: `2 jobs × DB_POOL ${TOOTCTL_DB_POOL}`, connections: 2 * TOOTCTL_DB_POOL });
+  const clientTotal = clients.reduce((n, l) => n + l.connections, 0);
+  const p = db.pooler;
+  const server: BudgetLine = {
+    who: 'poolers',
+    how: `${p.instances} instances × (default_pool_size ${p.defaultPoolSize} + reserve_pool_size ${p.reservePoolSize} + 1 auth)`,
+    connections: p.instances * (p.defaultPoolSize + p.reservePoolSize + 1),
+  };
+  const direct: BudgetLine[] = [
+    { who: 'migrations', how: `2 Jobs × DB_POOL ${MIGRATION_DB_POOL}`, connections: 2 * MIGRATION_DB_POOL },
+    { who: 'pg_amcheck', how: `--jobs ${AMCHECK_JOBS} + 1`, connections: AMCHECK_JOBS + 1 },
+  ];
+  const reserve: BudgetLine = {
+    who: 'reserve',
+    how: `connectionReserve ${db.connectionReserve} + superuser_reserved_connections ${SUPERUSER_RESERVED}`,
+    connections: db.connectionReserve + SUPERUSER_RESERVED,
+  };
+  const maxConnections = server.connections + direct.reduce((n, l) => n + l.connections, 0) + reserve.connections;
+  return { clients, clientTotal, maxClientConn: p.maxClientConn ?? clientTotal, server, direct, reserve, maxConnections };
+}
+
+/** Problems with explicit limits that do not fit the budget. */
+export function checkBudget(b: ConnectionBudget, db: CnpgDatabaseConfig): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  if (b.maxClientConn < b.clientTotal) {
+    out.push({
+      path: 'database.pooler.maxClientConn',
+      message: `needs ${b.clientTotal} client connections (${b.clients.map((l) => `${l.who} ${l.connections}`).join(', ')}), max_client_conn is ${b.maxClientConn}; raise it to ${b.clientTotal} or leave it out to derive it, or lower replicas, threads or concurrency`,
+    });
+  }
+  const explicit = db.parameters.max_connections;
+  if (explicit !== undefined) {
+    const n = Number(explicit);
+    if (!Number.isInteger(n) || n < 1) {
+      out.push({ path: 'database.parameters.max_connections', message: `'${explicit}' is not a whole number; leave it out to derive it from the connection budget (${b.maxConnections})` });
+    } else if (n < b.maxConnections) {
+      out.push({
+        path: 'database.parameters.max_connections',
+        message: `needs ${b.maxConnections} connections, max_connections is ${n} (poolers ${b.server.connections}, migrations and amcheck ${b.direct.reduce((s, l) => s + l.connections, 0)}, reserve ${b.reserve.connections}); raise it to ${b.maxConnections}, leave it out to derive it, or lower database.pooler.defaultPoolSize`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The budget as a Markdown table, for the README and `npm run budget`. */
+export function formatBudget(b: ConnectionBudget): string {
+  const rows: string[][] = [
+    ...b.clients.map((l) => [`client → pooler: ${l.who}`, l.how, String(l.connections)]),
+    ['**clients total** (max_client_conn per pooler)', '', `**${b.clientTotal}**${b.maxClientConn !== b.clientTotal ? ` (set: ${b.maxClientConn})` : ''}`],
+    [`pooler → Postgres: ${b.server.who}`, b.server.how, String(b.server.connections)],
+    ...b.direct.map((l) => [`direct: ${l.who}`, l.how, String(l.connections)]),
+    [b.reserve.who, b.reserve.how, String(b.reserve.connections)],
+    ['**max_connections**', '', `**${b.maxConnections}**`],
+  ];
+  return ['| connections | how | count |', '| --- | --- | ---: |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}

@@ -1,0 +1,15 @@
+/** npm run budget: prints the Postgres connection budget of the config as a Markdown table. */
+import { formatBudget, formatErrors, loadConfigFile } from '../lib';
+import { DEFAULT_CONFIG_FILE } from './paths';
+
+const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
+const r = loadConfigFile(file);
+if (!r.ok) {
+  process.stderr.write(`${formatErrors(file, r.errors)}\n`);
+  process.exit(1);
+}
+if (!r.config.postgres) {
+  console.log('database.mode is external: the budget is yours to keep.');
+} else {
+  console.log(formatBudget(r.config.postgres.budget));
+}
