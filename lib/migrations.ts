@@ -61,7 +61,8 @@ export class Migrations extends Construct {
         annotations: step === 'pre' ? preMigrateAnnotations() : postMigrateAnnotations(),
       },
       spec: {
-        backoffLimit: 3,
+        // Exponential back-off (10 s … 320 s): about 10 minutes for a database made in the same sync to come up.
+        backoffLimit: 6,
         template: {
           metadata: { labels: standardLabels(identity) },
           spec: env.podSpec({
