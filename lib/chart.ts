@@ -5,6 +5,8 @@ import { MastodonEnvironment } from './mastodon-environment';
 import { MastodonStreaming } from './mastodon-streaming';
 import { MastodonWeb } from './mastodon-web';
 import { MediaCleanup } from './media-cleanup';
+import { CloudflareTunnel } from './cloudflare-tunnel';
+import { MaintenancePage } from './maintenance-page';
 import { Migrations } from './migrations';
 import { PostgresCluster } from './postgres-cluster';
 import { Redis } from './redis';
@@ -30,7 +32,12 @@ export class MastodonChart extends Chart {
   public readonly sidekiq: Readonly<Record<string, SidekiqQueue>>;
   /** The in-cluster Redis, unless an external one is configured. */
   public readonly redis?: Redis;
-  public readonly migrations: Migrations;
+  /** Absent while maintenance.stopWorkloads is on: nothing may write to the database. */
+  public readonly migrations?: Migrations;
+  /** The Cloudflare Tunnel, when configured. */
+  public readonly tunnel?: CloudflareTunnel;
+  /** The maintenance page, while maintenance.enabled is on. */
+  public readonly maintenance?: MaintenancePage;
   public readonly cleanup: MediaCleanup;
 
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
@@ -56,7 +63,28 @@ export class MastodonChart extends Chart {
       sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, process: p });
     }
     this.sidekiq = sidekiq;
-    this.migrations = new Migrations(this, 'Migrations', { environment: this.environment });
+    if (!config.maintenance.stopWorkloads) {
+      this.migrations = new Migrations(this, 'Migrations', { environment: this.environment });
+    }
     this.cleanup = new MediaCleanup(this, 'Cleanup', { environment: this.environment });
+    if (config.tunnel && config.resolvedTunnel) {
+      this.tunnel = new CloudflareTunnel(this, 'Tunnel', {
+        instance: config.name,
+        tunnel: config.tunnel,
+        resolved: config.resolvedTunnel,
+        poolLabel: config.nodes.poolLabel,
+        image: config.images.cloudflared,
+        failoverSeconds: config.network.failoverSeconds,
+      });
+      if (config.maintenance.enabled) {
+        this.maintenance = new MaintenancePage(this, 'Maintenance', {
+          instance: config.name,
+          maintenance: config.maintenance,
+          poolLabel: config.nodes.poolLabel,
+          pools: config.resolvedTunnel.pools,
+          image: config.images.maintenance,
+        });
+      }
+    }
   }
 }

@@ -156,15 +156,21 @@ export class MastodonEnvironment extends Construct {
     return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), o, [{ name: 'tmp-root', mountPath: '/tmp' }]);
   }
 
+  /** True while `maintenance.stopWorkloads` is on: web, streaming and Sidekiq run no pods. */
+  public get stopped(): boolean {
+    return this.config.maintenance.stopWorkloads;
+  }
+
   /**
    * A Deployment (and its PDB) with the shared pod spec, the config checksum annotation, a
-   * spread over nodes and `network.failoverSeconds` for lost nodes.
+   * spread over nodes and `network.failoverSeconds` for lost nodes. Scaled to 0 while
+   * `maintenance.stopWorkloads` is on.
    */
   public deployment(scope: Construct, o: MastodonDeploymentOptions): DeploymentResult {
     return deploymentWithBudget(scope, {
       name: o.name,
       identity: o.identity,
-      replicas: o.replicas,
+      replicas: this.stopped ? 0 : o.replicas,
       strategy: o.strategy,
       podAnnotations: this.podAnnotations,
       podSpec: this.podSpec({

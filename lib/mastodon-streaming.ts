@@ -5,6 +5,7 @@ import { resourceName } from './conventions/names';
 import { httpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
+import { STREAMING_PORT } from './rules/services';
 
 /** Props for {@link MastodonStreaming}. */
 export interface MastodonStreamingProps {
@@ -20,7 +21,7 @@ export interface MastodonStreamingProps {
  */
 export class MastodonStreaming extends Construct {
   /** The port the streaming server listens on. */
-  public static readonly PORT = 4000;
+  public static readonly PORT = STREAMING_PORT;
   /** The health endpoint. */
   public static readonly HEALTH_PATH = '/api/v1/streaming/health';
   public readonly deployment: k8s.KubeDeployment;

@@ -5,6 +5,7 @@ import { resourceName } from './conventions/names';
 import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
+import { WEB_PORT } from './rules/services';
 
 /** Props for {@link MastodonWeb}. */
 export interface MastodonWebProps {
@@ -20,7 +21,7 @@ export interface MastodonWebProps {
  */
 export class MastodonWeb extends Construct {
   /** The port Puma listens on. */
-  public static readonly PORT = 3000;
+  public static readonly PORT = WEB_PORT;
   /** Seconds the pod keeps serving after it is removed from the Service's endpoints. */
   public static readonly DRAIN_SECONDS = 10;
   /** The Deployment. */

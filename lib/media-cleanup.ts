@@ -50,6 +50,8 @@ export class MediaCleanup extends Construct {
       metadata: objectMeta(resourceName(c.name, suffix), identity, 'workloads'),
       spec: {
         schedule,
+        // Nothing writes to the database while the workloads are stopped for maintenance.
+        ...(env.stopped ? { suspend: true } : {}),
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: 3600,
         successfulJobsHistoryLimit: 1,

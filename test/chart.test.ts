@@ -29,14 +29,14 @@ describe('the default app', () => {
     }
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Cluster/ocw-db',
-      'ConfigMap/ocw-env',
+      'ConfigMap/ocw-env', 'ConfigMap/ocw-tunnel',
       'CronJob/ocw-db-amcheck', 'CronJob/ocw-db-snapshot-retention',
       'CronJob/ocw-media-remove', 'CronJob/ocw-preview-cards-remove',
       'Deployment/ocw-sidekiq-default', 'Deployment/ocw-sidekiq-pull', 'Deployment/ocw-sidekiq-push',
-      'Deployment/ocw-streaming', 'Deployment/ocw-web',
+      'Deployment/ocw-streaming', 'Deployment/ocw-tunnel', 'Deployment/ocw-web',
       'Job/ocw-db-migrate-post', 'Job/ocw-db-migrate-pre',
       'ObjectStore/ocw-db-store',
-      'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-web',
+      'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-tunnel', 'PodDisruptionBudget/ocw-web',
       'Pooler/ocw-db-pooler',
       'Role/ocw-db-snapshot-retention', 'RoleBinding/ocw-db-snapshot-retention',
       'ScheduledBackup/ocw-db-base', 'ScheduledBackup/ocw-db-snapshot',
@@ -151,7 +151,7 @@ describe('the env ConfigMap', () => {
       REDIS_HOST: 'ocw-redis', REDIS_PORT: '6379', S3_ENABLED: 'true', S3_BUCKET: 'ocw-social-media', S3_ALIAS_HOST: 'media.ocw.social',
       S3_ENDPOINT: 'https://s3.eu-central-003.backblazeb2.com', S3_HOSTNAME: 's3.eu-central-003.backblazeb2.com', S3_PROTOCOL: 'https',
       SMTP_SERVER: 'smtp.eu.mailgun.org', SMTP_PORT: '587', SMTP_LOGIN: 'postmaster@mg.ocw.social',
-      TRUSTED_PROXY_IP: '127.0.0.1/32,::1/128,10.42.0.0/16',
+      TRUSTED_PROXY_IP: '127.0.0.1/32 ::1/128 10.42.0.0/16',
     });
     for (const k of Object.keys(cm.data)) expect(k).not.toMatch(/PASS|SECRET|KEY_BASE|PRIVATE/);
   });
@@ -204,7 +204,7 @@ describe('MastodonWeb', () => {
   });
   test('one replica gets no PDB', () => {
     const o = render(withChange(exampleRaw(), (c) => { c.web.replicas = 1; }));
-    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-streaming']);
+    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-streaming', 'ocw-tunnel']);
   });
 });
 

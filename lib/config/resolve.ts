@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { IMAGES, ImageSpec, Arch, postgresImage } from '../rules/images';
+import { generateIngressRules, SourcedRule, validateIngressRules } from '../rules/tunnel-rules';
+import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rules/services';
 import { checkBudget, connectionBudget, ConnectionBudget, cnpgNames } from '../rules/database';
 import { parseMemory, formatMemory } from '../rules/quantity';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
@@ -29,6 +31,16 @@ export interface ResolvedImages {
   readonly streaming: ImageSpec;
   readonly redis: ImageSpec;
   readonly kubectl: ImageSpec;
+  readonly cloudflared: ImageSpec;
+  readonly maintenance: ImageSpec;
+}
+
+/** What the tunnel resolves to. */
+export interface ResolvedTunnel {
+  /** Pools the connectors may run in. */
+  readonly pools: readonly string[];
+  /** The ingress rules of a locally managed tunnel (validated); none for a remotely managed one. */
+  readonly rules?: readonly SourcedRule[];
 }
 
 /** What the CloudNativePG cluster resolves to (database.mode: cnpg only). */
@@ -56,6 +68,8 @@ export interface ResolvedConfig extends Omit<MastodonConfigParsed, 'sidekiq'> {
   readonly images: ResolvedImages;
   /** Set when database.mode is cnpg. */
   readonly postgres?: ResolvedPostgres;
+  /** Set when a tunnel is configured. */
+  readonly resolvedTunnel?: ResolvedTunnel;
   /** Things that work but are weaker than they could be; printed on synth. */
   readonly warnings: readonly string[];
 }
@@ -92,6 +106,8 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     streaming: c.mastodon.streamingImage ?? { repository: IMAGES.streaming.repository, tag: c.mastodon.version, architectures: IMAGES.streaming.architectures },
     redis: IMAGES.redis,
     kubectl: IMAGES.kubectl,
+    cloudflared: IMAGES.cloudflared,
+    maintenance: IMAGES.maintenance,
   };
   const warnings: string[] = [];
 
@@ -236,6 +252,35 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     }
   }
 
+  // The tunnel and maintenance mode.
+  let resolvedTunnel: ResolvedTunnel | undefined;
+  const t = c.tunnel;
+  if (t) {
+    const pools = t.pools ?? [...poolArches.keys()];
+    (t.pools ?? []).forEach((p, i) => checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared));
+    let rules: SourcedRule[] | undefined;
+    if (t.mode === 'local') {
+      const svc = serviceNames(c.name);
+      rules = generateIngressRules({
+        mastodonHosts: c.webDomain ? [c.webDomain, c.domain] : [c.domain],
+        streamingService: `http://${svc.streaming}:${STREAMING_PORT}`,
+        webService: `http://${svc.web}:${WEB_PORT}`,
+        maintenanceService: c.maintenance.enabled ? `http://${svc.maintenance}:${MAINTENANCE_PORT}` : undefined,
+        extraRoutes: t.extraRoutes.map((r, i) => ({ ...r, source: `tunnel.extraRoutes[${i}]` })),
+      });
+      for (const problem of validateIngressRules(rules)) err(problem.path, problem.message);
+    }
+    resolvedTunnel = { pools, rules };
+  }
+  if (c.maintenance.enabled && t?.mode !== 'local') {
+    err('maintenance.enabled', t
+      ? 'a remotely managed tunnel keeps its routes in Cloudflare, so the chart cannot send them to the maintenance page; switch the routes in the Cloudflare dashboard, or use tunnel.mode: local'
+      : 'maintenance mode routes the tunnel to the maintenance page, and no tunnel is configured; add a tunnel (mode: local)');
+  }
+  if (c.maintenance.stopWorkloads && !c.maintenance.enabled) {
+    err('maintenance.stopWorkloads', 'stopping the workloads without the maintenance page would leave visitors with errors; set maintenance.enabled: true as well');
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   const processes: ResolvedSidekiqProcess[] = procs.map((p, i) => ({
     ...p,
@@ -244,6 +289,6 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   }));
   return {
     ok: true,
-    config: { ...c, images, postgres, warnings, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
+    config: { ...c, images, postgres, resolvedTunnel, warnings, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
   };
 }

@@ -312,6 +312,46 @@ export const MastodonSchema = z.strictObject({
   defaultLocale: z.string().min(2).default('en'),
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const TunnelRouteSchema = z.strictObject({
+  hostname: z.string().min(1).describe('Host name, e.g. status.example.social (a wildcard may only lead: *.example.social).'),
+  path: z.string().min(1).optional().describe('Regular expression on the path, e.g. ^/api.'),
+  service: z.string().min(1).describe('http://service.namespace:port (no path), or http_status:NNN.'),
+});
+
+const TunnelCommon = {
+  replicas: z.number().int().min(2, { error: 'the tunnel needs at least 2 replicas so a node loss or a rollout never cuts the site off' }).default(2),
+  pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; every pool when left out.'),
+  protocol: z.enum(['auto', 'quic', 'http2']).default('auto')
+    .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),
+  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } }),
+};
+
+export const TunnelSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('local'),
+    tunnelId: z.string().regex(UUID, { error: 'must be the tunnel UUID (cloudflared tunnel list), e.g. 6ff42ae2-765d-4adf-8112-31c55c1551ef' }),
+    credentialsSecret: SecretKeyRefSchema.describe('The Secret key holding the tunnel credentials JSON (cloudflared tunnel create writes it).'),
+    extraRoutes: z.array(TunnelRouteSchema).default([]).describe('More routes after the Mastodon ones, e.g. a status page.'),
+    ...TunnelCommon,
+  }),
+  z.strictObject({
+    mode: z.literal('remote'),
+    tokenSecret: SecretKeyRefSchema.describe('The Secret key holding TUNNEL_TOKEN; routes live in the Cloudflare dashboard.'),
+    ...TunnelCommon,
+  }),
+]).describe('local: routes generated here, in git; remote: routes kept in Cloudflare, only a token here.');
+
+export const MaintenanceSchema = z.strictObject({
+  enabled: z.boolean().default(false).describe('Send every Mastodon host name to the maintenance page (HTTP 503).'),
+  stopWorkloads: z.boolean().default(false).describe('Also scale web, streaming and Sidekiq to 0 and leave the migration Jobs out, so nothing writes.'),
+  retryAfterSeconds: z.number().int().min(1).default(900).describe('The Retry-After header.'),
+  title: z.string().min(1).default('Down for maintenance'),
+  message: z.string().min(1).default('<p>We are upgrading the server. Your posts and follows are safe; please come back in a few minutes.</p>')
+    .describe('HTML shown under the title.'),
+});
+
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
   name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
@@ -338,6 +378,8 @@ export const MastodonConfigSchema = z.strictObject({
     failoverSeconds: z.number().int().min(0).max(300).default(30)
       .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (the default is 300).'),
   }).prefault({}),
+  tunnel: TunnelSchema.optional().describe('The Cloudflare Tunnel that is the only way in from the Internet.'),
+  maintenance: MaintenanceSchema.prefault({}),
   cleanup: z.strictObject({
     media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
     previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),
@@ -358,6 +400,8 @@ export type ExternalDatabaseConfig = Extract<DatabaseConfig, { mode: 'external' 
 export type MediaConfig = z.output<typeof MediaSchema>;
 export type SmtpConfig = z.output<typeof SmtpSchema>;
 export type S3Config = z.output<typeof S3Schema>;
+export type TunnelConfig = z.output<typeof TunnelSchema>;
+export type MaintenanceConfig = z.output<typeof MaintenanceSchema>;
 export type CleanupConfig = z.output<typeof MastodonConfigSchema>['cleanup'];
 export type NetworkConfig = z.output<typeof MastodonConfigSchema>['network'];
 

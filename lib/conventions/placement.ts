@@ -14,8 +14,8 @@ export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export interface PlacementProps {
   /** The node label whose value is the pool name. */
   readonly poolLabel: string;
-  /** The pool the pods prefer (or require, without a fallback). */
-  readonly pool: string;
+  /** The pool the pods prefer (or require, without a fallback); a list allows each equally. */
+  readonly pool: string | readonly string[];
   /** A pool the pods may also use when the preferred one is gone or full. @default none */
   readonly fallbackPool?: string;
   /** The architectures the image is published for. */
@@ -41,7 +41,8 @@ export interface Placement {
 
 /** Builds the affinity, spread and tolerations for one workload. */
 export function placement(p: PlacementProps): Placement {
-  const pools = p.fallbackPool ? [p.pool, p.fallbackPool] : [p.pool];
+  const preferred = typeof p.pool === 'string' ? [p.pool] : [...p.pool];
+  const pools = p.fallbackPool ? [...preferred, p.fallbackPool] : preferred;
   const affinity: k8s.Affinity = {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
@@ -55,7 +56,7 @@ export function placement(p: PlacementProps): Placement {
       ...(p.fallbackPool ? {
         preferredDuringSchedulingIgnoredDuringExecution: [{
           weight: 100,
-          preference: { matchExpressions: [{ key: p.poolLabel, operator: 'In', values: [p.pool] }] },
+          preference: { matchExpressions: [{ key: p.poolLabel, operator: 'In', values: preferred }] },
         }],
       } : {}),
     },

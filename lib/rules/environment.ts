@@ -46,7 +46,8 @@ export function plainEnv(c: ResolvedConfig, db: DatabaseConnection): Record<stri
     RAILS_SERVE_STATIC_FILES: 'true',
     SINGLE_USER_MODE: String(c.mastodon.singleUserMode),
     DEFAULT_LOCALE: c.mastodon.defaultLocale,
-    TRUSTED_PROXY_IP: c.network.trustedProxies.join(','),
+    // Space-separated: every Mastodon version splits on white space (newer ones on commas too).
+    TRUSTED_PROXY_IP: c.network.trustedProxies.join(' '),
     DB_HOST: db.host,
     DB_PORT: String(db.port),
     DB_NAME: db.name,

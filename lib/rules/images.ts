@@ -25,6 +25,10 @@ export const IMAGES = {
   redis: { repository: 'docker.io/library/redis', tag: '7.4.11-alpine', architectures: ['amd64', 'arm64'] },
   /** CloudNativePG's standard Postgres image (with pg_amcheck); the tag is `<major>-standard-trixie`. */
   postgres: { repository: 'ghcr.io/cloudnative-pg/postgresql', architectures: ['amd64', 'arm64'] },
+  /** Cloudflare Tunnel connector; multi-arch, runs as uid 65532. */
+  cloudflared: { repository: 'docker.io/cloudflare/cloudflared', tag: '2026.9.1', architectures: ['amd64', 'arm64'] },
+  /** nginx as uid 101 on port 8080, for the maintenance page. */
+  maintenance: { repository: 'docker.io/nginxinc/nginx-unprivileged', tag: '1.29.4-alpine', architectures: ['amd64', 'arm64'] },
   /** kubectl with a shell, for the snapshot retention CronJob. */
   kubectl: { repository: 'docker.io/alpine/k8s', tag: '1.30.3', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, { repository: string; tag?: string; architectures: readonly Arch[] }>;

@@ -1,0 +1,23 @@
+/**
+ * In-cluster Service names and ports, shared by the constructs that own the Services and the
+ * rules that route to them (the tunnel). Pure: no cdk8s imports.
+ */
+import { resourceName } from '../conventions/names';
+
+/** Puma's port. */
+export const WEB_PORT = 3000;
+/** The streaming server's port. */
+export const STREAMING_PORT = 4000;
+/** The maintenance page's port (nginx-unprivileged listens on 8080). */
+export const MAINTENANCE_PORT = 8080;
+/** cloudflared's metrics and readiness port. */
+export const TUNNEL_METRICS_PORT = 2000;
+
+/** The Service names of an instance. */
+export function serviceNames(instance: string): { web: string; streaming: string; maintenance: string } {
+  return {
+    web: resourceName(instance, 'web'),
+    streaming: resourceName(instance, 'streaming'),
+    maintenance: resourceName(instance, 'maintenance'),
+  };
+}

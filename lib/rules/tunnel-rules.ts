@@ -1,0 +1,126 @@
+/**
+ * Cloudflare Tunnel ingress rules: generated from the chart, and checked the way
+ * `cloudflared tunnel ingress validate` checks them. Pure: no cdk8s imports.
+ */
+
+/** One ingress rule of a locally managed tunnel's config.yaml. */
+export interface IngressRule {
+  /** Host name to match; absent on the catch-all. */
+  readonly hostname?: string;
+  /** A regular expression the path must match; absent matches every path. */
+  readonly path?: string;
+  /** `http://service:port` (no path), or `http_status:NNN`. */
+  readonly service: string;
+}
+
+/** A rule plus where it came from, for error messages. */
+export interface SourcedRule extends IngressRule {
+  /** Config path for rules from the config (e.g. `tunnel.extraRoutes[0]`); absent for generated ones. */
+  readonly source?: string;
+}
+
+/** A problem with one rule. */
+export interface RuleProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The services cloudflared knows besides URLs. */
+const SPECIAL_SERVICE = /^(http_status:[1-5][0-9]{2}|hello_world|bastion)$/;
+const HOST_LABEL = /^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
+
+/** What the generator needs: the host names and the in-cluster Services. */
+export interface TunnelRouting {
+  /** Host names that serve Mastodon (domain, and webDomain when set). */
+  readonly mastodonHosts: readonly string[];
+  /** `http://<name>-streaming:4000`. */
+  readonly streamingService: string;
+  /** `http://<name>-web:3000`. */
+  readonly webService: string;
+  /** Set during maintenance: every Mastodon host goes here instead. */
+  readonly maintenanceService?: string;
+  /** More routes from the config, in order. */
+  readonly extraRoutes: readonly SourcedRule[];
+}
+
+/** The path rule that sends the streaming API to the streaming server. */
+export const STREAMING_PATH = '^/api/v1/streaming';
+/** The catch-all every config ends with. */
+export const CATCH_ALL: IngressRule = { service: 'http_status:404' };
+
+/**
+ * Streaming before web on every Mastodon host (cloudflared takes the first match), then the
+ * extra routes, then the 404 catch-all. In maintenance, every Mastodon host goes to the page.
+ */
+export function generateIngressRules(r: TunnelRouting): SourcedRule[] {
+  const rules: SourcedRule[] = [];
+  if (r.maintenanceService) {
+    for (const hostname of r.mastodonHosts) rules.push({ hostname, service: r.maintenanceService });
+  } else {
+    for (const hostname of r.mastodonHosts) rules.push({ hostname, path: STREAMING_PATH, service: r.streamingService });
+    for (const hostname of r.mastodonHosts) rules.push({ hostname, service: r.webService });
+  }
+  rules.push(...r.extraRoutes, CATCH_ALL);
+  return rules;
+}
+
+function describe(rule: SourcedRule, i: number): string {
+  const what = rule.hostname ? `hostname ${rule.hostname}${rule.path ? `, path ${rule.path}` : ''}` : 'no hostname';
+  return `rule ${i + 1} (${what})`;
+}
+
+/** Every problem `cloudflared tunnel ingress validate` would report, each naming its rule. */
+export function validateIngressRules(rules: readonly SourcedRule[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, number>();
+  rules.forEach((rule, i) => {
+    const path = rule.source ?? 'tunnel';
+    const name = describe(rule, i);
+    const last = i === rules.length - 1;
+    if (last && (rule.hostname !== undefined || rule.path !== undefined)) {
+      problems.push({ path, message: `${name} is the last rule, so it must be a catch-all with no hostname and no path (e.g. service: http_status:404); add a catch-all after it` });
+    }
+    if (!last && rule.hostname === undefined && rule.path === undefined) {
+      problems.push({ path, message: `${name} matches everything, so the rules after it are never used; only the last rule may be a catch-all: give it a hostname or move it to the end` });
+    }
+    if (rule.hostname !== undefined) {
+      const labels = rule.hostname.split('.');
+      const wildcardAt = labels.findIndex((l) => l.includes('*'));
+      if (wildcardAt > 0 || (wildcardAt === 0 && labels[0] !== '*')) {
+        problems.push({ path, message: `${name}: a wildcard may only lead a hostname, as in *.example.social; '${rule.hostname}' has it elsewhere` });
+      } else if (!labels.every((l) => HOST_LABEL.test(l)) || labels.length < 2) {
+        problems.push({ path, message: `${name}: '${rule.hostname}' is not a valid host name (lower-case letters, digits and '-', at least two labels)` });
+      }
+    }
+    if (rule.path !== undefined) {
+      try {
+        new RegExp(rule.path);
+      } catch {
+        problems.push({ path, message: `${name}: path '${rule.path}' is not a valid regular expression` });
+      }
+    }
+    if (!SPECIAL_SERVICE.test(rule.service)) {
+      let url: URL | undefined;
+      try {
+        url = new URL(rule.service);
+      } catch {
+        problems.push({ path, message: `${name}: service '${rule.service}' is neither a URL such as http://ocw-web:3000 nor http_status:NNN` });
+      }
+      if (url) {
+        if (!['http:', 'https:', 'tcp:', 'ssh:', 'rdp:', 'unix:', 'ws:', 'wss:'].includes(url.protocol)) {
+          problems.push({ path, message: `${name}: service '${rule.service}' has an unsupported scheme ${url.protocol}; use http:// or https://` });
+        } else if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+          problems.push({ path, message: `${name}: service '${rule.service}' has a path; cloudflared services are scheme://host:port only (match paths with the rule's path instead)` });
+        }
+      }
+    }
+    const key = `${rule.hostname ?? '*'}|${rule.path ?? ''}`;
+    if (seen.has(key)) {
+      problems.push({ path, message: `${name} repeats the hostname and path of rule ${seen.get(key)! + 1}; the second can never match: remove it or change its path` });
+    } else {
+      seen.set(key, i);
+    }
+  });
+  if (rules.length === 0) problems.push({ path: 'tunnel', message: 'there are no ingress rules; the last rule must be a catch-all such as http_status:404' });
+  return problems;
+}

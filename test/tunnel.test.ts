@@ -1,0 +1,226 @@
+import { parse } from 'yaml';
+import {
+  CATCH_ALL, ConfigError, generateIngressRules, maintenanceNginxConf, resolveConfig, SourcedRule, validateIngressRules, Manifest,
+} from '../lib';
+import { K8sValidator } from './support/k8s-validator';
+import { exampleRaw, find, podMetaOf, podSpecOf, render, withChange } from './support/fixtures';
+
+const objects = render();
+const tunnelConfig = (o: Manifest[]) => parse(find(o, 'ConfigMap', 'ocw-tunnel').data['config.yaml']);
+
+function errorsOf(raw: unknown): readonly ConfigError[] {
+  const r = resolveConfig(raw);
+  if (r.ok) throw new Error('expected the config to be refused');
+  return r.errors;
+}
+
+describe('the generated config.yaml', () => {
+  const cfg = tunnelConfig(objects);
+  test('tunnel id, credentials file, metrics on 2000', () => {
+    expect(cfg).toMatchObject({
+      'tunnel': '6ff42ae2-765d-4adf-8112-31c55c1551ef',
+      'credentials-file': '/etc/cloudflared/creds/credentials.json',
+      'metrics': '0.0.0.0:2000',
+    });
+  });
+  test('streaming before web on the Mastodon host, then extra routes, then the 404 catch-all', () => {
+    expect(cfg.ingress).toEqual([
+      { hostname: 'ocw.social', path: '^/api/v1/streaming', service: 'http://ocw-streaming:4000' },
+      { hostname: 'ocw.social', service: 'http://ocw-web:3000' },
+      { hostname: 'status.ocw.social', service: 'http://uptime-kuma.monitoring:3001' },
+      { service: 'http_status:404' },
+    ]);
+  });
+  test('with a web domain, both hosts get streaming first', () => {
+    const c = tunnelConfig(render(withChange(exampleRaw(), (x) => { x.webDomain = 'social.ocw.example'; })));
+    expect(c.ingress.map((r: any) => `${r.hostname ?? '*'} ${r.path ?? ''} ${r.service}`)).toEqual([
+      'social.ocw.example ^/api/v1/streaming http://ocw-streaming:4000',
+      'ocw.social ^/api/v1/streaming http://ocw-streaming:4000',
+      'social.ocw.example  http://ocw-web:3000',
+      'ocw.social  http://ocw-web:3000',
+      'status.ocw.social  http://uptime-kuma.monitoring:3001',
+      '*  http_status:404',
+    ]);
+  });
+});
+
+describe('the cloudflared Deployment', () => {
+  const d = find(objects, 'Deployment', 'ocw-tunnel');
+  const spec = podSpecOf(d);
+  const c = spec.containers[0];
+  test('pinned multi-arch image; args start at tunnel; metrics always on 0.0.0.0:2000', () => {
+    expect(c.image).toMatch(/^docker\.io\/cloudflare\/cloudflared:\d{4}\.\d+\.\d+$/);
+    expect(c.args.slice(0, 3)).toEqual(['tunnel', '--metrics', '0.0.0.0:2000']);
+    expect(c.args).not.toContain('--no-autoupdate');
+    expect(c.args.slice(-3)).toEqual(['--config', '/etc/cloudflared/config/config.yaml', 'run']);
+  });
+  test('liveness and readiness on /ready at 2000', () => {
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/ready', port: 2000 });
+    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 2000 });
+  });
+  test('uid 65532, read-only root, no capabilities', () => {
+    expect(c.securityContext).toMatchObject({ runAsUser: 65532, runAsGroup: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  });
+  test('two replicas spread over nodes, allowed on both pools and both architectures, with a PDB', () => {
+    expect(d.spec.replicas).toBe(2);
+    const exprs = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+    expect(exprs).toEqual([
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] },
+      { key: 'node-pool', operator: 'In', values: ['cloud', 'onprem'] },
+    ]);
+    expect(spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
+    expect(find(objects, 'PodDisruptionBudget', 'ocw-tunnel').spec.maxUnavailable).toBe(1);
+  });
+  test('credentials come from the Secret, never from the config', () => {
+    expect(spec.volumes).toContainEqual({ name: 'credentials', secret: { secretName: 'ocw-tunnel', items: [{ key: 'credentials.json', path: 'credentials.json' }] } });
+  });
+  test('a route change rolls the connectors', () => {
+    const before = podMetaOf(d).annotations['checksum/config'];
+    const changed = render(withChange(exampleRaw(), (x) => { x.tunnel.extraRoutes.push({ hostname: 'grafana.ocw.social', service: 'http://grafana.monitoring:3000' }); }));
+    expect(podMetaOf(find(changed, 'Deployment', 'ocw-tunnel')).annotations['checksum/config']).not.toBe(before);
+  });
+  test('remotely managed: TUNNEL_TOKEN from a Secret, no config file', () => {
+    const o = render(withChange(exampleRaw(), (x) => { x.tunnel = { mode: 'remote', tokenSecret: { name: 'ocw-tunnel-token', key: 'token' } }; }));
+    const rc = podSpecOf(find(o, 'Deployment', 'ocw-tunnel')).containers[0];
+    expect(rc.env).toEqual([{ name: 'TUNNEL_TOKEN', valueFrom: { secretKeyRef: { name: 'ocw-tunnel-token', key: 'token' } } }]);
+    expect(rc.args).toEqual(['tunnel', '--metrics', '0.0.0.0:2000', '--protocol', 'auto', 'run']);
+    expect(o.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'ocw-tunnel')).toBeUndefined();
+  });
+  test('http2 when QUIC suffers from a small MTU', () => {
+    const o = render(withChange(exampleRaw(), (x) => { x.tunnel.protocol = 'http2'; }));
+    expect(podSpecOf(find(o, 'Deployment', 'ocw-tunnel')).containers[0].args).toEqual(expect.arrayContaining(['--protocol', 'http2']));
+  });
+  test('fewer than two replicas is refused', () => {
+    expect(errorsOf(withChange(exampleRaw(), (x) => { x.tunnel.replicas = 1; })).map((e) => e.message).join()).toMatch(/at least 2 replicas/);
+  });
+});
+
+describe('ingress rule validation, as cloudflared would', () => {
+  const rule = (hostname: string | undefined, service: string, path?: string): SourcedRule => ({ ...(hostname ? { hostname } : {}), ...(path ? { path } : {}), service });
+  const base = [rule('ocw.social', 'http://ocw-web:3000')];
+  test('a valid list has no problems', () => {
+    expect(validateIngressRules([...base, CATCH_ALL])).toEqual([]);
+  });
+  test('the last rule must be a catch-all', () => {
+    expect(validateIngressRules(base)[0].message).toBe('rule 1 (hostname ocw.social) is the last rule, so it must be a catch-all with no hostname and no path (e.g. service: http_status:404); add a catch-all after it');
+    expect(validateIngressRules([...base, rule(undefined, 'http_status:404', '^/x')])[0].message).toMatch(/rule 2 .* must be a catch-all/);
+  });
+  test('a catch-all before the end hides the rest', () => {
+    expect(validateIngressRules([CATCH_ALL, ...base, CATCH_ALL])[0].message).toMatch(/rule 1 \(no hostname\) matches everything/);
+  });
+  test('a service URL carries no path', () => {
+    expect(validateIngressRules([rule('ocw.social', 'http://ocw-web:3000/app'), CATCH_ALL])[0].message).toMatch(/rule 1 .* has a path/);
+  });
+  test('a wildcard may only lead a hostname', () => {
+    expect(validateIngressRules([rule('*.ocw.social', 'http://a:1'), CATCH_ALL])).toEqual([]);
+    expect(validateIngressRules([rule('media.*.social', 'http://a:1'), CATCH_ALL])[0].message).toMatch(/wildcard may only lead/);
+    expect(validateIngressRules([rule('me*.ocw.social', 'http://a:1'), CATCH_ALL])[0].message).toMatch(/wildcard may only lead/);
+  });
+  test('duplicate hostname and path', () => {
+    expect(validateIngressRules([...base, rule('ocw.social', 'http://other:80'), CATCH_ALL])[0].message).toMatch(/rule 2 \(hostname ocw.social\) repeats the hostname and path of rule 1/);
+  });
+  test('a service that is not a URL', () => {
+    expect(validateIngressRules([rule('ocw.social', 'ocw web'), CATCH_ALL])[0].message).toMatch(/neither a URL/);
+    expect(validateIngressRules([rule('ocw.social', 'ocw-web:3000'), CATCH_ALL])[0].message).toMatch(/unsupported scheme ocw-web:; use http:\/\//);
+  });
+  test('errors from the config name the route', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (x) => {
+      x.tunnel.extraRoutes = [
+        { hostname: 'status.ocw.social', service: 'http://uptime-kuma.monitoring:3001/dashboard' },
+        { hostname: 'ocw.social', service: 'http://elsewhere:80' },
+      ];
+    }));
+    expect(errors.map((e) => e.path)).toEqual(['tunnel.extraRoutes[0]', 'tunnel.extraRoutes[1]']);
+    expect(errors[0].message).toMatch(/rule 3 \(hostname status.ocw.social\): service .* has a path/);
+    expect(errors[1].message).toMatch(/rule 4 \(hostname ocw.social\) repeats the hostname and path of rule 2/);
+  });
+  test('the generator always ends with the catch-all', () => {
+    const rules = generateIngressRules({ mastodonHosts: ['a.example'], streamingService: 'http://s:4000', webService: 'http://w:3000', extraRoutes: [] });
+    expect(rules[rules.length - 1]).toEqual(CATCH_ALL);
+  });
+});
+
+describe('maintenance mode', () => {
+  const on = render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: true }; }));
+  test('every Mastodon host goes to the maintenance page; other routes stay', () => {
+    expect(tunnelConfig(on).ingress).toEqual([
+      { hostname: 'ocw.social', service: 'http://ocw-maintenance:8080' },
+      { hostname: 'status.ocw.social', service: 'http://uptime-kuma.monitoring:3001' },
+      { service: 'http_status:404' },
+    ]);
+  });
+  test('an unprivileged nginx, two replicas, small requests, multi-arch, page and config from ConfigMaps', () => {
+    const d = find(on, 'Deployment', 'ocw-maintenance');
+    const c = podSpecOf(d).containers[0];
+    expect(d.spec.replicas).toBe(2);
+    expect(c.image).toBe('docker.io/nginxinc/nginx-unprivileged:1.29.4-alpine');
+    expect(c.securityContext).toMatchObject({ runAsUser: 101, readOnlyRootFilesystem: true });
+    expect(c.resources.requests).toEqual({ cpu: '10m', memory: '16Mi' });
+    expect(podSpecOf(d).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['amd64', 'arm64']);
+    const cm = find(on, 'ConfigMap', 'ocw-maintenance');
+    expect(cm.data['index.html']).toMatch(/<h1>Down for maintenance<\/h1>/);
+    expect(find(on, 'Service', 'ocw-maintenance').spec.ports[0].port).toBe(8080);
+  });
+  test('503 with Retry-After on every path, /healthz for probes', () => {
+    const conf = maintenanceNginxConf({ enabled: true, stopWorkloads: false, retryAfterSeconds: 600, title: 't', message: 'm' });
+    expect(conf).toMatch(/location \/ \{ return 503; \}/);
+    expect(conf).toMatch(/error_page 503 \/index.html;/);
+    expect(conf).toMatch(/add_header Retry-After "600" always;/);
+    expect(conf).toMatch(/pid \/tmp\/nginx.pid;/);
+  });
+  test('the title is escaped, the message is HTML', () => {
+    const o = render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: true, title: 'Moving <house>', message: '<p>Back at <b>10:00 UTC</b></p>' }; }));
+    const html = find(o, 'ConfigMap', 'ocw-maintenance').data['index.html'];
+    expect(html).toMatch(/<h1>Moving &lt;house&gt;<\/h1>/);
+    expect(html).toMatch(/<p>Back at <b>10:00 UTC<\/b><\/p>/);
+  });
+  test('without stopWorkloads, Mastodon keeps running and migrations stay', () => {
+    expect(find(on, 'Deployment', 'ocw-web').spec.replicas).toBe(2);
+    expect(on.filter((o) => o.kind === 'Job')).toHaveLength(2);
+  });
+  test('stopWorkloads: web, streaming and Sidekiq at 0, no migration Jobs, cleanup suspended; database, Redis and tunnel untouched', () => {
+    const off = render();
+    const stopped = render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: true, stopWorkloads: true }; }));
+    for (const d of stopped.filter((o) => o.kind === 'Deployment' && /^ocw-(web|streaming|sidekiq-)/.test(o.metadata.name))) {
+      expect([d.metadata.name, d.spec.replicas]).toEqual([d.metadata.name, 0]);
+    }
+    expect(stopped.filter((o) => o.kind === 'Job')).toEqual([]);
+    for (const n of ['ocw-media-remove', 'ocw-preview-cards-remove']) expect(find(stopped, 'CronJob', n).spec.suspend).toBe(true);
+    for (const [k, n] of [['Cluster', 'ocw-db'], ['Pooler', 'ocw-db-pooler'], ['StatefulSet', 'ocw-redis'], ['Deployment', 'ocw-tunnel']]) {
+      const a = { ...find(off, k, n) };
+      const b = { ...find(stopped, k, n) };
+      if (k === 'Deployment') {
+        // Only the routes (and so the config checksum) differ for the tunnel.
+        delete a.spec.template.metadata.annotations; delete b.spec.template.metadata.annotations;
+      }
+      expect(b).toEqual(a);
+    }
+  });
+  test('switching back restores the exact previous manifests', () => {
+    const before = JSON.stringify(render());
+    render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: true, stopWorkloads: true }; }));
+    const after = JSON.stringify(render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: false, stopWorkloads: false }; })));
+    expect(after).toBe(before);
+  });
+  test('stopWorkloads without the page, and maintenance with a remote tunnel, are refused', () => {
+    expect(errorsOf(withChange(exampleRaw(), (x) => { x.maintenance = { stopWorkloads: true }; }))[0]).toMatchObject({ path: 'maintenance.stopWorkloads' });
+    const remote = errorsOf(withChange(exampleRaw(), (x) => {
+      x.tunnel = { mode: 'remote', tokenSecret: { name: 't', key: 'token' } };
+      x.maintenance = { enabled: true };
+    }));
+    expect(remote[0].message).toMatch(/remotely managed tunnel keeps its routes in Cloudflare/);
+  });
+  test('every new object validates strictly', () => {
+    const v = new K8sValidator('v1.30.0');
+    const stopped = render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: true, stopWorkloads: true }; }));
+    expect(v.validateAll(stopped)).toEqual([]);
+    expect(new K8sValidator('v1.28.0').validateAll(stopped)).toEqual([]);
+  });
+});
+
+describe('Mastodon behind the tunnel', () => {
+  test('TRUSTED_PROXY_IP trusts loopback and the pod network the connectors come from, space-separated', () => {
+    expect(find(objects, 'ConfigMap', 'ocw-env').data.TRUSTED_PROXY_IP).toBe('127.0.0.1/32 ::1/128 10.42.0.0/16');
+  });
+});
