@@ -8,6 +8,8 @@ import { MediaCleanup } from './media-cleanup';
 import { CloudflareTunnel } from './cloudflare-tunnel';
 import { MaintenancePage } from './maintenance-page';
 import { Migrations } from './migrations';
+import { priorityClassName } from './conventions/priority';
+import { PriorityClasses } from './priority-classes';
 import { PostgresCluster } from './postgres-cluster';
 import { Redis } from './redis';
 import { SidekiqQueue } from './sidekiq-queue';
@@ -24,6 +26,8 @@ export interface MastodonChartProps extends Omit<ChartProps, 'namespace'> {
  */
 export class MastodonChart extends Chart {
   public readonly environment: MastodonEnvironment;
+  /** The three PriorityClasses (cluster-scoped). */
+  public readonly priorityClasses: PriorityClasses;
   /** The CloudNativePG cluster, when database.mode is cnpg. */
   public readonly postgres?: PostgresCluster;
   public readonly web: MastodonWeb;
@@ -43,6 +47,8 @@ export class MastodonChart extends Chart {
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
     const { config, ...chartProps } = props;
     super(scope, id, { ...chartProps, namespace: config.namespace, disableResourceNameHashes: true });
+    this.priorityClasses = new PriorityClasses(this, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
+    const priority = (tier: 'frontend' | 'data' | 'workers') => priorityClassName(config.name, tier);
     if (config.database.mode === 'cnpg' && config.postgres) {
       this.postgres = new PostgresCluster(this, 'Postgres', {
         instance: config.name,
@@ -50,11 +56,12 @@ export class MastodonChart extends Chart {
         resolved: config.postgres,
         poolLabel: config.nodes.poolLabel,
         kubectlImage: config.images.kubectl,
+        priorityClassNames: { frontend: priority('frontend'), workers: priority('workers') },
       });
     }
     this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection });
     if (config.redis.mode === 'internal') {
-      this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis });
+      this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data') });
     }
     this.web = new MastodonWeb(this, 'Web', { environment: this.environment });
     this.streaming = new MastodonStreaming(this, 'Streaming', { environment: this.environment });
@@ -75,6 +82,7 @@ export class MastodonChart extends Chart {
         poolLabel: config.nodes.poolLabel,
         image: config.images.cloudflared,
         failoverSeconds: config.network.failoverSeconds,
+        priorityClassName: priority('frontend'),
       });
       if (config.maintenance.enabled) {
         this.maintenance = new MaintenancePage(this, 'Maintenance', {
@@ -83,6 +91,7 @@ export class MastodonChart extends Chart {
           poolLabel: config.nodes.poolLabel,
           pools: config.resolvedTunnel.pools,
           image: config.images.maintenance,
+          priorityClassName: priority('frontend'),
         });
       }
     }

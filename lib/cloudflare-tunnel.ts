@@ -26,6 +26,8 @@ export interface CloudflareTunnelProps {
   readonly poolLabel: string;
   /** The cloudflared image. */
   readonly image: ImageSpec;
+  /** The PriorityClass of the pods. @default none (priority 0) */
+  readonly priorityClassName?: string;
   /** Seconds before pods leave an unreachable node. @default 300 (Kubernetes) */
   readonly failoverSeconds?: number;
 }
@@ -105,6 +107,7 @@ export class CloudflareTunnel extends Construct {
       podSpec: {
         automountServiceAccountToken: false,
         enableServiceLinks: false,
+        ...(props.priorityClassName ? { priorityClassName: props.priorityClassName } : {}),
         securityContext: podSecurityContext(CLOUDFLARED_UID),
         terminationGracePeriodSeconds: 30,
         affinity: where.affinity,

@@ -30,6 +30,8 @@ export * from './conventions/placement';
 export * from './conventions/security';
 export * from './conventions/ordering';
 export * from './conventions/probes';
+export * from './conventions/priority';
+export * from './priority-classes';
 export * from './conventions/workload';
 export * from './secrets';
 export * from './render';

@@ -23,6 +23,8 @@ export interface MaintenancePageProps {
   readonly pools: readonly string[];
   /** The nginx-unprivileged image. */
   readonly image: ImageSpec;
+  /** The PriorityClass of the pods. @default none (priority 0) */
+  readonly priorityClassName?: string;
 }
 
 /** uid of `nginx` in nginx-unprivileged. */
@@ -109,6 +111,7 @@ export class MaintenancePage extends Construct {
       podSpec: {
         automountServiceAccountToken: false,
         enableServiceLinks: false,
+        ...(props.priorityClassName ? { priorityClassName: props.priorityClassName } : {}),
         securityContext: podSecurityContext(NGINX_UID),
         affinity: where.affinity,
         ...(where.topologySpreadConstraints ? { topologySpreadConstraints: where.topologySpreadConstraints } : {}),

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from './config/resolve';
 import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement, PlacementProps } from './conventions/placement';
+import { priorityClassName, PriorityTier } from './conventions/priority';
 import { containerSecurityContext, MASTODON_UID, podSecurityContext } from './conventions/security';
 import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
 import { databaseConnection, DatabaseConnection } from './rules/database';
@@ -53,6 +54,8 @@ export interface MastodonPodOptions {
   readonly containers: k8s.Container[];
   /** Where the pod may run. */
   readonly placement: Omit<PlacementProps, 'poolLabel'>;
+  /** Which PriorityClass the pod gets. */
+  readonly priority: PriorityTier;
   /** Seconds between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
   /** `Always` for Deployments; `Never` for Jobs. @default Always */
@@ -79,6 +82,8 @@ export interface MastodonDeploymentOptions {
   readonly architectures: PlacementProps['architectures'];
   /** `hard`: never stack replicas while another node can take one; `soft`: prefer not to. */
   readonly spread: 'hard' | 'soft';
+  /** Which PriorityClass the pods get. */
+  readonly priority: PriorityTier;
   /** Seconds between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
 }
@@ -175,6 +180,7 @@ export class MastodonEnvironment extends Construct {
       podAnnotations: this.podAnnotations,
       podSpec: this.podSpec({
         containers: [o.container],
+        priority: o.priority,
         terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
         placement: {
           pool: o.pool,
@@ -199,6 +205,7 @@ export class MastodonEnvironment extends Construct {
     return {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      priorityClassName: priorityClassName(this.config.name, o.priority),
       securityContext: podSecurityContext(MASTODON_UID),
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
       restartPolicy: o.restartPolicy ?? 'Always',

@@ -53,6 +53,7 @@ export class MastodonStreaming extends Construct {
       pool: s.pool,
       architectures: c.images.streaming.architectures,
       spread: 'hard',
+      priority: 'frontend',
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

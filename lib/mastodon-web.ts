@@ -65,6 +65,7 @@ export class MastodonWeb extends Construct {
       pool: web.pool,
       architectures: c.images.mastodon.architectures,
       spread: 'hard',
+      priority: 'frontend',
       terminationGracePeriodSeconds: MastodonWeb.DRAIN_SECONDS + 30,
     });
     this.deployment = result.deployment;

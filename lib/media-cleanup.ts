@@ -64,6 +64,7 @@ export class MediaCleanup extends Construct {
               spec: env.podSpec({
                 containers: [container],
                 restartPolicy: 'Never',
+                priority: 'workers',
                 placement: { pool: c.web.pool, architectures: c.images.mastodon.architectures },
               }),
             },

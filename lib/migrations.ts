@@ -68,6 +68,7 @@ export class Migrations extends Construct {
           spec: env.podSpec({
             containers: [container],
             restartPolicy: 'Never',
+            priority: 'workers',
             placement: { pool: c.web.pool, architectures: c.images.mastodon.architectures },
           }),
         },

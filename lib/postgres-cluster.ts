@@ -34,6 +34,8 @@ export interface PostgresClusterProps {
   readonly kubectlImage: ResolvedConfig['images']['kubectl'];
   /** Labels `version` value for non-Postgres helpers. @default the Postgres image tag */
   readonly version?: string;
+  /** PriorityClasses: the instances and the pooler (frontend), the check and retention jobs (workers). @default none */
+  readonly priorityClassNames?: { readonly frontend: string; readonly workers: string };
 }
 
 /** The Barman Cloud plugin's name, as CloudNativePG knows it. */
@@ -126,6 +128,7 @@ export class PostgresCluster extends Construct {
       spec: {
         instances: db.instances,
         imageName: imageRef(r.image),
+        ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.frontend } : {}),
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         primaryUpdateMethod: ClusterSpecPrimaryUpdateMethod.SWITCHOVER,
         enableSuperuserAccess: false,
@@ -214,6 +217,7 @@ export class PostgresCluster extends Construct {
         template: {
           metadata: { labels: standardLabels(id_('pooler')) },
           spec: {
+            ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.frontend } : {}),
             containers: [{
               name: 'pgbouncer',
               resources: {
@@ -331,6 +335,7 @@ export class PostgresCluster extends Construct {
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 restartPolicy: 'Never',
+                ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
                 securityContext: podSecurityContext(CNPG_POSTGRES_UID),
                 affinity: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }).affinity,
                 containers: [{
@@ -402,6 +407,7 @@ export class PostgresCluster extends Construct {
                 automountServiceAccountToken: true,
                 enableServiceLinks: false,
                 restartPolicy: 'Never',
+                ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
                 securityContext: podSecurityContext(NOBODY),
                 affinity: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }).affinity,
                 containers: [{

@@ -21,6 +21,8 @@ export interface RedisProps {
   readonly poolLabel: string;
   /** The Redis image. */
   readonly image: ImageSpec;
+  /** The PriorityClass of the pods. @default none (priority 0) */
+  readonly priorityClassName?: string;
 }
 
 /** redis-cli exits 0 on error replies (LOADING, NOAUTH), so compare the answer. */
@@ -69,6 +71,7 @@ export class Redis extends Construct {
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
+            ...(props.priorityClassName ? { priorityClassName: props.priorityClassName } : {}),
             securityContext: podSecurityContext(REDIS_UID),
             terminationGracePeriodSeconds: 30,
             affinity: where.affinity,

@@ -58,6 +58,7 @@ export class SidekiqQueue extends Construct {
       architectures: c.images.mastodon.architectures,
       // Soft: a second replica may share the Pi rather than leave the preferred pool.
       spread: 'soft',
+      priority: 'workers',
       // Sidekiq waits 25 s for running jobs on SIGTERM, then pushes them back to Redis.
       terminationGracePeriodSeconds: 40,
     });

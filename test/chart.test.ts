@@ -25,7 +25,8 @@ describe('the default app', () => {
     for (const o of objects) {
       expect(o.metadata.name).toMatch(/^ocw-[a-z0-9-]+$/);
       expect(o.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
-      expect(o.metadata.namespace).toBe('mastodon');
+      // PriorityClasses are cluster-scoped: no namespace.
+      expect(o.metadata.namespace).toBe(o.kind === 'PriorityClass' ? undefined : 'mastodon');
     }
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Cluster/ocw-db',
@@ -38,6 +39,7 @@ describe('the default app', () => {
       'ObjectStore/ocw-db-store',
       'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-tunnel', 'PodDisruptionBudget/ocw-web',
       'Pooler/ocw-db-pooler',
+      'PriorityClass/ocw-data', 'PriorityClass/ocw-frontend', 'PriorityClass/ocw-workers',
       'Role/ocw-db-snapshot-retention', 'RoleBinding/ocw-db-snapshot-retention',
       'ScheduledBackup/ocw-db-base', 'ScheduledBackup/ocw-db-snapshot',
       'Service/ocw-redis', 'Service/ocw-streaming', 'Service/ocw-web',

@@ -1,0 +1,42 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Identity, standardLabels } from './conventions/labels';
+import { PRIORITY_TIERS, priorityClassName, PriorityTier } from './conventions/priority';
+import { waveAnnotations } from './conventions/ordering';
+
+/** Props for {@link PriorityClasses}. */
+export interface PriorityClassesProps {
+  /** Instance name; the classes are `<instance>-frontend`, `-data` and `-workers`. */
+  readonly instance: string;
+  /** The version label. */
+  readonly version: string;
+}
+
+/**
+ * The three PriorityClasses (cluster-scoped, so they carry no namespace). See
+ * {@link PRIORITY_TIERS} for what each holds.
+ */
+export class PriorityClasses extends Construct {
+  public readonly classes: Readonly<Record<PriorityTier, k8s.KubePriorityClass>>;
+
+  constructor(scope: Construct, id: string, props: PriorityClassesProps) {
+    super(scope, id);
+    const identity: Identity = { instance: props.instance, component: 'priority', version: props.version };
+    const classes = {} as Record<PriorityTier, k8s.KubePriorityClass>;
+    for (const tier of Object.keys(PRIORITY_TIERS) as PriorityTier[]) {
+      const t = PRIORITY_TIERS[tier];
+      const pc = new k8s.KubePriorityClass(this, tier, {
+        metadata: { name: priorityClassName(props.instance, tier), labels: standardLabels(identity), annotations: waveAnnotations('secrets') },
+        value: t.value,
+        globalDefault: false,
+        preemptionPolicy: t.preempts ? 'PreemptLowerPriority' : 'Never',
+        description: t.description,
+      });
+      // The chart's namespace would otherwise be stamped on a cluster-scoped object.
+      ApiObject.of(pc).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      classes[tier] = pc;
+    }
+    this.classes = classes;
+  }
+}
