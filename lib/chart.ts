@@ -8,6 +8,7 @@ import { MediaCleanup } from './media-cleanup';
 import { CloudflareTunnel } from './cloudflare-tunnel';
 import { MaintenancePage } from './maintenance-page';
 import { Migrations } from './migrations';
+import { NetworkPolicies } from './network-policies';
 import { priorityClassName } from './conventions/priority';
 import { PriorityClasses } from './priority-classes';
 import { PostgresCluster } from './postgres-cluster';
@@ -26,6 +27,8 @@ export interface MastodonChartProps extends Omit<ChartProps, 'namespace'> {
  */
 export class MastodonChart extends Chart {
   public readonly environment: MastodonEnvironment;
+  /** Default deny plus the allows each component needs. */
+  public readonly networkPolicies: NetworkPolicies;
   /** The three PriorityClasses (cluster-scoped). */
   public readonly priorityClasses: PriorityClasses;
   /** The CloudNativePG cluster, when database.mode is cnpg. */
@@ -47,6 +50,7 @@ export class MastodonChart extends Chart {
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
     const { config, ...chartProps } = props;
     super(scope, id, { ...chartProps, namespace: config.namespace, disableResourceNameHashes: true });
+    this.networkPolicies = new NetworkPolicies(this, 'Network', { config });
     this.priorityClasses = new PriorityClasses(this, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
     const priority = (tier: 'frontend' | 'data' | 'workers') => priorityClassName(config.name, tier);
     if (config.database.mode === 'cnpg' && config.postgres) {

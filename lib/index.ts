@@ -32,6 +32,8 @@ export * from './conventions/ordering';
 export * from './conventions/probes';
 export * from './conventions/priority';
 export * from './priority-classes';
+export * from './network-policies';
+export * from './rules/network-reach';
 export * from './conventions/workload';
 export * from './secrets';
 export * from './render';

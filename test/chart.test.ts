@@ -36,6 +36,8 @@ describe('the default app', () => {
       'Deployment/ocw-sidekiq-default', 'Deployment/ocw-sidekiq-pull', 'Deployment/ocw-sidekiq-push',
       'Deployment/ocw-streaming', 'Deployment/ocw-tunnel', 'Deployment/ocw-web',
       'Job/ocw-db-migrate-post', 'Job/ocw-db-migrate-pre',
+      ...['amcheck', 'default-deny', 'dns', 'jobs', 'maintenance', 'pooler', 'postgres', 'redis', 'sidekiq', 'snapshot-retention', 'streaming', 'tunnel', 'web']
+        .map((n) => `NetworkPolicy/ocw-netpol-${n}`),
       'ObjectStore/ocw-db-store',
       'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-tunnel', 'PodDisruptionBudget/ocw-web',
       'Pooler/ocw-db-pooler',

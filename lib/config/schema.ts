@@ -377,6 +377,14 @@ export const MastodonConfigSchema = z.strictObject({
       .describe('TRUSTED_PROXY_IP: loopback plus the pod CIDR the tunnel connects from (k3s: 10.42.0.0/16).'),
     failoverSeconds: z.number().int().min(0).max(300).default(30)
       .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (the default is 300).'),
+    cnpgOperatorNamespace: dnsLabel(63, 'cnpgOperatorNamespace').default('cnpg-system')
+      .describe('Namespace of the CloudNativePG operator, allowed to reach the instances on 8000 and 5432.'),
+    dns: z.strictObject({
+      namespace: dnsLabel(63, 'dns.namespace').default('kube-system'),
+      podLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
+    }).prefault({}).describe('Where cluster DNS runs (every pod may reach it on 53).'),
+    monitoringNamespace: dnsLabel(63, 'monitoringNamespace').optional()
+      .describe('Namespace of Prometheus; when set, it may scrape the metrics ports (Postgres 9187, PgBouncer 9127, cloudflared 2000).'),
   }).prefault({}),
   tunnel: TunnelSchema.optional().describe('The Cloudflare Tunnel that is the only way in from the Internet.'),
   maintenance: MaintenanceSchema.prefault({}),

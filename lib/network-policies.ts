@@ -1,0 +1,196 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ResolvedConfig } from './config/resolve';
+import { Identity, standardLabels } from './conventions/labels';
+import { resourceName } from './conventions/names';
+import { waveAnnotations } from './conventions/ordering';
+import { cnpgNames } from './rules/database';
+import { MAINTENANCE_PORT, STREAMING_PORT, TUNNEL_METRICS_PORT, WEB_PORT } from './rules/services';
+
+/** Props for {@link NetworkPolicies}. */
+export interface NetworkPoliciesProps {
+  /** The resolved configuration. */
+  readonly config: ResolvedConfig;
+}
+
+/** Public Internet: everything but private, link-local and carrier-grade NAT ranges (no SSRF into the LAN). */
+export const INTERNET_V4: k8s.IpBlock = { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10'] };
+export const INTERNET_V6: k8s.IpBlock = { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] };
+/** Ports the Kubernetes API answers on (the Service's 443, and k3s' 6443 after DNAT). */
+const API_PORTS = [443, 6443];
+/** cloudflared's outbound port to Cloudflare's edge (TCP for http2, UDP for QUIC). */
+export const CLOUDFLARE_EDGE_PORT = 7844;
+
+type Peer = k8s.NetworkPolicyPeer;
+const tcp = (...ports: number[]): k8s.NetworkPolicyPort[] => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+const udp = (...ports: number[]): k8s.NetworkPolicyPort[] => ports.map((port) => ({ protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) }));
+const inNamespace = (ns: string, podLabels?: Record<string, string>): Peer => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+  ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}),
+});
+const internet: Peer[] = [{ ipBlock: INTERNET_V4 }, { ipBlock: INTERNET_V6 }];
+const anywhere: Peer[] = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+
+/**
+ * NetworkPolicies: nothing in the namespace accepts or opens a connection unless a policy here
+ * allows it. Every pod may use cluster DNS; Mastodon's web and Sidekiq may reach the public
+ * Internet on 80/443 (federation, object storage) and the SMTP port; everything else reaches
+ * only what it uses. Policies add up, so opening more is one extra NetworkPolicy.
+ */
+export class NetworkPolicies extends Construct {
+  /** Every policy, by short name. */
+  public readonly policies: Readonly<Record<string, k8s.KubeNetworkPolicy>>;
+
+  constructor(scope: Construct, id: string, props: NetworkPoliciesProps) {
+    super(scope, id);
+    const c = props.config;
+    const inst = c.name;
+    // This instance's pods of one component, or of any of several.
+    const selector = (component: string | string[]): k8s.LabelSelector => (typeof component === 'string'
+      ? { matchLabels: { 'app.kubernetes.io/instance': inst, 'app.kubernetes.io/component': component } }
+      : { matchLabels: { 'app.kubernetes.io/instance': inst }, matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: component }] });
+    const from = (component: string | string[]): Peer => ({ podSelector: selector(component) });
+    const n = cnpgNames(inst);
+    const cnpg = c.database.mode === 'cnpg';
+    const instances: Peer = { podSelector: { matchLabels: { 'cnpg.io/cluster': n.cluster } } };
+    const poolerPods: Peer = { podSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } } };
+    const redisInternal = c.redis.mode === 'internal';
+    const redisPort = c.redis.mode === 'internal' ? 6379 : c.redis.port;
+    const mastodon = ['web', 'streaming', 'sidekiq', 'migrate', 'cleanup'];
+    const identity: Identity = { instance: inst, component: 'network', version: c.images.mastodon.tag };
+    const out: Record<string, k8s.KubeNetworkPolicy> = {};
+    const policy = (short: string, spec: k8s.NetworkPolicySpec) => {
+      out[short] = new k8s.KubeNetworkPolicy(this, short, {
+        metadata: { name: resourceName(inst, 'netpol', short), labels: standardLabels(identity), annotations: waveAnnotations('secrets') },
+        spec,
+      });
+    };
+
+    // Where each Mastodon component's database and Redis connections go.
+    const dbEgress = (direct: boolean): k8s.NetworkPolicyEgressRule[] => cnpg
+      ? [{ to: [direct ? instances : poolerPods], ports: tcp(5432) }]
+      : [{ to: anywhere, ports: tcp((c.database as { port: number }).port) }];
+    const redisEgress: k8s.NetworkPolicyEgressRule[] = [{ to: redisInternal ? [from('redis')] : anywhere, ports: tcp(redisPort) }];
+    const federation: k8s.NetworkPolicyEgressRule[] = [{ to: internet, ports: tcp(80, 443, c.smtp.port) }];
+
+    policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    policy('dns', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [inNamespace(c.network.dns.namespace, c.network.dns.podLabels)], ports: [...udp(53), ...tcp(53)] }],
+    });
+    policy('web', {
+      podSelector: selector('web'),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [from('tunnel')], ports: tcp(WEB_PORT) }],
+      egress: [...dbEgress(false), ...redisEgress, ...federation],
+    });
+    policy('streaming', {
+      podSelector: selector('streaming'),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [from('tunnel')], ports: tcp(STREAMING_PORT) }],
+      egress: [...dbEgress(false), ...redisEgress],
+    });
+    policy('sidekiq', {
+      podSelector: selector('sidekiq'),
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [...dbEgress(false), ...redisEgress, ...federation],
+    });
+    policy('jobs', {
+      podSelector: selector(['migrate', 'cleanup']),
+      policyTypes: ['Ingress', 'Egress'],
+      // Migrations go to the primary directly; tootctl deletes media from object storage.
+      egress: [...dbEgress(true), ...dbEgress(false), ...redisEgress, { to: internet, ports: tcp(443) }],
+    });
+    if (redisInternal) {
+      policy('redis', {
+        podSelector: selector('redis'),
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [from(mastodon)], ports: tcp(6379) }],
+      });
+    }
+    if (c.tunnel) {
+      const routes = (c.resolvedTunnel?.rules ?? []).filter((r) => r.source !== undefined);
+      policy('tunnel', {
+        podSelector: selector('tunnel'),
+        policyTypes: ['Ingress', 'Egress'],
+        ...(c.network.monitoringNamespace ? { ingress: [{ from: [inNamespace(c.network.monitoringNamespace)], ports: tcp(TUNNEL_METRICS_PORT) }] } : {}),
+        egress: [
+          { to: internet, ports: [...tcp(CLOUDFLARE_EDGE_PORT, 443), ...udp(CLOUDFLARE_EDGE_PORT)] },
+          { to: [from('web')], ports: tcp(WEB_PORT) },
+          { to: [from('streaming')], ports: tcp(STREAMING_PORT) },
+          { to: [from('maintenance')], ports: tcp(MAINTENANCE_PORT) },
+          ...routes.flatMap((r) => routeEgress(r.service)),
+        ],
+      });
+      policy('maintenance', {
+        podSelector: selector('maintenance'),
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [from('tunnel')], ports: tcp(MAINTENANCE_PORT) }],
+      });
+    }
+    if (cnpg) {
+      const monitoring = c.network.monitoringNamespace;
+      policy('postgres', {
+        podSelector: { matchLabels: { 'cnpg.io/cluster': n.cluster } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { from: [poolerPods, from(['migrate', 'amcheck']), instances], ports: tcp(5432) },
+          // Replication peers and the operator ask the instance manager for status on 8000.
+          { from: [instances, inNamespace(c.network.cnpgOperatorNamespace)], ports: tcp(8000, 5432) },
+          ...(monitoring ? [{ from: [inNamespace(monitoring)], ports: tcp(9187) }] : []),
+        ],
+        egress: [
+          { to: [instances], ports: tcp(5432, 8000) },
+          // The Kubernetes API (instance manager) and object storage (WAL archiving, base backups).
+          { to: anywhere, ports: tcp(...API_PORTS) },
+        ],
+      });
+      policy('pooler', {
+        podSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { from: [from(['web', 'streaming', 'sidekiq', 'cleanup'])], ports: tcp(5432) },
+          { from: [inNamespace(c.network.cnpgOperatorNamespace)], ports: tcp(8000) },
+          ...(monitoring ? [{ from: [inNamespace(monitoring)], ports: tcp(9127) }] : []),
+        ],
+        egress: [{ to: [instances], ports: tcp(5432) }, { to: anywhere, ports: tcp(...API_PORTS) }],
+      });
+      policy('amcheck', {
+        podSelector: selector('amcheck'),
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [{ to: [instances], ports: tcp(5432) }],
+      });
+      if (c.database.mode === 'cnpg' && c.database.backup.volumeSnapshot) {
+        policy('snapshot-retention', {
+          podSelector: selector('backup'),
+          policyTypes: ['Ingress', 'Egress'],
+          egress: [{ to: anywhere, ports: tcp(...API_PORTS) }],
+        });
+      }
+    }
+    this.policies = out;
+  }
+}
+
+/**
+ * Egress for an extra tunnel route: `http://svc.ns:port` reaches that namespace on that port;
+ * any other host (an IP, an outside name) is allowed on its port.
+ */
+export function routeEgress(service: string): k8s.NetworkPolicyEgressRule[] {
+  let url: URL;
+  try {
+    url = new URL(service);
+  } catch {
+    return [];
+  }
+  if (!/^https?:$/.test(url.protocol)) return [];
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const parts = url.hostname.split('.');
+  // `svc` is this namespace; `svc.ns` and `svc.ns.svc[.cluster.local]` another one.
+  const to: Peer[] = /^[0-9.]+$|:/.test(url.hostname) ? anywhere
+    : parts.length === 1 ? [{ podSelector: {} }]
+      : parts.length === 2 || parts[2] === 'svc' ? [inNamespace(parts[1])]
+        : anywhere;
+  return [{ to, ports: tcp(port) }];
+}
