@@ -37,3 +37,4 @@ export * from './rules/network-reach';
 export * from './conventions/workload';
 export * from './secrets';
 export * from './render';
+export * from './synthesize';

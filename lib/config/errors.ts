@@ -114,8 +114,9 @@ function typeFix(expected: string, input: unknown): string {
   if (expected === 'string' && typeof input === 'number') {
     return `expected a string, got ${describeValue(input)}; put it in quotes: '${input}'`;
   }
-  const article = /^[aeiou]/.test(expected) ? 'an' : 'a';
-  return `expected ${article} ${expected === 'object' ? 'mapping (key: value lines)' : expected === 'array' ? 'list' : expected}, got ${describeValue(input)}; change it to ${article} ${expected === 'object' ? 'mapping' : expected === 'array' ? 'list' : expected}`;
+  const word = expected === 'object' ? 'mapping' : expected === 'array' ? 'list' : expected;
+  const a = /^[aeiou]/.test(word) ? 'an' : 'a';
+  return `expected ${a} ${word}${expected === 'object' ? ' (key: value lines)' : ''}, got ${describeValue(input)}; change it to ${a} ${word}`;
 }
 
 /** Converts zod issues into path + message + fix. `raw` is the parsed input, for suggestions. */

@@ -180,7 +180,7 @@ const ObjectStoreSchema = z.strictObject({
     accessKeyIdKey: z.string().regex(SECRET_KEY).default('ACCESS_KEY_ID'),
     secretAccessKeyKey: z.string().regex(SECRET_KEY).default('ACCESS_SECRET_KEY'),
   }, {
-    error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; never paste keys here' : undefined,
+    error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
   }),
   serverName: dnsLabel(63, 'serverName').optional()
     .describe('Folder for this cluster inside destinationPath; defaults to the cluster name. Change it after a restore.'),
@@ -269,7 +269,7 @@ export const S3Schema = z.strictObject({
     accessKeyIdKey: z.string().regex(SECRET_KEY).default('AWS_ACCESS_KEY_ID'),
     secretAccessKeyKey: z.string().regex(SECRET_KEY).default('AWS_SECRET_ACCESS_KEY'),
   }, {
-    error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; never paste keys here' : undefined,
+    error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
   }).describe('The Secret with the access key id and secret key.'),
 });
 
@@ -321,7 +321,7 @@ const TunnelRouteSchema = z.strictObject({
 });
 
 const TunnelCommon = {
-  replicas: z.number().int().min(2, { error: 'the tunnel needs at least 2 replicas so a node loss or a rollout never cuts the site off' }).default(2),
+  replicas: z.number().int().min(2, { error: 'set at least 2 replicas: the tunnel is the only way in, and one replica is cut off by any node loss or rollout' }).default(2),
   pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; every pool when left out.'),
   protocol: z.enum(['auto', 'quic', 'http2']).default('auto')
     .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),

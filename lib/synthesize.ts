@@ -1,0 +1,22 @@
+import { App, YamlOutputType } from 'cdk8s';
+import { MastodonChart } from './chart';
+import { ConfigError, formatErrors } from './config/errors';
+import { loadConfigFile } from './config/load';
+
+/** What {@link synthesizeApp} did. */
+export type SynthesisResult =
+  | { readonly ok: true; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly ConfigError[]; readonly report: string };
+
+/**
+ * The app: reads and checks a config file, then writes the manifests into `outdir`. On bad
+ * input it writes nothing, so whatever `outdir` held stays as it was.
+ */
+export function synthesizeApp(configFile: string, outdir: string): SynthesisResult {
+  const result = loadConfigFile(configFile);
+  if (!result.ok) return { ok: false, errors: result.errors, report: formatErrors(configFile, result.errors) };
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  new MastodonChart(app, 'mastodon', { config: result.config });
+  app.synth();
+  return { ok: true, warnings: result.config.warnings };
+}
