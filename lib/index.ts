@@ -38,3 +38,4 @@ export * from './conventions/workload';
 export * from './secrets';
 export * from './render';
 export * from './synthesize';
+export * from './argocd';

@@ -1,4 +1,5 @@
 import { App, YamlOutputType } from 'cdk8s';
+import { ArgoCdChart } from './argocd';
 import { MastodonChart } from './chart';
 import { ConfigError, formatErrors } from './config/errors';
 import { loadConfigFile } from './config/load';
@@ -8,15 +9,22 @@ export type SynthesisResult =
   | { readonly ok: true; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly ConfigError[]; readonly report: string };
 
+/** Options for {@link synthesizeApp}. */
+export interface SynthesisOptions {
+  /** Only the Mastodon chart: no Argo CD file (the Helm chart is made this way). @default false */
+  readonly mastodonOnly?: boolean;
+}
+
 /**
  * The app: reads and checks a config file, then writes the manifests into `outdir`. On bad
  * input it writes nothing, so whatever `outdir` held stays as it was.
  */
-export function synthesizeApp(configFile: string, outdir: string): SynthesisResult {
+export function synthesizeApp(configFile: string, outdir: string, options: SynthesisOptions = {}): SynthesisResult {
   const result = loadConfigFile(configFile);
   if (!result.ok) return { ok: false, errors: result.errors, report: formatErrors(configFile, result.errors) };
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new MastodonChart(app, 'mastodon', { config: result.config });
+  if (result.config.argocd && !options.mastodonOnly) new ArgoCdChart(app, 'argocd', { config: result.config });
   app.synth();
   return { ok: true, warnings: result.config.warnings };
 }

@@ -5,9 +5,9 @@ import * as path from 'path';
 export const ROOT = path.join(__dirname, '..');
 
 /** Synthesizes the app with the cdk8s CLI into `outdir`. Returns the exit status and output. */
-export function cdk8sSynth(outdir: string, env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
+export function cdk8sSynth(outdir: string, env: NodeJS.ProcessEnv = {}, extraArgs: string[] = []): { status: number; stdout: string; stderr: string } {
   const cli = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
-  const r = spawnSync(cli, ['synth', '--output', outdir], {
+  const r = spawnSync(cli, ['synth', '--output', outdir, ...extraArgs], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...env },

@@ -352,6 +352,15 @@ export const MaintenanceSchema = z.strictObject({
     .describe('HTML shown under the title.'),
 });
 
+export const ArgoCdSchema = z.strictObject({
+  repoURL: z.string().min(1).describe('Git repository Argo CD pulls dist/ from.'),
+  targetRevision: z.string().min(1).default('main').describe('Branch, tag or commit.'),
+  path: z.string().min(1).default('dist').describe('Folder of the synthesized manifests inside the repository.'),
+  namespace: dnsLabel(63, 'argocd.namespace').default('argocd').describe('Namespace Argo CD runs in (the Application and AppProject go there).'),
+  project: dnsLabel(63, 'argocd.project').optional().describe('AppProject name; defaults to the instance name.'),
+  destinationServer: z.string().min(1).default('https://kubernetes.default.svc').describe('Cluster API the app is deployed to.'),
+}).describe('Writes dist/argocd.k8s.yaml: an Application and an AppProject to apply once.');
+
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
   name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
@@ -388,6 +397,7 @@ export const MastodonConfigSchema = z.strictObject({
   }).prefault({}),
   tunnel: TunnelSchema.optional().describe('The Cloudflare Tunnel that is the only way in from the Internet.'),
   maintenance: MaintenanceSchema.prefault({}),
+  argocd: ArgoCdSchema.optional(),
   cleanup: z.strictObject({
     media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
     previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),
@@ -410,6 +420,7 @@ export type SmtpConfig = z.output<typeof SmtpSchema>;
 export type S3Config = z.output<typeof S3Schema>;
 export type TunnelConfig = z.output<typeof TunnelSchema>;
 export type MaintenanceConfig = z.output<typeof MaintenanceSchema>;
+export type ArgoCdConfig = z.output<typeof ArgoCdSchema>;
 export type CleanupConfig = z.output<typeof MastodonConfigSchema>['cleanup'];
 export type NetworkConfig = z.output<typeof MastodonConfigSchema>['network'];
 

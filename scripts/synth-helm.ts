@@ -1,0 +1,184 @@
+/**
+ * npm run synth:helm [-- --out DIR]: a Helm chart of the same manifests as dist/, written to
+ * chart/ (outside dist/, so Argo CD never applies both).
+ *
+ * `cdk8s synth --format helm` does the synthesis; this script then fixes what the CLI gets
+ * wrong: the chart name (the folder's), the versions, the copied CRDs (the operators own
+ * them), the description and icon, the README; and it wires a small values.yaml into the
+ * templates (image tag and replica counts) with a values.schema.json.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { loadConfigFile, ResolvedConfig, resourceName } from '../lib';
+import { cdk8sSynth, ROOT } from './cdk8s-cli';
+import { DEFAULT_CONFIG_FILE } from './paths';
+
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+/** The chart's name. */
+export const CHART_NAME = 'cdk8s-mastodon';
+const ICON = 'https://joinmastodon.org/logos/logo-purple.svg';
+
+/** The operators the manifests need, with the versions the CRDs come from. */
+export const REQUIRED_OPERATORS = [
+  { name: 'CloudNativePG', version: '1.30.0', why: 'Cluster, Pooler, ScheduledBackup (database.mode: cnpg)', helm: 'cnpg/cloudnative-pg from https://cloudnative-pg.github.io/charts' },
+  { name: 'Barman Cloud plugin for CloudNativePG', version: '0.14.0', why: 'ObjectStore, WAL archiving and base backups', helm: 'cnpg/plugin-barman-cloud from https://cloudnative-pg.github.io/charts' },
+  { name: 'cert-manager', version: '(current release)', why: 'TLS between the CloudNativePG operator and the Barman Cloud plugin', helm: 'jetstack/cert-manager from https://charts.jetstack.io' },
+];
+
+/** A value wired into the templates: its key path in values.yaml and its default. */
+interface Knob { readonly key: string[]; readonly value: string | number; readonly schema: Record<string, unknown> }
+
+/** The token a value stands as while the templates are edited as YAML. */
+const token = (key: string[]) => `@@${key.join('.')}@@`;
+/** The Go template that reads the value (quoted for strings, so a tag like 4.7 stays a string). */
+const expr = (k: Knob) => `{{ index .Values ${k.key.map((p) => `"${p}"`).join(' ')}${typeof k.value === 'string' ? ' | quote' : ''} }}`;
+
+/**
+ * Puts the knobs into the templates. The image tag goes into both Mastodon images and their
+ * version labels; replicas may go down (0 scales a workload off) but not above what the
+ * connection budget was computed for: raising them means regenerating the chart.
+ */
+export function wireValues(templates: string, c: ResolvedConfig): { templates: string; knobs: Knob[] } {
+  const knobs: Knob[] = [];
+  const tag = c.images.mastodon.tag;
+  const tagKnob: Knob = { key: ['mastodon', 'tag'], value: tag, schema: { type: 'string', pattern: '^v4\\.[0-9]+\\.[0-9]+$', description: 'Mastodon release: the tag of both official images.' } };
+  const official = !c.mastodon.image && !c.mastodon.streamingImage;
+  if (official) knobs.push(tagKnob);
+  const replicaKnob = (key: string[], replicas: number, what: string): Knob => ({
+    key, value: replicas,
+    schema: { type: 'integer', minimum: 0, maximum: replicas, description: `${what} replicas. At most ${replicas}: the Postgres connection budget was computed for that; regenerate the chart to raise it.` },
+  });
+  const deployments: Record<string, Knob> = {
+    [resourceName(c.name, 'web')]: replicaKnob(['web', 'replicas'], c.web.replicas, 'Web (Puma)'),
+    [resourceName(c.name, 'streaming')]: replicaKnob(['streaming', 'replicas'], c.streaming.replicas, 'Streaming'),
+  };
+  for (const p of c.sidekiq.processes) {
+    deployments[resourceName(c.name, 'sidekiq', p.name)] = replicaKnob(['sidekiq', p.name, 'replicas'], p.replicas, `Sidekiq process ${p.name}`);
+  }
+  knobs.push(...Object.values(deployments));
+
+  const docs = parseAllDocuments(templates).map((d) => d.toJS()).filter((o) => o);
+  for (const o of docs) {
+    if (o.kind === 'Deployment' && deployments[o.metadata.name] && !c.maintenance.stopWorkloads) {
+      o.spec.replicas = token(deployments[o.metadata.name].key);
+    }
+  }
+  let text = docs.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  if (official) {
+    for (const repo of ['ghcr.io/mastodon/mastodon', 'ghcr.io/mastodon/mastodon-streaming']) {
+      text = text.split(`image: ${repo}:${tag}\n`).join(`image: ${repo}:${token(tagKnob.key)}\n`);
+    }
+    text = text.split(`app.kubernetes.io/version: ${tag}\n`).join(`app.kubernetes.io/version: ${token(tagKnob.key)}\n`);
+  }
+  for (const k of knobs) {
+    const t = token(k.key);
+    // A whole-value token (replicas, a label) was quoted by the YAML writer; one inside an
+    // image reference is part of a longer string and must not be quoted again.
+    text = text.split(`"${t}"`).join(expr(k)).split(`: ${t}\n`).join(`: ${expr(k)}\n`);
+    text = text.split(t).join(`{{ index .Values ${k.key.map((p) => `"${p}"`).join(' ')} }}`);
+  }
+  return { templates: text, knobs };
+}
+
+function valuesOf(knobs: Knob[]): { values: Record<string, any>; schema: Record<string, any> } {
+  const values: Record<string, any> = {};
+  const root: Record<string, any> = { type: 'object', additionalProperties: false, properties: {}, required: [] };
+  for (const k of knobs) {
+    let v = values;
+    let s = root;
+    for (const [i, part] of k.key.entries()) {
+      if (!s.required.includes(part)) s.required.push(part);
+      if (i === k.key.length - 1) {
+        v[part] = k.value;
+        s.properties[part] = k.schema;
+      } else {
+        v = (v[part] ??= {});
+        s = (s.properties[part] ??= { type: 'object', additionalProperties: false, properties: {}, required: [] });
+      }
+    }
+  }
+  return { values, schema: { $schema: 'http://json-schema.org/draft-07/schema#', ...root } };
+}
+
+function readme(c: ResolvedConfig, knobs: Knob[]): string {
+  return `# ${CHART_NAME}
+
+Mastodon ${c.images.mastodon.tag} for ${c.domain}, generated by cdk8s-mastodon ${PKG.version}
+from its config. Do not edit the templates: change the config and run \`npm run synth:helm\`.
+
+## Required operators
+
+Install these first; their CRDs are not part of this chart (the operators own them):
+
+${REQUIRED_OPERATORS.map((o) => `- **${o.name}** ${o.version}: ${o.why} (\`${o.helm}\`)`).join('\n')}
+
+## Install
+
+\`\`\`sh
+helm install ${c.name} ./chart --namespace ${c.namespace} --create-namespace
+\`\`\`
+
+The Secrets the manifests reference (Mastodon keys, object storage, SMTP, the tunnel) must
+exist in the namespace first; the chart never contains secret values.
+
+## Values
+
+| key | default | |
+| --- | --- | --- |
+${knobs.map((k) => `| \`${k.key.join('.')}\` | \`${k.value}\` | ${String(k.schema.description)} |`).join('\n')}
+
+Everything else is fixed at generation time, because it is derived and checked together
+(connection budget, queue layout, placement, network policy): change the config and regenerate.
+`;
+}
+
+/** Builds the chart into `outDir` (replacing it only on success). Returns the problems, if any. */
+export function buildHelmChart(outDir: string, configFile: string = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE): string | undefined {
+  const loaded = loadConfigFile(configFile);
+  if (!loaded.ok) return loaded.errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+  const c = loaded.config;
+  const scratch = fs.mkdtempSync(path.join(ROOT, '.synth-tmp-helm-'));
+  try {
+    const chart = path.join(scratch, 'chart');
+    const r = cdk8sSynth(chart, { MASTODON_CONFIG: configFile, CDK8S_MASTODON_ONLY: 'true' }, ['--format', 'helm', '--chart-version', PKG.version]);
+    if (r.status !== 0) return r.stderr || r.stdout;
+    fs.rmSync(path.join(chart, 'crds'), { recursive: true, force: true });
+    const templateFile = path.join(chart, 'templates', 'mastodon.k8s.yaml');
+    const wired = wireValues(fs.readFileSync(templateFile, 'utf8'), c);
+    fs.writeFileSync(templateFile, wired.templates);
+    const { values, schema } = valuesOf(wired.knobs);
+    fs.writeFileSync(path.join(chart, 'values.yaml'), `# Tunable without regenerating; see values.schema.json for the limits.\n${stringify(values)}`);
+    fs.writeFileSync(path.join(chart, 'values.schema.json'), `${JSON.stringify(schema, null, 2)}\n`);
+    fs.writeFileSync(path.join(chart, 'Chart.yaml'), stringify({
+      apiVersion: 'v2',
+      name: CHART_NAME,
+      description: `Mastodon on a hybrid amd64/arm64 k3s cluster: Puma, streaming, Sidekiq, Redis, CloudNativePG with two-tier backups, a Cloudflare Tunnel. Generated by cdk8s-mastodon for ${c.domain}.`,
+      type: 'application',
+      version: PKG.version,
+      appVersion: c.images.mastodon.tag,
+      kubeVersion: '>=1.28.0-0',
+      icon: ICON,
+      home: 'https://joinmastodon.org',
+      keywords: ['mastodon', 'fediverse', 'cloudnative-pg', 'cloudflare-tunnel', 'k3s'],
+      annotations: { 'cdk8s-mastodon/operators': REQUIRED_OPERATORS.map((o) => `${o.name} ${o.version}`).join(', ') },
+    }));
+    fs.writeFileSync(path.join(chart, 'README.md'), readme(c, wired.knobs));
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.renameSync(chart, outDir);
+    return undefined;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--out');
+  const out = path.resolve(i > 0 ? process.argv[i + 1] : path.join(ROOT, 'chart'));
+  const problem = buildHelmChart(out);
+  if (problem) {
+    process.stderr.write(`${problem}\nsynth:helm failed: ${path.relative(process.cwd(), out)} was left as it was.\n`);
+    process.exit(1);
+  }
+  console.log(`wrote ${path.relative(process.cwd(), out) || '.'}/ (${CHART_NAME} ${PKG.version})`);
+}
