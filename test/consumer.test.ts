@@ -1,0 +1,109 @@
+/**
+ * The packed library works outside this repository: npm pack, install the tarball into a blank
+ * project offline (dependencies from the npm cache), compile a TypeScript file that composes
+ * the constructs in its own Chart, synthesize it and look at the output.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from './support/fixtures';
+
+jest.setTimeout(240_000);
+
+const CONSUMER = `
+declare const process: { argv: string[] };
+import { App, Chart } from 'cdk8s';
+import {
+  resolveConfigOrThrow, MastodonEnvironment, MastodonWeb, SidekiqQueue, PostgresCluster, CloudflareTunnel,
+} from 'cdk8s-mastodon';
+
+const config = resolveConfigOrThrow({
+  name: 'tiny', namespace: 'social', domain: 'tiny.example',
+  mastodon: { secretName: 'tiny-keys' },
+  nodes: { inventory: [
+    { name: 'vm-1', pool: 'cloud', arch: 'amd64', cpu: '2', memory: '8Gi' },
+    { name: 'vm-2', pool: 'cloud', arch: 'amd64', cpu: '2', memory: '8Gi' },
+  ] },
+  sidekiq: { processes: [{ name: 'all', queues: ['default', 'push', 'pull', 'ingress', 'mailers', 'scheduler', 'fasp'] }] },
+  database: {
+    mode: 'cnpg', instances: 2,
+    backup: { objectStore: { destinationPath: 's3://tiny/pg', endpointURL: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
+  },
+  media: { s3: { bucket: 'tiny', endpoint: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
+  smtp: { server: 'smtp.example', fromAddress: 'tiny@tiny.example' },
+  tunnel: { mode: 'remote', tokenSecret: { name: 'tiny-tunnel', key: 'token' } },
+});
+if (config.database.mode !== 'cnpg' || !config.postgres || !config.tunnel || !config.resolvedTunnel) throw new Error('unexpected config');
+
+const app = new App({ outdir: process.argv[2] });
+const chart = new Chart(app, 'social', { namespace: config.namespace, disableResourceNameHashes: true });
+const postgres = new PostgresCluster(chart, 'Postgres', {
+  instance: config.name, database: config.database, resolved: config.postgres,
+  poolLabel: config.nodes.poolLabel, kubectlImage: config.images.kubectl,
+});
+const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection });
+const web = new MastodonWeb(chart, 'Web', { environment });
+for (const p of config.sidekiq.processes) new SidekiqQueue(chart, 'Sidekiq-' + p.name, { environment, process: p });
+new CloudflareTunnel(chart, 'Tunnel', {
+  instance: config.name, tunnel: config.tunnel, resolved: config.resolvedTunnel,
+  poolLabel: config.nodes.poolLabel, image: config.images.cloudflared,
+});
+// Typed handles for wiring.
+const handles: string[] = [postgres.primaryService, postgres.poolerService, postgres.appSecret.name, web.service.name];
+console.log(handles.join(' '));
+app.synth();
+`;
+
+let tmp: string;
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-consumer-')); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('the packed package installs, compiles and synthesizes in a blank project', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const packOut = execFileSync('npm', ['pack', '--pack-destination', tmp, '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const tarball = path.join(tmp, JSON.parse(packOut.slice(packOut.indexOf('[')))[0].filename);
+  const files: string[] = JSON.parse(packOut.slice(packOut.indexOf('[')))[0].files.map((f: any) => f.path);
+  expect(files).toContain('build/lib/index.js');
+  expect(files).toContain('build/lib/index.d.ts');
+  expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/'))).toBe(false);
+
+  const project = path.join(tmp, 'consumer');
+  fs.mkdirSync(project);
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({
+    name: 'consumer', version: '1.0.0', private: true,
+    dependencies: {
+      'cdk8s-mastodon': `file:${tarball}`,
+      'cdk8s': pkg.devDependencies.cdk8s,
+      'cdk8s-plus-28': pkg.devDependencies['cdk8s-plus-28'],
+      'constructs': pkg.devDependencies.constructs,
+    },
+  }, null, 2));
+  const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: project, encoding: 'utf8' });
+  expect([install.status, install.stderr.split('\n').filter((l) => /ERR/.test(l)).join('\n')]).toEqual([0, '']);
+
+  fs.writeFileSync(path.join(project, 'main.ts'), CONSUMER);
+  fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, outDir: 'out', skipLibCheck: true, types: [] },
+    files: ['main.ts'],
+  }));
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { encoding: 'utf8' });
+  expect([tsc.status, tsc.stdout]).toEqual([0, '']);
+
+  const outdir = path.join(project, 'dist');
+  const run = spawnSync(process.execPath, [path.join(project, 'out', 'main.js'), outdir], { cwd: project, encoding: 'utf8' });
+  expect([run.status, run.stderr]).toEqual([0, '']);
+  expect(run.stdout.trim()).toBe('tiny-db-rw tiny-db-pooler tiny-db-app tiny-web');
+  const objects = parseAllDocuments(fs.readFileSync(path.join(outdir, 'social.k8s.yaml'), 'utf8')).map((d) => d.toJS());
+  const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+  expect(names).toEqual(expect.arrayContaining([
+    'Cluster/tiny-db', 'Pooler/tiny-db-pooler', 'ObjectStore/tiny-db-store', 'ConfigMap/tiny-env',
+    'Deployment/tiny-web', 'Service/tiny-web', 'Deployment/tiny-sidekiq-all', 'Deployment/tiny-tunnel',
+  ]));
+  const web = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'tiny-web');
+  expect(web.metadata.namespace).toBe('social');
+  expect(web.spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.7.2');
+  const env = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'tiny-env');
+  expect(env.data.DB_HOST).toBe('tiny-db-pooler');
+});
