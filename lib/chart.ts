@@ -60,6 +60,7 @@ export class MastodonChart extends Chart {
         resolved: config.postgres,
         poolLabel: config.nodes.poolLabel,
         kubectlImage: config.images.kubectl,
+        failoverSeconds: config.network.failoverSeconds,
         priorityClassNames: { frontend: priority('frontend'), workers: priority('workers') },
       });
     }

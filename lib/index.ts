@@ -39,3 +39,6 @@ export * from './secrets';
 export * from './render';
 export * from './synthesize';
 export * from './argocd';
+export * from './rules/plan';
+export * from './rules/plan-report';
+export * from './plan-config';

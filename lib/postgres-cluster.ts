@@ -34,6 +34,8 @@ export interface PostgresClusterProps {
   readonly kubectlImage: ResolvedConfig['images']['kubectl'];
   /** Labels `version` value for non-Postgres helpers. @default the Postgres image tag */
   readonly version?: string;
+  /** Seconds before PgBouncer pods (stateless) leave an unreachable node; never set for the instances. @default 300 (Kubernetes) */
+  readonly failoverSeconds?: number;
   /** PriorityClasses: the instances and the pooler (frontend), the check and retention jobs (workers). @default none */
   readonly priorityClassNames?: { readonly frontend: string; readonly workers: string };
 }
@@ -244,6 +246,11 @@ export class PostgresCluster extends Construct {
               whenUnsatisfiable: 'DoNotSchedule',
               labelSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } },
             }],
+            ...(props.failoverSeconds !== undefined ? {
+              tolerations: ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({
+                key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: props.failoverSeconds,
+              })),
+            } : {}),
           },
         },
       },

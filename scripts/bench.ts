@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { loadConfigFile, renderManifests, resolveConfigOrThrow, MastodonConfigInput } from '../lib';
+import { loadConfigFile, planConfig, renderManifests, resolveConfigOrThrow, MastodonConfigInput } from '../lib';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
@@ -68,6 +68,14 @@ const d = time(() => renderManifests(example.config), 20);
 rows.push(['render default app (in-process, median of 20)', fmt(d.median), `${d.objects} objects`]);
 const big = time(() => renderManifests(resolveConfigOrThrow(largeConfig())), 5);
 rows.push(['render 100 Sidekiq processes, 30 nodes (resolve + render, median of 5)', fmt(big.median), `${big.objects} objects`]);
+
+const p1 = time(() => planConfig(example.config), 10);
+const r1 = planConfig(example.config);
+rows.push(['plan default app (render + place + every N−1 + rollouts, median of 10)', fmt(p1.median), `${r1.pods.length} pods, ${r1.losses.length} losses, ${r1.ok ? 'ok' : 'NOT OK'}`]);
+const bigConfig = resolveConfigOrThrow(largeConfig());
+const p2 = time(() => planConfig(bigConfig), 3);
+const r2 = planConfig(bigConfig);
+rows.push(['plan 100 Sidekiq processes, 30 nodes (every N−1, median of 3)', fmt(p2.median), `${r2.pods.length} pods, ${r2.losses.length} losses, ${r2.ok ? 'ok' : `${r2.problems.length} problems`}`]);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-bench-'));
 try {

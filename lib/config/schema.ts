@@ -76,6 +76,7 @@ export const NodeSchema = z.strictObject({
   arch: z.enum(ARCHES).describe('CPU architecture (the kubernetes.io/arch label).'),
   cpu: cpu.describe('CPU capacity, e.g. 4.'),
   memory: memory.describe('Memory capacity, e.g. 8Gi.'),
+  reserve: z.strictObject({ cpu, memory }).optional().describe('What k3s, the OS and the kubelet keep on this node; nodes.reserve when left out.'),
 });
 export type NodeConfig = z.output<typeof NodeSchema>;
 
@@ -83,6 +84,8 @@ export const NodesSchema = z.strictObject({
   poolLabel: z.string().regex(LABEL_KEY, { error: 'must be a node label key such as node-pool or example.com/pool' })
     .default('node-pool').describe('The node label whose value names the pool (e.g. cloud, onprem).'),
   inventory: z.array(NodeSchema).min(1, { error: 'list at least one node' }).describe('Every node the workloads may run on.'),
+  reserve: z.strictObject({ cpu, memory }).default({ cpu: '250m', memory: '768Mi' })
+    .describe('Per node, what k3s (agent ~250Mi, server more), the OS and the kubelet eviction threshold keep; the planner subtracts it from capacity.'),
 });
 
 export const WebSchema = z.strictObject({
