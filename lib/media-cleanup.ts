@@ -1,9 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { CleanupConfig } from './config/schema';
-import { standardLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
-import { objectMeta } from './conventions/workload';
+import { scheduledJob } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { TOOTCTL_DB_POOL } from './rules/database';
 
@@ -46,31 +45,20 @@ export class MediaCleanup extends Construct {
       env: { DB_POOL: String(TOOTCTL_DB_POOL) },
       resources: TOOTCTL_RESOURCES,
     });
-    return new k8s.KubeCronJob(this, id, {
-      metadata: objectMeta(resourceName(c.name, suffix), identity, 'workloads'),
-      spec: {
-        schedule,
-        // Nothing writes to the database while the workloads are stopped for maintenance.
-        ...(env.stopped ? { suspend: true } : {}),
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: 1,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 1,
-            template: {
-              metadata: { labels: standardLabels(identity), annotations: env.podAnnotations },
-              spec: env.podSpec({
-                containers: [container],
-                restartPolicy: 'Never',
-                priority: 'workers',
-                placement: { pool: c.web.pool, architectures: c.images.mastodon.architectures },
-              }),
-            },
-          },
-        },
-      },
+    return scheduledJob(this, id, {
+      name: resourceName(c.name, suffix),
+      identity,
+      schedule,
+      // Nothing writes to the database while the workloads are stopped for maintenance.
+      suspend: env.stopped,
+      backoffLimit: 1,
+      podAnnotations: env.podAnnotations,
+      podSpec: env.podSpec({
+        containers: [container],
+        restartPolicy: 'Never',
+        priority: 'workers',
+        placement: { pool: c.web.pool, architectures: c.images.mastodon.architectures },
+      }),
     });
   }
 }

@@ -15,7 +15,7 @@ import type { CnpgDatabaseConfig } from './config/schema';
 import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
 import { containerSecurityContext, podSecurityContext } from './conventions/security';
-import { containerResources, objectMeta } from './conventions/workload';
+import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
 import { AMCHECK_JOBS, cnpgConnection, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
 import { imageRef } from './rules/images';
 import { parseMemory } from './rules/quantity';
@@ -202,6 +202,13 @@ export class PostgresCluster extends Construct {
       this.snapshotRetention(props, n, snap.keep, snap.retentionSchedule, id_('backup'));
     }
 
+    const poolerPlacement = placement({
+      poolLabel: props.poolLabel,
+      pool: db.pool,
+      architectures: r.image.architectures,
+      spread: { mode: 'hard', selector: { 'cnpg.io/poolerName': n.pooler }, rollingUpdate: false },
+      failoverSeconds: props.failoverSeconds,
+    });
     this.pooler = new Pooler(this, 'Pooler', {
       metadata: objectMeta(n.pooler, id_('pooler'), 'dataAddons'),
       spec: {
@@ -230,27 +237,9 @@ export class PostgresCluster extends Construct {
                 limits: { memory: PoolerSpecTemplateSpecContainersResourcesLimits.fromString(db.pooler.resources.limits.memory) },
               },
             }],
-            affinity: {
-              nodeAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: {
-                  nodeSelectorTerms: [{ matchExpressions: [
-                    { key: ARCH_LABEL, operator: 'In', values: [...r.image.architectures] },
-                    { key: props.poolLabel, operator: 'In', values: [db.pool] },
-                  ] }],
-                },
-              },
-            },
-            topologySpreadConstraints: [{
-              maxSkew: 1,
-              topologyKey: HOSTNAME_LABEL,
-              whenUnsatisfiable: 'DoNotSchedule',
-              labelSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } },
-            }],
-            ...(props.failoverSeconds !== undefined ? {
-              tolerations: ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({
-                key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: props.failoverSeconds,
-              })),
-            } : {}),
+            // The shared placement rules: architecture and pool, spread with DoNotSchedule,
+            // and a quick exit from a lost node (PgBouncer is stateless).
+            ...poolerPlacement,
           },
         },
       },
@@ -326,45 +315,35 @@ export class PostgresCluster extends Construct {
     const r = props.resolved;
     // With one instance there is no replica: check the primary.
     const host = db.instances > 1 ? n.replicaService : n.anyService;
-    return new k8s.KubeCronJob(this, 'Amcheck', {
-      metadata: objectMeta(n.amcheck, id, 'workloads'),
-      spec: {
-        schedule: db.amcheck.schedule,
-        concurrencyPolicy: 'Forbid',
-        successfulJobsHistoryLimit: 1,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 0,
-            template: {
-              metadata: { labels: standardLabels(id) },
-              spec: {
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                restartPolicy: 'Never',
-                ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
-                securityContext: podSecurityContext(CNPG_POSTGRES_UID),
-                affinity: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }).affinity,
-                containers: [{
-                  name: 'pg-amcheck',
-                  image: imageRef(r.image),
-                  imagePullPolicy: 'IfNotPresent',
-                  command: ['pg_amcheck', '--jobs', String(AMCHECK_JOBS), '--schema', 'public', '--no-strict-names', '--verbose'],
-                  env: [
-                    { name: 'PGHOST', value: host },
-                    { name: 'PGPORT', value: '5432' },
-                    { name: 'PGDATABASE', value: CNPG_DATABASE },
-                    { name: 'PGSSLMODE', value: 'require' },
-                    { name: 'PGUSER', valueFrom: { secretKeyRef: { name: n.appSecret, key: 'username' } } },
-                    { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: n.appSecret, key: 'password' } } },
-                  ],
-                  resources: containerResources({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
-                  securityContext: containerSecurityContext(CNPG_POSTGRES_UID),
-                }],
-              },
-            },
-          },
-        },
+    return scheduledJob(this, 'Amcheck', {
+      name: n.amcheck,
+      identity: id,
+      schedule: db.amcheck.schedule,
+      // A corruption finding must fail the Job, not be retried into a success.
+      backoffLimit: 0,
+      podSpec: {
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        restartPolicy: 'Never',
+        ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
+        securityContext: podSecurityContext(CNPG_POSTGRES_UID),
+        affinity: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }).affinity,
+        containers: [{
+          name: 'pg-amcheck',
+          image: imageRef(r.image),
+          imagePullPolicy: 'IfNotPresent',
+          command: ['pg_amcheck', '--jobs', String(AMCHECK_JOBS), '--schema', 'public', '--no-strict-names', '--verbose'],
+          env: [
+            { name: 'PGHOST', value: host },
+            { name: 'PGPORT', value: '5432' },
+            { name: 'PGDATABASE', value: CNPG_DATABASE },
+            { name: 'PGSSLMODE', value: 'require' },
+            { name: 'PGUSER', valueFrom: { secretKeyRef: { name: n.appSecret, key: 'username' } } },
+            { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: n.appSecret, key: 'password' } } },
+          ],
+          resources: containerResources({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
+          securityContext: containerSecurityContext(CNPG_POSTGRES_UID),
+        }],
       },
     });
   }
@@ -396,42 +375,31 @@ export class PostgresCluster extends Construct {
       `echo "$total completed snapshot backups, keeping ${keep}"`,
       `if [ "$total" -gt ${keep} ]; then head -n $((total - ${keep})) /tmp/completed | xargs kubectl delete backups.postgresql.cnpg.io; fi`,
     ].join('\n');
-    new k8s.KubeCronJob(this, 'SnapshotRetention', {
-      metadata: objectMeta(name, id, 'workloads'),
-      spec: {
-        schedule,
-        concurrencyPolicy: 'Forbid',
-        successfulJobsHistoryLimit: 1,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          spec: {
-            backoffLimit: 1,
-            template: {
-              metadata: { labels: standardLabels(id) },
-              spec: {
-                serviceAccountName: sa.name,
-                // The one pod that needs the API.
-                automountServiceAccountToken: true,
-                enableServiceLinks: false,
-                restartPolicy: 'Never',
-                ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
-                securityContext: podSecurityContext(NOBODY),
-                affinity: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }).affinity,
-                containers: [{
-                  name: 'retention',
-                  image: imageRef(props.kubectlImage),
-                  imagePullPolicy: 'IfNotPresent',
-                  command: ['sh', '-c', script],
-                  env: [{ name: 'HOME', value: '/tmp' }],
-                  resources: containerResources({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }),
-                  securityContext: containerSecurityContext(NOBODY),
-                  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-                }],
-                volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
-              },
-            },
-          },
-        },
+    scheduledJob(this, 'SnapshotRetention', {
+      name,
+      identity: id,
+      schedule,
+      backoffLimit: 1,
+      podSpec: {
+        serviceAccountName: sa.name,
+        // The one pod that needs the API.
+        automountServiceAccountToken: true,
+        enableServiceLinks: false,
+        restartPolicy: 'Never',
+        ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
+        securityContext: podSecurityContext(NOBODY),
+        affinity: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }).affinity,
+        containers: [{
+          name: 'retention',
+          image: imageRef(props.kubectlImage),
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', '-c', script],
+          env: [{ name: 'HOME', value: '/tmp' }],
+          resources: containerResources({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } }),
+          securityContext: containerSecurityContext(NOBODY),
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        }],
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
       },
     });
   }

@@ -89,3 +89,45 @@ export function clusterService(scope: Construct, name: string, id: Identity, por
     },
   });
 }
+
+/** A CronJob that never overlaps itself and keeps a short history. */
+export interface ScheduledJobProps {
+  /** Object name. */
+  readonly name: string;
+  /** Labels. */
+  readonly identity: Identity;
+  /** Five-field cron schedule. */
+  readonly schedule: string;
+  /** The pod spec (restartPolicy Never). */
+  readonly podSpec: k8s.PodSpec;
+  /** Retries of a failed run; 0 for checks whose failure must show. */
+  readonly backoffLimit: number;
+  /** Pod template annotations. @default none */
+  readonly podAnnotations?: Record<string, string>;
+  /** Suspend the schedule. @default false */
+  readonly suspend?: boolean;
+}
+
+/** Creates a CronJob: `Forbid` concurrency, a one-hour start deadline, 1 success and 3 failures kept. */
+export function scheduledJob(scope: Construct, id: string, p: ScheduledJobProps): k8s.KubeCronJob {
+  return new k8s.KubeCronJob(scope, id, {
+    metadata: objectMeta(p.name, p.identity, 'workloads'),
+    spec: {
+      schedule: p.schedule,
+      ...(p.suspend ? { suspend: true } : {}),
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: p.backoffLimit,
+          template: {
+            metadata: { labels: standardLabels(p.identity), ...(p.podAnnotations ? { annotations: p.podAnnotations } : {}) },
+            spec: p.podSpec,
+          },
+        },
+      },
+    },
+  });
+}
