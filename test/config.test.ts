@@ -1,20 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfigFile, loadConfigText, resolveConfig, ConfigError, didYouMean, MastodonConfigSchema } from '../lib';
+import { loadConfigFile, loadConfigText, didYouMean, MastodonConfigSchema } from '../lib';
 import { renderSchema, SCHEMA_FILE } from '../scripts/write-schema';
-import { EXAMPLE_FILE, exampleRaw, resolved, withChange } from './support/fixtures';
+import { EXAMPLE_FILE, errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
 
-function errorsOf(raw: unknown): readonly ConfigError[] {
-  const r = resolveConfig(raw);
-  if (r.ok) throw new Error('expected the config to be refused');
-  return r.errors;
-}
-function messageAt(errors: readonly ConfigError[], p: string): string {
-  const e = errors.find((x) => x.path === p);
-  if (!e) throw new Error(`no error at ${p}; got:\n${errors.map((x) => `${x.path}: ${x.message}`).join('\n')}`);
-  return e.message;
-}
 
 describe('the bundled example', () => {
   test('loads with every default filled in', () => {

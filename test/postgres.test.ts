@@ -1,23 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AMCHECK_SQL, BARMAN_PLUGIN, ConfigError, formatBudget, Manifest, resolveConfig } from '../lib';
+import { AMCHECK_SQL, BARMAN_PLUGIN, formatBudget, Manifest } from '../lib';
 import { K8sValidator } from './support/k8s-validator';
-import { exampleRaw, find, podSpecOf, render, resolved, ROOT, withChange } from './support/fixtures';
+import { ROOT, errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
 
 const objects = render();
 const cluster = find(objects, 'Cluster', 'ocw-db');
 const wave = (o: Manifest) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
 
-function errorsOf(raw: unknown): readonly ConfigError[] {
-  const r = resolveConfig(raw);
-  if (r.ok) throw new Error('expected the config to be refused');
-  return r.errors;
-}
-function messageAt(errors: readonly ConfigError[], p: string): string {
-  const e = errors.find((x) => x.path === p);
-  if (!e) throw new Error(`no error at ${p}; got:\n${errors.map((x) => `${x.path}: ${x.message}`).join('\n')}`);
-  return e.message;
-}
 const withDb = (change: (db: any) => void) => withChange(exampleRaw(), (c) => change(c.database));
 
 describe('the Cluster', () => {

@@ -1,18 +1,13 @@
 import { parse } from 'yaml';
 import {
-  CATCH_ALL, ConfigError, generateIngressRules, maintenanceNginxConf, resolveConfig, SourcedRule, validateIngressRules, Manifest,
+  CATCH_ALL, generateIngressRules, maintenanceNginxConf, SourcedRule, validateIngressRules, Manifest,
 } from '../lib';
 import { K8sValidator } from './support/k8s-validator';
-import { exampleRaw, find, podMetaOf, podSpecOf, render, withChange } from './support/fixtures';
+import { errorsOf, exampleRaw, find, podMetaOf, podSpecOf, render, withChange } from './support/fixtures';
 
 const objects = render();
 const tunnelConfig = (o: Manifest[]) => parse(find(o, 'ConfigMap', 'ocw-tunnel').data['config.yaml']);
 
-function errorsOf(raw: unknown): readonly ConfigError[] {
-  const r = resolveConfig(raw);
-  if (r.ok) throw new Error('expected the config to be refused');
-  return r.errors;
-}
 
 describe('the generated config.yaml', () => {
   const cfg = tunnelConfig(objects);

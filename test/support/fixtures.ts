@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { resolveConfig, ResolvedConfig, renderManifests, Manifest } from '../../lib';
+import { ConfigError, resolveConfig, ResolvedConfig, renderManifests, Manifest } from '../../lib';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const EXAMPLE_FILE = path.join(ROOT, 'config', 'example.yaml');
@@ -49,4 +49,18 @@ export function withChange(raw: any, change: (c: any) => void): any {
   const copy = structuredClone(raw);
   change(copy);
   return copy;
+}
+
+/** The errors of a config that must be refused (fails the test if it is accepted). */
+export function errorsOf(raw: unknown): readonly ConfigError[] {
+  const r = resolveConfig(raw);
+  if (r.ok) throw new Error('expected the config to be refused');
+  return r.errors;
+}
+
+/** The message of the error at a path (fails the test, listing them all, if there is none). */
+export function messageAt(errors: readonly ConfigError[], p: string): string {
+  const e = errors.find((x) => x.path === p);
+  if (!e) throw new Error(`no error at ${p}; got:\n${errors.map((x) => `${x.path}: ${x.message}`).join('\n')}`);
+  return e.message;
 }
