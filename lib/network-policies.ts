@@ -144,6 +144,8 @@ export class NetworkPolicies extends Construct {
           { to: [instances], ports: tcp(5432, 8000) },
           // The Kubernetes API (instance manager) and object storage (WAL archiving, base backups).
           { to: anywhere, ports: tcp(...API_PORTS) },
+          // bootstrap.mode import: the import job reads the old server.
+          ...(c.database.mode === 'cnpg' && c.database.bootstrap.mode === 'import' ? [{ to: anywhere, ports: tcp(c.database.bootstrap.port) }] : []),
         ],
       });
       policy('pooler', {

@@ -102,6 +102,19 @@ describe('the policies', () => {
   });
 });
 
+describe('importing an existing database', () => {
+  test('the import job may reach the old server on its port; normally the instances may not', () => {
+    const old: End = { kind: 'ip', ip: '192.0.2.20' };
+    expect(canReach(policies, { from: pod.db, to: old, port: 5433 })).toBe(false);
+    const o = render(withChange(exampleRaw(), (c) => {
+      c.database.bootstrap = { mode: 'import', host: 'old-postgres.lan', port: 5433, passwordSecret: { name: 'old-db', key: 'password' } };
+    }));
+    const ps = o.filter((x) => x.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
+    const importJob: End = { kind: 'pod', namespace: ns, labels: { 'cnpg.io/cluster': 'ocw-db', 'cnpg.io/jobRole': 'import' } };
+    expect(canReach(ps, { from: importJob, to: old, port: 5433 })).toBe(true);
+  });
+});
+
 describe('the evaluator itself', () => {
   test('selectors', () => {
     expect(selectorMatches({ matchLabels: { a: '1' } }, { a: '1', b: '2' })).toBe(true);
