@@ -8,7 +8,7 @@ import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
 import { httpProbe } from './conventions/probes';
-import { containerSecurityContext, podSecurityContext } from './conventions/security';
+import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
 import { imageRef, ImageSpec } from './rules/images';
 import { TUNNEL_METRICS_PORT } from './rules/services';
@@ -104,15 +104,11 @@ export class CloudflareTunnel extends Construct {
       replicas: t.replicas,
       strategy: 'surge',
       podAnnotations: annotations,
-      podSpec: {
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        ...(props.priorityClassName ? { priorityClassName: props.priorityClassName } : {}),
-        securityContext: podSecurityContext(CLOUDFLARED_UID),
-        terminationGracePeriodSeconds: 30,
-        affinity: where.affinity,
-        ...(where.tolerations ? { tolerations: where.tolerations } : {}),
-        ...(where.topologySpreadConstraints ? { topologySpreadConstraints: where.topologySpreadConstraints } : {}),
+      podSpec: securePodSpec({
+        uid: CLOUDFLARED_UID,
+        placement: where,
+        priorityClassName: props.priorityClassName,
+        volumes,
         containers: [{
           name: 'cloudflared',
           image: imageRef(props.image),
@@ -128,8 +124,7 @@ export class CloudflareTunnel extends Construct {
           readinessProbe: httpProbe('/ready', TUNNEL_METRICS_PORT, { periodSeconds: 10 }),
           livenessProbe: httpProbe('/ready', TUNNEL_METRICS_PORT, { periodSeconds: 10, failureThreshold: 3 }),
         }],
-        volumes,
-      },
+      }),
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

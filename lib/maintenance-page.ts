@@ -6,7 +6,7 @@ import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
 import { httpProbe } from './conventions/probes';
-import { containerSecurityContext, podSecurityContext } from './conventions/security';
+import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
 import { imageRef, ImageSpec } from './rules/images';
 import { MAINTENANCE_PORT } from './rules/services';
@@ -108,13 +108,14 @@ export class MaintenancePage extends Construct {
       replicas: 2,
       strategy: 'surge',
       podAnnotations: { 'checksum/config': createHash('sha256').update(JSON.stringify(data)).digest('hex') },
-      podSpec: {
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        ...(props.priorityClassName ? { priorityClassName: props.priorityClassName } : {}),
-        securityContext: podSecurityContext(NGINX_UID),
-        affinity: where.affinity,
-        ...(where.topologySpreadConstraints ? { topologySpreadConstraints: where.topologySpreadConstraints } : {}),
+      podSpec: securePodSpec({
+        uid: NGINX_UID,
+        placement: where,
+        priorityClassName: props.priorityClassName,
+        volumes: [
+          { name: 'config', configMap: { name: cm.name } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+        ],
         containers: [{
           name: 'nginx',
           image: imageRef(props.image),
@@ -130,11 +131,7 @@ export class MaintenancePage extends Construct {
           readinessProbe: httpProbe('/healthz', MAINTENANCE_PORT, { periodSeconds: 5 }),
           livenessProbe: httpProbe('/healthz', MAINTENANCE_PORT, { periodSeconds: 20 }),
         }],
-        volumes: [
-          { name: 'config', configMap: { name: cm.name } },
-          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-        ],
-      },
+      }),
     });
     this.deployment = result.deployment;
     this.service = clusterService(this, name, identity, MAINTENANCE_PORT, 'http');

@@ -6,7 +6,7 @@ import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement, PlacementProps } from './conventions/placement';
 import { priorityClassName, PriorityTier } from './conventions/priority';
-import { containerSecurityContext, MASTODON_UID, podSecurityContext } from './conventions/security';
+import { containerSecurityContext, MASTODON_UID, securePodSpec } from './conventions/security';
 import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
 import { databaseConnection, DatabaseConnection } from './rules/database';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
@@ -202,19 +202,15 @@ export class MastodonEnvironment extends Construct {
       { name: 'tmp-root', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
       ...(this.mediaClaim ? [{ name: 'media', persistentVolumeClaim: { claimName: this.mediaClaim.name } }] : []),
     ].filter((v) => mounted.has(v.name));
-    return {
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      priorityClassName: priorityClassName(this.config.name, o.priority),
-      securityContext: podSecurityContext(MASTODON_UID),
-      terminationGracePeriodSeconds: o.terminationGracePeriodSeconds ?? 30,
-      restartPolicy: o.restartPolicy ?? 'Always',
+    return securePodSpec({
+      uid: MASTODON_UID,
       containers: o.containers,
+      placement: where,
+      priorityClassName: priorityClassName(this.config.name, o.priority),
+      restartPolicy: o.restartPolicy,
+      terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       volumes,
-      affinity: where.affinity,
-      ...(where.tolerations ? { tolerations: where.tolerations } : {}),
-      ...(where.topologySpreadConstraints ? { topologySpreadConstraints: where.topologySpreadConstraints } : {}),
-    };
+    });
   }
 
   private container(image: ImageSpec, secrets: SecretEnv[], o: Omit<RailsContainerOptions, 'command'> & { command?: string[] }, mounts: k8s.VolumeMount[]): k8s.Container {

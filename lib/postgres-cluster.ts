@@ -14,7 +14,7 @@ import type { ResolvedConfig, ResolvedPostgres } from './config/resolve';
 import type { CnpgDatabaseConfig } from './config/schema';
 import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
-import { containerSecurityContext, podSecurityContext } from './conventions/security';
+import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
 import { AMCHECK_JOBS, cnpgConnection, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
 import { imageRef } from './rules/images';
@@ -321,13 +321,11 @@ export class PostgresCluster extends Construct {
       schedule: db.amcheck.schedule,
       // A corruption finding must fail the Job, not be retried into a success.
       backoffLimit: 0,
-      podSpec: {
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
+      podSpec: securePodSpec({
+        uid: CNPG_POSTGRES_UID,
         restartPolicy: 'Never',
-        ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
-        securityContext: podSecurityContext(CNPG_POSTGRES_UID),
-        affinity: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }).affinity,
+        priorityClassName: props.priorityClassNames?.workers,
+        placement: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }),
         containers: [{
           name: 'pg-amcheck',
           image: imageRef(r.image),
@@ -344,7 +342,7 @@ export class PostgresCluster extends Construct {
           resources: containerResources({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } }),
           securityContext: containerSecurityContext(CNPG_POSTGRES_UID),
         }],
-      },
+      }),
     });
   }
 
@@ -380,15 +378,14 @@ export class PostgresCluster extends Construct {
       identity: id,
       schedule,
       backoffLimit: 1,
-      podSpec: {
+      podSpec: securePodSpec({
+        uid: NOBODY,
+        // The one pod that needs the API: its own least-privilege ServiceAccount.
         serviceAccountName: sa.name,
-        // The one pod that needs the API.
-        automountServiceAccountToken: true,
-        enableServiceLinks: false,
         restartPolicy: 'Never',
-        ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.workers } : {}),
-        securityContext: podSecurityContext(NOBODY),
-        affinity: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }).affinity,
+        priorityClassName: props.priorityClassNames?.workers,
+        placement: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }),
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
         containers: [{
           name: 'retention',
           image: imageRef(props.kubectlImage),
@@ -399,8 +396,7 @@ export class PostgresCluster extends Construct {
           securityContext: containerSecurityContext(NOBODY),
           volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
         }],
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
-      },
+      }),
     });
   }
 }

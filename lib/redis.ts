@@ -5,7 +5,7 @@ import { Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
 import { execProbe } from './conventions/probes';
-import { containerSecurityContext, podSecurityContext, REDIS_UID } from './conventions/security';
+import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, objectMeta } from './conventions/workload';
 import { selectorLabels } from './conventions/labels';
 import { imageRef, ImageSpec } from './rules/images';
@@ -68,13 +68,10 @@ export class Redis extends Construct {
         selector: { matchLabels: selectorLabels(identity) },
         template: {
           metadata: { labels: objectMeta(name, identity, 'data').labels },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            ...(props.priorityClassName ? { priorityClassName: props.priorityClassName } : {}),
-            securityContext: podSecurityContext(REDIS_UID),
-            terminationGracePeriodSeconds: 30,
-            affinity: where.affinity,
+          spec: securePodSpec({
+            uid: REDIS_UID,
+            placement: where,
+            priorityClassName: props.priorityClassName,
             containers: [{
               name: 'redis',
               image: imageRef(props.image),
@@ -90,7 +87,7 @@ export class Redis extends Construct {
               readinessProbe: execProbe(PING, { periodSeconds: 10 }),
               livenessProbe: execProbe(PING, { periodSeconds: 20, failureThreshold: 5 }),
             }],
-          },
+          }),
         },
         volumeClaimTemplates: [{
           metadata: { name: 'data', labels: selectorLabels(identity) },
