@@ -58,3 +58,22 @@ describe('npm run secrets', () => {
     expect(run('git', ['status', '--porcelain']).stdout).toBe(before);
   });
 });
+
+describe('npm run plan', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-plan-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  test('the default app plans cleanly and writes the picture', () => {
+    const r = run('npm', ['run', '-s', 'plan', '--', '--out', tmp]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Verdict: fits, survives the loss of any one node/);
+    expect(fs.readFileSync(path.join(tmp, 'plan.svg'), 'utf8')).toMatch(/^<svg /);
+    expect(fs.readFileSync(path.join(tmp, 'plan.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+  test('a plan that does not hold exits non-zero and names the pods', () => {
+    const r = run('npm', ['run', '-s', 'plan', '--', '--out', tmp], { MASTODON_CONFIG: path.join(ROOT, 'test', 'fixtures', 'plan', 'one-small-vm.yaml') });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toMatch(/Verdict: NOT OK/);
+    expect(r.stdout).toMatch(/losing vm-1: no web replica survives/);
+    expect(r.stdout).toMatch(/rolling out Deployment\/tiny-web: no amd64\/arm64 pool cloud node has 900Mi free .*the rollout stalls/);
+  });
+});
