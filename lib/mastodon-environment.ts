@@ -35,10 +35,13 @@ export interface RailsContainerOptions {
   readonly resources: k8s.ResourceRequirements;
   /** Ports. @default none */
   readonly ports?: k8s.ContainerPort[];
-  /** Probes and lifecycle. @default none */
+  /** Startup probe. @default none */
   readonly startupProbe?: k8s.Probe;
+  /** Readiness probe. @default none */
   readonly readinessProbe?: k8s.Probe;
+  /** Liveness probe. @default none */
   readonly livenessProbe?: k8s.Probe;
+  /** Lifecycle hooks (preStop). @default none */
   readonly lifecycle?: k8s.Lifecycle;
   /**
    * `configMap`: plain variables from the env ConfigMap (long-running pods; its checksum rolls

@@ -41,6 +41,7 @@ export function containerSecurityContext(uid: number): k8s.SecurityContext {
 export interface SecurePodProps {
   /** uid and gid the pod runs as (also its fsGroup). */
   readonly uid: number;
+  /** The containers. */
   readonly containers: k8s.Container[];
   /** Affinity, and optionally tolerations and spread, from `placement()`. */
   readonly placement: Placement;
