@@ -139,6 +139,15 @@ describe('rollout room', () => {
   });
 });
 
+describe('job room', () => {
+  test('a migration Job that cannot fit beside the running pods is reported', () => {
+    const job = { kind: 'Job', metadata: { name: 'migrate' }, spec: { template: { metadata: { labels: { app: 'migrate' } }, spec: { ...affinity('cloud'), containers: [{ resources: { requests: { cpu: '100m', memory: '1Gi' } } }] } } } };
+    const r = plan([deployment('web', 1, '3500Mi', affinity('cloud')), job], nodes(['a', 'cloud', 'amd64', '4Gi']));
+    expect(r.jobs).toEqual([{ owner: 'Job/migrate', ok: false, reason: 'no amd64/arm64 pool cloud node has 1Gi free (most: 596Mi on a); it stays Pending until something frees room' }]);
+    expect(r.ok).toBe(false);
+  });
+});
+
 describe('the default app', () => {
   const report = planConfig(resolved());
   test('fits, survives the loss of any node (the Pi included), and every rollout has room', () => {
@@ -174,6 +183,8 @@ describe('the default app', () => {
   test('the text report and the picture', () => {
     const text = formatPlan(report);
     expect(text).toMatch(/^Verdict: fits, survives the loss of any one node/m);
+    expect(report.jobs.map((j) => j.owner)).toEqual(expect.arrayContaining(['Job/ocw-db-migrate-pre', 'CronJob/ocw-media-remove']));
+    expect(report.jobs.every((j) => j.ok)).toBe(true);
     expect(text).toMatch(/losing pi-1: web up, streaming up, tunnel up, database up/);
     const svg = planSvg(report);
     expect(svg).toMatch(/^<svg /);

@@ -54,9 +54,11 @@ export function formatPlan(r: PlanReport): string {
   for (const l of r.losses) lines.push(lossLine(l));
   lines.push('', 'Rollout room (one surge pod per Deployment):');
   for (const x of r.rollouts) lines.push(`  ${x.ok ? 'ok   ' : 'STALL'} ${x.owner.replace('Deployment/', '')}${x.reason ? `: ${x.reason}` : ''}`);
+  lines.push('', 'Job room (one run of each Job and CronJob beside the running pods):');
+  for (const x of r.jobs) lines.push(`  ${x.ok ? 'ok   ' : 'WAIT '} ${x.owner}${x.reason ? `: ${x.reason}` : ''}`);
   lines.push('');
   lines.push(r.ok
-    ? `Verdict: fits, survives the loss of any one node (${r.nodes.map((n) => n.name).join(', ')}), and every rollout has room.`
+    ? `Verdict: fits, survives the loss of any one node (${r.nodes.map((n) => n.name).join(', ')}), and every rollout and job has room.`
     : `Verdict: NOT OK:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
   return lines.join('\n');
 }

@@ -88,7 +88,9 @@ export interface PlanReport {
   readonly normal: PlanPlacement;
   readonly losses: readonly LossScenario[];
   readonly rollouts: readonly RolloutRoom[];
-  /** Everything fits, every loss keeps the critical components up and strands nothing movable, every rollout has room. */
+  /** Room for each Job and CronJob run (migrations, cleanup, checks) beside the running pods. */
+  readonly jobs: readonly RolloutRoom[];
+  /** Everything fits, every loss keeps the critical components up and strands nothing movable, every rollout and job has room. */
   readonly ok: boolean;
   readonly problems: readonly string[];
 }
@@ -144,8 +146,11 @@ function tolerationOf(spec: any): number {
   return t?.tolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
 }
 
-/** Expands the synthesized objects into the pods they run, with their constraints. */
-export function podsFromObjects(objects: readonly any[]): PodDemand[] {
+/**
+ * Expands the synthesized objects into the pods they run, with their constraints. With `jobs`,
+ * only the pods of Jobs and CronJobs (one run each), which come and go beside the others.
+ */
+export function podsFromObjects(objects: readonly any[], options: { jobs?: boolean } = {}): PodDemand[] {
   const classes = new Map<string, { value: number; preempts: boolean }>();
   for (const o of objects) {
     if (o.kind === 'PriorityClass') classes.set(o.metadata.name, { value: o.value, preempts: o.preemptionPolicy !== 'Never' });
@@ -180,6 +185,11 @@ export function podsFromObjects(objects: readonly any[]): PodDemand[] {
   };
   for (const o of objects) {
     const owner = `${o.kind}/${o.metadata.name}`;
+    if (options.jobs) {
+      if (o.kind === 'Job') fromSpec(owner, 1, o.spec.template.metadata?.labels ?? {}, o.spec.template.spec);
+      if (o.kind === 'CronJob' && !o.spec.suspend) fromSpec(owner, 1, o.spec.jobTemplate.spec.template.metadata?.labels ?? {}, o.spec.jobTemplate.spec.template.spec);
+      continue;
+    }
     switch (o.kind) {
       case 'Deployment':
       case 'StatefulSet':
@@ -467,12 +477,22 @@ export function rolloutRoom(objects: readonly any[], normal: PlanPlacement, node
   return out;
 }
 
+/** For every Job and CronJob: is there a node its rules allow with room for its pod next to everything else? */
+export function jobRoom(objects: readonly any[], normal: PlanPlacement, nodes: readonly PlanNode[]): RolloutRoom[] {
+  const s = new State(nodes);
+  for (const n of nodes) for (const p of normal.byNode.get(n.name) ?? []) s.add(n.name, p);
+  return podsFromObjects(objects, { jobs: true }).map((job) => (nodes.some((n) => blocker(s, job, n) === undefined)
+    ? { owner: job.owner, ok: true }
+    : { owner: job.owner, ok: false, reason: `${explain(s, job)}; it stays Pending until something frees room` }));
+}
+
 /** The whole plan: normal placement, every single-node loss, rollout room. */
 export function plan(objects: readonly any[], nodes: readonly PlanNode[]): PlanReport {
   const pods = podsFromObjects(objects);
   const normal = placePods(pods, nodes);
   const losses = nodes.map((n) => loseNode(normal, nodes, n.name));
   const rollouts = rolloutRoom(objects, normal, nodes, pods);
+  const jobs = jobRoom(objects, normal, nodes);
   const problems: string[] = [];
   for (const p of normal.pending) problems.push(`${p.pod.id} does not fit: ${p.reason}`);
   for (const l of losses) {
@@ -480,5 +500,6 @@ export function plan(objects: readonly any[], nodes: readonly PlanNode[]): PlanR
     for (const [comp, ok] of Object.entries(l.critical)) if (!ok) problems.push(`losing ${l.lost}: no ${comp} replica survives`);
   }
   for (const r of rollouts) if (!r.ok) problems.push(`rolling out ${r.owner}: ${r.reason}`);
-  return { nodes, pods, normal, losses, rollouts, ok: problems.length === 0, problems };
+  for (const j of jobs) if (!j.ok) problems.push(`running ${j.owner}: ${j.reason}`);
+  return { nodes, pods, normal, losses, rollouts, jobs, ok: problems.length === 0, problems };
 }
