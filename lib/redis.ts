@@ -7,7 +7,7 @@ import { placement } from './conventions/placement';
 import { execProbe } from './conventions/probes';
 import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, objectMeta } from './conventions/workload';
-import { selectorLabels } from './conventions/labels';
+import { selectorLabels, standardLabels } from './conventions/labels';
 import { imageRef, ImageSpec } from './rules/images';
 import { parseMemory } from './rules/quantity';
 
@@ -67,7 +67,7 @@ export class Redis extends Construct {
         replicas: 1,
         selector: { matchLabels: selectorLabels(identity) },
         template: {
-          metadata: { labels: objectMeta(name, identity, 'data').labels },
+          metadata: { labels: standardLabels(identity) },
           spec: securePodSpec({
             uid: REDIS_UID,
             placement: where,

@@ -119,6 +119,12 @@ function typeFix(expected: string, input: unknown): string {
   return `expected ${a} ${word}${expected === 'object' ? ' (key: value lines)' : ''}, got ${describeValue(input)}; change it to ${a} ${word}`;
 }
 
+/** `'x' is not allowed; use one of 'a', 'b' (did you mean 'a'?)`. */
+function notOneOf(value: unknown, options: readonly string[]): string {
+  const guess = typeof value === 'string' ? didYouMean(value, options) : undefined;
+  return `${describeValue(value)} is not allowed; use one of ${options.map((o) => `'${o}'`).join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`;
+}
+
 /** Converts zod issues into path + message + fix. `raw` is the parsed input, for suggestions. */
 export function formatZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: AnySchema = MastodonConfigSchema): ConfigError[] {
   const out: ConfigError[] = [];
@@ -144,24 +150,17 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknow
       case 'invalid_type':
         out.push({ path, message: custom && input !== undefined ? issue.message : typeFix(issue.expected, input) });
         break;
-      case 'invalid_value': {
-        const values = issue.values.map(String);
-        const guess = typeof input === 'string' ? didYouMean(input, values) : undefined;
-        out.push({
-          path,
-          message: `${describeValue(input)} is not allowed; use one of ${values.map((v) => `'${v}'`).join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`,
-        });
+      case 'invalid_value':
+        out.push({ path, message: notOneOf(input, issue.values.map(String)) });
         break;
-      }
       case 'invalid_union': {
+        // A discriminated union names its allowed values in the message ('internal' | 'external').
         const options = [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
         const value = issue.path.reduce<any>((v, k) => (v && typeof v === 'object' ? v[k as any] : undefined), raw);
-        const guess = typeof value === 'string' ? didYouMean(value, options) : undefined;
         out.push({
           path,
           message: custom ? issue.message
-            : options.length > 0
-              ? `${describeValue(value)} is not allowed; use one of ${options.map((o) => `'${o}'`).join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`
+            : options.length > 0 ? notOneOf(value, options)
               : 'does not match any allowed shape; check the mode field and the keys that go with it',
         });
         break;
