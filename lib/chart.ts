@@ -56,6 +56,7 @@ export class MastodonChart extends Chart {
     if (config.database.mode === 'cnpg' && config.postgres) {
       this.postgres = new PostgresCluster(this, 'Postgres', {
         instance: config.name,
+        namespace: config.namespace,
         database: config.database,
         resolved: config.postgres,
         poolLabel: config.nodes.poolLabel,

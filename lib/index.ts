@@ -42,3 +42,5 @@ export * from './argocd';
 export * from './rules/plan';
 export * from './rules/plan-report';
 export * from './plan-config';
+export * from './rules/wal';
+export * from './rules/job-timeout';

@@ -8,7 +8,7 @@ import { placement, PlacementProps } from './conventions/placement';
 import { priorityClassName, PriorityTier } from './conventions/priority';
 import { containerSecurityContext, MASTODON_UID, securePodSpec } from './conventions/security';
 import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
-import { databaseConnection, DatabaseConnection } from './rules/database';
+import { databaseConnection, DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from './rules/database';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
 import { imageRef, ImageSpec } from './rules/images';
 
@@ -161,7 +161,15 @@ export class MastodonEnvironment extends Construct {
 
   /** A container running the streaming image (Node.js): only the database and Redis secrets. */
   public streamingContainer(o: Omit<RailsContainerOptions, 'command' | 'envSource'>): k8s.Container {
-    return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), o, [{ name: 'tmp-root', mountPath: '/tmp' }]);
+    // Mastodon's streaming/database.js turns every DB_SSLMODE but disable, '' and no-verify into
+    // node-postgres' `ssl: {}`, which verifies the certificate chain and the host name against
+    // Node's CAs. NODE_EXTRA_CA_CERTS adds the database CA to them (read once, at start).
+    const ca = this.database.caSecret;
+    const env = ca ? { ...o.env, NODE_EXTRA_CA_CERTS: STREAMING_CA_FILE } : o.env;
+    return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), { ...o, env }, [
+      { name: 'tmp-root', mountPath: '/tmp' },
+      ...(ca ? [{ name: 'postgres-ca', mountPath: STREAMING_CA_DIR, readOnly: true }] : []),
+    ]);
   }
 
   /** True while `maintenance.stopWorkloads` is on: web, streaming and Sidekiq run no pods. */
@@ -204,6 +212,11 @@ export class MastodonEnvironment extends Construct {
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
       { name: 'tmp-root', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
       ...(this.mediaClaim ? [{ name: 'media', persistentVolumeClaim: { claimName: this.mediaClaim.name } }] : []),
+      ...(this.database.caSecret ? [{
+        name: 'postgres-ca',
+        // Only the certificate: the CNPG <cluster>-ca Secret also holds the CA's private key.
+        secret: { secretName: this.database.caSecret.name, items: [{ key: this.database.caSecret.key, path: 'ca.crt' }], defaultMode: 0o444 },
+      }] : []),
     ].filter((v) => mounted.has(v.name));
     return securePodSpec({
       uid: MASTODON_UID,

@@ -16,7 +16,7 @@ import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
-import { AMCHECK_JOBS, cnpgConnection, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
+import { AMCHECK_JOBS, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
 import { imageRef } from './rules/images';
 import { parseMemory } from './rules/quantity';
 
@@ -24,6 +24,8 @@ import { parseMemory } from './rules/quantity';
 export interface PostgresClusterProps {
   /** Instance name; objects are `<instance>-db`, `<instance>-db-pooler`, ... */
   readonly instance: string;
+  /** The namespace the objects live in, for the pooler's names in the server certificate. @default only the bare Service name */
+  readonly namespace?: string;
   /** The `database:` section (mode cnpg). */
   readonly database: CnpgDatabaseConfig;
   /** What the resolver decided: architecture, anti-affinity, image, budget. */
@@ -38,6 +40,34 @@ export interface PostgresClusterProps {
   readonly failoverSeconds?: number;
   /** PriorityClasses: the instances and the pooler (frontend), the check and retention jobs (workers). @default none */
   readonly priorityClassNames?: { readonly frontend: string; readonly workers: string };
+}
+
+/**
+ * Backups a ScheduledBackup creates are owned by the Cluster (`backupOwnerReference: cluster`),
+ * so deleting or renaming the ScheduledBackup keeps them and their VolumeSnapshots. Verified in
+ * cloudnative-pg/cloudnative-pg internal/controller/scheduledbackup_controller.go: `self` makes
+ * the ScheduledBackup the owner (Kubernetes' garbage collector then deletes every Backup, and
+ * with snapshotOwnerReference: backup every VolumeSnapshot, when it goes), `cluster` the Cluster,
+ * anything else none; the `cnpg.io/scheduled-backup` label the retention job selects by is set
+ * in every case. Argo CD and Helm must not remove the ScheduledBackups either.
+ */
+const KEEP_SCHEDULE = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.sh/resource-policy': 'keep' };
+
+/**
+ * Variables for the Barman Cloud sidecar of each instance (ObjectStore
+ * spec.instanceSidecarConfiguration.env; verified in cloudnative-pg/plugin-barman-cloud:
+ * internal/cnpgi/operator/lifecycle_envs.go collects them and lifecycle.go adds them to the
+ * sidecar). boto3 ≥ 1.36 sends CRC checksums that Backblaze B2, MinIO, Linode and other non-AWS
+ * S3 services reject; web/docs/object_stores.md documents `when_required` for both. `extra`
+ * adds to or overrides these.
+ */
+export function barmanSidecarEnv(endpointURL: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const host = new URL(endpointURL).hostname;
+  const aws = /(^|\.)amazonaws\.com(\.cn)?$/.test(host);
+  return {
+    ...(aws ? {} : { AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required' }),
+    ...extra,
+  };
 }
 
 /** The Barman Cloud plugin's name, as CloudNativePG knows it. */
@@ -95,6 +125,7 @@ export class PostgresCluster extends Construct {
     this.appSecret = { name: n.appSecret, userKey: 'username', passwordKey: 'password' };
     const id_ = (component: string): Identity => ({ instance: props.instance, component, version: props.version ?? r.image.tag });
     const store = db.backup.objectStore;
+    const sidecarEnv = Object.entries(barmanSidecarEnv(store.endpointURL, store.sidecarEnv)).map(([name, value]) => ({ name, value }));
 
     this.objectStore = new ObjectStore(this, 'ObjectStore', {
       metadata: objectMeta(n.objectStore, id_('backup'), 'secrets'),
@@ -109,6 +140,7 @@ export class PostgresCluster extends Construct {
           wal: { compression: store.walCompression as ObjectStoreSpecConfigurationWalCompression, maxParallel: 2 },
         },
         retentionPolicy: store.retentionPolicy,
+        ...(sidecarEnv.length > 0 ? { instanceSidecarConfiguration: { env: sidecarEnv } } : {}),
       },
     });
 
@@ -119,6 +151,8 @@ export class PostgresCluster extends Construct {
       ...db.parameters,
       // Derived from the connection budget (an explicit value was checked to be large enough).
       max_connections: db.parameters.max_connections ?? String(r.budget.maxConnections),
+      // A lost replica's HA slot may keep this much WAL, no more (an explicit value was checked to fit).
+      max_slot_wal_keep_size: db.parameters.max_slot_wal_keep_size ?? `${r.wal.maxSlotWalKeepSizeMB}MB`,
     };
 
     this.cluster = new Cluster(this, 'Cluster', {
@@ -157,6 +191,8 @@ export class PostgresCluster extends Construct {
           },
         },
         postgresql: { parameters },
+        // The pooler serves clients with this certificate too: name its Service in it.
+        certificates: { serverAltDnsNames: props.namespace ? poolerAltDnsNames(n.pooler, props.namespace) : [n.pooler] },
         bootstrap: this.bootstrap(db),
         externalClusters: this.externalClusters(db, n),
         plugins: [{ name: BARMAN_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: n.objectStore, serverName: r.serverName } }],
@@ -175,13 +211,13 @@ export class PostgresCluster extends Construct {
     });
 
     this.baseBackup = new ScheduledBackup(this, 'BaseBackup', {
-      metadata: objectMeta(n.baseBackup, id_('backup'), 'dataAddons'),
+      metadata: objectMeta(n.baseBackup, id_('backup'), 'dataAddons', KEEP_SCHEDULE),
       spec: {
         schedule: store.baseBackupSchedule,
         cluster: { name: n.cluster },
         method: ScheduledBackupSpecMethod.PLUGIN,
         pluginConfiguration: { name: BARMAN_PLUGIN },
-        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
+        backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.CLUSTER,
         target: ScheduledBackupSpecTarget.PREFER_HYPHEN_STANDBY,
         // A first base backup right away: WAL alone cannot be restored.
         immediate: true,
@@ -191,12 +227,12 @@ export class PostgresCluster extends Construct {
     const snap = db.backup.volumeSnapshot;
     if (snap) {
       this.snapshotBackup = new ScheduledBackup(this, 'SnapshotBackup', {
-        metadata: objectMeta(n.snapshotBackup, id_('backup'), 'dataAddons'),
+        metadata: objectMeta(n.snapshotBackup, id_('backup'), 'dataAddons', KEEP_SCHEDULE),
         spec: {
           schedule: snap.schedule,
           cluster: { name: n.cluster },
           method: ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
-          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
+          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.CLUSTER,
         },
       });
       this.snapshotRetention(props, n, snap.keep, snap.retentionSchedule, id_('backup'));

@@ -12,7 +12,8 @@ import { helmBinary } from '../scripts/helm-binary';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { scanObjects, scanText } from './support/secret-scan';
 import { podPolicyOffences } from './support/pod-policy';
-import { ROOT } from './support/fixtures';
+import { ROOT, resolved } from './support/fixtures';
+import { helmTimeoutAdvice, renderManifests } from '../lib';
 
 jest.setTimeout(120_000);
 
@@ -51,6 +52,11 @@ describe('the Helm chart', () => {
   test('a README that names the required operators', () => {
     const readme = fs.readFileSync(path.join(chart, 'README.md'), 'utf8');
     for (const op of ['CloudNativePG', 'Barman Cloud plugin', 'cert-manager']) expect(readme).toContain(op);
+    // Issue 10, defect 10: a --timeout that outlasts the migration Job's retries, from the rendered Job.
+    const advice = helmTimeoutAdvice(renderManifests(resolved()));
+    expect(advice.seconds).toBeGreaterThan(300);
+    expect(readme).toContain(`--create-namespace --timeout ${advice.timeout}`);
+    expect(readme).toContain(advice.text);
   });
   test('helm lint --strict passes', () => {
     const r = runHelm('lint', '--strict', chart);

@@ -7,6 +7,7 @@ import { IMAGES, ImageSpec, Arch, postgresImage } from '../rules/images';
 import { generateIngressRules, SourcedRule, validateIngressRules } from '../rules/tunnel-rules';
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rules/services';
 import { checkBudget, connectionBudget, ConnectionBudget, cnpgNames } from '../rules/database';
+import { checkWalRetention, walRetention, WalRetention } from '../rules/wal';
 import { parseMemory, formatMemory } from '../rules/quantity';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig } from './schema';
@@ -55,6 +56,8 @@ export interface ResolvedPostgres {
   readonly budget: ConnectionBudget;
   /** The archive folder WAL is written to (plugin serverName). */
   readonly serverName: string;
+  /** The WAL volume split; `maxSlotWalKeepSizeMB` is what replication slots may keep. */
+  readonly wal: WalRetention;
 }
 
 /** The fully resolved model: what MastodonChart and every construct read. */
@@ -225,6 +228,8 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
         err('database.imageName', `${image.repository}:${image.tag} is not built for ${arch}; choose an image for ${arch} or pin database.arch`);
       }
     }
+    // A lost replica's slot must not fill the WAL volume (max_slot_wal_keep_size).
+    const wal = walRetention(parseMemory(db.walStorage.size), db.parameters);
     if (db.bootstrap.mode === 'recovery') {
       const b = db.bootstrap;
       if (b.from === 'volumeSnapshot' && !b.snapshots) {
@@ -248,8 +253,25 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       const sidekiq = procs.map((p, i) => ({ ...p, servesScheduler: layout[i].includes(SCHEDULER_QUEUE) }));
       const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq }, db);
       for (const problem of checkBudget(budget, db)) err(problem.path, problem.message);
-      postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster };
+      postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster, wal };
     }
+    // After the budget, which only runs on an otherwise valid cluster: every problem at once.
+    // Volume snapshots are taken by the CSI driver of each volume's StorageClass: the cluster
+    // default (k3s: local-path) cannot take them, and the Backup would fail every week.
+    if (db.backup.volumeSnapshot) {
+      for (const [key, v] of [['storage', db.storage], ['walStorage', db.walStorage]] as const) {
+        if (!v.storageClass) {
+          err(`database.${key}.storageClass`, `backup.volumeSnapshot takes snapshots with VolumeSnapshotClass '${db.backup.volumeSnapshot.className}', but this volume uses the cluster default StorageClass (k3s: local-path, which cannot snapshot); set database.${key}.storageClass to a StorageClass whose CSI driver supports snapshots (e.g. longhorn), or remove backup.volumeSnapshot`);
+        }
+      }
+    }
+    for (const problem of checkWalRetention(wal, db.walStorage.size, db.parameters)) err(problem.path, problem.message);
+  }
+
+  if (db.mode === 'external' && db.sslMode !== 'disable' && !db.caSecret) {
+    // Mastodon's streaming/database.js maps every DB_SSLMODE but disable and no-verify to
+    // node-postgres' ssl: {}, which verifies the certificate and its host name.
+    warnings.push(`database.caSecret: streaming (node-postgres) verifies the server certificate against the public CAs because DB_SSLMODE is ${db.sslMode}; if ${db.host} presents a certificate from a private CA, set database.caSecret to a Secret key holding that CA, or streaming cannot connect`);
   }
 
   // The tunnel and maintenance mode.

@@ -167,6 +167,8 @@ const ExternalDatabaseSchema = z.strictObject({
   user: z.string().min(1).default('mastodon'),
   passwordSecret: SecretKeyRefSchema.describe('The Secret key that holds DB_PASS.'),
   sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+  caSecret: SecretKeyRefSchema.optional()
+    .describe('The CA that signed the server certificate (PEM). Streaming verifies the certificate (NODE_EXTRA_CA_CERTS) unless sslMode is disable; without it, against the public CAs.'),
 }).describe('An existing Postgres database.');
 
 const StorageSchema = (size: string) => z.strictObject({
@@ -192,6 +194,14 @@ const ObjectStoreSchema = z.strictObject({
   walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default('zstd'),
   baseBackupSchedule: cnpgSchedule('0 0 3 * * *').default('0 0 3 * * *')
     .describe('Base backups (six fields, seconds first); retention can only prune WAL older than the oldest kept base backup.'),
+  sidecarEnv: z.record(z.string(), z.string()).superRefine((env, ctx) => {
+    for (const k of Object.keys(env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+        ctx.addIssue({ code: 'custom', path: [k], message: `'${k}' must be an environment variable name such as AWS_REQUEST_CHECKSUM_CALCULATION (letters, digits, _); rename it` });
+      }
+    }
+  }).default({})
+    .describe('Variables for the Barman Cloud sidecar; they add to or override the defaults (AWS_REQUEST_CHECKSUM_CALCULATION and AWS_RESPONSE_CHECKSUM_VALIDATION=when_required for non-AWS endpoints).'),
 });
 
 const VolumeSnapshotSchema = z.strictObject({

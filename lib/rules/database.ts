@@ -19,6 +19,8 @@ export interface DatabaseConnection {
   readonly sslMode: string;
   /** False behind PgBouncer in transaction mode (PREPARED_STATEMENTS=false). */
   readonly preparedStatements: boolean;
+  /** The CA (PEM) that signed the certificate `host` presents; streaming trusts it. @default none: the public CAs */
+  readonly caSecret?: SecretKeyRef;
 }
 
 /** The connection to an existing database described in the config. */
@@ -32,6 +34,7 @@ export function externalConnection(d: ExternalDatabaseConfig): DatabaseConnectio
     passwordSecret: d.passwordSecret,
     sslMode: d.sslMode,
     preparedStatements: !d.pooled,
+    ...(d.caSecret && d.sslMode !== 'disable' ? { caSecret: d.caSecret } : {}),
   };
 }
 
@@ -48,6 +51,11 @@ export interface CnpgNames {
   readonly pooler: string;
   /** The Secret the operator makes for the application user (keys username, password, ...). */
   readonly appSecret: string;
+  /**
+   * The Secret with the CA that signs the server certificate, key `ca.crt`. CNPG names it
+   * `<cluster>-ca` (api/v1/cluster_types.go DefaultServerCaSecretSuffix; key certs.CACertKey).
+   */
+  readonly caSecret: string;
   readonly objectStore: string;
   readonly baseBackup: string;
   readonly snapshotBackup: string;
@@ -65,6 +73,7 @@ export function cnpgNames(instance: string): CnpgNames {
     anyService: `${cluster}-r`,
     pooler: resourceName(instance, 'db', 'pooler'),
     appSecret: `${cluster}-app`,
+    caSecret: `${cluster}-ca`,
     objectStore: resourceName(instance, 'db', 'store'),
     baseBackup: resourceName(instance, 'db', 'base'),
     snapshotBackup: resourceName(instance, 'db', 'snapshot'),
@@ -89,8 +98,26 @@ export function cnpgConnection(instance: string): DatabaseConnection {
     passwordSecret: { name: n.appSecret, key: 'password' },
     sslMode: 'prefer',
     preparedStatements: false,
+    // The pooler presents the cluster's server certificate, signed by this CA (see poolerAltDnsNames).
+    caSecret: { name: n.caSecret, key: 'ca.crt' },
   };
 }
+
+/**
+ * The names the pooler Service answers to, in the four forms CNPG gives its own Services in the
+ * server certificate (api/v1/cluster_funcs.go GetClusterAltDNSNames: name, name.ns, name.ns.svc,
+ * name.ns.svc.<cluster domain>, default cluster.local). PgBouncer serves clients with the
+ * cluster's server certificate (pkg/management/pgbouncer/config/config.go client_tls_cert_file,
+ * from api/v1/pooler_funcs.go GetClientTLSSecretNameOrDefault = the Cluster's `<cluster>-server`
+ * Secret), so these go into the Cluster's spec.certificates.serverAltDNSNames.
+ */
+export function poolerAltDnsNames(pooler: string, namespace: string, clusterDomain = 'cluster.local'): string[] {
+  return [pooler, `${pooler}.${namespace}`, `${pooler}.${namespace}.svc`, `${pooler}.${namespace}.svc.${clusterDomain}`];
+}
+
+/** Where streaming finds the database CA (NODE_EXTRA_CA_CERTS). */
+export const STREAMING_CA_DIR = '/etc/mastodon/postgres-ca';
+export const STREAMING_CA_FILE = `${STREAMING_CA_DIR}/ca.crt`;
 
 /** The connection for any config. */
 export function databaseConnection(c: ResolvedConfig): DatabaseConnection {
