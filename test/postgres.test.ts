@@ -15,8 +15,8 @@ describe('the Cluster', () => {
     expect(cluster.apiVersion).toBe('postgresql.cnpg.io/v1');
     expect(cluster.spec.instances).toBe(3);
     expect(cluster.spec.imageName).toBe('ghcr.io/cloudnative-pg/postgresql:17-standard-trixie');
-    expect(cluster.spec.storage).toEqual({ size: '20Gi' });
-    expect(cluster.spec.walStorage).toEqual({ size: '5Gi' });
+    expect(cluster.spec.storage).toEqual({ size: '20Gi', storageClass: 'longhorn' });
+    expect(cluster.spec.walStorage).toEqual({ size: '5Gi', storageClass: 'longhorn' });
     expect(cluster.spec.enableSuperuserAccess).toBe(false);
   });
   test('WAL archiving through the Barman Cloud plugin, never the deprecated in-tree store', () => {
@@ -67,13 +67,16 @@ describe('the ObjectStore and ScheduledBackups', () => {
         wal: { compression: 'zstd', maxParallel: 2 },
       },
       retentionPolicy: '30d',
+      instanceSidecarConfiguration: {
+        env: [{ name: 'AWS_REQUEST_CHECKSUM_CALCULATION', value: 'when_required' }, { name: 'AWS_RESPONSE_CHECKSUM_VALIDATION', value: 'when_required' }],
+      },
     });
   });
   test('base backups through the plugin, so retention can prune WAL; snapshots weekly', () => {
     const base = find(objects, 'ScheduledBackup', 'ocw-db-base');
     expect(base.spec).toMatchObject({ schedule: '0 0 3 * * *', method: 'plugin', pluginConfiguration: { name: BARMAN_PLUGIN }, cluster: { name: 'ocw-db' }, immediate: true });
     const snap = find(objects, 'ScheduledBackup', 'ocw-db-snapshot');
-    expect(snap.spec).toMatchObject({ schedule: '0 0 4 * * 0', method: 'volumeSnapshot', backupOwnerReference: 'self' });
+    expect(snap.spec).toMatchObject({ schedule: '0 0 4 * * 0', method: 'volumeSnapshot', backupOwnerReference: 'cluster' });
     for (const s of [base, snap]) expect(s.spec.schedule.split(' ')).toHaveLength(6);
   });
   test('a 5-field cron is refused with the six-field fix', () => {
