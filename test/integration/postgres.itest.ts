@@ -98,7 +98,7 @@ async function startPgBouncer(name: string, cert: { cert: string; key: string },
   ].join('\n');
   fs.writeFileSync(path.join(confDir, 'pgbouncer.ini'), `${ini}\n`);
   fs.chmodSync(confDir, 0o755);
-  return startServer('pgbouncer', [path.join(confDir, 'pgbouncer.ini')], { port, user: 'postgres' });
+  return startServer('/usr/sbin/pgbouncer', [path.join(confDir, 'pgbouncer.ini')], { port, user: 'postgres' });
 }
 
 beforeAll(async () => {
@@ -346,6 +346,7 @@ describe('connection budget', () => {
       await sleep(6_500);
       const backends = Number(psqlSuper(`SELECT count(*) FROM pg_stat_activity WHERE usename = '${initdb.owner}' AND backend_type = 'client backend'`));
       await Promise.all(sleeping);
+      process.stdout.write(`budget: ${clientTotal} clients on one pooler, ${directTotal} direct, ${backends} server backends seen, max_connections ${maxConnections}\n`);
       expect(failures).toEqual([]);
       expect(clients).toHaveLength(clientTotal + directTotal + (bouncers.length - 1) * serverPerBouncer);
       // The server side reached what the budget counts: every pooler's full pool plus the direct ones.
@@ -365,6 +366,7 @@ describe('pg_amcheck finds corruption', () => {
     psqlSuper('CHECKPOINT');
     // Stop, flip bytes in the middle of the first leaf page (page 1), start again.
     const data = psqlSuper("SELECT current_setting('data_directory')");
+    runOk('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', `${BIN}/pg_ctl`, '-D', data, '-m', 'fast', '-w', 'stop']);
     await pg.stop(20_000);
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, 8192 + 4000);
