@@ -183,6 +183,24 @@ test('Postgres 15 starts with the rendered parameters, and takes them as given',
   expect(psqlSuper('SHOW data_checksums')).toBe('on');
 });
 
+test.each([
+  ['a 10Gi WAL volume with explicit wal_keep_size and max_wal_size', (db: any) => { db.walStorage.size = '10Gi'; db.parameters = { wal_keep_size: '1GB', max_wal_size: '2048' }; }],
+  ['one instance, a small WAL volume, an explicit max_slot_wal_keep_size', (db: any) => { db.instances = 1; db.walStorage.size = '2Gi'; db.parameters = { max_slot_wal_keep_size: '256MB' }; }],
+  ['Postgres 15, bigger memory', (db: any) => { db.postgresMajor = 15; db.resources = { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '4Gi' } }; }],
+])('Postgres 15 accepts the parameters rendered for %s', (_, change) => {
+  const raw = exampleRaw();
+  change(raw.database);
+  const r = resolveConfig(raw);
+  if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  const params = renderManifests(r.config).find((o) => o.kind === 'Cluster')!.spec.postgresql.parameters as Record<string, string>;
+  const data = psqlSuper("SELECT current_setting('data_directory')");
+  // postgres -C reads the configuration with these settings and prints one, refusing a bad value.
+  const out = runOk('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', `${BIN}/postgres`, '-D', data,
+    ...Object.entries(params).flatMap(([k, v]) => ['-c', `${k}=${v}`]), '-C', 'max_slot_wal_keep_size']);
+  expect(Number(out.trim())).toBe(Number.parseInt(params.max_slot_wal_keep_size, 10) * (/GB$/.test(params.max_slot_wal_keep_size) ? 1024 : 1));
+  expect(Number(out.trim())).toBeGreaterThan(0);
+});
+
 /** Runs the streaming child with the rendered streaming container's environment. */
 function runStreaming(port: number, change: (env: Record<string, string>) => void = () => undefined): { ok: boolean; code?: string; error?: string; clients?: number; users?: string[]; tls?: { encrypted: boolean; authorized: boolean }[] } {
   const d = findObject(objects, 'Deployment', `${resolvedConfig.ok ? resolvedConfig.config.name : ''}-streaming`);
