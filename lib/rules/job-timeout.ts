@@ -2,7 +2,7 @@
  * How long a Kubernetes Job may keep retrying, and the `helm --timeout` that waits for it.
  * Pure: no cdk8s imports.
  *
- * Kubernetes (pkg/controller/job, documented under "Pod backoff failure policy") recreates a
+ * Kubernetes' Job documentation ("Pod backoff failure policy") says the controller recreates a
  * failed pod after an exponential back-off of 10 s, 20 s, 40 s ... capped at six minutes, until
  * `backoffLimit` retries have failed; `activeDeadlineSeconds`, when set, ends the Job whatever
  * the retries. Helm waits up to `--timeout` (default 5m) for each hook Job to complete, and
