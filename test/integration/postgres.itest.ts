@@ -21,7 +21,7 @@ import { CNPG_WAL_KEEP_SIZE_MB, Manifest, renderManifests, resolveConfig } from 
 import { exampleRaw, ROOT } from '../support/fixtures';
 import { cnpgServerDnsNames, makeCa } from './support/cnpg-pki';
 import { streamingPoolConfig, streamingSsl } from './support/mastodon-streaming-db';
-import { postgresBin } from './support/programs';
+import { isRoot, postgresBin, userIds } from './support/programs';
 import { containerEnv, findObject, materialize, podsDuringRollout, podSpecOf, SecretStore } from './support/rendered';
 import { freePort, run, runOk, scratchDir, Server, sleep, startServer } from './support/servers';
 
@@ -110,7 +110,7 @@ beforeAll(async () => {
   const serverCert = pki.server('server', `${cluster.metadata.name}-rw`, cnpgServerDnsNames(cluster));
   const legacy = { ...cluster, spec: { ...cluster.spec, certificates: undefined } };
   const legacyCert = pki.server('legacy', `${cluster.metadata.name}-rw`, cnpgServerDnsNames(legacy));
-  for (const f of [sock]) runOk('chown', ['postgres:postgres', f]);
+  if (isRoot()) { const { uid, gid } = userIds('postgres'); fs.chownSync(sock, uid, gid); }
 
   secrets = {
     [`${cluster.metadata.name}-app`]: { username: initdb.owner, password: PASSWORD },
@@ -119,8 +119,8 @@ beforeAll(async () => {
 
   // initdb as CNPG's bootstrap does it: data checksums when the Cluster asks for them.
   const data = path.join(dir, 'data');
-  runOk('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', `${BIN}/initdb`, '-D', data, '-U', 'postgres', '--auth-local=trust',
-    '--auth-host=scram-sha-256', ...(initdb.dataChecksums ? ['--data-checksums'] : [])], { timeoutMs: 120_000 });
+  runOk(`${BIN}/initdb`, ['-D', data, '-U', 'postgres', '--auth-local=trust',
+    '--auth-host=scram-sha-256', ...(initdb.dataChecksums ? ['--data-checksums'] : [])], { user: 'postgres', timeoutMs: 120_000 });
   fs.writeFileSync(path.join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n');
 
   const port = await freePort();
@@ -195,8 +195,8 @@ test.each([
   const params = renderManifests(r.config).find((o) => o.kind === 'Cluster')!.spec.postgresql.parameters as Record<string, string>;
   const data = psqlSuper("SELECT current_setting('data_directory')");
   // postgres -C reads the configuration with these settings and prints one, refusing a bad value.
-  const out = runOk('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', `${BIN}/postgres`, '-D', data,
-    ...Object.entries(params).flatMap(([k, v]) => ['-c', `${k}=${v}`]), '-C', 'max_slot_wal_keep_size']);
+  const out = runOk(`${BIN}/postgres`, ['-D', data,
+    ...Object.entries(params).flatMap(([k, v]) => ['-c', `${k}=${v}`]), '-C', 'max_slot_wal_keep_size'], { user: 'postgres' });
   expect(Number(out.trim())).toBe(Number.parseInt(params.max_slot_wal_keep_size, 10) * (/GB$/.test(params.max_slot_wal_keep_size) ? 1024 : 1));
   expect(Number(out.trim())).toBeGreaterThan(0);
 });
@@ -384,7 +384,7 @@ describe('pg_amcheck finds corruption', () => {
     psqlSuper('CHECKPOINT');
     // Stop, flip bytes in the middle of the first leaf page (page 1), start again.
     const data = psqlSuper("SELECT current_setting('data_directory')");
-    runOk('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', `${BIN}/pg_ctl`, '-D', data, '-m', 'fast', '-w', 'stop']);
+    runOk(`${BIN}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop'], { user: 'postgres' });
     await pg.stop(20_000);
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, 8192 + 4000);
