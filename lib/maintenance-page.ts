@@ -51,30 +51,63 @@ ${m.message}
 `;
 }
 
-/** nginx answering 503 with Retry-After and the page for every path; /healthz for the probes. */
+/**
+ * The JSON body API clients get: Mastodon's API error shape, `{"error": "..."}` (as
+ * `Api::BaseController` in mastodon/mastodon renders it), with the page title as the message.
+ */
+export function maintenanceJson(m: MaintenanceConfig): string {
+  return `${JSON.stringify({ error: m.title })}\n`;
+}
+
+/** Where the page files are mounted in the container. */
+export const MAINTENANCE_ROOT = '/usr/share/nginx/maintenance';
+/** The internal URI prefix the error pages are served from; no client request can reach it. */
+const PAGES = '/_maintenance/';
+
+/**
+ * nginx answering every request with 503 and Retry-After; /healthz answers 200 for the probes.
+ *
+ * - Every method and path, `/index.html` included, gets 503: `location /` returns 503 and the
+ *   page files live behind an `internal` prefix. A client asking for that prefix gets nginx's
+ *   404 for internal locations, which `error_page 404 =503` turns into the same 503 page.
+ * - `error_page` redirects with the method changed to GET (nginx docs), so POST, PUT and DELETE
+ *   get the page too; HEAD gets the headers.
+ * - API clients get JSON: a path under /api/ (Mastodon's REST and streaming API always answer
+ *   JSON) or an Accept header naming any JSON type (application/json, activity+json, ld+json,
+ *   jrd+json for ActivityPub and WebFinger). Everyone else gets the HTML page. `Vary: Accept`.
+ * - `error_log stderr` (not /dev/stderr, which cannot be opened when stderr is a socket);
+ *   no access log: every line would be the same 503, and Cloudflare shows the traffic.
+ */
 export function maintenanceNginxConf(m: MaintenanceConfig): string {
+  const headers = `add_header Retry-After "${m.retryAfterSeconds}" always;
+      add_header Cache-Control "no-store" always;
+      add_header Vary "Accept" always;`;
   return `worker_processes 1;
 pid /tmp/nginx.pid;
-error_log /dev/stderr warn;
+error_log stderr warn;
 events { worker_connections 512; }
 http {
-  access_log /dev/stdout;
+  access_log off;
   server_tokens off;
   client_body_temp_path /tmp/client_temp;
   proxy_temp_path /tmp/proxy_temp;
   fastcgi_temp_path /tmp/fastcgi_temp;
   uwsgi_temp_path /tmp/uwsgi_temp;
   scgi_temp_path /tmp/scgi_temp;
+  map $http_accept $maintenance_accept_json { default 0; "~*json" 1; }
+  map "$maintenance_accept_json:$request_uri" $maintenance_page { default index.html; "~^1:" error.json; "~^0:/api/" error.json; }
   server {
     listen ${MAINTENANCE_PORT};
-    root /usr/share/nginx/maintenance;
-    error_page 503 /index.html;
-    location = /healthz { access_log off; default_type text/plain; return 200 "ok\\n"; }
-    location = /index.html {
+    error_page 503 ${PAGES}$maintenance_page;
+    error_page 404 =503 ${PAGES}$maintenance_page;
+    location = /healthz { default_type text/plain; return 200 "ok\\n"; }
+    location ^~ ${PAGES} {
       internal;
-      default_type text/html;
-      add_header Retry-After "${m.retryAfterSeconds}" always;
-      add_header Cache-Control "no-store" always;
+      alias ${MAINTENANCE_ROOT}/;
+      types { text/html html; application/json json; }
+      charset utf-8;
+      charset_types application/json;
+      ${headers}
     }
     location / { return 503; }
   }
@@ -94,7 +127,11 @@ export class MaintenancePage extends Construct {
     super(scope, id);
     const name = resourceName(props.instance, 'maintenance');
     const identity: Identity = { instance: props.instance, component: 'maintenance', version: props.image.tag };
-    const data = { 'nginx.conf': maintenanceNginxConf(props.maintenance), 'index.html': maintenanceHtml(props.maintenance) };
+    const data = {
+      'nginx.conf': maintenanceNginxConf(props.maintenance),
+      'index.html': maintenanceHtml(props.maintenance),
+      'error.json': maintenanceJson(props.maintenance),
+    };
     const cm = new k8s.KubeConfigMap(this, 'Config', { metadata: objectMeta(name, identity, 'config'), data });
     const where = placement({
       poolLabel: props.poolLabel,
@@ -125,7 +162,8 @@ export class MaintenancePage extends Construct {
           securityContext: containerSecurityContext(NGINX_UID),
           volumeMounts: [
             { name: 'config', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true },
-            { name: 'config', mountPath: '/usr/share/nginx/maintenance/index.html', subPath: 'index.html', readOnly: true },
+            { name: 'config', mountPath: `${MAINTENANCE_ROOT}/index.html`, subPath: 'index.html', readOnly: true },
+            { name: 'config', mountPath: `${MAINTENANCE_ROOT}/error.json`, subPath: 'error.json', readOnly: true },
             { name: 'tmp', mountPath: '/tmp' },
           ],
           readinessProbe: httpProbe('/healthz', MAINTENANCE_PORT, { periodSeconds: 5 }),

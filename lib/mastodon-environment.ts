@@ -27,8 +27,14 @@ export interface MastodonEnvironmentProps {
 export interface RailsContainerOptions {
   /** Container name. */
   readonly name: string;
-  /** The command, e.g. `['bundle', 'exec', 'puma', '-C', 'config/puma.rb']`. */
-  readonly command: string[];
+  /**
+   * The arguments, e.g. `['bundle', 'exec', 'puma', '-C', 'config/puma.rb']`. Set as `args`,
+   * never `command`: the Mastodon image's ENTRYPOINT is `/usr/bin/tini --` (mastodon/mastodon
+   * Dockerfile), which must stay PID 1 to reap zombies and forward signals.
+   */
+  readonly args: string[];
+  /** The working directory. @default the image's WORKDIR (/opt/mastodon) */
+  readonly workingDir?: string;
   /** Extra variables for this process (WEB_CONCURRENCY, DB_POOL, ...). @default none */
   readonly env?: Record<string, string>;
   /** Resources. */
@@ -159,8 +165,12 @@ export class MastodonEnvironment extends Construct {
     ]);
   }
 
-  /** A container running the streaming image (Node.js): only the database and Redis secrets. */
-  public streamingContainer(o: Omit<RailsContainerOptions, 'command' | 'envSource'>): k8s.Container {
+  /**
+   * A container running the streaming image (Node.js): only the database and Redis secrets.
+   * Neither command nor args: the image's CMD `node ./streaming/index.js` runs as is
+   * (mastodon/mastodon streaming/Dockerfile has no ENTRYPOINT).
+   */
+  public streamingContainer(o: Omit<RailsContainerOptions, 'args' | 'workingDir' | 'envSource'>): k8s.Container {
     // Mastodon's streaming/database.js turns every DB_SSLMODE but disable, '' and no-verify into
     // node-postgres' `ssl: {}`, which verifies the certificate chain and the host name against
     // Node's CAs. NODE_EXTRA_CA_CERTS adds the database CA to them (read once, at start).
@@ -229,7 +239,7 @@ export class MastodonEnvironment extends Construct {
     });
   }
 
-  private container(image: ImageSpec, secrets: SecretEnv[], o: Omit<RailsContainerOptions, 'command'> & { command?: string[] }, mounts: k8s.VolumeMount[]): k8s.Container {
+  private container(image: ImageSpec, secrets: SecretEnv[], o: Omit<RailsContainerOptions, 'args'> & { args?: string[] }, mounts: k8s.VolumeMount[]): k8s.Container {
     const inline = o.envSource === 'inline';
     // Inline: the plain variables with this container's overrides merged in (one entry per name).
     const own = inline ? { ...this.plainEnv, ...o.env } : (o.env ?? {});
@@ -241,7 +251,8 @@ export class MastodonEnvironment extends Construct {
       name: o.name,
       image: imageRef(image),
       imagePullPolicy: 'IfNotPresent',
-      ...(o.command ? { command: o.command } : {}),
+      ...(o.args ? { args: o.args } : {}),
+      ...(o.workingDir ? { workingDir: o.workingDir } : {}),
       ...(inline ? {} : { envFrom: [{ configMapRef: { name: this.configMap.name } }] }),
       env,
       ...(o.ports ? { ports: o.ports } : {}),

@@ -40,7 +40,7 @@ export class MastodonWeb extends Construct {
     const name = resourceName(c.name, 'web');
     const container = env.railsContainer({
       name: 'web',
-      command: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
+      args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
       env: {
         WEB_CONCURRENCY: String(web.processes),
         MAX_THREADS: String(web.threads),

@@ -41,7 +41,7 @@ export class MediaCleanup extends Construct {
     const identity = env.identity('cleanup');
     const container = env.railsContainer({
       name: 'tootctl',
-      command: ['bin/tootctl', ...args],
+      args: ['bin/tootctl', ...args],
       env: { DB_POOL: String(TOOTCTL_DB_POOL) },
       resources: TOOTCTL_RESOURCES,
     });

@@ -43,7 +43,7 @@ export class Migrations extends Construct {
     const identity = env.identity('migrate');
     const container = env.railsContainer({
       name: 'migrate',
-      command: step === 'pre' ? ['bundle', 'exec', 'rails', 'db:migrate:setup'] : ['bundle', 'exec', 'rails', 'db:migrate'],
+      args: step === 'pre' ? ['bundle', 'exec', 'rails', 'db:migrate:setup'] : ['bundle', 'exec', 'rails', 'db:migrate'],
       env: {
         // Straight to the primary: PgBouncer in transaction mode breaks the advisory lock
         // migrations take, and prepared statements work there.

@@ -49,16 +49,17 @@ export class Redis extends Construct {
     const name = resourceName(props.instance, 'redis');
     const identity: Identity = { instance: props.instance, component: 'redis', version: props.image.tag };
     const maxmemory = Math.floor(parseMemory(r.resources.limits.memory) * REDIS_MAXMEMORY_SHARE);
-    const args = `--appendonly yes --appendfsync everysec --dir /data --maxmemory ${maxmemory} --maxmemory-policy noeviction`;
+    const settings = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--maxmemory', String(maxmemory), '--maxmemory-policy', 'noeviction'];
     const where = placement({ poolLabel: props.poolLabel, pool: r.pool, architectures: props.image.architectures });
     const password = r.passwordSecret
       ? [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: r.passwordSecret.name, key: r.passwordSecret.key } } },
         // redis-cli (the probes) reads the password from REDISCLI_AUTH.
         { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: r.passwordSecret.name, key: r.passwordSecret.key } } }]
       : [];
-    const command = r.passwordSecret
-      ? ['sh', '-c', `exec redis-server ${args} --requirepass "$REDIS_PASSWORD"`]
-      : ['redis-server', ...args.split(' ')];
+    // args, not command: the image's ENTRYPOINT (docker-library/redis docker-entrypoint.sh) sets
+    // umask 0077 for the AOF and execs redis-server, which stays PID 1 and handles SIGTERM. The
+    // kubelet expands $(REDIS_PASSWORD) from the Secret; the manifest holds only the reference.
+    const args = ['redis-server', ...settings, ...(r.passwordSecret ? ['--requirepass', '$(REDIS_PASSWORD)'] : [])];
     this.service = clusterService(this, name, identity, Redis.PORT, 'redis', 'config', true);
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: objectMeta(name, identity, 'data'),
@@ -76,7 +77,7 @@ export class Redis extends Construct {
               name: 'redis',
               image: imageRef(props.image),
               imagePullPolicy: 'IfNotPresent',
-              command,
+              args,
               env: password,
               ports: [{ name: 'redis', containerPort: Redis.PORT, protocol: 'TCP' }],
               resources: containerResources(r.resources),

@@ -14,12 +14,34 @@ export interface SidekiqQueueProps {
   readonly process: ResolvedSidekiqProcess;
 }
 
+/**
+ * The ready file's name. Mastodon's config/initializers/sidekiq.rb reads
+ * `MASTODON_SIDEKIQ_READY_FILENAME` (a bare file name), touches `Rails.root/tmp/<name>` on
+ * Sidekiq's `:startup` event and removes it on `:shutdown`. The official image sets this very
+ * name in its Dockerfile; the chart sets it too, so the probes and the file cannot drift apart.
+ */
+export const SIDEKIQ_READY_FILENAME = 'sidekiq_process_has_started_and_will_begin_processing_jobs';
+/** Mastodon's Rails.root: the image's WORKDIR, stated as the Sidekiq container's workingDir. */
+export const MASTODON_ROOT = '/opt/mastodon';
 /** The file Mastodon's Sidekiq touches once it will take jobs, and removes on shutdown. */
-export const SIDEKIQ_READY_FILE = '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs';
+export const SIDEKIQ_READY_FILE = `${MASTODON_ROOT}/tmp/${SIDEKIQ_READY_FILENAME}`;
 
 /** `bundle exec sidekiq -c N -q a -q b ...`: strict order, no weights. */
 export function sidekiqCommand(concurrency: number, queues: readonly string[]): string[] {
   return ['bundle', 'exec', 'sidekiq', '-c', String(concurrency), ...queues.flatMap((q) => ['-q', q])];
+}
+
+/**
+ * The container's args: `sh -c 'rm -f tmp/<ready file>; exec bundle exec sidekiq ...'`.
+ *
+ * The ready file lives in the `tmp` emptyDir, which survives a container restart, and an OOM
+ * kill (SIGKILL) skips the `:shutdown` hook that removes it: without the `rm`, a restarted
+ * container would be ready before Sidekiq had booted. `exec` makes Sidekiq replace the shell, so
+ * tini (the image's ENTRYPOINT, kept because these are args) forwards SIGTERM to Sidekiq itself.
+ * Queue names are Mastodon's or DNS labels (validated), so the line needs no quoting.
+ */
+export function sidekiqArgs(concurrency: number, queues: readonly string[]): string[] {
+  return ['sh', '-c', `rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec ${sidekiqCommand(concurrency, queues).join(' ')}`];
 }
 
 /**
@@ -40,12 +62,16 @@ export class SidekiqQueue extends Construct {
     const ready = ['test', '-f', SIDEKIQ_READY_FILE];
     const container = env.railsContainer({
       name: 'sidekiq',
-      command: sidekiqCommand(p.concurrency, p.queues),
-      env: { DB_POOL: String(p.concurrency) },
+      args: sidekiqArgs(p.concurrency, p.queues),
+      workingDir: MASTODON_ROOT,
+      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME },
       resources: containerResources(p.resources),
       startupProbe: execProbe(ready, { ...RAILS_BOOT }),
       readinessProbe: execProbe(ready, { periodSeconds: 10 }),
-      livenessProbe: execProbe(ready, { periodSeconds: 30 }),
+      // No liveness probe. The only signal Mastodon gives is the ready file, which exists from
+      // startup to shutdown, so a probe on it can never fail. A crashed Sidekiq exits (tini
+      // exits with it, the kubelet restarts the container) and an OOM is a restart too; a
+      // hung one shows as queue latency, which a probe on the file would never see.
     });
     const result = env.deployment(this, {
       name: resourceName(c.name, 'sidekiq', p.name),

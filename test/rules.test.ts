@@ -1,5 +1,5 @@
 import {
-  formatMemory, generateSidekiqLayout, humanMemory, MASTODON_QUEUES, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
+  formatMemory, generateSidekiqLayout, humanMemory, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
 } from '../lib';
 
 describe('quantities', () => {
@@ -19,22 +19,50 @@ describe('quantities', () => {
 });
 
 describe('generated Sidekiq layout', () => {
-  test('three processes: each main queue leads once, tail appended, scheduler once', () => {
+  test('three processes: scheduler and mailers lead the scheduler process, ingress second where default or push leads', () => {
     expect(generateSidekiqLayout(3, 0)).toEqual([
-      ['default', 'push', 'pull', 'ingress', 'mailers', 'fasp', 'scheduler'],
-      ['push', 'pull', 'default', 'ingress', 'mailers', 'fasp'],
+      ['scheduler', 'mailers', 'default', 'ingress', 'push', 'pull', 'fasp'],
+      ['push', 'ingress', 'default', 'mailers', 'pull', 'fasp'],
       ['pull', 'default', 'push', 'ingress', 'mailers', 'fasp'],
     ]);
   });
+  const firstHeavy = (queues: readonly string[]) => queues.find((q) => !(LIGHT_QUEUES as readonly string[]).includes(q));
   test.each([3, 4, 5, 7, 100])('%i processes: every main queue leads one, every queue is served, scheduler exactly once', (n) => {
-    const layout = generateSidekiqLayout(n, n - 1);
-    expect(new Set(layout.map((q) => q[0]))).toEqual(new Set(['default', 'push', 'pull']));
-    expect(layout.flat().filter((q) => q === 'scheduler')).toHaveLength(1);
-    expect(layout[n - 1]).toContain('scheduler');
-    for (const q of MASTODON_QUEUES) expect(layout.flat()).toContain(q);
-    for (const queues of layout) expect(new Set(queues).size).toBe(queues.length);
-    const shaped = layout.map((queues, i) => ({ name: `p${i}`, replicas: i === n - 1 ? 1 : 3, queues }));
-    expect(validateSidekiqLayout(shaped, [], (i) => `p[${i}]`)).toEqual([]);
+    for (const s of [0, 1, 2, n - 1]) {
+      const layout = generateSidekiqLayout(n, s);
+      expect(new Set(layout.map(firstHeavy))).toEqual(new Set(['default', 'push', 'pull']));
+      expect(layout.flat().filter((q) => q === 'scheduler')).toHaveLength(1);
+      expect(layout[s][0]).toBe('scheduler');
+      for (const q of MASTODON_QUEUES) expect(layout.flat()).toContain(q);
+      for (const queues of layout) expect(new Set(queues).size).toBe(queues.length);
+      const shaped = layout.map((queues, i) => ({ name: `p${i}`, replicas: i === s ? 1 : 3, queues }));
+      expect(validateSidekiqLayout(shaped, [], (i) => `p[${i}]`)).toEqual([]);
+    }
+  });
+  test.each([3, 4, 5, 7])('%i processes: ingress and mailers come before pull wherever pull does not lead', (n) => {
+    for (const queues of generateSidekiqLayout(n, 0)) {
+      if (firstHeavy(queues) === 'pull') continue;
+      expect(queues.indexOf('ingress')).toBeLessThan(queues.indexOf('pull'));
+      expect(queues.indexOf('mailers')).toBeLessThan(queues.indexOf('pull'));
+    }
+  });
+  test.each([3, 4, 5, 7])('%i processes: no single full queue can hold scheduler, mailers or ingress back', (n) => {
+    for (const s of [0, 1, 2]) {
+      const blockers = singleQueueBlockers(generateSidekiqLayout(n, s));
+      expect({ scheduler: blockers.scheduler, mailers: blockers.mailers, ingress: blockers.ingress }).toEqual({ scheduler: [], mailers: [], ingress: [] });
+    }
+  });
+  test('singleQueueBlockers finds the queue every process serves first (the old layout starved ingress and mailers)', () => {
+    const old = [
+      ['default', 'push', 'pull', 'ingress', 'mailers', 'fasp', 'scheduler'],
+      ['push', 'pull', 'default', 'ingress', 'mailers', 'fasp'],
+      ['pull', 'default', 'push', 'ingress', 'mailers', 'fasp'],
+    ];
+    const b = singleQueueBlockers(old);
+    expect(b.scheduler).toEqual(['default', 'fasp', 'ingress', 'mailers', 'pull', 'push']);
+    expect(b.ingress).toEqual(['default', 'pull', 'push']);
+    expect(b.mailers).toEqual(['default', 'ingress', 'pull', 'push']);
+    expect(b.default).toEqual([]);
   });
   test('fewer than three processes cannot rotate', () => {
     expect(() => generateSidekiqLayout(2, 0)).toThrow(/at least 3/);

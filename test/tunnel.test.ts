@@ -155,12 +155,16 @@ describe('maintenance mode', () => {
     expect(podSpecOf(d).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['amd64', 'arm64']);
     const cm = find(on, 'ConfigMap', 'ocw-maintenance');
     expect(cm.data['index.html']).toMatch(/<h1>Down for maintenance<\/h1>/);
+    expect(JSON.parse(cm.data['error.json'])).toEqual({ error: 'Down for maintenance' });
     expect(find(on, 'Service', 'ocw-maintenance').spec.ports[0].port).toBe(8080);
   });
   test('503 with Retry-After on every path, /healthz for probes', () => {
     const conf = maintenanceNginxConf({ enabled: true, stopWorkloads: false, retryAfterSeconds: 600, title: 't', message: 'm' });
     expect(conf).toMatch(/location \/ \{ return 503; \}/);
-    expect(conf).toMatch(/error_page 503 \/index.html;/);
+    // The pages sit behind an internal prefix; asking for it (404) is answered with the 503 page.
+    expect(conf).toMatch(/error_page 503 \/_maintenance\/\$maintenance_page;/);
+    expect(conf).toMatch(/error_page 404 =503 \/_maintenance\/\$maintenance_page;/);
+    expect(conf).not.toMatch(/location = \/index.html/);
     expect(conf).toMatch(/add_header Retry-After "600" always;/);
     expect(conf).toMatch(/pid \/tmp\/nginx.pid;/);
   });

@@ -7,10 +7,27 @@
 export const MASTODON_QUEUES = ['default', 'push', 'pull', 'ingress', 'mailers', 'scheduler', 'fasp'] as const;
 /** The queues the generator rotates so that each leads at least one process. */
 export const MAIN_QUEUES = ['default', 'push', 'pull'] as const;
-/** The queues the generator appends, in this order, after the rotated main queues. */
-export const TAIL_QUEUES = ['ingress', 'mailers', 'fasp'] as const;
+/**
+ * Queues whose jobs are few and short (cron jobs, e-mails): putting them first costs the
+ * queues behind them almost nothing, so they lead the scheduler's process and never wait
+ * behind a backlog.
+ */
+export const LIGHT_QUEUES = ['scheduler', 'mailers'] as const;
 /** The queue that runs cron-like jobs; it must be served by exactly one process with one replica. */
 export const SCHEDULER_QUEUE = 'scheduler';
+
+/**
+ * The order after each lead. Mastodon's scaling guide ranks default, push, ingress, mailers,
+ * pull, scheduler; `fasp` (opt-in) comes last. Two changes make sure no single full queue can
+ * hold `ingress` back: ingress comes right after the lead where default or push leads (so a
+ * default backlog leaves it the push-led process, a push backlog the default-led one), and
+ * ingress and mailers come before pull wherever pull does not lead.
+ */
+const AFTER_LEAD: Record<(typeof MAIN_QUEUES)[number], readonly string[]> = {
+  default: ['ingress', 'push', 'mailers', 'pull', 'fasp'],
+  push: ['ingress', 'default', 'mailers', 'pull', 'fasp'],
+  pull: ['default', 'push', 'ingress', 'mailers', 'fasp'],
+};
 
 /** What the layout rules need to know about one Sidekiq process. */
 export interface SidekiqProcessShape {
@@ -26,9 +43,10 @@ export interface LayoutProblem {
 }
 
 /**
- * Generates queue lists for `count` processes (count >= 3): the main queues are rotated so
- * that process i starts with MAIN_QUEUES[i mod 3], then ingress, mailers and fasp follow.
- * `scheduler` is appended to the process at `schedulerIndex` only.
+ * Generates queue lists for `count` processes (count >= 3), in strict order:
+ * process i is led by MAIN_QUEUES[i mod 3] and continues in the order of AFTER_LEAD. The process
+ * at `schedulerIndex` starts with `scheduler` and `mailers` (light queues, see LIGHT_QUEUES),
+ * then its lead: the one scheduler never waits behind a backlog, and neither does mail.
  */
 export function generateSidekiqLayout(count: number, schedulerIndex: number): string[][] {
   if (!Number.isInteger(count) || count < MAIN_QUEUES.length) {
@@ -39,13 +57,32 @@ export function generateSidekiqLayout(count: number, schedulerIndex: number): st
   }
   const layout: string[][] = [];
   for (let i = 0; i < count; i++) {
-    const k = i % MAIN_QUEUES.length;
-    const rotated = [...MAIN_QUEUES.slice(k), ...MAIN_QUEUES.slice(0, k)];
-    const queues: string[] = [...rotated, ...TAIL_QUEUES];
-    if (i === schedulerIndex) queues.push(SCHEDULER_QUEUE);
-    layout.push(queues);
+    const lead = MAIN_QUEUES[i % MAIN_QUEUES.length];
+    const queues = [lead, ...AFTER_LEAD[lead]];
+    layout.push(i === schedulerIndex ? [...LIGHT_QUEUES, ...queues.filter((q) => !(LIGHT_QUEUES as readonly string[]).includes(q))] : queues);
   }
   return layout;
+}
+
+/**
+ * For each queue, the queues that come before it in every process that serves it, sorted. In
+ * strict order a process takes a job from a queue only when every queue before it is empty, so
+ * one of these queues staying full holds the queue back everywhere, for as long as it stays
+ * full. An empty list means no single backlog can starve the queue.
+ */
+export function singleQueueBlockers(layout: readonly (readonly string[])[]): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const q of new Set(layout.flat())) {
+    let common: Set<string> | undefined;
+    for (const queues of layout) {
+      const at = queues.indexOf(q);
+      if (at < 0) continue;
+      const ahead = new Set(queues.slice(0, at));
+      common = common ? new Set([...common].filter((x) => ahead.has(x))) : ahead;
+    }
+    result[q] = [...(common ?? [])].sort();
+  }
+  return result;
 }
 
 /**
