@@ -16,7 +16,8 @@ describe('the bundled example', () => {
     expect(c.images.mastodon).toEqual({ repository: 'ghcr.io/mastodon/mastodon', tag: 'v4.7.2', architectures: ['amd64', 'arm64'] });
     expect(c.images.streaming.repository).toBe('ghcr.io/mastodon/mastodon-streaming');
     expect(c.sidekiq.generatedLayout).toBe(true);
-    expect(c.sidekiq.processes.map((p) => p.queues[0])).toEqual(['default', 'push', 'pull']);
+    // The scheduler's process starts with the light queues, then its lead.
+    expect(c.sidekiq.processes.map((p) => p.queues.slice(0, 3))).toEqual([['scheduler', 'mailers', 'default'], ['push', 'ingress', 'default'], ['pull', 'default', 'push']]);
     expect(c.sidekiq.processes.filter((p) => p.servesScheduler).map((p) => p.name)).toEqual(['default']);
     expect(c.network.failoverSeconds).toBe(30);
   });

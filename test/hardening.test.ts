@@ -84,5 +84,6 @@ describe('no secrets in output', () => {
     expect(scanText('x', 'key: AKIAIOSFODNN7EXAMPLE')).toEqual(['x: contains an access key id']);
     expect(looksSecret('127.0.0.1/32 ::1/128 10.42.0.0/16')).toBe(false);
     expect(looksSecret('https://s3.eu-central-003.backblazeb2.com')).toBe(false);
+    expect(looksSecret('sidekiq_process_has_started_and_will_begin_processing_jobs')).toBe(false);
   });
 });

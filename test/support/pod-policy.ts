@@ -12,6 +12,13 @@ const WORKLOADS: Record<string, (o: any) => any> = {
   Pod: (o) => o.spec,
 };
 const LONG_RUNNING = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+/**
+ * Containers that may run without a liveness probe, and why. Sidekiq: Mastodon's only signal is
+ * the ready file, which exists from startup to shutdown, so a probe on it can never fail.
+ */
+const NO_LIVENESS: Record<string, string> = {
+  sidekiq: 'the ready file cannot fail as a liveness check; a crash or an OOM kill restarts the container anyway',
+};
 
 /** Every offence in these objects; empty when all pods pass. */
 export function podPolicyOffences(objects: any[]): string[] {
@@ -46,7 +53,7 @@ export function podPolicyOffences(objects: any[]): string[] {
       if (c.imagePullPolicy !== 'IfNotPresent') bad(`imagePullPolicy is ${c.imagePullPolicy ?? 'unset'}, not IfNotPresent`, c.name);
       if (LONG_RUNNING.has(o.kind) && (spec.initContainers ?? []).indexOf(c) < 0) {
         if (!c.readinessProbe) bad('no readiness probe', c.name);
-        if (!c.livenessProbe) bad('no liveness probe', c.name);
+        if (!c.livenessProbe && !NO_LIVENESS[c.name]) bad('no liveness probe', c.name);
       }
     }
   }

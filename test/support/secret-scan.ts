@@ -20,6 +20,8 @@ export function entropy(s: string): number {
  * high entropy for its alphabet (host names, URLs and lists have dots, colons or spaces).
  */
 export function looksSecret(value: string): boolean {
+  // snake_case words (a file or setting name) are not generated secrets.
+  if (/^[a-z]+(_[a-z]+)+$/.test(value)) return false;
   if (/^[0-9a-fA-F]{32,}$/.test(value)) return entropy(value) >= 3.0;
   if (/^[A-Za-z0-9+/=_-]{24,}$/.test(value)) return entropy(value) >= 4.0;
   return false;
