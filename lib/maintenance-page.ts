@@ -75,6 +75,8 @@ const PAGES = '/_maintenance/';
  * - API clients get JSON: a path under /api/ (Mastodon's REST and streaming API always answer
  *   JSON) or an Accept header naming any JSON type (application/json, activity+json, ld+json,
  *   jrd+json for ActivityPub and WebFinger). Everyone else gets the HTML page. `Vary: Accept`.
+ * - `client_max_body_size 0`: nginx's default 1m limit would answer a media upload with 413
+ *   (a client shows "file too large") before the 503; the body is read and dropped instead.
  * - `error_log stderr` (not /dev/stderr, which cannot be opened when stderr is a socket);
  *   no access log: every line would be the same 503, and Cloudflare shows the traffic.
  */
@@ -89,6 +91,7 @@ events { worker_connections 512; }
 http {
   access_log off;
   server_tokens off;
+  client_max_body_size 0;
   client_body_temp_path /tmp/client_temp;
   proxy_temp_path /tmp/proxy_temp;
   fastcgi_temp_path /tmp/fastcgi_temp;

@@ -23,7 +23,7 @@ const PROBE_PATH: string = container.readinessProbe.httpGet.path;
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
-function request(port: number, method: string, p: string, accept?: string): Promise<Reply> {
+function request(port: number, method: string, p: string, accept?: string, body = '{"status":"hello"}'): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: { Host: 'ocw.social', ...(accept ? { Accept: accept } : {}) }, timeout: 5000 }, (res) => {
       let body = '';
@@ -33,7 +33,7 @@ function request(port: number, method: string, p: string, accept?: string): Prom
     });
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    if (method === 'POST' || method === 'PUT') req.end('{"status":"hello"}');
+    if (method === 'POST' || method === 'PUT') req.end(body);
     else req.end();
   });
 }
@@ -96,6 +96,13 @@ test('the dev-machine rewrite touches only listen, pid, temp paths and the mount
 test(`the probe path answers 200`, async () => {
   const r = await request(srv.port, 'GET', PROBE_PATH);
   expect(r.status).toBe(200);
+});
+
+test('a media upload larger than nginx\'s default 1m body limit gets the 503 too, not 413', async () => {
+  const r = await request(srv.port, 'POST', '/api/v2/media', 'application/json', 'x'.repeat(8 * 2 ** 20));
+  expect(r.status).toBe(503);
+  expect(r.headers['retry-after']).toBe(String(RETRY_AFTER));
+  expect(JSON.parse(r.body)).toEqual({ error: TITLE });
 });
 
 const PATHS = ['/', '/index.html', '/api/v1/timelines/home', '/api/v1/streaming/health', '/favicon.ico', '/@alice/110000000000000001',
