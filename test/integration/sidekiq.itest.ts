@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SIDEKIQ_READY_FILENAME } from '../../lib';
-import { exampleRaw, podSpecOf, render, resolved, withChange } from '../support/fixtures';
+import { exampleRaw, podSpecOf, render, resolved, ROOT, withChange } from '../support/fixtures';
 import { run, runOk, scratchDir } from './support/servers';
 
 interface Rendered { name: string; line: string; workingDir: string; queues: readonly string[]; concurrency: number }
@@ -82,6 +82,17 @@ const variants: Record<string, any> = {
     c.sidekiq.processes[1].replicas = 1;
   }),
 };
+
+test("the README's layout table is what Sidekiq reads from the example's Deployments", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('| process (example) | queues |'));
+  const rows = [...table.matchAll(/^\| (\w+)(?: \(scheduler\))? \| ([a-z, ]+) \| [^|]* \|$/gm)].slice(0, 3);
+  expect(rows).toHaveLength(3);
+  for (const [, name, queues] of rows) {
+    const s = sidekiqsOf(exampleRaw()).find((x) => x.name === `ocw-sidekiq-${name}`)!;
+    expect(sidekiqParse(runLine(s.line).argv.slice(2)).queues).toEqual(queues.split(', '));
+  }
+});
 
 describe.each(Object.entries(variants))('%s', (_v, raw) => {
   const sidekiqs = sidekiqsOf(raw);
