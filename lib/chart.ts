@@ -67,7 +67,8 @@ export class MastodonChart extends Chart {
     }
     this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection });
     if (config.redis.mode === 'internal') {
-      this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data') });
+      this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
+        ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } } : {}) });
     }
     this.web = new MastodonWeb(this, 'Web', { environment: this.environment });
     this.streaming = new MastodonStreaming(this, 'Streaming', { environment: this.environment });

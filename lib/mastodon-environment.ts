@@ -83,6 +83,8 @@ export interface MastodonDeploymentOptions {
   readonly strategy: UpdateStrategy;
   /** The container. */
   readonly container: k8s.Container;
+  /** Containers that run beside it, e.g. a metrics exporter. @default none */
+  readonly sidecars?: k8s.Container[];
   /** Preferred (or only) pool. */
   readonly pool: string;
   /** A pool the pods may also use. @default none */
@@ -200,7 +202,7 @@ export class MastodonEnvironment extends Construct {
       strategy: o.strategy,
       podAnnotations: this.podAnnotations,
       podSpec: this.podSpec({
-        containers: [o.container],
+        containers: [o.container, ...(o.sidecars ?? [])],
         priority: o.priority,
         terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
         placement: {

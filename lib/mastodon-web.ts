@@ -6,6 +6,8 @@ import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
+import { webMetricsEnv } from './rules/metrics';
+import { webExporterSidecar } from './metrics-sidecars';
 
 /** Props for {@link MastodonWeb}. */
 export interface MastodonWebProps {
@@ -47,6 +49,7 @@ export class MastodonWeb extends Construct {
         DB_POOL: String(web.threads),
         BIND: '0.0.0.0',
         PORT: String(MastodonWeb.PORT),
+        ...(c.resolvedMonitoring ? webMetricsEnv() : {}),
       },
       resources: containerResources(web.resources),
       ports: [{ name: 'http', containerPort: MastodonWeb.PORT, protocol: 'TCP' }],
@@ -62,6 +65,8 @@ export class MastodonWeb extends Construct {
       replicas: web.replicas,
       strategy: 'surge',
       container,
+      // Puma runs several processes, so they send metrics to one exporter beside them.
+      ...(c.resolvedMonitoring ? { sidecars: [webExporterSidecar(c.images.mastodon, c.monitoring.webExporter.resources)] } : {}),
       pool: web.pool,
       architectures: c.images.mastodon.architectures,
       spread: 'hard',

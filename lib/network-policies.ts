@@ -6,6 +6,7 @@ import { resourceName } from './conventions/names';
 import { waveAnnotations } from './conventions/ordering';
 import { cnpgNames } from './rules/database';
 import { MAINTENANCE_PORT, STREAMING_PORT, TUNNEL_METRICS_PORT, WEB_PORT } from './rules/services';
+import { PGBOUNCER_METRICS_PORT, POSTGRES_METRICS_PORT, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT } from './rules/metrics';
 
 /** Props for {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {
@@ -58,6 +59,13 @@ export class NetworkPolicies extends Construct {
     const redisPort = c.redis.mode === 'internal' ? 6379 : c.redis.port;
     const mastodon = ['web', 'streaming', 'sidekiq', 'migrate', 'cleanup'];
     const identity: Identity = { instance: inst, component: 'network', version: c.images.mastodon.tag };
+    // Prometheus: with monitoring on, exactly monitoring.namespace (and its Prometheus pods when
+    // named) on exactly the metrics ports; otherwise the older network.monitoringNamespace, which
+    // only opens the ports that exist without monitoring (Postgres, PgBouncer, cloudflared).
+    const mon = c.resolvedMonitoring;
+    const prometheus: Peer | undefined = mon ? inNamespace(mon.namespace, mon.prometheusPodLabels)
+      : c.network.monitoringNamespace ? inNamespace(c.network.monitoringNamespace) : undefined;
+    const scrape = (port: number): k8s.NetworkPolicyIngressRule[] => (mon && prometheus ? [{ from: [prometheus], ports: tcp(port) }] : []);
     const out: Record<string, k8s.KubeNetworkPolicy> = {};
     const policy = (short: string, spec: k8s.NetworkPolicySpec) => {
       out[short] = new k8s.KubeNetworkPolicy(this, short, {
@@ -82,18 +90,20 @@ export class NetworkPolicies extends Construct {
     policy('web', {
       podSelector: selector('web'),
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [from('tunnel')], ports: tcp(WEB_PORT) }],
+      ingress: [{ from: [from('tunnel')], ports: tcp(WEB_PORT) }, ...scrape(RUBY_METRICS_PORT)],
       egress: [...dbEgress(false), ...redisEgress, ...federation],
     });
     policy('streaming', {
       podSelector: selector('streaming'),
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [from('tunnel')], ports: tcp(STREAMING_PORT) }],
+      // The streaming server serves /metrics on its only port.
+      ingress: [{ from: [from('tunnel')], ports: tcp(STREAMING_PORT) }, ...scrape(STREAMING_PORT)],
       egress: [...dbEgress(false), ...redisEgress],
     });
     policy('sidekiq', {
       podSelector: selector('sidekiq'),
       policyTypes: ['Ingress', 'Egress'],
+      ...(mon ? { ingress: scrape(RUBY_METRICS_PORT) } : {}),
       egress: [...dbEgress(false), ...redisEgress, ...federation],
     });
     policy('jobs', {
@@ -106,7 +116,7 @@ export class NetworkPolicies extends Construct {
       policy('redis', {
         podSelector: selector('redis'),
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [from(mastodon)], ports: tcp(6379) }],
+        ingress: [{ from: [from(mastodon)], ports: tcp(6379) }, ...scrape(REDIS_EXPORTER_PORT)],
       });
     }
     if (c.tunnel) {
@@ -114,7 +124,7 @@ export class NetworkPolicies extends Construct {
       policy('tunnel', {
         podSelector: selector('tunnel'),
         policyTypes: ['Ingress', 'Egress'],
-        ...(c.network.monitoringNamespace ? { ingress: [{ from: [inNamespace(c.network.monitoringNamespace)], ports: tcp(TUNNEL_METRICS_PORT) }] } : {}),
+        ...(prometheus ? { ingress: [{ from: [prometheus], ports: tcp(TUNNEL_METRICS_PORT) }] } : {}),
         egress: [
           { to: internet, ports: [...tcp(CLOUDFLARE_EDGE_PORT, 443), ...udp(CLOUDFLARE_EDGE_PORT)] },
           { to: [from('web')], ports: tcp(WEB_PORT) },
@@ -130,7 +140,6 @@ export class NetworkPolicies extends Construct {
       });
     }
     if (cnpg) {
-      const monitoring = c.network.monitoringNamespace;
       policy('postgres', {
         podSelector: { matchLabels: { 'cnpg.io/cluster': n.cluster } },
         policyTypes: ['Ingress', 'Egress'],
@@ -138,7 +147,7 @@ export class NetworkPolicies extends Construct {
           { from: [poolerPods, from(['migrate', 'amcheck']), instances], ports: tcp(5432) },
           // Replication peers and the operator ask the instance manager for status on 8000.
           { from: [instances, inNamespace(c.network.cnpgOperatorNamespace)], ports: tcp(8000, 5432) },
-          ...(monitoring ? [{ from: [inNamespace(monitoring)], ports: tcp(9187) }] : []),
+          ...(prometheus ? [{ from: [prometheus], ports: tcp(POSTGRES_METRICS_PORT) }] : []),
         ],
         egress: [
           { to: [instances], ports: tcp(5432, 8000) },
@@ -154,7 +163,7 @@ export class NetworkPolicies extends Construct {
         ingress: [
           { from: [from(['web', 'streaming', 'sidekiq', 'cleanup'])], ports: tcp(5432) },
           { from: [inNamespace(c.network.cnpgOperatorNamespace)], ports: tcp(8000) },
-          ...(monitoring ? [{ from: [inNamespace(monitoring)], ports: tcp(9127) }] : []),
+          ...(prometheus ? [{ from: [prometheus], ports: tcp(PGBOUNCER_METRICS_PORT) }] : []),
         ],
         egress: [{ to: [instances], ports: tcp(5432) }, { to: anywhere, ports: tcp(...API_PORTS) }],
       });

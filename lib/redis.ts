@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { RedisConfig } from './config/schema';
+import type { RedisConfig, ResourcesConfig } from './config/schema';
+import { redisExporterSidecar } from './metrics-sidecars';
 import { Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
@@ -23,6 +24,8 @@ export interface RedisProps {
   readonly image: ImageSpec;
   /** The PriorityClass of the pods. @default none (priority 0) */
   readonly priorityClassName?: string;
+  /** Run redis_exporter beside Redis (monitoring on). @default none */
+  readonly metricsExporter?: { readonly image: ImageSpec; readonly resources: ResourcesConfig };
 }
 
 /** redis-cli exits 0 on error replies (LOADING, NOAUTH), so compare the answer. */
@@ -87,7 +90,8 @@ export class Redis extends Construct {
               startupProbe: execProbe(PING, { periodSeconds: 5, failureThreshold: 60 }),
               readinessProbe: execProbe(PING, { periodSeconds: 10 }),
               livenessProbe: execProbe(PING, { periodSeconds: 20, failureThreshold: 5 }),
-            }],
+            },
+            ...(props.metricsExporter ? [redisExporterSidecar(props.metricsExporter.image, props.metricsExporter.resources, r.passwordSecret)] : [])],
           }),
         },
         volumeClaimTemplates: [{

@@ -5,6 +5,7 @@ import { resourceName } from './conventions/names';
 import { execProbe, RAILS_BOOT } from './conventions/probes';
 import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
+import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
 
 /** Props for {@link SidekiqQueue}. */
 export interface SidekiqQueueProps {
@@ -64,7 +65,9 @@ export class SidekiqQueue extends Construct {
       name: 'sidekiq',
       args: sidekiqArgs(p.concurrency, p.queues),
       workingDir: MASTODON_ROOT,
-      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME },
+      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME, ...(c.resolvedMonitoring ? sidekiqMetricsEnv() : {}) },
+      // The in-process exporter (one Sidekiq process per pod, so one server per pod).
+      ...(c.resolvedMonitoring ? { ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }] } : {}),
       resources: containerResources(p.resources),
       startupProbe: execProbe(ready, { ...RAILS_BOOT }),
       readinessProbe: execProbe(ready, { periodSeconds: 10 }),

@@ -9,6 +9,7 @@ import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rul
 import { checkBudget, connectionBudget, ConnectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention, WalRetention } from '../rules/wal';
 import { parseMemory, formatMemory } from '../rules/quantity';
+import { longestGapSeconds } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
@@ -34,6 +35,8 @@ export interface ResolvedImages {
   readonly kubectl: ImageSpec;
   readonly cloudflared: ImageSpec;
   readonly maintenance: ImageSpec;
+  /** The redis_exporter sidecar (monitoring on, internal Redis). */
+  readonly redisExporter: ImageSpec;
 }
 
 /** What the tunnel resolves to. */
@@ -60,6 +63,27 @@ export interface ResolvedPostgres {
   readonly wal: WalRetention;
 }
 
+/** What monitoring resolves to (monitoring.enabled only). */
+export interface ResolvedMonitoring {
+  /** Namespace Prometheus scrapes from. */
+  readonly namespace: string;
+  /** Only these Prometheus pods may scrape; every pod of the namespace when absent. */
+  readonly prometheusPodLabels?: Readonly<Record<string, string>>;
+  /** Labels on the PrometheusRule. */
+  readonly ruleLabels: Readonly<Record<string, string>>;
+  /** Labels on the PodMonitors. */
+  readonly monitorLabels: Readonly<Record<string, string>>;
+  readonly scrapeInterval: string;
+  readonly sidekiq: { readonly latencySeconds: number; readonly backlog: number };
+  /** The newest base backup may be this old before the alert fires (database.mode cnpg only). */
+  readonly baseBackupMaxAgeSeconds?: number;
+}
+
+/** Extra time a base backup gets beyond the longest gap of its schedule: a quarter of it, at least 3 hours. */
+export function backupGrace(gapSeconds: number): number {
+  return Math.max(Math.ceil(gapSeconds / 4), 3 * 3600);
+}
+
 /** The fully resolved model: what MastodonChart and every construct read. */
 export interface ResolvedConfig extends Omit<MastodonConfigParsed, 'sidekiq'> {
   readonly sidekiq: {
@@ -73,6 +97,8 @@ export interface ResolvedConfig extends Omit<MastodonConfigParsed, 'sidekiq'> {
   readonly postgres?: ResolvedPostgres;
   /** Set when a tunnel is configured. */
   readonly resolvedTunnel?: ResolvedTunnel;
+  /** Set when monitoring.enabled is on. */
+  readonly resolvedMonitoring?: ResolvedMonitoring;
   /** Things that work but are weaker than they could be; printed on synth. */
   readonly warnings: readonly string[];
 }
@@ -111,6 +137,7 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     kubectl: IMAGES.kubectl,
     cloudflared: IMAGES.cloudflared,
     maintenance: IMAGES.maintenance,
+    redisExporter: IMAGES.redisExporter,
   };
   const warnings: string[] = [];
 
@@ -303,6 +330,38 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     err('maintenance.stopWorkloads', 'stopping the workloads without the maintenance page would leave visitors with errors; set maintenance.enabled: true as well');
   }
 
+  // Monitoring: one namespace Prometheus scrapes from, and a base backup age the alert can use.
+  let resolvedMonitoring: ResolvedMonitoring | undefined;
+  const mon = c.monitoring;
+  if (mon.enabled) {
+    const legacy = c.network.monitoringNamespace;
+    if (legacy !== undefined && legacy !== mon.namespace) {
+      err('network.monitoringNamespace', `is '${legacy}' but monitoring.namespace is '${mon.namespace}'; with monitoring enabled the NetworkPolicies use monitoring.namespace, so remove network.monitoringNamespace or set both to the namespace Prometheus runs in`);
+    }
+    let baseBackupMaxAgeSeconds: number | undefined;
+    if (db.mode === 'cnpg') {
+      if (mon.baseBackupMaxAgeHours !== undefined) {
+        baseBackupMaxAgeSeconds = mon.baseBackupMaxAgeHours * 3600;
+      } else {
+        const gap = longestGapSeconds(db.backup.objectStore.baseBackupSchedule);
+        if (gap === undefined) {
+          err('monitoring.baseBackupMaxAgeHours', `the base backup schedule '${db.backup.objectStore.baseBackupSchedule}' cannot be read to derive how old the newest backup may be; set monitoring.baseBackupMaxAgeHours, e.g. 30 for a daily schedule`);
+        } else {
+          baseBackupMaxAgeSeconds = gap + backupGrace(gap);
+        }
+      }
+    }
+    resolvedMonitoring = {
+      namespace: mon.namespace,
+      ...(mon.prometheusPodLabels ? { prometheusPodLabels: mon.prometheusPodLabels } : {}),
+      ruleLabels: mon.ruleLabels,
+      monitorLabels: mon.monitorLabels ?? mon.ruleLabels,
+      scrapeInterval: mon.scrapeInterval,
+      sidekiq: mon.sidekiq,
+      ...(baseBackupMaxAgeSeconds !== undefined ? { baseBackupMaxAgeSeconds } : {}),
+    };
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   const processes: ResolvedSidekiqProcess[] = procs.map((p, i) => ({
     ...p,
@@ -311,6 +370,6 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   }));
   return {
     ok: true,
-    config: { ...c, images, postgres, resolvedTunnel, warnings, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
+    config: { ...c, images, postgres, resolvedTunnel, ...(resolvedMonitoring ? { resolvedMonitoring } : {}), warnings, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
   };
 }

@@ -374,6 +374,39 @@ export const ArgoCdSchema = z.strictObject({
   destinationServer: z.string().min(1).default('https://kubernetes.default.svc').describe('Cluster API the app is deployed to.'),
 }).describe('Writes dist/argocd.k8s.yaml: an Application and an AppProject to apply once.');
 
+const labelMap = (what: string) => z.record(
+  z.string().regex(LABEL_KEY, { error: `${what}: a label key such as release or app.kubernetes.io/part-of` }),
+  z.string().regex(LABEL_VALUE, { error: `${what}: a label value (letters, digits, '-', '_' and '.', at most 63)` }),
+);
+
+export const MonitoringSchema = z.strictObject({
+  enabled: z.boolean().default(false)
+    .describe('Scrape every component and install the alert rules (needs the Prometheus Operator, e.g. kube-prometheus-stack).'),
+  namespace: dnsLabel(63, 'monitoring.namespace').default('monitoring')
+    .describe('Namespace Prometheus runs in: the only one the NetworkPolicies let reach the metrics ports.'),
+  prometheusPodLabels: labelMap('monitoring.prometheusPodLabels').optional()
+    .describe('Narrow the allow to the Prometheus pods with these labels, e.g. {app.kubernetes.io/name: prometheus}; every pod of the namespace when left out.'),
+  ruleLabels: labelMap('monitoring.ruleLabels').default({})
+    .describe("Labels on the PrometheusRule so Prometheus' ruleSelector picks it up, e.g. {release: kube-prometheus-stack}."),
+  monitorLabels: labelMap('monitoring.monitorLabels').optional()
+    .describe('Labels on the PodMonitors for podMonitorSelector; ruleLabels when left out.'),
+  scrapeInterval: z.string().regex(/^[0-9]+(s|m)$/, { error: "must be a duration such as '30s' or '1m'" }).default('30s')
+    .describe('How often Prometheus scrapes each pod.'),
+  sidekiq: z.strictObject({
+    latencySeconds: z.number().int().min(10).default(300).describe('Alert when the oldest job of a queue has waited this long.'),
+    backlog: z.number().int().min(1).default(10000).describe('Alert when a queue holds this many jobs.'),
+  }).prefault({}).describe('Queue thresholds, per process group.'),
+  baseBackupMaxAgeHours: z.number().int().min(1).optional()
+    .describe('Alert when the newest base backup is older than this; derived from database.backup.objectStore.baseBackupSchedule when left out.'),
+  webExporter: z.strictObject({
+    resources: ResourcesSchema.default({ requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } }),
+  }).prefault({}).describe('The prometheus_exporter sidecar next to Puma (same Mastodon image).'),
+  redisExporter: z.strictObject({
+    resources: ResourcesSchema.default({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
+  }).prefault({}).describe('The redis_exporter sidecar next to the internal Redis.'),
+}).describe('Monitoring for the Prometheus Operator: PodMonitors, metrics sidecars, NetworkPolicy allows and alert rules. Off by default.');
+export type MonitoringConfig = z.output<typeof MonitoringSchema>;
+
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
   name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
@@ -411,6 +444,7 @@ export const MastodonConfigSchema = z.strictObject({
   tunnel: TunnelSchema.optional().describe('The Cloudflare Tunnel that is the only way in from the Internet.'),
   maintenance: MaintenanceSchema.prefault({}),
   argocd: ArgoCdSchema.optional(),
+  monitoring: MonitoringSchema.prefault({}),
   cleanup: z.strictObject({
     media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
     previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),

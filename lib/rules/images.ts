@@ -29,6 +29,13 @@ export const IMAGES = {
   cloudflared: { repository: 'docker.io/cloudflare/cloudflared', tag: '2026.9.1', architectures: ['amd64', 'arm64'] },
   /** nginx as uid 101 on port 8080, for the maintenance page. */
   maintenance: { repository: 'docker.io/nginxinc/nginx-unprivileged', tag: '1.29.4-alpine', architectures: ['amd64', 'arm64'] },
+  /**
+   * Prometheus exporter for Redis, as a sidecar (monitoring on). Scratch image, uid 59000, port
+   * 9121. Verified in oliver006/redis_exporter v1.88.0: Dockerfile (`USER 59000:59000`, EXPOSE
+   * 9121) and .github/workflows/release.yml (scratch image pushed for linux/amd64, linux/arm,
+   * linux/arm64 with the git tag as the image tag).
+   */
+  redisExporter: { repository: 'docker.io/oliver006/redis_exporter', tag: 'v1.88.0', architectures: ['amd64', 'arm64'] },
   /** kubectl with a shell, for the snapshot retention CronJob. */
   kubectl: { repository: 'docker.io/alpine/k8s', tag: '1.30.3', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, { repository: string; tag?: string; architectures: readonly Arch[] }>;

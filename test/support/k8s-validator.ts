@@ -28,6 +28,7 @@ export function loadCrdSchemas(dir: string = CRD_DIR): Map<string, object> {
       for (const v of crd.spec.versions) {
         const schema = structuredClone(v.schema.openAPIV3Schema);
         closeSchemas(schema);
+        translateGoPatterns(schema);
         out.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, schema);
       }
     }
@@ -47,6 +48,64 @@ export function closeSchemas(node: unknown): void {
     o.additionalProperties = false;
   }
   for (const v of Object.values(o)) closeSchemas(v);
+}
+
+/**
+ * Go's RE2 accepts the inline flag `(?i)` (the Prometheus Operator CRDs use `^(?i)(abort|warn)?$`);
+ * JavaScript rejects it. Translates such a pattern into the same language without the flag: every
+ * letter after `(?i)` matches both cases (`a` becomes `[aA]`, `[a-c]` gains `A-C`). Other patterns
+ * are left alone, and only the pattern is rewritten, never the rest of the schema.
+ */
+export function translateGoPattern(pattern: string): string {
+  const at = pattern.indexOf('(?i)');
+  if (at < 0) return pattern;
+  const head = pattern.slice(0, at);
+  const rest = pattern.slice(at + 4);
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < rest.length; i++) {
+    const ch = rest[i];
+    if (ch === '\\') {
+      out += ch + (rest[i + 1] ?? '');
+      i++;
+    } else if (!inClass && ch === '[') {
+      inClass = true;
+      out += ch;
+    } else if (inClass && ch === ']') {
+      inClass = false;
+      out += ch;
+    } else if (/[a-zA-Z]/.test(ch)) {
+      const other = ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
+      if (inClass) {
+        // A range `a-c` gains `A-C`; a single letter gains its other case.
+        if (rest[i + 1] === '-' && /[a-zA-Z]/.test(rest[i + 2] ?? '')) {
+          const end = rest[i + 2];
+          const otherEnd = end === end.toLowerCase() ? end.toUpperCase() : end.toLowerCase();
+          out += `${ch}-${end}${other}-${otherEnd}`;
+          i += 2;
+        } else {
+          out += ch + other;
+        }
+      } else {
+        out += `[${ch}${other}]`;
+      }
+    } else {
+      out += ch;
+    }
+  }
+  return head + out;
+}
+
+/** Rewrites every Go-only `pattern` in a schema in place (see translateGoPattern). */
+export function translateGoPatterns(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(translateGoPatterns);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  if (typeof o.pattern === 'string') o.pattern = translateGoPattern(o.pattern);
+  for (const [k, v] of Object.entries(o)) if (k !== 'pattern') translateGoPatterns(v);
 }
 
 /** Removes explicit nulls, which the API server treats as absent. */

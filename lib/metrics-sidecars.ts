@@ -1,0 +1,59 @@
+/**
+ * The metrics exporters that run beside a workload when monitoring is on: prometheus_exporter
+ * next to Puma, redis_exporter next to Redis. Both are hardened like every other container
+ * (non-root, read-only root filesystem, no capabilities) and probed, and their requests count in
+ * the pod's, so the planner sees them.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import type { ResourcesConfig, SecretKeyRef } from './config/schema';
+import { httpProbe } from './conventions/probes';
+import { containerSecurityContext, MASTODON_UID } from './conventions/security';
+import { containerResources } from './conventions/workload';
+import { imageRef, ImageSpec } from './rules/images';
+import { METRICS_PORT_NAME, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT, webExporterArgs } from './rules/metrics';
+
+/** uid and gid the redis_exporter image runs as (its Dockerfile: `USER 59000:59000`). */
+export const REDIS_EXPORTER_UID = 59000;
+
+/**
+ * prometheus_exporter from the Mastodon image: `args`, so the image's entrypoint stays in place.
+ * `/ping` answers PONG once the server listens (lib/prometheus_exporter/server/web_server.rb).
+ * Only /tmp is writable.
+ */
+export function webExporterSidecar(image: ImageSpec, resources: ResourcesConfig): k8s.Container {
+  return {
+    name: 'metrics',
+    image: imageRef(image),
+    imagePullPolicy: 'IfNotPresent',
+    args: webExporterArgs(),
+    ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }],
+    resources: containerResources(resources),
+    securityContext: containerSecurityContext(MASTODON_UID),
+    volumeMounts: [{ name: 'tmp-root', mountPath: '/tmp' }],
+    // Ruby boots in seconds here (no Rails): 2 minutes of patience on a Pi.
+    startupProbe: httpProbe('/ping', RUBY_METRICS_PORT, { periodSeconds: 5, failureThreshold: 24 }),
+    readinessProbe: httpProbe('/ping', RUBY_METRICS_PORT, { periodSeconds: 10, failureThreshold: 3 }),
+    livenessProbe: httpProbe('/ping', RUBY_METRICS_PORT, { periodSeconds: 20, failureThreshold: 3 }),
+  };
+}
+
+/**
+ * redis_exporter against the Redis in the same pod (`REDIS_ADDR=redis://localhost:6379`), with
+ * the password from the same Secret key when Redis has one. `/health` answers once it listens.
+ */
+export function redisExporterSidecar(image: ImageSpec, resources: ResourcesConfig, password?: SecretKeyRef): k8s.Container {
+  return {
+    name: 'metrics',
+    image: imageRef(image),
+    imagePullPolicy: 'IfNotPresent',
+    env: [
+      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
+      ...(password ? [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: password.name, key: password.key } } }] : []),
+    ],
+    ports: [{ name: METRICS_PORT_NAME, containerPort: REDIS_EXPORTER_PORT, protocol: 'TCP' }],
+    resources: containerResources(resources),
+    securityContext: containerSecurityContext(REDIS_EXPORTER_UID),
+    readinessProbe: httpProbe('/health', REDIS_EXPORTER_PORT, { periodSeconds: 10 }),
+    livenessProbe: httpProbe('/health', REDIS_EXPORTER_PORT, { periodSeconds: 20 }),
+  };
+}
