@@ -7,6 +7,7 @@ import { MastodonWeb } from './mastodon-web';
 import { MediaCleanup } from './media-cleanup';
 import { CloudflareTunnel } from './cloudflare-tunnel';
 import { MaintenancePage } from './maintenance-page';
+import { Monitoring } from './monitoring';
 import { Migrations } from './migrations';
 import { NetworkPolicies } from './network-policies';
 import { priorityClassName } from './conventions/priority';
@@ -46,6 +47,8 @@ export class MastodonChart extends Chart {
   /** The maintenance page, while maintenance.enabled is on. */
   public readonly maintenance?: MaintenancePage;
   public readonly cleanup: MediaCleanup;
+  /** PodMonitors and alert rules, while monitoring.enabled is on. */
+  public readonly monitoring?: Monitoring;
 
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
     const { config, ...chartProps } = props;
@@ -81,6 +84,9 @@ export class MastodonChart extends Chart {
       this.migrations = new Migrations(this, 'Migrations', { environment: this.environment });
     }
     this.cleanup = new MediaCleanup(this, 'Cleanup', { environment: this.environment });
+    if (config.resolvedMonitoring) {
+      this.monitoring = new Monitoring(this, 'Monitoring', { config });
+    }
     if (config.tunnel && config.resolvedTunnel) {
       this.tunnel = new CloudflareTunnel(this, 'Tunnel', {
         instance: config.name,

@@ -44,3 +44,8 @@ export * from './rules/plan-report';
 export * from './plan-config';
 export * from './rules/wal';
 export * from './rules/job-timeout';
+export * from './monitoring';
+export * from './metrics-sidecars';
+export * from './rules/alerts';
+export * from './rules/metrics';
+export * from './rules/cron';

@@ -398,6 +398,9 @@ export const MonitoringSchema = z.strictObject({
   }).prefault({}).describe('Queue thresholds, per process group.'),
   baseBackupMaxAgeHours: z.number().int().min(1).optional()
     .describe('Alert when the newest base backup is older than this; derived from database.backup.objectStore.baseBackupSchedule when left out.'),
+  runbookUrl: z.url({ error: 'must be a URL such as https://github.com/you/infra/blob/main/README.md#monitoring-and-alerts' })
+    .default('https://www.npmjs.com/package/cdk8s-mastodon#monitoring-and-alerts')
+    .describe("Where every alert's runbook_url points: the README section with the alert table (point it at your own copy if you keep one)."),
   webExporter: z.strictObject({
     resources: ResourcesSchema.default({ requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } }),
   }).prefault({}).describe('The prometheus_exporter sidecar next to Puma (same Mastodon image).'),

@@ -1,0 +1,420 @@
+/**
+ * The alert rules: one list of Prometheus alerting rules derived from the resolved config, each
+ * named after the symptom, with a severity, a `for:` long enough not to flap, and a runbook line
+ * that says what to check and how to fix it. Pure: no cdk8s imports.
+ *
+ * Every metric name was read in the source of the program that exports it:
+ * - kube-state-metrics (kubernetes/kube-state-metrics docs/metrics/workload/deployment-metrics.md,
+ *   pod-metrics.md, job-metrics.md, cluster/node-metrics.md): kube_deployment_spec_replicas,
+ *   kube_deployment_status_replicas_available, kube_pod_container_status_restarts_total,
+ *   kube_pod_container_status_last_terminated_reason{reason}, kube_pod_container_resource_limits
+ *   {resource="memory"}, kube_job_status_failed{job_name}, kube_node_status_condition{condition,status}.
+ * - cAdvisor in the kubelet (google/cadvisor metrics/prometheus.go): container_memory_working_set_bytes.
+ * - kubelet (kubernetes/kubernetes pkg/kubelet/metrics/collectors/volume_stats.go):
+ *   kubelet_volume_stats_available_bytes and _capacity_bytes{namespace, persistentvolumeclaim}.
+ * - CloudNativePG 1.30 (cloudnative-pg/cloudnative-pg): the default queries in
+ *   config/manager/default-monitoring.yaml give cnpg_pg_stat_archiver_last_archived_time and
+ *   _last_failed_time, cnpg_pg_replication_lag, cnpg_pg_replication_in_recovery and
+ *   cnpg_pg_replication_slots_pg_wal_lsn_diff; pkg/management/postgres/webserver/metricserver/
+ *   pg_collector.go gives cnpg_collector_last_available_backup_timestamp (cluster status
+ *   lastSuccessfulBackup, which in 1.30 only volume-snapshot backups and the deprecated in-tree
+ *   barmanObjectStore update: api/v1/cluster_funcs.go UpdateBackupTimes, called from
+ *   internal/controller/backup_controller.go for snapshots and pkg/management/postgres/backup.go for
+ *   in-tree Barman; plugin backups never call it, and this chart uses no in-tree Barman, so here it
+ *   is the newest volume snapshot). Only the primary sets it, replicas report 0: take the max.
+ *   pkg/management/pgbouncer/metricsserver gives cnpg_pgbouncer_up and cnpg_pgbouncer_pools_maxwait.
+ * - Barman Cloud plugin (cloudnative-pg/plugin-barman-cloud internal/cnpgi/instance/metrics.go,
+ *   web/docs/observability.md): barman_cloud_cloudnative_pg_io_last_available_backup_timestamp,
+ *   served through the instance manager's exporter; 0 when the object store has no backup yet.
+ * - prometheus_exporter (discourse/prometheus_exporter lib/prometheus_exporter/server/
+ *   sidekiq_queue_collector.rb): sidekiq_queue_latency_seconds and sidekiq_queue_backlog{queue},
+ *   reported by every Sidekiq process that serves the queue (so take the max, never the sum); the
+ *   in-process server Sidekiq uses here adds no prefix.
+ * - cloudflared (cloudflare/cloudflared supervisor/metrics.go, connection/metrics.go):
+ *   cloudflared_tunnel_ha_connections.
+ * - redis_exporter (oliver006/redis_exporter exporter/exporter.go): redis_up,
+ *   redis_memory_used_bytes, redis_memory_max_bytes.
+ * - node-exporter (prometheus/node_exporter collector/netstat_linux.go, default
+ *   --collector.netstat.fields): node_netstat_Tcp_RetransSegs and node_netstat_Tcp_OutSegs.
+ */
+import type { ResolvedConfig } from '../config/resolve';
+import { resourceName } from '../conventions/names';
+import { cnpgNames } from './database';
+import { parseMemory } from './quantity';
+
+/** How urgent: critical pages someone, warning waits for the morning. */
+export type Severity = 'critical' | 'warning';
+
+/** One alerting rule with its runbook line. */
+export interface AlertRule {
+  /** The symptom, e.g. MastodonWebDown. */
+  readonly alert: string;
+  readonly expr: string;
+  /** How long the condition must hold before the alert fires, e.g. `5m`. */
+  readonly for: string;
+  readonly severity: Severity;
+  /** One line for the notification title. */
+  readonly summary: string;
+  /** What is wrong, with the labels that say where. */
+  readonly description: string;
+  /** What to check and how to fix it. */
+  readonly action: string;
+  /** Extra labels that tell rules of the same name apart (queue, pool). @default none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A named group of rules (one Prometheus rule group). */
+export interface AlertGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+/** The README section every runbook_url points at. */
+export const RUNBOOK_ANCHOR = 'monitoring-and-alerts';
+
+const sel = (labels: Record<string, string>): string =>
+  `{${Object.entries(labels).map(([k, v]) => (v.startsWith('~') ? `${k}=~"${v.slice(1)}"` : v.startsWith('!') ? `${k}!="${v.slice(1)}"` : `${k}="${v}"`)).join(', ')}}`;
+/** A name as an RE2 literal inside a PromQL string (dots escaped). */
+const literal = (name: string) => name.replace(/\./g, '\\\\.');
+const hours = (s: number) => `${Math.round((s / 3600) * 10) / 10}h`;
+
+/** The alert groups for a config. */
+export function alertGroups(c: ResolvedConfig): AlertGroup[] {
+  const ns = c.namespace;
+  const inst = c.name;
+  const mon = c.resolvedMonitoring;
+  const groups: AlertGroup[] = [];
+  const deployment = (name: string) => sel({ namespace: ns, deployment: name });
+
+  // Frontend: web, streaming, the tunnel.
+  const frontend: AlertRule[] = [];
+  for (const [part, label] of [['web', 'Web (Puma)'], ['streaming', 'Streaming']] as const) {
+    const name = resourceName(inst, part);
+    const Part = part === 'web' ? 'Web' : 'Streaming';
+    frontend.push({
+      alert: `Mastodon${Part}Degraded`,
+      expr: `kube_deployment_status_replicas_available${deployment(name)} < kube_deployment_spec_replicas${deployment(name)}`,
+      for: '15m',
+      severity: 'warning',
+      summary: `${label} has fewer pods available than wanted`,
+      description: `{{ $value }} ${name} pods available, fewer than the Deployment wants, for 15 minutes; one more loss takes the site down.`,
+      action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=${part} -o wide; describe the pending or crashing pod (Insufficient memory: a node is gone or full, see npm run plan; OOMKilled: raise ${part}.resources.limits.memory).`,
+    });
+    frontend.push({
+      alert: `Mastodon${Part}Down`,
+      expr: `kube_deployment_status_replicas_available${deployment(name)} == 0 and kube_deployment_spec_replicas${deployment(name)} > 0`,
+      for: '3m',
+      severity: 'critical',
+      summary: `${label} has no pod available`,
+      description: `No ${name} pod has been available for 3 minutes: ${part === 'web' ? 'the site is down' : 'timelines stop updating live'}.`,
+      action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=${part}; kubectl -n ${ns} describe deployment ${name}; read the last logs (kubectl logs --previous). Check the database and Redis alerts first: ${part} fails its health check without them.`,
+    });
+  }
+  if (c.tunnel) {
+    const name = resourceName(inst, 'tunnel');
+    const pods = { namespace: ns, pod: `~${name}-.+` };
+    frontend.push({
+      alert: 'CloudflareTunnelDown',
+      expr: `sum(cloudflared_tunnel_ha_connections${sel(pods)}) < 1 or absent(cloudflared_tunnel_ha_connections${sel(pods)})`,
+      for: '3m',
+      severity: 'critical',
+      summary: 'The Cloudflare Tunnel has no healthy connection',
+      description: `No ${name} connector holds a connection to Cloudflare's edge (or none reports metrics) for 3 minutes: nobody can reach the site.`,
+      action: `kubectl -n ${ns} logs deploy/${name}; check outbound 7844 (QUIC/UDP, or TCP with protocol http2) and that the tunnel credentials Secret still matches (cloudflared tunnel info). On a link with a small MTU set tunnel.protocol: http2.`,
+    });
+    frontend.push({
+      alert: 'CloudflareTunnelDegraded',
+      expr: `kube_deployment_status_replicas_available${deployment(name)} < kube_deployment_spec_replicas${deployment(name)}`,
+      for: '15m',
+      severity: 'warning',
+      summary: 'Fewer tunnel connectors than wanted',
+      description: `{{ $value }} ${name} connectors available, fewer than wanted, for 15 minutes; the tunnel is the only way in.`,
+      action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=tunnel -o wide; a connector that is not ready has no connection to Cloudflare: read its logs.`,
+    });
+  }
+  groups.push({ name: 'mastodon-frontend', rules: frontend });
+
+  // Database (CloudNativePG).
+  if (c.database.mode === 'cnpg') {
+    const n = cnpgNames(inst);
+    const db = c.database;
+    const instances = { namespace: ns, pod: `~${n.cluster}-[0-9]+` };
+    const poolers = { namespace: ns, pod: `~${n.pooler}-.+` };
+    const rules: AlertRule[] = [
+      {
+        alert: 'PostgresWalArchivingFailing',
+        expr: `cnpg_pg_stat_archiver_last_failed_time${sel(instances)} > cnpg_pg_stat_archiver_last_archived_time${sel(instances)}`,
+        for: '15m',
+        severity: 'critical',
+        summary: 'WAL archiving to object storage is failing',
+        description: 'On {{ $labels.pod }} the last WAL archive attempt failed and none has succeeded since, for 15 minutes: point-in-time recovery stops at the last archived segment, and WAL piles up on the WAL volume.',
+        action: `kubectl -n ${ns} logs ${'{{ $labels.pod }}'} -c plugin-barman-cloud (and -c postgres); check the object store credentials Secret, the bucket, the endpoint and its quota. Archiving resumes by itself once the store answers.`,
+      },
+    ];
+    if (mon?.baseBackupMaxAgeSeconds !== undefined) {
+      rules.push({
+        alert: 'PostgresBaseBackupTooOld',
+        expr: `time() - max(barman_cloud_cloudnative_pg_io_last_available_backup_timestamp${sel(instances)}) > ${mon.baseBackupMaxAgeSeconds}`,
+        for: '30m',
+        severity: 'warning',
+        summary: 'The newest base backup is older than its schedule allows',
+        description: `The newest base backup in the object store is older than ${hours(mon.baseBackupMaxAgeSeconds)} (schedule '${db.backup.objectStore.baseBackupSchedule}' plus grace): restores need ever more WAL.`,
+        action: `kubectl -n ${ns} get backups.postgresql.cnpg.io --sort-by=.metadata.creationTimestamp; describe the failed ones; kubectl -n ${ns} get scheduledbackup ${n.baseBackup}. Take one now with kubectl cnpg backup ${n.cluster} --method plugin --plugin-name barman-cloud.cloudnative-pg.io.`,
+      });
+    }
+    if (db.backup.volumeSnapshot) {
+      rules.push({
+        alert: 'PostgresSnapshotBackupTooOld',
+        expr: `time() - max(cnpg_collector_last_available_backup_timestamp${sel(instances)}) > ${8 * 86400}`,
+        for: '1h',
+        severity: 'warning',
+        summary: 'The newest volume-snapshot backup is older than 8 days',
+        description: 'The weekly volume snapshot (the second backup tier) is missing or older than 8 days. A new cluster fires this until its first snapshot.',
+        action: `kubectl -n ${ns} get backups.postgresql.cnpg.io -l cnpg.io/scheduled-backup=${n.snapshotBackup}; kubectl get volumesnapshots -n ${ns}; check the VolumeSnapshotClass and the CSI snapshotter. Take one now with kubectl cnpg backup ${n.cluster} --method volumeSnapshot.`,
+      });
+    }
+    const walBytes = parseMemory(db.walStorage.size);
+    rules.push(
+      {
+        alert: 'PostgresReplicationSlotHoldingWal',
+        expr: `cnpg_pg_replication_slots_pg_wal_lsn_diff${sel(instances)} > ${Math.floor(walBytes / 2)}`,
+        for: '15m',
+        severity: 'warning',
+        summary: 'A replication slot holds back much WAL',
+        description: `Slot {{ $labels.slot_name }} on {{ $labels.pod }} keeps {{ $value | humanize1024 }}B of WAL, more than half the ${db.walStorage.size} WAL volume: the WAL volume fills.`,
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}: a replica that is down or far behind holds its slot. Bring it back or, if it is gone for good, delete its pod and PVC so the operator recreates it.`,
+      },
+      {
+        alert: 'PostgresReplicaLagging',
+        expr: `cnpg_pg_replication_lag${sel(instances)} > 300`,
+        for: '10m',
+        severity: 'warning',
+        summary: 'A Postgres replica is more than 5 minutes behind',
+        description: '{{ $labels.pod }} replays WAL {{ $value | humanizeDuration }} behind the primary; a failover to it would lose that much.',
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}; check the replica's node (CPU, disk, network: see NodeTcpRetransmissionsHigh) and its logs.`,
+      },
+      {
+        alert: 'PostgresNoPrimary',
+        expr: `absent(cnpg_pg_replication_in_recovery${sel(instances)} == 0)`,
+        for: '2m',
+        severity: 'critical',
+        summary: 'The Postgres cluster has no primary',
+        description: `No instance of ${n.cluster} reports itself as primary (or none can be scraped) for 2 minutes: every write fails.`,
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}; kubectl -n ${ns} get pods -l cnpg.io/cluster=${n.cluster} -o wide; read the operator's logs. A failover normally finishes in seconds; if the instances are fenced or their node is gone, follow docs/restore.md.`,
+      },
+      {
+        alert: 'PostgresCorruptionCheckFailed',
+        expr: `kube_job_status_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+` })} > 0`,
+        for: '1m',
+        severity: 'critical',
+        summary: 'pg_amcheck found corruption (or could not run)',
+        description: 'The weekly corruption check Job {{ $labels.job_name }} failed.',
+        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. An index error: REINDEX it. A heap error: do not fail over to a damaged replica; restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
+      },
+      {
+        alert: 'PgBouncerDown',
+        expr: `cnpg_pgbouncer_up${sel(poolers)} == 0`,
+        for: '3m',
+        severity: 'warning',
+        summary: 'A PgBouncer pooler cannot reach Postgres',
+        description: '{{ $labels.pod }} reports PgBouncer down for 3 minutes.',
+        action: `kubectl -n ${ns} logs {{ $labels.pod }}; check PostgresNoPrimary and max_connections (npm run budget).`,
+      },
+      {
+        alert: 'PgBouncerClientsWaiting',
+        expr: `max by (namespace, pod) (cnpg_pgbouncer_pools_maxwait${sel(poolers)}) > 10`,
+        for: '5m',
+        severity: 'warning',
+        summary: 'Clients wait for a database connection',
+        description: 'The oldest client on {{ $labels.pod }} has waited {{ $value }}s for a server connection, for 5 minutes.',
+        action: 'Slow queries or a pool too small: check long transactions (cnpg_backends_max_tx_duration_seconds), then raise database.pooler.defaultPoolSize within the connection budget (npm run budget).',
+      },
+    );
+    groups.push({ name: 'mastodon-database', rules });
+  }
+
+  // Redis.
+  if (c.redis.mode === 'internal') {
+    const pods = { namespace: ns, pod: resourceName(inst, 'redis', '0') };
+    groups.push({
+      name: 'mastodon-redis',
+      rules: [
+        {
+          alert: 'RedisDown',
+          expr: `redis_up${sel(pods)} == 0 or absent(redis_up${sel(pods)})`,
+          for: '3m',
+          severity: 'critical',
+          summary: 'Redis is down',
+          description: 'Redis does not answer (or its exporter is gone) for 3 minutes: web, streaming and Sidekiq all fail without it.',
+          action: `kubectl -n ${ns} get pod ${pods.pod} -o wide; kubectl -n ${ns} logs ${pods.pod} -c redis. A large append-only file takes minutes to load after a restart.`,
+        },
+        {
+          alert: 'RedisMemoryNearLimit',
+          expr: `redis_memory_used_bytes${sel(pods)} / redis_memory_max_bytes${sel(pods)} > 0.9 and redis_memory_max_bytes${sel(pods)} > 0`,
+          for: '15m',
+          severity: 'warning',
+          summary: 'Redis is close to maxmemory',
+          description: 'Redis uses {{ $value | humanizePercentage }} of maxmemory; at 100% it refuses writes (noeviction) and Sidekiq stops taking jobs.',
+          action: 'Look for a queue backlog (SidekiqQueueBacklogged) and clear its cause, or raise redis.resources.limits.memory (maxmemory is 75% of it).',
+        },
+      ],
+    });
+  }
+
+  // Sidekiq: per queue (with the process groups that serve it), per process group, the scheduler.
+  const procs = c.sidekiq.processes;
+  const queues = [...new Set(procs.flatMap((p) => p.queues))];
+  const latency = mon?.sidekiq.latencySeconds ?? 300;
+  const backlog = mon?.sidekiq.backlog ?? 10000;
+  const sidekiq: AlertRule[] = queues.map((q) => {
+    const servers = procs.filter((p) => p.queues.includes(q)).map((p) => `${p.name}${p.queues[0] === q ? ' (first)' : ''}`);
+    const qs = sel({ namespace: ns, queue: q });
+    return {
+      alert: 'SidekiqQueueBacklogged',
+      expr: `max(sidekiq_queue_latency_seconds${qs}) > ${latency} or max(sidekiq_queue_backlog${qs}) > ${backlog}`,
+      for: '10m',
+      severity: 'warning',
+      labels: { queue: q },
+      summary: `Sidekiq queue ${q} is falling behind`,
+      description: `Queue ${q} has had jobs waiting more than ${latency}s or more than ${backlog} jobs for 10 minutes (now {{ $value }}). Served by: ${servers.join(', ')}.`,
+      action: `Check SidekiqProcessGroupDown and the pods of ${servers.map((s) => s.split(' ')[0]).join(', ')}; look for a slow or failing job class in the logs; add replicas to the group that serves ${q} first.`,
+    };
+  });
+  sidekiq.push({
+    alert: 'SidekiqProcessGroupDown',
+    expr: `kube_deployment_status_replicas_available${sel({ namespace: ns, deployment: `~${resourceName(inst, 'sidekiq')}-.+` })} == 0 and kube_deployment_spec_replicas${sel({ namespace: ns, deployment: `~${resourceName(inst, 'sidekiq')}-.+` })} > 0`,
+    for: '10m',
+    severity: 'critical',
+    summary: 'A Sidekiq process group has no ready pod',
+    description: '{{ $labels.deployment }} has had no available pod for 10 minutes: its queues are not worked.',
+    action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=sidekiq -o wide; describe the pending pod (an on-prem group waits for its fallback pool: is the cloud full? npm run plan) or read the logs of the crashing one.`,
+  });
+  const schedulers = procs.filter((p) => p.servesScheduler).map((p) => resourceName(inst, 'sidekiq', p.name));
+  if (schedulers.length > 0) {
+    sidekiq.push({
+      alert: 'SidekiqSchedulerNotRunning',
+      expr: `sum(kube_deployment_status_replicas_available${sel({ namespace: ns, deployment: `~${schedulers.join('|')}` })}) < 1 or max(sidekiq_queue_latency_seconds${sel({ namespace: ns, queue: 'scheduler' })}) > 600`,
+      for: '10m',
+      severity: 'critical',
+      summary: 'The Sidekiq scheduler is not running',
+      description: `${schedulers.join(', ')} (the only process serving the scheduler queue) is down, or scheduler jobs wait over 10 minutes: no cleanup, no scheduled statuses, no trend updates.`,
+      action: `kubectl -n ${ns} get pods -l cdk8s-mastodon/sidekiq-process=${procs.find((p) => p.servesScheduler)!.name} -o wide; the group runs one replica with the Recreate strategy, so a stuck rollout stops it: describe the Deployment.`,
+    });
+  }
+  groups.push({ name: 'mastodon-sidekiq', rules: sidekiq });
+
+  // Volumes (Postgres data and WAL, Redis, media), by trend: full within days at the rate of the
+  // last 6 hours, and already fuller than a threshold, so a fresh volume's first growth is quiet.
+  const nsSel = sel({ namespace: ns });
+  const avail = `kubelet_volume_stats_available_bytes${nsSel}`;
+  const ratio = `${avail} / kubelet_volume_stats_capacity_bytes${nsSel}`;
+  groups.push({
+    name: 'mastodon-volumes',
+    rules: [
+      {
+        alert: 'MastodonVolumeFillingUp',
+        expr: `(${ratio}) < 0.3 and predict_linear(${avail}[6h], ${4 * 86400}) < 0`,
+        for: '1h',
+        severity: 'warning',
+        summary: 'A volume will be full within 4 days at the current rate',
+        description: 'PVC {{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free and, at the rate of the last 6 hours, fills within 4 days.',
+        action: `A WAL volume (-wal) that grows: WAL archiving failing (PostgresWalArchivingFailing) or a replication slot holding WAL. A data volume: grow database.storage.size (CloudNativePG resizes the PVCs when the StorageClass allows expansion). Redis: a queue backlog.`,
+      },
+      {
+        alert: 'MastodonVolumeAlmostFull',
+        expr: `(${ratio}) < 0.1 and predict_linear(${avail}[6h], 86400) < 0`,
+        for: '15m',
+        severity: 'critical',
+        summary: 'A volume will be full within a day',
+        description: 'PVC {{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free and fills within 24 hours at the current rate; Postgres stops when its WAL or data volume is full.',
+        action: 'Act now: fix the cause named under MastodonVolumeFillingUp, or grow the volume (storage.size / walStorage.size, then let CloudNativePG resize the PVCs).',
+      },
+    ],
+  });
+
+  // Memory and restarts, for every container of the namespace.
+  groups.push({
+    name: 'mastodon-memory',
+    rules: [
+      {
+        alert: 'MastodonContainerOOMKilled',
+        expr: `(increase(kube_pod_container_status_restarts_total${nsSel}[15m]) > 0) and on (namespace, pod, container) (kube_pod_container_status_last_terminated_reason${sel({ namespace: ns, reason: 'OOMKilled' })} == 1)`,
+        for: '1m',
+        severity: 'warning',
+        summary: 'A container was OOM-killed',
+        description: '{{ $labels.container }} in {{ $labels.pod }} was killed for using more memory than its limit and restarted.',
+        action: 'One kill in a while: Ruby grows with time, let it be. Again and again: raise that component\'s resources.limits.memory (and the request, so the planner keeps room; npm run plan).',
+      },
+      {
+        alert: 'MastodonContainerRestarting',
+        expr: `increase(kube_pod_container_status_restarts_total${nsSel}[1h]) > 3`,
+        for: '15m',
+        severity: 'warning',
+        summary: 'A container keeps restarting',
+        description: '{{ $labels.container }} in {{ $labels.pod }} restarted {{ $value | printf "%.0f" }} times in the last hour.',
+        action: `kubectl -n ${ns} describe pod {{ $labels.pod }} (Last State: the reason and exit code); kubectl -n ${ns} logs {{ $labels.pod }} -c {{ $labels.container }} --previous.`,
+      },
+      {
+        alert: 'MastodonContainerNearMemoryLimit',
+        expr: `max by (namespace, pod, container) (container_memory_working_set_bytes${sel({ namespace: ns, container: '!' })}) / max by (namespace, pod, container) (kube_pod_container_resource_limits${sel({ namespace: ns, resource: 'memory' })}) > 0.9`,
+        for: '30m',
+        severity: 'warning',
+        summary: 'A container has been near its memory limit for 30 minutes',
+        description: '{{ $labels.container }} in {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.',
+        action: 'It will be OOM-killed soon: raise resources.limits.memory (and the request) for that component, or for Sidekiq lower its concurrency.',
+      },
+    ],
+  });
+
+  // Nodes and the network between them.
+  const pools = new Map<string, string[]>();
+  for (const node of c.nodes.inventory) pools.set(node.pool, [...(pools.get(node.pool) ?? []), node.name]);
+  groups.push({
+    name: 'mastodon-nodes',
+    rules: [
+      ...[...pools.entries()].map(([pool, nodes]): AlertRule => ({
+        alert: 'MastodonNodeNotReady',
+        expr: `kube_node_status_condition${sel({ condition: 'Ready', status: 'true', node: `~${nodes.map(literal).join('|')}` })} == 0`,
+        for: '5m',
+        severity: 'warning',
+        labels: { pool },
+        summary: `A node of pool ${pool} is not ready`,
+        description: `{{ $labels.node }} (pool ${pool}) has not been Ready for 5 minutes. The chart is built to survive it: pods leave it after network.failoverSeconds.`,
+        action: 'Check the machine and its link (an on-prem board: power and the home ISP). Sidekiq moves to its fallback pool by itself; confirm with kubectl get pods -o wide, and that nothing is Pending (npm run plan).',
+      })),
+      {
+        alert: 'NodeTcpRetransmissionsHigh',
+        expr: 'rate(node_netstat_Tcp_RetransSegs[5m]) / rate(node_netstat_Tcp_OutSegs[5m]) > 0.01 and rate(node_netstat_Tcp_OutSegs[5m]) > 100',
+        for: '15m',
+        severity: 'warning',
+        summary: 'A node retransmits more than 1% of its TCP segments',
+        description: '{{ $labels.instance }} retransmits {{ $value | humanizePercentage }} of TCP segments: packet loss, usually an MTU mismatch on the overlay or a bad link.',
+        action: 'Run the iperf3 matrix (README, network checks) to find the slow pair; compare the flannel MTU with the path MTU (ping -M do -s); enable BBR.',
+      },
+    ],
+  });
+  return groups;
+}
+
+/** One alerting rule as Prometheus reads it from a rule file. */
+export interface PrometheusAlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** The rule groups in Prometheus' own format, with the runbook in the annotations. */
+export function prometheusRuleGroups(groups: readonly AlertGroup[], runbookUrl: string): { name: string; rules: PrometheusAlertingRule[] }[] {
+  return groups.map((g) => ({
+    name: g.name,
+    rules: g.rules.map((r) => ({
+      alert: r.alert,
+      expr: r.expr,
+      for: r.for,
+      labels: { severity: r.severity, ...(r.labels ?? {}) },
+      annotations: { summary: r.summary, description: r.description, runbook: r.action, runbook_url: runbookUrl },
+    })),
+  }));
+}

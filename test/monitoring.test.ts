@@ -1,0 +1,341 @@
+/**
+ * Monitoring: off by default and invisible then; on, every object validates against the
+ * Kubernetes schemas and the Prometheus Operator CRDs, every PodMonitor scrapes a port the pods
+ * it selects really have, the exporters are hardened and counted by the planner, and the
+ * NetworkPolicies let exactly Prometheus in, on exactly the metrics ports.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  alertGroups, canReach, End, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
+} from '../lib';
+import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, ROOT, withChange } from './support/fixtures';
+import { K8S_VERSIONS, K8sValidator, loadCrdSchemas, translateGoPattern } from './support/k8s-validator';
+import { podPolicyOffences } from './support/pod-policy';
+
+const monitoringOn = (extra: Record<string, unknown> = {}) =>
+  withChange(exampleRaw(), (c) => { c.monitoring = { enabled: true, ruleLabels: { release: 'kube-prometheus-stack' }, ...extra }; });
+const off = render();
+const on = render(monitoringOn());
+const MONITORING_KINDS = ['PodMonitor', 'PrometheusRule', 'ServiceMonitor'];
+
+describe('off by default', () => {
+  test('the example renders no monitoring object, no exporter and no metrics variable', () => {
+    expect(off.filter((o) => MONITORING_KINDS.includes(o.kind))).toEqual([]);
+    const text = JSON.stringify(off);
+    expect(text).not.toMatch(/PROMETHEUS_EXPORTER|redis_exporter|9394|9121/);
+  });
+
+  test('monitoring.enabled: false renders exactly what leaving the section out renders', () => {
+    expect(render(withChange(exampleRaw(), (c) => { c.monitoring = { enabled: false, namespace: 'observability' }; }))).toEqual(off);
+  });
+});
+
+describe.each(K8S_VERSIONS.map((v) => [v, new K8sValidator(v)] as const))('strict validation (%s)', (_v, validator) => {
+  test('every object validates with monitoring on, including the PodMonitors and the PrometheusRule', () => {
+    expect(on.filter((o) => o.kind === 'PodMonitor').length).toBe(6);
+    expect(on.filter((o) => o.kind === 'PrometheusRule').length).toBe(1);
+    expect(validator.validateAll(on)).toEqual([]);
+  });
+
+  test('a misspelt PodMonitor or PrometheusRule field fails', () => {
+    const pm = find(on, 'PodMonitor', 'ocw-mastodon');
+    expect(validator.validate(withChange(pm, (o) => { o.spec.podMetricsEndpoints[0].intervall = '30s'; })).join('\n')).toMatch(/intervall/);
+    expect(validator.validate(withChange(pm, (o) => { o.spec.podMetricsEndpoints[0].interval = 'thirty'; })).join('\n')).toMatch(/pattern/);
+    const rule = find(on, 'PrometheusRule', 'ocw-alerts');
+    expect(validator.validate(withChange(rule, (o) => { o.spec.groups[0].rules[0].severity = 'critical'; })).join('\n')).toMatch(/severity/);
+  });
+
+  test("the Go-only pattern (?i) is translated, not dropped: 'WARN' passes, 'bogus' fails", () => {
+    const rule = find(on, 'PrometheusRule', 'ocw-alerts');
+    expect(validator.validate(withChange(rule, (o) => { o.spec.groups[0].partial_response_strategy = 'WARN'; }))).toEqual([]);
+    expect(validator.validate(withChange(rule, (o) => { o.spec.groups[0].partial_response_strategy = 'bogus'; })).join('\n'))
+      .toMatch(/partial_response_strategy must match pattern/);
+  });
+});
+
+describe('the Go pattern translation', () => {
+  test('JavaScript rejects the upstream pattern as it is', () => {
+    expect(() => new RegExp('^(?i)(abort|warn)?$', 'u')).toThrow();
+  });
+
+  test.each([
+    ['^(?i)(abort|warn)?$', ['abort', 'WARN', 'Abort', ''], ['bogus', 'abortx']],
+    ['^x(?i)[a-c]z$', ['xaz', 'xCZ', 'xbZ'], ['Xaz', 'xdz']],
+    ['^(http|https)://.+$', ['http://a'], ['HTTP://a']],
+  ])('%s', (pattern, yes, no) => {
+    const re = new RegExp(translateGoPattern(pattern), 'u');
+    for (const s of yes) expect(re.test(s)).toBe(true);
+    for (const s of no) expect(re.test(s)).toBe(false);
+  });
+
+  test('every vendored CRD pattern compiles in JavaScript after translation', () => {
+    const patterns: string[] = [];
+    const walk = (n: any) => {
+      if (Array.isArray(n)) n.forEach(walk);
+      else if (n && typeof n === 'object') {
+        if (typeof n.pattern === 'string') patterns.push(n.pattern);
+        Object.values(n).forEach(walk);
+      }
+    };
+    walk([...loadCrdSchemas().values()]);
+    expect(patterns.length).toBeGreaterThan(10);
+    for (const p of patterns) expect(() => new RegExp(p, 'u')).not.toThrow();
+  });
+});
+
+describe('every PodMonitor scrapes a port its pods have', () => {
+  // The pods the operator makes, with the labels and metrics port CloudNativePG gives them
+  // (pkg/specs/pods.go, pkg/specs/pgbouncer/deployments.go: containerPort named `metrics`).
+  const operatorPods: { labels: Record<string, string>; ports: string[] }[] = [
+    { labels: { 'cnpg.io/cluster': 'ocw-db', 'cnpg.io/podRole': 'instance' }, ports: ['metrics'] },
+    { labels: { 'cnpg.io/poolerName': 'ocw-db-pooler', 'cnpg.io/podRole': 'pooler' }, ports: ['metrics'] },
+  ];
+  const chartPods = on.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)).map((o) => ({
+    labels: podMetaOf(o).labels as Record<string, string>,
+    ports: podSpecOf(o).containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name)),
+  }));
+  const matches = (sel: any, labels: Record<string, string>) =>
+    Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
+    && (sel.matchExpressions ?? []).every((e: any) => e.operator === 'In' && e.values.includes(labels[e.key]));
+
+  test.each(on.filter((o) => o.kind === 'PodMonitor').map((o) => [o.metadata.name, o] as const))('%s', (_name, pm) => {
+    const pods = [...chartPods, ...operatorPods].filter((p) => matches(pm.spec.selector, p.labels));
+    expect(pods.length).toBeGreaterThan(0);
+    for (const p of pods) expect(p.ports).toContain(pm.spec.podMetricsEndpoints[0].port);
+  });
+
+  test('web and every Sidekiq group are selected by the Mastodon PodMonitor', () => {
+    const pm = find(on, 'PodMonitor', 'ocw-mastodon');
+    const selected = on.filter((o) => o.kind === 'Deployment' && matches(pm.spec.selector, podMetaOf(o).labels)).map((o) => o.metadata.name).sort();
+    expect(selected).toEqual(['ocw-sidekiq-default', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-web']);
+  });
+});
+
+describe('the exporters', () => {
+  const web = podSpecOf(find(on, 'Deployment', 'ocw-web'));
+  const env = (c: any) => Object.fromEntries((c.env ?? []).filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+
+  test('Puma sends to a prometheus_exporter sidecar from the same image, on the pod loopback', () => {
+    const [puma, sidecar] = web.containers;
+    expect(web.containers.map((c: any) => c.name)).toEqual(['web', 'metrics']);
+    expect(env(puma)).toMatchObject({ MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', PROMETHEUS_EXPORTER_HOST: '127.0.0.1', PROMETHEUS_EXPORTER_PORT: '9394' });
+    // Puma is multi-process: the in-process server would bind once per worker and fail.
+    expect(env(puma)).not.toHaveProperty('MASTODON_PROMETHEUS_EXPORTER_LOCAL');
+    expect(sidecar.image).toBe(puma.image);
+    expect(sidecar.args).toEqual(['bundle', 'exec', 'prometheus_exporter', '--bind', '0.0.0.0', '--port', '9394']);
+    expect(sidecar.command).toBeUndefined();
+    expect(sidecar.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
+    // Only writable path: /tmp, an emptyDir the pod already has.
+    expect(sidecar.volumeMounts).toEqual([{ name: 'tmp-root', mountPath: '/tmp' }]);
+    expect(web.volumes.map((v: any) => v.name)).toContain('tmp-root');
+  });
+
+  test('each Sidekiq pod serves its own metrics in-process, with the per-queue metrics on', () => {
+    for (const name of ['ocw-sidekiq-default', 'ocw-sidekiq-push', 'ocw-sidekiq-pull']) {
+      const [c] = podSpecOf(find(on, 'Deployment', name)).containers;
+      expect(env(c)).toMatchObject({
+        MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true',
+        MASTODON_PROMETHEUS_EXPORTER_LOCAL: 'true',
+        MASTODON_PROMETHEUS_EXPORTER_HOST: '0.0.0.0',
+        MASTODON_PROMETHEUS_EXPORTER_PORT: '9394',
+        MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS: 'true',
+      });
+      expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
+    }
+  });
+
+  test('the metrics variables stay out of the shared ConfigMap (migrations and tootctl run no exporter)', () => {
+    expect(JSON.stringify(find(on, 'ConfigMap', 'ocw-env'))).not.toMatch(/PROMETHEUS/);
+    expect(JSON.stringify(on.filter((o) => ['Job', 'CronJob'].includes(o.kind)))).not.toMatch(/PROMETHEUS/);
+  });
+
+  test('redis_exporter runs beside Redis, pinned, and reads the password from the same Secret key', () => {
+    const withPassword = render(withChange(monitoringOn(), (c) => { c.redis.passwordSecret = { name: 'redis-auth', key: 'password' }; }));
+    const spec = podSpecOf(find(withPassword, 'StatefulSet', 'ocw-redis'));
+    const exporter = spec.containers.find((c: any) => c.name === 'metrics');
+    expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
+    expect(exporter.env).toEqual([
+      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
+    ]);
+    expect(exporter.securityContext.runAsUser).toBe(59000);
+  });
+
+  test('every pod passes the pod policy with the exporters in it (non-root, read-only root, probes, resources)', () => {
+    expect(podPolicyOffences(on)).toEqual([]);
+  });
+
+  test('the planner counts the exporters in the pods they run in', () => {
+    const memory = (objects: any[], owner: string) => podsFromObjects(objects).find((p) => p.owner === owner)!.memory;
+    expect(memory(on, 'Deployment/ocw-web') - memory(off, 'Deployment/ocw-web')).toBe(96 * 2 ** 20);
+    expect(memory(on, 'StatefulSet/ocw-redis') - memory(off, 'StatefulSet/ocw-redis')).toBe(32 * 2 ** 20);
+    const big = withChange(monitoringOn({ webExporter: { resources: { requests: { cpu: '20m', memory: '3Gi' }, limits: { memory: '3Gi' } } } }), () => undefined);
+    // 900Mi + 3Gi does not fit the 4Gi cloud VMs beside everything else: the plan says so.
+    expect(planConfig(resolved(monitoringOn())).ok).toBe(true);
+    expect(planConfig(resolved(big)).ok).toBe(false);
+  });
+});
+
+describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
+  const policiesOf = (objects: any[]) => objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
+  const ns = 'mastodon';
+  const podOf = (objects: any[], kind: string, name: string): End => ({ kind: 'pod', namespace: ns, labels: podMetaOf(find(objects, kind, name)).labels });
+  const targets = (objects: any[]) => ({
+    web: podOf(objects, 'Deployment', 'ocw-web'),
+    sidekiq: podOf(objects, 'Deployment', 'ocw-sidekiq-push'),
+    streaming: podOf(objects, 'Deployment', 'ocw-streaming'),
+    redis: podOf(objects, 'StatefulSet', 'ocw-redis'),
+    tunnel: podOf(objects, 'Deployment', 'ocw-tunnel'),
+    db: { kind: 'pod', namespace: ns, labels: { 'cnpg.io/cluster': 'ocw-db', 'cnpg.io/podRole': 'instance' } } as End,
+    pooler: { kind: 'pod', namespace: ns, labels: { ...find(objects, 'Pooler', 'ocw-db-pooler').spec.template.metadata.labels, 'cnpg.io/poolerName': 'ocw-db-pooler' } } as End,
+  });
+  const prometheus: End = { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+  const grafana: End = { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana' } };
+  const elsewhere: End = { kind: 'pod', namespace: 'default', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+  const metricsPorts = { web: 9394, sidekiq: 9394, streaming: 4000, redis: 9121, tunnel: 2000, db: 9187, pooler: 9127 } as const;
+  const otherPorts = { web: 3000, sidekiq: 8080, streaming: 9394, redis: 6379, tunnel: 7844, db: 5432, pooler: 5432 } as const;
+  const t = targets(on);
+  const p = policiesOf(on);
+
+  test.each(Object.entries(metricsPorts))('Prometheus reaches %s on %i', (name, port) => {
+    expect(canReach(p, { from: prometheus, to: t[name as keyof typeof t], port })).toBe(true);
+  });
+  test.each(Object.entries(metricsPorts))('another namespace does not reach %s on %i', (name, port) => {
+    expect(canReach(p, { from: elsewhere, to: t[name as keyof typeof t], port })).toBe(false);
+  });
+  test.each(Object.entries(otherPorts))('Prometheus does not reach %s on %i', (name, port) => {
+    expect(canReach(p, { from: prometheus, to: t[name as keyof typeof t], port })).toBe(false);
+  });
+
+  test('prometheusPodLabels narrows the allow to the Prometheus pods of the namespace', () => {
+    const objects = render(monitoringOn({ prometheusPodLabels: { 'app.kubernetes.io/name': 'prometheus' } }));
+    const pol = policiesOf(objects);
+    const tt = targets(objects);
+    for (const [name, port] of Object.entries(metricsPorts)) {
+      expect(canReach(pol, { from: prometheus, to: tt[name as keyof typeof tt], port })).toBe(true);
+      expect(canReach(pol, { from: grafana, to: tt[name as keyof typeof tt], port })).toBe(false);
+    }
+  });
+
+  test('monitoring.namespace is the namespace let in', () => {
+    const objects = render(monitoringOn({ namespace: 'observability' }));
+    const pol = policiesOf(objects);
+    const tt = targets(objects);
+    expect(canReach(pol, { from: { ...prometheus, namespace: 'observability' }, to: tt.web, port: 9394 })).toBe(true);
+    expect(canReach(pol, { from: prometheus, to: tt.web, port: 9394 })).toBe(false);
+  });
+
+  test('with monitoring off, no metrics port is open to anyone', () => {
+    const pol = policiesOf(off);
+    const tt = targets(off);
+    for (const [name, port] of Object.entries(metricsPorts)) {
+      expect(canReach(pol, { from: prometheus, to: tt[name as keyof typeof tt], port })).toBe(false);
+    }
+  });
+});
+
+describe('config', () => {
+  test('defaults: namespace monitoring, monitor labels follow the rule labels, base backups may be 30 hours old (daily + 6 h)', () => {
+    const m = resolved(monitoringOn()).resolvedMonitoring!;
+    expect(m.namespace).toBe('monitoring');
+    expect(m.monitorLabels).toEqual({ release: 'kube-prometheus-stack' });
+    expect(m.baseBackupMaxAgeSeconds).toBe(30 * 3600);
+    expect(resolved().resolvedMonitoring).toBeUndefined();
+  });
+
+  test('a network.monitoringNamespace that differs from monitoring.namespace is refused with a fix', () => {
+    const errors = errorsOf(withChange(monitoringOn(), (c) => { c.network = { ...c.network, monitoringNamespace: 'prom' }; }));
+    expect(messageAt(errors, 'network.monitoringNamespace')).toMatch(/remove network.monitoringNamespace or set both/);
+  });
+
+  test('bad labels and durations name their path', () => {
+    const errors = errorsOf(monitoringOn({ ruleLabels: { release: 'kube prometheus' }, scrapeInterval: '30' }));
+    expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining(['monitoring.ruleLabels.release', 'monitoring.scrapeInterval']));
+  });
+
+  test('the example config still resolves with monitoring on', () => {
+    expect(resolveConfig(monitoringOn()).ok).toBe(true);
+  });
+});
+
+describe('the longest gap of a CloudNativePG schedule', () => {
+  test.each([
+    ['0 0 3 * * *', 24 * 3600],
+    ['0 0 0 * * 0', 7 * 86400],
+    ['0 30 */6 * * *', 6 * 3600],
+    ['0 0 3 * * 1-5', 3 * 86400],
+    ['0 0 3 1 * *', 31 * 86400],
+    ['@weekly', 7 * 86400],
+    ['@hourly', 3600],
+    ['0 0 3 * * sun', 7 * 86400],
+  ])('%s → %i s', (schedule, gap) => {
+    expect(longestGapSeconds(schedule)).toBe(gap);
+  });
+  test.each(['0 0 3 * *', 'garbage', '0 0 25 * * *', '0 0 3 31 2 *'])('%s cannot be read', (schedule) => {
+    expect(longestGapSeconds(schedule)).toBeUndefined();
+  });
+});
+
+describe('the alert rules', () => {
+  const rule = find(on, 'PrometheusRule', 'ocw-alerts');
+  const rules = rule.spec.groups.flatMap((g: any) => g.rules);
+
+  test('the PrometheusRule carries the rule labels Prometheus selects on', () => {
+    expect(rule.metadata.labels?.release).toBe('kube-prometheus-stack');
+    expect(find(on, 'PodMonitor', 'ocw-db').metadata.labels?.release).toBe('kube-prometheus-stack');
+  });
+
+  test('every rule has a severity, a for:, and a runbook line with a link to the README section', () => {
+    for (const r of rules) {
+      expect(['critical', 'warning']).toContain(r.labels.severity);
+      expect(r.for).toMatch(/^[0-9]+[mh]$/);
+      expect(r.annotations.runbook.length).toBeGreaterThan(30);
+      expect(r.annotations.runbook_url).toBe('https://www.npmjs.com/package/cdk8s-mastodon#monitoring-and-alerts');
+    }
+  });
+
+  test('the issue\'s list of symptoms is covered', () => {
+    const names = new Set(rules.map((r: any) => r.alert));
+    for (const a of ['MastodonWebDegraded', 'MastodonWebDown', 'MastodonStreamingDegraded', 'MastodonStreamingDown', 'CloudflareTunnelDown',
+      'PostgresWalArchivingFailing', 'PostgresBaseBackupTooOld', 'PostgresSnapshotBackupTooOld', 'MastodonVolumeFillingUp',
+      'PostgresReplicationSlotHoldingWal', 'PostgresReplicaLagging', 'PostgresCorruptionCheckFailed', 'PostgresNoPrimary',
+      'SidekiqQueueBacklogged', 'SidekiqProcessGroupDown', 'SidekiqSchedulerNotRunning',
+      'MastodonContainerOOMKilled', 'MastodonContainerRestarting', 'MastodonContainerNearMemoryLimit',
+      'MastodonNodeNotReady', 'NodeTcpRetransmissionsHigh']) {
+      expect(names).toContain(a);
+    }
+  });
+
+  test('one backlog rule per queue, naming the process groups that serve it', () => {
+    const backlog = rules.filter((r: any) => r.alert === 'SidekiqQueueBacklogged');
+    expect(backlog.map((r: any) => r.labels.queue).sort()).toEqual(['default', 'fasp', 'ingress', 'mailers', 'pull', 'push', 'scheduler']);
+    const push = backlog.find((r: any) => r.labels.queue === 'push');
+    expect(push.annotations.description).toMatch(/Served by: default, push \(first\), pull/);
+  });
+
+  test('a node going away warns, never pages', () => {
+    for (const r of rules.filter((x: any) => x.alert === 'MastodonNodeNotReady')) expect(r.labels.severity).toBe('warning');
+  });
+
+  test('without CloudNativePG, a tunnel or internal Redis, their rules are left out', () => {
+    const raw = withChange(exampleRaw(), (c) => {
+      c.monitoring = { enabled: true };
+      delete c.tunnel;
+      c.redis = { mode: 'external', host: 'redis.example.internal' };
+      c.database = { mode: 'external', host: 'db.example.internal', passwordSecret: { name: 'db', key: 'password' } };
+    });
+    const r = resolveConfig(raw);
+    if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+    const names = alertGroups(r.config).flatMap((g) => g.rules.map((x) => x.alert));
+    expect(names.filter((n) => /^(Postgres|PgBouncer|Redis|Cloudflare)/.test(n))).toEqual([]);
+    expect(render(raw).filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['ocw-mastodon', 'ocw-streaming']);
+  });
+
+  test('the README table lists every alert', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Monitoring and alerts'));
+    expect(section.length).toBeGreaterThan(100);
+    for (const name of new Set(rules.map((r: any) => r.alert))) expect(section).toContain(`| \`${name}\``);
+  });
+});
