@@ -375,8 +375,8 @@ export const ArgoCdSchema = z.strictObject({
 }).describe('Writes dist/argocd.k8s.yaml: an Application and an AppProject to apply once.');
 
 const labelMap = (what: string) => z.record(
-  z.string().regex(LABEL_KEY, { error: `${what}: a label key such as release or app.kubernetes.io/part-of` }),
-  z.string().regex(LABEL_VALUE, { error: `${what}: a label value (letters, digits, '-', '_' and '.', at most 63)` }),
+  z.string().regex(LABEL_KEY, { error: `${what}: use a label key such as release or app.kubernetes.io/part-of` }),
+  z.string().regex(LABEL_VALUE, { error: `${what}: use a label value such as kube-prometheus-stack (letters, digits, '-', '_' and '.', at most 63)` }),
 );
 
 export const MonitoringSchema = z.strictObject({
