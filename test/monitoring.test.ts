@@ -314,6 +314,14 @@ describe('the alert rules', () => {
     expect(push.annotations.description).toMatch(/Served by: default, push \(first\), pull/);
   });
 
+  test('a slot is reported at three quarters of max_slot_wal_keep_size (3072MB for the 5Gi WAL volume), before Postgres drops it', () => {
+    const slot = rules.find((r: any) => r.alert === 'PostgresReplicationSlotHoldingWal');
+    expect(slot.expr).toMatch(new RegExp(`> ${0.75 * 3072 * 2 ** 20}$`));
+    const explicit = find(render(withChange(monitoringOn(), (c) => { c.database.parameters = { max_slot_wal_keep_size: '2GB' }; })), 'PrometheusRule', 'ocw-alerts')
+      .spec.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'PostgresReplicationSlotHoldingWal');
+    expect(explicit.expr).toMatch(new RegExp(`> ${0.75 * 2048 * 2 ** 20}$`));
+  });
+
   test('a node going away warns, never pages', () => {
     for (const r of rules.filter((x: any) => x.alert === 'MastodonNodeNotReady')) expect(r.labels.severity).toBe('warning');
   });

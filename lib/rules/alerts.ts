@@ -41,6 +41,7 @@ import type { ResolvedConfig } from '../config/resolve';
 import { resourceName } from '../conventions/names';
 import { cnpgNames } from './database';
 import { parseMemory } from './quantity';
+import { parsePgSizeMB } from './wal';
 
 /** How urgent: critical pages someone, warning waits for the morning. */
 export type Severity = 'critical' | 'warning';
@@ -173,15 +174,19 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         action: `kubectl -n ${ns} get backups.postgresql.cnpg.io -l cnpg.io/scheduled-backup=${n.snapshotBackup}; kubectl get volumesnapshots -n ${ns}; check the VolumeSnapshotClass and the CSI snapshotter. Take one now with kubectl cnpg backup ${n.cluster} --method volumeSnapshot.`,
       });
     }
-    const walBytes = parseMemory(db.walStorage.size);
+    // Past max_slot_wal_keep_size Postgres invalidates the slot and the replica must be cloned
+    // again (lib/rules/wal.ts derives it from the WAL volume): warn at three quarters of it.
+    const explicitKeep = db.parameters.max_slot_wal_keep_size !== undefined ? parsePgSizeMB(db.parameters.max_slot_wal_keep_size) : undefined;
+    const keepMB = explicitKeep !== undefined && explicitKeep > 0 ? explicitKeep : c.postgres?.wal.maxSlotWalKeepSizeMB;
+    const slotLimit = keepMB !== undefined && keepMB > 0 ? Math.floor(keepMB * 0.75 * 2 ** 20) : Math.floor(parseMemory(db.walStorage.size) / 2);
     rules.push(
       {
         alert: 'PostgresReplicationSlotHoldingWal',
-        expr: `cnpg_pg_replication_slots_pg_wal_lsn_diff${sel(instances)} > ${Math.floor(walBytes / 2)}`,
+        expr: `cnpg_pg_replication_slots_pg_wal_lsn_diff${sel(instances)} > ${slotLimit}`,
         for: '15m',
         severity: 'warning',
         summary: 'A replication slot holds back much WAL',
-        description: `Slot {{ $labels.slot_name }} on {{ $labels.pod }} keeps {{ $value | humanize1024 }}B of WAL, more than half the ${db.walStorage.size} WAL volume: the WAL volume fills.`,
+        description: `Slot {{ $labels.slot_name }} on {{ $labels.pod }} keeps {{ $value | humanize1024 }}B of WAL${keepMB !== undefined && keepMB > 0 ? `, over three quarters of max_slot_wal_keep_size (${keepMB}MB): past it Postgres drops the slot and that replica must be cloned again` : ', more than half the WAL volume'}.`,
         action: `kubectl cnpg status ${n.cluster} -n ${ns}: a replica that is down or far behind holds its slot. Bring it back or, if it is gone for good, delete its pod and PVC so the operator recreates it.`,
       },
       {
