@@ -26,6 +26,8 @@ export function webExporterSidecar(image: ImageSpec, resources: ResourcesConfig)
     image: imageRef(image),
     imagePullPolicy: 'IfNotPresent',
     args: webExporterArgs(),
+    // The Mastodon image's WORKDIR, where `bundle exec` finds the Gemfile.
+    workingDir: '/opt/mastodon',
     ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }],
     resources: containerResources(resources),
     securityContext: containerSecurityContext(MASTODON_UID),

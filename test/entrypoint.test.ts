@@ -17,6 +17,8 @@ const IMAGE_RULES: { match: RegExp; entrypoint: string; command: 'never' | 'allo
   { match: /^docker\.io\/nginxinc\/nginx-unprivileged:/, entrypoint: '/docker-entrypoint.sh', command: 'never', args: 'none' },
   // cloudflare/cloudflared Dockerfile: ENTRYPOINT ["cloudflared", "--no-autoupdate"], CMD ["version"].
   { match: /^docker\.io\/cloudflare\/cloudflared:/, entrypoint: 'cloudflared --no-autoupdate', command: 'never', args: 'required' },
+  // oliver006/redis_exporter v1.88.0 Dockerfile (scratch-release): ENTRYPOINT ["/redis_exporter"], no CMD; configured by env.
+  { match: /^docker\.io\/oliver006\/redis_exporter:/, entrypoint: '/redis_exporter', command: 'never', args: 'none' },
   // alpine-docker/k8s Dockerfile: FROM alpine, no ENTRYPOINT: command replaces nothing.
   { match: /^docker\.io\/alpine\/k8s:/, entrypoint: '(none)', command: 'allowed', args: 'any' },
   // cloudnative-pg/postgres-containers Dockerfile: FROM debian:trixie-slim, no ENTRYPOINT.
@@ -43,6 +45,8 @@ const variants: Record<string, any> = {
   example: exampleRaw(),
   'maintenance page': withChange(exampleRaw(), (c) => { c.maintenance = { enabled: true }; }),
   'redis password': withChange(exampleRaw(), (c) => { c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }),
+  // The exporter sidecars: prometheus_exporter from the Mastodon image, redis_exporter.
+  monitoring: withChange(exampleRaw(), (c) => { c.monitoring = { enabled: true }; c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }),
 };
 
 describe.each(Object.entries(variants))('%s', (_name, raw) => {
