@@ -11,6 +11,7 @@ import { checkWalRetention, walRetention, WalRetention } from '../rules/wal';
 import { parseMemory, formatMemory } from '../rules/quantity';
 import { longestGapSeconds } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
+import { checkK3sInventory } from '../rules/k3s';
 import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 
@@ -151,6 +152,8 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     poolArches.get(n.pool)!.add(n.arch);
   });
   const poolList = [...poolArches.keys()].join(', ');
+  // k3s node fields (npm run k3s-config) and the k3s version.
+  for (const problem of checkK3sInventory(c.nodes.inventory, c.k3s?.version)) err(problem.path, problem.message);
 
   const checkPlacement = (path: string, pool: string, image: ImageSpec) => {
     const arches = poolArches.get(pool);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
+import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -15,6 +16,10 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const CRON5 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** A Linux interface name: at most 15 characters (IFNAMSIZ − 1), no '/', ':' or white space. */
+const IFNAME = /^[^\s/:]{1,15}$/;
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;
+const IPV6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/;
 
 /** A DNS-1123 label: lower case letters, digits and '-'. */
 const dnsLabel = (max: number, what: string) =>
@@ -77,6 +82,13 @@ export const NodeSchema = z.strictObject({
   cpu: cpu.describe('CPU capacity, e.g. 4.'),
   memory: memory.describe('Memory capacity, e.g. 8Gi.'),
   reserve: z.strictObject({ cpu, memory }).optional().describe('What k3s, the OS and the kubelet keep on this node; nodes.reserve when left out.'),
+  role: z.enum(['server', 'agent']).optional().describe('k3s role (npm run k3s-config): server runs the control plane, agent only workloads.'),
+  interface: z.string().regex(IFNAME, { error: 'must be a Linux interface name such as eth0, enp1s0 or CloudflareWARP (at most 15 characters, no / or spaces)' }).optional()
+    .describe('The private-network interface the node reaches the others over (flannel-iface), e.g. eth0 or CloudflareWARP.'),
+  address: z.string().refine((v) => IPV4.test(v) || IPV6.test(v), { error: 'must be an IP address such as 10.0.0.4 (no CIDR suffix, no port)' }).optional()
+    .describe("This node's address on that interface: node-ip, and bind-address/advertise-address on servers."),
+  mtu: z.number({ error: 'must be a number such as 1500 or 1280' }).int().min(1280, { error: 'must be at least 1280 (the IPv6 minimum, and what Cloudflare WARP uses); set the value ip link show prints for the interface' }).max(9216).optional()
+    .describe('MTU of that interface (ip link show); 1500 when left out. Cloudflare WARP: 1280.'),
 });
 export type NodeConfig = z.output<typeof NodeSchema>;
 
@@ -448,6 +460,16 @@ export const MastodonConfigSchema = z.strictObject({
   maintenance: MaintenanceSchema.prefault({}),
   argocd: ArgoCdSchema.optional(),
   monitoring: MonitoringSchema.prefault({}),
+  k3s: z.strictObject({
+    version: z.string().regex(K3S_VERSION, { error: 'must be a k3s release such as v1.30.6+k3s1 (k3s --version)' }).optional()
+      .describe('The k3s release the nodes run; versions with the bind-address kubelet bug (k3s#10444) are refused when a server sets bind-address.'),
+    flannelBackend: z.enum(FLANNEL_BACKENDS).default('vxlan').describe('flannel-backend: vxlan (50 bytes overhead) or wireguard-native (80, encrypted).'),
+    clusterCidr: z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' }).default('10.42.0.0/16').describe("cluster-cidr (k3s' default 10.42.0.0/16)."),
+  }).optional().describe('k3s node configuration for npm run k3s-config and the network doctor.'),
+  nodeTuning: z.strictObject({
+    bbr: z.boolean().default(false).describe('Run the privileged node-tuning DaemonSet: tcp_bbr, fq, BBR and MTU probing on every node.'),
+    namespace: dnsLabel(63, 'nodeTuning.namespace').optional().describe('Its own namespace (privileged Pod Security level); <name>-node-tuning when left out.'),
+  }).prefault({}).describe('Opt-in kernel network tuning on the nodes.'),
   cleanup: z.strictObject({
     media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
     previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),

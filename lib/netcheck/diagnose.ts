@@ -1,6 +1,7 @@
 /**
  * The diagnosis: node×node matrices per path kind, then findings in plain words. Pure.
  */
+import { FlannelBackend, OVERLAY_OVERHEAD } from '../rules/k3s';
 import { IfaceReport, MtuProbe, Net, NETS, PATH_KINDS, PathKind, pathKind, Results, TcpResult, UdpResult } from './types';
 
 /** A pod path below this share of the node path between the same two nodes is "much slower". */
@@ -11,13 +12,8 @@ export const HIGH_RETRANSMITS_PER_SECOND = 10;
 export const LONG_RTT_MS = 20;
 /** UDP loss at the fixed rate above which a link counts as lossy. */
 export const LOSSY_PERCENT = 0.5;
-/**
- * Encapsulation overhead per flannel backend, from flannel's sources (flannel-io/flannel):
- * pkg/backend/vxlan/vxlan_network.go `encapOverhead = 50` (and device.go sets flannel.1 to the
- * backend MTU − 50); pkg/backend/wireguard/wireguard_network.go `overhead = 80`.
- */
-export const OVERLAY_OVERHEAD = { vxlan: 50, 'wireguard-native': 80 } as const;
-export type FlannelBackend = keyof typeof OVERLAY_OVERHEAD;
+export { OVERLAY_OVERHEAD };
+export type { FlannelBackend };
 
 /** One cell of a matrix. */
 export interface Cell {

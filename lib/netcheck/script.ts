@@ -3,7 +3,7 @@
  * ping, iproute2 and jq, as in the netcheck image), and the numbers it runs with. Pure: the
  * script is a string; the integration suite runs the same string against a local iperf3.
  */
-import { FlannelBackend, OVERLAY_OVERHEAD } from './diagnose';
+import { FlannelBackend, OVERLAY_OVERHEAD } from '../rules/k3s';
 
 /** The iperf3 server port (iperf3's default), in both networks. */
 export const IPERF_PORT = 5201;

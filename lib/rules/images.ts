@@ -38,6 +38,14 @@ export const IMAGES = {
   redisExporter: { repository: 'docker.io/oliver006/redis_exporter', tag: 'v1.88.0', architectures: ['amd64', 'arm64'] },
   /** kubectl with a shell, for the snapshot retention CronJob. */
   kubectl: { repository: 'docker.io/alpine/k8s', tag: '1.30.3', architectures: ['amd64', 'arm64'] },
+  /**
+   * The network doctor and the node-tuning DaemonSet: iperf3, iputils ping (`-M do`), iproute2
+   * (`ip`), jq and busybox `sysctl` on Alpine 3.24.1. Checked in nicolaka/netshoot at tag v0.16:
+   * its Dockerfile installs those packages, and .github/workflows/release-buildx.yml builds every
+   * `v*` tag with `--platform linux/amd64,linux/arm64` to docker.io and ghcr.io. The image runs as
+   * root by default; every pod here sets a non-root uid (the node-tuning one excepted).
+   */
+  netcheck: { repository: 'docker.io/nicolaka/netshoot', tag: 'v0.16', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, { repository: string; tag?: string; architectures: readonly Arch[] }>;
 
 /** The CNPG Postgres image for a major version. */
