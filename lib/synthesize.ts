@@ -3,6 +3,8 @@ import { ArgoCdChart } from './argocd';
 import { MastodonChart } from './chart';
 import { ConfigError, formatErrors } from './config/errors';
 import { loadConfigFile } from './config/load';
+import { NodeTuningChart } from './node-tuning';
+import { IMAGES } from './rules/images';
 
 /** What {@link synthesizeApp} did. */
 export type SynthesisResult =
@@ -25,6 +27,10 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new MastodonChart(app, 'mastodon', { config: result.config });
   if (result.config.argocd && !options.mastodonOnly) new ArgoCdChart(app, 'argocd', { config: result.config });
+  // Opt-in and privileged: its own file, applied by a cluster admin, outside the Argo CD project.
+  if (result.config.nodeTuning.bbr && !options.mastodonOnly) {
+    new NodeTuningChart(app, 'node-tuning', { instance: result.config.name, namespace: result.config.nodeTuning.namespace, image: IMAGES.netcheck });
+  }
   app.synth();
   return { ok: true, warnings: result.config.warnings };
 }

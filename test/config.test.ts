@@ -27,7 +27,7 @@ describe('the bundled example', () => {
     const cloud = nodes.filter((n) => n.pool === 'cloud');
     expect(cloud).toHaveLength(3);
     expect(cloud.every((n) => n.arch === 'amd64' && ['4Gi', '8Gi'].includes(n.memory))).toBe(true);
-    expect(nodes.filter((n) => n.arch === 'arm64')).toEqual([{ name: 'pi-1', pool: 'onprem', arch: 'arm64', cpu: '4', memory: '8Gi' }]);
+    expect(nodes.filter((n) => n.arch === 'arm64')).toMatchObject([{ name: 'pi-1', pool: 'onprem', arch: 'arm64', cpu: '4', memory: '8Gi' }]);
   });
 
   test('defaults: a minimal config is enough', () => {

@@ -20,6 +20,29 @@ const NO_LIVENESS: Record<string, string> = {
   sidekiq: 'the ready file cannot fail as a liveness check; a crash or an OOM kill restarts the container anyway',
 };
 
+/**
+ * The one exemption: the node-tuning DaemonSet (lib/node-tuning.ts) must write sysctls in the
+ * host's network namespace, so it runs privileged, as root, in the host network. Only these
+ * offences are forgiven, only on a DaemonSet labelled app.kubernetes.io/component: node-tuning
+ * whose name ends in -node-tuning; it must still not share the host's PID or IPC namespace, and
+ * every other rule (read-only root, seccomp, requests and limits, probes, pinned image) holds.
+ */
+export const NODE_TUNING_ALLOWED = [
+  'shares a host namespace',
+  'runAsNonRoot is not true',
+  'no numeric non-root runAsUser',
+  'allowPrivilegeEscalation is not false',
+  'privileged',
+  'capabilities are not dropped (drop: [ALL])',
+];
+function exempt(o: any, spec: any): boolean {
+  return o.kind === 'DaemonSet'
+    && o.metadata?.labels?.['app.kubernetes.io/component'] === 'node-tuning'
+    && spec.template?.metadata?.labels?.['app.kubernetes.io/component'] === 'node-tuning'
+    && /-node-tuning$/.test(o.metadata.name)
+    && !spec.template.spec.hostPID && !spec.template.spec.hostIPC;
+}
+
 /** Every offence in these objects; empty when all pods pass. */
 export function podPolicyOffences(objects: any[]): string[] {
   const out: string[] = [];
@@ -29,7 +52,10 @@ export function podPolicyOffences(objects: any[]): string[] {
     const spec = get(o);
     const where = `${o.kind}/${o.metadata.name}`;
     const pod = spec.securityContext ?? {};
-    const bad = (what: string, container?: string) => out.push(`${where}${container ? ` container ${container}` : ''}: ${what}`);
+    const forgiven = exempt(o, o.spec ?? {}) ? NODE_TUNING_ALLOWED : [];
+    const bad = (what: string, container?: string) => {
+      if (!forgiven.includes(what)) out.push(`${where}${container ? ` container ${container}` : ''}: ${what}`);
+    };
     if (spec.hostNetwork || spec.hostPID || spec.hostIPC) bad('shares a host namespace');
     if (spec.automountServiceAccountToken !== false && !spec.serviceAccountName) bad('mounts the default service account token (set automountServiceAccountToken: false)');
     for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
