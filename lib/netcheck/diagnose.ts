@@ -101,57 +101,73 @@ export function diagnose(results: Results, options: { nodes?: readonly string[];
     }
   }
 
-  // MTU: per pair of nodes, the node path's limit against what the pods send.
+  // MTU: per pair of nodes, the node path's limit against what the pods send; one finding per
+  // limiting interface, naming every pair it hurts.
   const mtuPairs = new Set<string>();
+  const unreachable = new Set(findings.filter((f) => f.kind === 'unreachable').map((f) => /reached (\S+?)'s/.exec(f.message)?.[1]));
+  const mtuGroups = new Map<string, { pairs: string[]; evidence: string[]; limit?: number; small?: { n: string; iface: string; mtu: number }; podMtu?: number; backend: FlannelBackend }>();
   for (const a of nodes) {
     for (const b of nodes) {
-      if (a === b) continue;
+      if (a === b || unreachable.has(a) || unreachable.has(b)) continue;
       const nn = cellOf('node→node', a, b);
       const pp = cellOf('pod→pod', a, b);
       const podMtu = ifaceOf(a, 'pod')?.mtus.eth0;
       const backend = backendOf(results.ifaces, a) ?? options.backend ?? 'vxlan';
       const overhead = OVERLAY_OVERHEAD[backend];
+      // "A big probe fails where a smaller one passes."
       const pathLimit = nn.mtuFail !== undefined && nn.mtuOk !== undefined && nn.mtuFail > nn.mtuOk ? nn.mtuOk : undefined;
-      const podBlackHole = pp.mtuFail !== undefined && podMtu !== undefined && pp.mtuFail <= podMtu;
+      const podBlackHole = pp.mtuOk !== undefined && pp.mtuFail !== undefined && pp.mtuFail > pp.mtuOk && podMtu !== undefined && pp.mtuFail <= podMtu;
       const tooBig = pathLimit !== undefined && podMtu !== undefined && podMtu > pathLimit - overhead;
       if (!tooBig && !podBlackHole) continue;
-      const key = [a, b].sort().join(' ');
-      if (mtuPairs.has(key)) continue;
-      mtuPairs.add(key);
+      const pair = [a, b].sort().join(' ');
+      if (mtuPairs.has(pair)) continue;
+      mtuPairs.add(pair);
       // Which interface holds the path down: the smaller default-route MTU of the two nodes.
       const small = [a, b].map((n) => ({ n, r: ifaceOf(n, 'host') })).filter((x) => x.r?.defaultIface && x.r.mtus[x.r.defaultIface] !== undefined)
-        .sort((x, y) => x.r!.mtus[x.r!.defaultIface!] - y.r!.mtus[y.r!.defaultIface!])[0];
-      const limit = pathLimit ?? (small ? small.r!.mtus[small.r!.defaultIface!] : undefined);
-      const evidence = [
-        pathLimit !== undefined ? `between the nodes a ${nn.mtuFail}-byte don't-fragment probe fails where ${nn.mtuOk} passes` : undefined,
-        podBlackHole ? `between pods a ${pp.mtuFail}-byte probe fails although the pods' eth0 MTU is ${podMtu}` : undefined,
-      ].filter(Boolean).join(', and ');
-      const where = small ? `${small.n}'s ${small.r!.defaultIface} has MTU ${small.r!.mtus[small.r!.defaultIface!]}` : 'an interface on the way is smaller than 1500';
-      const set = limit !== undefined ? limit - overhead : undefined;
-      findings.push({
-        kind: 'mtu',
-        message: `MTU mismatch between ${a} and ${b}: ${evidence}. Pods on ${a} send up to ${podMtu} bytes and ${backend} adds ${overhead}, so bigger packets are dropped (${where}). `
-          + (set !== undefined
-            ? `Set the overlay MTU to ${set} (${limit} − ${overhead}) on every node: in nodes.inventory give ${small?.n ?? 'the node'} \`interface: ${small?.r?.defaultIface ?? '<iface>'}\` and \`mtu: ${limit}\`, run \`npm run k3s-config\`, restart k3s on each node, then restart the pods so they get the new eth0 MTU.`
-            : 'Probe again with the MTU sizes of your interfaces, then set the overlay MTU to the smallest path MTU minus the backend overhead.'),
-      });
+        .map((x) => ({ n: x.n, iface: x.r!.defaultIface!, mtu: x.r!.mtus[x.r!.defaultIface!] }))
+        .sort((x, y) => x.mtu - y.mtu)[0];
+      const limit = pathLimit ?? small?.mtu;
+      const key = `${small && small.mtu < 1500 ? small.n : '?'}|${limit}|${backend}`;
+      const g = mtuGroups.get(key) ?? { pairs: [], evidence: [], limit, small: small && small.mtu < 1500 ? small : undefined, podMtu, backend };
+      g.pairs.push(`${a}–${b}`);
+      if (g.evidence.length === 0) {
+        if (pathLimit !== undefined) g.evidence.push(`node to node a ${nn.mtuFail}-byte don't-fragment probe fails where ${nn.mtuOk} passes`);
+        if (podBlackHole) g.evidence.push(`pod to pod a ${pp.mtuFail}-byte probe fails although the pods' eth0 MTU is ${podMtu}`);
+      }
+      mtuGroups.set(key, g);
     }
   }
+  for (const g of mtuGroups.values()) {
+    const overhead = OVERLAY_OVERHEAD[g.backend];
+    const set = g.limit !== undefined ? g.limit - overhead : undefined;
+    // The throughput the mismatch costs, from the matrices.
+    const slow = g.pairs.flatMap((p) => { const [a, b] = p.split('–'); return [[a, b], [b, a]]; })
+      .map(([a, b]) => ({ base: cellOf('node→node', a, b).tcp, pod: cellOf('pod→pod', a, b).tcp }))
+      .filter((x) => x.base?.bitsPerSecond && x.pod?.bitsPerSecond !== undefined);
+    const cost = slow.length > 0
+      ? ` Pod to pod those paths carry ${mbps(Math.min(...slow.map((x) => x.pod!.bitsPerSecond!)))}–${mbps(Math.max(...slow.map((x) => x.pod!.bitsPerSecond!)))} with up to ${Math.max(...slow.map((x) => x.pod!.retransmits ?? 0))} retransmits, node to node ${mbps(Math.min(...slow.map((x) => x.base!.bitsPerSecond!)))} or more.`
+      : '';
+    findings.push({
+      kind: 'mtu',
+      message: `MTU mismatch on ${g.pairs.join(', ')}: ${g.evidence.join(', and ')}. Pods send up to ${g.podMtu} bytes and ${g.backend} adds ${overhead}, so bigger packets are dropped${g.small ? ` (${g.small.n}'s ${g.small.iface} has MTU ${g.small.mtu})` : ''}.${cost} `
+        + (set !== undefined
+          ? `Set the overlay MTU to ${set} (${g.limit} − ${overhead}) on every node: in nodes.inventory give ${g.small?.n ?? 'the node behind the small interface'} \`interface: ${g.small?.iface ?? '<iface>'}\` and \`mtu: ${g.limit}\`, run \`npm run k3s-config\`, restart k3s on each node, then restart the pods so they get the new eth0 MTU.`
+          : 'Probe again with the MTU sizes of your interfaces, then set the overlay MTU to the smallest path MTU minus the backend overhead.'),
+    });
+  }
 
-  // Overlay: pod paths much slower than the node path, with retransmits.
+  // Overlay: pod paths much slower than the node path, with retransmits (unless the MTU explains it).
   for (const a of nodes) {
     for (const b of nodes) {
-      if (a === b) continue;
+      if (a === b || mtuPairs.has([a, b].sort().join(' '))) continue;
       const base = cellOf('node→node', a, b).tcp;
       if (!base?.bitsPerSecond) continue;
       const slow = (['node→pod', 'pod→node', 'pod→pod'] as PathKind[]).map((k) => ({ k, t: cellOf(k, a, b).tcp }))
         .filter((x) => x.t?.bitsPerSecond !== undefined && x.t.bitsPerSecond < SLOW_RATIO * base.bitsPerSecond! && rate(x.t) >= HIGH_RETRANSMITS_PER_SECOND);
       if (slow.length === 0) continue;
-      const mtuToo = mtuPairs.has([a, b].sort().join(' '));
       findings.push({
         kind: 'overlay',
-        message: `overlay problem from ${a} to ${b}: node→node carries ${mbps(base.bitsPerSecond)} but ${slow.map((x) => `${x.k} ${mbps(x.t!.bitsPerSecond)} with ${x.t!.retransmits} retransmits`).join(', ')}. `
-          + (mtuToo ? 'The MTU mismatch above explains it: fix the MTU first.' : 'The node path is fine, so look at the overlay: the flannel interface (flannel-iface) and backend, and the MTU of flannel.1/cni0 against the node path.'),
+        message: `overlay problem from ${a} to ${b}: node→node carries ${mbps(base.bitsPerSecond)} but ${slow.map((x) => `${x.k} ${mbps(x.t!.bitsPerSecond)} with ${x.t!.retransmits} retransmits`).join(', ')}. The node path is fine, so look at the overlay: the interface flannel uses (flannel-iface; set interface and address in nodes.inventory and run npm run k3s-config), its backend, and the MTU of flannel.1/cni0 against the node path.`,
       });
     }
   }
@@ -180,7 +196,7 @@ export function diagnose(results: Results, options: { nodes?: readonly string[];
   }
   const healthy = findings.every((f) => f.kind === 'malformed') && results.tcp.length > 0;
   if (healthy) {
-    findings.unshift({ kind: 'healthy', message: `healthy: every pod path carries at least ${Math.round(SLOW_RATIO * 100)}% of its node path, no don't-fragment probe the pod MTU allows was dropped, and no node path retransmits heavily.` });
+    findings.unshift({ kind: 'healthy', message: `every pod path carries at least ${Math.round(SLOW_RATIO * 100)}% of its node path, no don't-fragment probe the pod MTU allows was dropped, and no node path retransmits heavily.` });
   }
   return { nodes, matrices, findings, healthy: findings.every((f) => f.kind === 'healthy' || f.kind === 'malformed') && healthy, recommendsBbr };
 }
