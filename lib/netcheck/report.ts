@@ -53,7 +53,7 @@ export function reportSvg(d: Diagnosis): string {
   const panelH = 40 + ch + n * ch + 20;
   const cols = 2;
   const width = panelW * cols + 20;
-  const findingsH = 24 + d.findings.length * 18;
+  const findingsH = 30 + d.findings.reduce((h, f) => h + 20 + 15 * (wrap(`${f.kind}: ${f.message}`, 200).length - 1), 0);
   const height = 50 + panelH * 2 + findingsH;
   const all = PATH_KINDS.flatMap((k) => d.nodes.flatMap((a) => d.nodes.map((b) => d.matrices[k].get(a)?.get(b)?.tcp?.bitsPerSecond ?? 0)));
   const best = Math.max(1e7, ...all);
@@ -85,10 +85,22 @@ export function reportSvg(d: Diagnosis): string {
   let y = 50 + panelH * 2 + 10;
   parts.push(`<text x="20" y="${y}" font-size="14" font-weight="bold">Diagnosis</text>`);
   for (const f of d.findings) {
-    y += 18;
-    const text = f.message.length > 190 ? `${f.message.slice(0, 187)}…` : f.message;
-    parts.push(`<text x="20" y="${y}" font-size="11" fill="${f.kind === 'healthy' ? '#1a7f37' : '#b42318'}">${esc(`${f.kind}: ${text}`)}</text>`);
+    wrap(`${f.kind}: ${f.message}`, 200).forEach((text, i) => {
+      y += i === 0 ? 20 : 15;
+      parts.push(`<text x="${i === 0 ? 20 : 32}" y="${y}" font-size="11" fill="${f.kind === 'healthy' ? '#1a7f37' : '#b42318'}">${esc(text)}</text>`);
+    });
   }
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/** Splits text into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
