@@ -1,0 +1,88 @@
+/**
+ * k3s node configuration: the bind-address bug versions (k3s-io/k3s#10444), the overlay MTU,
+ * and config.yaml per node.
+ */
+import { parse } from 'yaml';
+import { bindAddressBug, k3sNodeConfigs, overlayMtu, resolveConfig } from '../lib';
+import { errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
+
+describe('the bind-address kubelet bug (k3s-io/k3s#10444)', () => {
+  test.each([
+    ['v1.30.0+k3s1', false], ['v1.30.1+k3s1', true], ['v1.30.2+k3s1', true], ['v1.30.2+k3s2', true], ['v1.30.3+k3s1', false], ['v1.30.6+k3s1', false],
+    ['v1.29.5+k3s1', false], ['v1.29.6+k3s1', true], ['v1.29.6+k3s2', true], ['v1.29.7+k3s1', false],
+    ['v1.28.10+k3s1', false], ['v1.28.11+k3s1', true], ['v1.28.12+k3s1', false],
+    ['v1.27.14+k3s1', false], ['v1.27.15+k3s1', true], ['v1.27.16+k3s1', false],
+    ['v1.31.0+k3s1', false], ['v1.26.15+k3s1', false],
+  ])('%s: broken %s', (v, broken) => {
+    expect(bindAddressBug(v) !== undefined).toBe(broken);
+  });
+  test('the refusal names the issue and every fixed release', () => {
+    expect(bindAddressBug('v1.30.2+k3s1')).toMatch(/k3s-io\/k3s#10444.*v1\.27\.16\+k3s1, v1\.28\.12\+k3s1, v1\.29\.7\+k3s1, v1\.30\.3\+k3s1/);
+  });
+  test('refused only when a server sets bind-address (has an address)', () => {
+    const bad = withChange(exampleRaw(), (c) => { c.k3s.version = 'v1.29.6+k3s2'; });
+    expect(messageAt(errorsOf(bad), 'k3s.version')).toMatch(/bind-address is set because the server cloud-1 has an address; upgrade/);
+    const noBind = withChange(bad, (c) => { delete c.nodes.inventory[0].address; });
+    expect(resolveConfig(noBind).ok).toBe(true);
+  });
+});
+
+describe('config.yaml per node', () => {
+  const cfg = resolved();
+  const settings = { version: cfg.k3s?.version, flannelBackend: 'vxlan' as const, clusterCidr: '10.42.0.0/16' };
+  const r = k3sNodeConfigs(cfg.nodes.inventory, settings, cfg.nodes.poolLabel);
+  const yamlOf = (node: string) => parse(r.files.find((f) => f.node === node)!.configYaml);
+
+  test('the server binds and advertises its private address; flannel uses the private interface', () => {
+    expect(r.problems).toEqual([]);
+    expect(yamlOf('cloud-1')).toEqual({
+      'node-ip': '100.96.0.1', 'flannel-iface': 'CloudflareWARP', 'bind-address': '100.96.0.1', 'advertise-address': '100.96.0.1',
+      'flannel-backend': 'vxlan', 'cluster-cidr': '10.42.0.0/16', 'flannel-conf': '/etc/rancher/k3s/flannel-net-conf.json', 'node-label': ['node-pool=cloud'],
+    });
+  });
+  test('agents join the server by its address, read the token from a file, and never bind', () => {
+    const pi = yamlOf('pi-1');
+    expect(pi).toMatchObject({ server: 'https://100.96.0.1:6443', 'token-file': '/etc/rancher/k3s/cluster-token', 'node-ip': '100.96.0.4', 'flannel-iface': 'CloudflareWARP', 'node-label': ['node-pool=onprem'] });
+    expect(pi['bind-address']).toBeUndefined();
+    expect(pi['flannel-backend']).toBeUndefined();
+    for (const f of r.files) expect(parse(f.configYaml).token).toBeUndefined();
+  });
+  test('WARP (1280): an explicit overlay MTU of 1230 with VXLAN, 1200 with WireGuard, the same on every node', () => {
+    expect(overlayMtu(1280, 'vxlan')).toBe(1230);
+    expect(overlayMtu(1280, 'wireguard-native')).toBe(1200);
+    expect(r.overlayMtu).toBe(1230);
+    for (const f of r.files) expect(JSON.parse(f.flannelConf!)).toEqual({ Network: '10.42.0.0/16', EnableIPv4: true, EnableIPv6: false, Backend: { Type: 'vxlan', MTU: 1280 } });
+    const wg = k3sNodeConfigs(cfg.nodes.inventory, { ...settings, flannelBackend: 'wireguard-native' }, 'node-pool');
+    expect(wg.overlayMtu).toBe(1200);
+    expect(JSON.parse(wg.files[0].flannelConf!).Backend).toEqual({ Type: 'wireguard', PersistentKeepaliveInterval: 25, MTU: 1280 });
+  });
+  test('every interface at 1500: flannel derives the MTU itself, no flannel-conf', () => {
+    const eth = cfg.nodes.inventory.map((n) => ({ ...n, interface: 'eth1', mtu: undefined }));
+    const plain = k3sNodeConfigs(eth, settings, 'node-pool');
+    expect(plain.overlayMtu).toBeUndefined();
+    for (const f of plain.files) {
+      expect(f.flannelConf).toBeUndefined();
+      expect(parse(f.configYaml)['flannel-conf']).toBeUndefined();
+    }
+    expect(plain.notes.join()).toMatch(/1450 with vxlan/);
+  });
+  test('one small interface lowers the whole overlay', () => {
+    const mixed = cfg.nodes.inventory.map((n) => ({ ...n, interface: 'eth1', mtu: n.name === 'pi-1' ? 1420 : undefined }));
+    const m = k3sNodeConfigs(mixed, settings, 'node-pool');
+    expect(m.overlayMtu).toBe(1370);
+    expect(m.notes[0]).toMatch(/smallest interface MTU is 1420 on pi-1 \(eth1\)/);
+  });
+  test('several servers: the first initializes the cluster, the others join it', () => {
+    const ha = cfg.nodes.inventory.map((n, i) => ({ ...n, role: i < 3 ? 'server' as const : 'agent' as const }));
+    const h = k3sNodeConfigs(ha, settings, 'node-pool');
+    expect(parse(h.files[0].configYaml)['cluster-init']).toBe(true);
+    expect(parse(h.files[1].configYaml)).toMatchObject({ server: 'https://100.96.0.1:6443', 'bind-address': '100.96.0.2' });
+  });
+  test('what k3s-config needs is said, not guessed', () => {
+    const noRoles = cfg.nodes.inventory.map((n) => ({ ...n, role: undefined }));
+    expect(k3sNodeConfigs(noRoles, settings, 'node-pool').problems[0]).toMatch(/set role: server or agent/);
+    const buggy = k3sNodeConfigs(cfg.nodes.inventory, { ...settings, version: 'v1.30.1+k3s1' }, 'node-pool');
+    expect(buggy.files).toEqual([]);
+    expect(buggy.problems.join()).toMatch(/#10444/);
+  });
+});
