@@ -164,7 +164,7 @@ describe('manifests', () => {
   test('host-network servers and clients, DNS names that point at each server', () => {
     for (const s of servers) {
       const spec = s.spec.template.spec;
-      const net = s.metadata.labels!['netcheck.cdk8s-mastodon/net'];
+      const net = s.metadata.labels!['netcheck.cdk8s-mastodon/net'] as 'host' | 'pod';
       expect(spec.hostNetwork === true).toBe(net === 'host');
       if (net === 'host') expect(spec.dnsPolicy).toBe('ClusterFirstWithHostNet');
       expect(`${spec.hostname}.${spec.subdomain}.netcheck.svc.cluster.local`).toBe(serverHost(spec.nodeSelector['kubernetes.io/hostname'], net));

@@ -31,7 +31,7 @@ export function probeSizes(backend: FlannelBackend = 'vxlan'): number[] {
 
 /** Seconds one target (TCP, UDP and the probes, with retries) may take at most. */
 export function secondsPerTarget(backend: FlannelBackend = 'vxlan'): number {
-  return RETRIES * (TCP_SECONDS + 20) + RETRIES * (UDP_SECONDS + 20) + probeSizes(backend).length * 5;
+  return RETRIES * (TCP_SECONDS + 20) + RETRIES * (UDP_SECONDS + 20) + probeSizes(backend).length * 8;
 }
 
 /**
@@ -54,9 +54,11 @@ done
 def=$(ip route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
 jq -cn --arg node "$from" --arg net "$fnet" --arg dflt "$def" --argjson mtus "$mtus" \
   '{netcheck: 1, type: "iface", node: $node, net: $net, mtus: $mtus} + (if $dflt == "" then {} else {defaultIface: $dflt} end)'
-# Unprivileged ping needs net.ipv4.ping_group_range to include our gid; without it, skip the probes
-# rather than report every size as dropped.
-if ping -c 1 -W 2 127.0.0.1 >/dev/null 2>&1; then probes=yes; else probes=no; echo "netcheck: ping cannot run here (net.ipv4.ping_group_range); skipping the MTU probes" >&2; fi
+# ping -M do is the probe. Where it cannot run (a ping with file capabilities under drop: [ALL]
+# and no_new_privs fails to exec; ICMP sockets need net.ipv4.ping_group_range), the probe is a
+# one-second iperf3 UDP run of the same size with --dont-fragment: too big for the local
+# interface it fails with "Message too long", too big for the path it is lost.
+if ping -c 1 -W 2 127.0.0.1 >/dev/null 2>&1; then method=ping; else method=iperf3; echo "netcheck: ping cannot run here; probing with iperf3 --dont-fragment" >&2; fi
 run_iperf() { # kind address port args...
   kind=$1; addr=$2; port=$3; shift 3
   n=0
@@ -78,13 +80,19 @@ printf '%s\n' "$NETCHECK_TARGETS" | while read -r to tnet addr port; do
   [ -n "$to" ] || continue
   run_iperf tcp "$addr" "$port" -t "$NETCHECK_TCP_SECONDS"
   run_iperf udp "$addr" "$port" -u -b "$NETCHECK_UDP_RATE" -t "$NETCHECK_UDP_SECONDS"
-  [ "$probes" = yes ] || continue
   for size in $NETCHECK_SIZES; do
-    msg=$(ping -M do -s $((size - 28)) -c 2 -W 2 "$addr" 2>&1)
-    if [ $? -eq 0 ]; then ok=true; else ok=false; fi
-    mtu=$(printf '%s\n' "$msg" | sed -n 's/.*mtu[ =]*\([0-9][0-9]*\).*/\1/p' | head -n 1)
-    line --arg to "$to" --arg toNet "$tnet" --argjson size "$size" --argjson ok "$ok" --arg mtu "$mtu" \
-      '{netcheck: 1, type: "mtu", from: $from, fromNet: $fromNet, to: $to, toNet: $toNet, size: $size, ok: $ok} + (if $mtu == "" then {} else {reportedMtu: ($mtu | tonumber)} end)'
+    mtu=""
+    if [ "$method" = ping ]; then
+      msg=$(ping -M do -s $((size - 28)) -c 2 -W 2 "$addr" 2>&1)
+      if [ $? -eq 0 ]; then ok=true; else ok=false; fi
+      mtu=$(printf '%s\n' "$msg" | sed -n 's/.*mtu[ =]*\([0-9][0-9]*\).*/\1/p' | head -n 1)
+    else
+      out=$(timeout 20 iperf3 -J -c "$addr" -p "$port" -u -b 1M -t 1 -l $((size - 28)) --dont-fragment 2>/dev/null)
+      ok=$(printf '%s' "$out" | jq -r 'if (.error == null) and ((.end.sum.packets // 0) > 0) and ((.end.sum.lost_percent // 100) < 50) then "true" else "false" end' 2>/dev/null)
+      [ "$ok" = true ] || ok=false
+    fi
+    line --arg to "$to" --arg toNet "$tnet" --argjson size "$size" --argjson ok "$ok" --arg mtu "$mtu" --arg method "$method" \
+      '{netcheck: 1, type: "mtu", from: $from, fromNet: $fromNet, to: $to, toNet: $toNet, size: $size, ok: $ok, method: $method} + (if $mtu == "" then {} else {reportedMtu: ($mtu | tonumber)} end)'
   done
 done
 line '{netcheck: 1, type: "done", from: $from, fromNet: $fromNet}'

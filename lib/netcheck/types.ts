@@ -10,8 +10,9 @@
  *   flannel-wg, cni0; pod network: eth0);
  * - `{"netcheck":1,"type":"tcp"|"udp","from":N,"fromNet":..,"to":M,"toNet":..,"iperf":{...}}`
  *   with `iperf` the unmodified `iperf3 -J` document (or null when iperf3 printed nothing);
- * - `{"netcheck":1,"type":"mtu","from":..,"fromNet":..,"to":..,"toNet":..,"size":1420,"ok":true,"reportedMtu":1280?}`
- *   one don't-fragment ping of `size` bytes on the wire (payload + 28);
+ * - `{"netcheck":1,"type":"mtu","from":..,"fromNet":..,"to":..,"toNet":..,"size":1420,"ok":true,"method":"ping","reportedMtu":1280?}`
+ *   one don't-fragment probe of `size` bytes on the wire (payload + 28): `ping -M do`, or where
+ *   ping cannot run an iperf3 UDP run with `--dont-fragment` (method "iperf3");
  * - `{"netcheck":1,"type":"done","from":N,"fromNet":..}` the client Job finished its list.
  */
 
