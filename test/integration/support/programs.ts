@@ -15,6 +15,9 @@ export const PACKAGES: Record<string, string> = {
   prometheus: 'promtool',
   'ruby-sidekiq': "Sidekiq's own option parser",
   iperf3: 'real iperf3 JSON output',
+  'iputils-ping': 'ping -M do, the netcheck MTU probe',
+  jq: 'the netcheck client script builds its JSON lines with it',
+  iproute2: 'ip: the default-route interface, and a small-MTU loopback in a network namespace',
   openssl: 'a private CA and server certificates',
 };
 
