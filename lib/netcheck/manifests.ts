@@ -154,7 +154,10 @@ export function netcheckManifests(o: NetcheckOptions): NetcheckSet {
           template: {
             metadata: { labels: labels('server', node, net) },
             spec: podSpec(node, net, {
-              // <label>-<net>.netcheck.<ns>.svc resolves to this pod's address (the node's own in the host network).
+              // <label>-<net>.netcheck.<ns>.svc resolves to this pod's address (the node's own in the
+              // host network): the EndpointSlice controller sets an endpoint's hostname whenever
+              // hostname is set and subdomain names the Service (kubernetes/kubernetes
+              // pkg/controller/util/endpoint/controller_utils.go, ShouldSetHostname), host network or not.
               hostname: `${nodeLabel(node)}-${net}`,
               subdomain: NETCHECK_SERVICE,
               restartPolicy: 'OnFailure',

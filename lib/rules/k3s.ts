@@ -182,27 +182,23 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
 /** A config problem: field path and message with the fix. */
 export interface K3sProblem { readonly path: string; readonly message: string }
 
-/** Cross-field checks on the inventory's k3s fields and the k3s version (resolveConfig runs them). */
+/**
+ * Cross-field checks on the inventory's k3s fields and the k3s version (resolveConfig runs them).
+ * Missing roles are not an error here: only npm run k3s-config needs them, and it says so.
+ */
 export function checkK3sInventory(inventory: readonly K3sNode[], version?: string): K3sProblem[] {
   const out: K3sProblem[] = [];
-  const withRole = inventory.filter((n) => n.role).length;
   const seen = new Map<string, number>();
   inventory.forEach((n, i) => {
     const at = `nodes.inventory[${i}]`;
     if (n.mtu !== undefined && n.interface === undefined) {
       out.push({ path: `${at}.mtu`, message: `is the MTU of the node's private-network interface, and interface is not set; set interface too (e.g. interface: CloudflareWARP with mtu: 1280)` });
     }
-    if (withRole > 0 && !n.role) {
-      out.push({ path: `${at}.role`, message: `is missing while other nodes set role; set role: server or agent on every node (npm run k3s-config writes one config per node)` });
-    }
     if (n.address) {
       if (seen.has(n.address)) out.push({ path: `${at}.address`, message: `${n.address} is already the address of nodes.inventory[${seen.get(n.address)}]; give each node its own address` });
       seen.set(n.address, i);
     }
   });
-  if (withRole > 0 && !inventory.some((n) => n.role === 'server')) {
-    out.push({ path: 'nodes.inventory', message: 'no node has role: server; set role: server on at least one node (it runs the control plane)' });
-  }
   if (version) {
     const bug = bindAddressBug(version);
     const bound = inventory.filter((n) => n.role === 'server' && n.address).map((n) => n.name);
