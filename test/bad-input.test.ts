@@ -12,7 +12,7 @@ const DIR = path.join(ROOT, 'test', 'fixtures', 'invalid');
 const fixtures = fs.readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
 const DIST = path.join(ROOT, 'dist');
 /** A message that teaches says what to do: one of these words (or an example) appears in it. */
-const FIX = /\b(use|set|add|remove|write|raise|lower|change|choose|give|list|fix|leave|shorten|put|start from|declare|keep|move|request|quote|store|did you mean|instead|as in|must run)\b|such as|e\.g\./i;
+const FIX = /\b(use|set|add|remove|write|raise|lower|change|choose|give|list|fix|leave|shorten|put|start from|declare|keep|move|request|quote|store|did you mean|instead|as in|must run|indent|replace)\b|such as|e\.g\./i;
 
 function readDir(dir: string): Record<string, Buffer> {
   return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));

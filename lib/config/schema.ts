@@ -39,8 +39,13 @@ const objectName = (what: string) =>
 
 const memory = z.string({ error: 'must be a memory quantity such as 512Mi or 1.5Gi (a string, with a unit)' })
   .regex(MEMORY_PATTERN, { error: 'must be a memory quantity such as 512Mi or 1.5Gi' });
-const cpu = z.string({ error: "must be a CPU quantity such as 250m or 1 (quote whole numbers: '1')" })
-  .regex(CPU_PATTERN, { error: 'must be a CPU quantity such as 250m or 1.5' });
+// Kubernetes takes `cpu: 4` (a YAML integer) as a quantity, so a number is accepted and kept as
+// its string form ('4', '0.5'); a negative number fails the pattern like any malformed string.
+const cpu = z.union([
+  z.number().finite().transform((n) => String(n)),
+  z.string(),
+], { error: 'must be a CPU quantity such as 250m or 1.5 (or a whole number of cores: 4)' })
+  .pipe(z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as 250m or 1.5 (or a whole number of cores: 4)' }));
 
 /** Requests and a memory limit for one container. CPU is never limited: throttling Puma hurts latency more than it saves. */
 export const ResourcesSchema = z.strictObject({
