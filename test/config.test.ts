@@ -169,7 +169,7 @@ describe('bad input: every problem, with path and fix', () => {
 
   test('a missing required section', () => {
     const errors = errorsOf(withChange(exampleRaw(), (c) => { delete c.database; }));
-    expect(messageAt(errors, 'database')).toMatch(/is required; add it/);
+    expect(messageAt(errors, 'database')).toMatch(/is missing; add a 'database:' section with mode: external/);
   });
 
   test('a 5-field cron is required for CronJobs', () => {

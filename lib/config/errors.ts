@@ -106,8 +106,81 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+const OPTIONAL_WRAPPERS = ['optional', 'default', 'prefault'];
+const WRAPPERS = ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'];
+
+function unwrap(s: AnySchema): AnySchema {
+  let cur = s;
+  for (;;) {
+    const def = cur._zod.def as any;
+    if (WRAPPERS.includes(def.type)) cur = def.innerType;
+    else if (def.type === 'pipe') cur = def.in;
+    else return cur;
+  }
+}
+
+/** The schema at a path (without choosing a union member). */
+function schemaAt(schema: AnySchema, path: readonly PropertyKey[]): AnySchema | undefined {
+  let s: AnySchema | undefined = unwrap(schema);
+  for (const key of path) {
+    const def = s._zod.def as any;
+    if (def.type === 'object') s = def.shape[key as string];
+    else if (def.type === 'array') s = def.element;
+    else return undefined;
+    if (!s) return undefined;
+    s = unwrap(s);
+  }
+  return s;
+}
+
+/** `server (Sender host.)`: a field name with the first sentence of its description. */
+function fieldWords(key: string, field: AnySchema): string {
+  const d: string | undefined = (field as any).description ?? (unwrap(field) as any).description;
+  const first = d ? d.split(/(?<=[a-z0-9)]\.)\s+(?=[A-Z])/)[0].replace(/\.$/, '') : '';
+  return first ? `${key} (${first})` : key;
+}
+
+function requiredFields(obj: AnySchema, skip?: string): string[] {
+  const shape = (obj._zod.def as any).shape as Record<string, AnySchema>;
+  return Object.entries(shape)
+    .filter(([k, f]) => k !== skip && !OPTIONAL_WRAPPERS.includes((f._zod.def as any).type))
+    .map(([k, f]) => fieldWords(k, f));
+}
+
+function andList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * What to write for a missing section, in plain English: its required fields (with what each
+ * is), or for a section with modes, each mode and the fields that go with it.
+ */
+export function missingSectionMessage(schema: AnySchema, path: readonly PropertyKey[]): string | undefined {
+  const s = schemaAt(schema, path);
+  const key = path[path.length - 1];
+  if (!s || typeof key !== 'string') return undefined;
+  const def = s._zod.def as any;
+  const a = /^[aeiou]/i.test(key) ? 'an' : 'a';
+  const tail = '; config/example.yaml shows one filled in';
+  if (def.type === 'object') {
+    const req = requiredFields(s);
+    if (req.length === 0) return undefined;
+    return `is missing; add ${a} '${key}:' section with ${andList(req)}${tail}`;
+  }
+  if (def.type === 'union' && def.discriminator) {
+    const disc = def.discriminator as string;
+    const modes = (def.options as AnySchema[]).map((o) => {
+      const value = ((o._zod.def as any).shape?.[disc]?._zod.def.values ?? [])[0];
+      const req = requiredFields(o, disc).map((f) => f.replace(/ \(.*$/, ''));
+      return `${disc}: ${String(value)}${req.length ? ` (with ${req.join(', ')})` : ''}`;
+    });
+    return `is missing; add ${a} '${key}:' section with ${modes.join(' or ')}${tail}`;
+  }
+  return undefined;
+}
+
 function typeFix(expected: string, input: unknown): string {
-  if (input === undefined || input === null) return `is required; add it (a ${expected})`;
+  if (input === undefined || input === null) return `is required; add it (${expected === 'object' ? 'a section of key: value lines' : expected === 'array' ? 'a list' : `a ${expected}`})`;
   if (expected === 'number' && typeof input === 'string' && /^[0-9.]+$/.test(input)) {
     return `expected a number, got ${describeValue(input)}; write ${input} without quotes`;
   }
@@ -148,7 +221,11 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknow
         break;
       }
       case 'invalid_type':
-        out.push({ path, message: custom && input !== undefined ? issue.message : typeFix(issue.expected, input) });
+        out.push({
+          path,
+          message: custom && input !== undefined ? issue.message
+            : (input === undefined && missingSectionMessage(schema, issue.path)) || typeFix(issue.expected, input),
+        });
         break;
       case 'invalid_value':
         out.push({ path, message: notOneOf(input, issue.values.map(String)) });

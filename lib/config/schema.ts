@@ -317,7 +317,7 @@ export const MediaSchema = z.strictObject({
 });
 
 export const SmtpSchema = z.strictObject({
-  server: z.string().min(1),
+  server: z.string().min(1).describe('SMTP relay host, e.g. smtp.mailgun.org.'),
   port: z.number().int().min(1).max(65535).default(587),
   fromAddress: z.string().min(3).describe("Sender, e.g. 'Mastodon <notifications@example.social>'."),
   login: z.string().min(1).optional(),
