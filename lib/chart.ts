@@ -68,7 +68,7 @@ export class MastodonChart extends Chart {
         priorityClassNames: { frontend: priority('frontend'), workers: priority('workers') },
       });
     }
-    this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection });
+    this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection, priorityClasses: this.priorityClasses });
     if (config.redis.mode === 'internal') {
       this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
         ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } } : {}) });

@@ -1,11 +1,13 @@
 import { createHash } from 'crypto';
+import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from './config/resolve';
 import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement, PlacementProps } from './conventions/placement';
-import { priorityClassName, PriorityTier } from './conventions/priority';
+import { PriorityTier } from './conventions/priority';
+import { PriorityClasses } from './priority-classes';
 import { containerSecurityContext, MASTODON_UID, securePodSpec } from './conventions/security';
 import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
 import { databaseConnection, DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from './rules/database';
@@ -21,6 +23,13 @@ export interface MastodonEnvironmentProps {
    * `externalConnection(config.database)`. @default derived from `config.database`
    */
   readonly database?: DatabaseConnection;
+  /**
+   * The PriorityClasses the Mastodon pods name (`<name>-frontend`, `<name>-workers`). A pod
+   * that names a PriorityClass which does not exist is rejected by the API server, so the
+   * environment never leaves them to chance.
+   * @default the PriorityClasses of this instance already in the chart, or else a set created here
+   */
+  readonly priorityClasses?: PriorityClasses;
 }
 
 /** What a Rails container (web, Sidekiq, a Job) needs besides the shared parts. */
@@ -119,12 +128,17 @@ export class MastodonEnvironment extends Construct {
   public readonly plainEnv: Readonly<Record<string, string>>;
   /** How Mastodon reaches Postgres. */
   public readonly database: DatabaseConnection;
+  /** The PriorityClasses the pods name (given, found in the chart, or created). */
+  public readonly priorityClasses: PriorityClasses;
 
   constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
     super(scope, id);
     const c = props.config;
     this.config = c;
     this.database = props.database ?? databaseConnection(c);
+    this.priorityClasses = props.priorityClasses
+      ?? Chart.of(this).node.findAll().find((x): x is PriorityClasses => x instanceof PriorityClasses && x.instance === c.name)
+      ?? new PriorityClasses(this, 'Priority', { instance: c.name, version: c.images.mastodon.tag });
     this.plainEnv = sortKeys(plainEnv(c, this.database));
     this.checksum = createHash('sha256').update(JSON.stringify(this.plainEnv)).digest('hex');
     const identity = this.identity('config');
@@ -234,7 +248,7 @@ export class MastodonEnvironment extends Construct {
       uid: MASTODON_UID,
       containers: o.containers,
       placement: where,
-      priorityClassName: priorityClassName(this.config.name, o.priority),
+      priorityClassName: this.priorityClasses.classes[o.priority].name,
       restartPolicy: o.restartPolicy,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       volumes,

@@ -19,9 +19,12 @@ export interface PriorityClassesProps {
  */
 export class PriorityClasses extends Construct {
   public readonly classes: Readonly<Record<PriorityTier, k8s.KubePriorityClass>>;
+  /** The instance name the classes belong to. */
+  public readonly instance: string;
 
   constructor(scope: Construct, id: string, props: PriorityClassesProps) {
     super(scope, id);
+    this.instance = props.instance;
     const identity: Identity = { instance: props.instance, component: 'priority', version: props.version };
     const classes = {} as Record<PriorityTier, k8s.KubePriorityClass>;
     for (const tier of Object.keys(PRIORITY_TIERS) as PriorityTier[]) {
