@@ -17,6 +17,8 @@ export interface IngressRule {
 export interface SourcedRule extends IngressRule {
   /** Config path for rules from the config (e.g. `tunnel.extraRoutes[0]`); absent for generated ones. */
   readonly source?: string;
+  /** What a generated rule is for, in words (e.g. `the route to Mastodon web`); for messages. */
+  readonly role?: string;
 }
 
 /** A problem with one rule. */
@@ -55,10 +57,10 @@ export const CATCH_ALL: IngressRule = { service: 'http_status:404' };
 export function generateIngressRules(r: TunnelRouting): SourcedRule[] {
   const rules: SourcedRule[] = [];
   if (r.maintenanceService) {
-    for (const hostname of r.mastodonHosts) rules.push({ hostname, service: r.maintenanceService });
+    for (const hostname of r.mastodonHosts) rules.push({ hostname, service: r.maintenanceService, role: 'the route to the maintenance page' });
   } else {
-    for (const hostname of r.mastodonHosts) rules.push({ hostname, path: STREAMING_PATH, service: r.streamingService });
-    for (const hostname of r.mastodonHosts) rules.push({ hostname, service: r.webService });
+    for (const hostname of r.mastodonHosts) rules.push({ hostname, path: STREAMING_PATH, service: r.streamingService, role: 'the route to Mastodon streaming' });
+    for (const hostname of r.mastodonHosts) rules.push({ hostname, service: r.webService, role: 'the route to Mastodon web' });
   }
   rules.push(...r.extraRoutes, CATCH_ALL);
   return rules;
@@ -67,6 +69,29 @@ export function generateIngressRules(r: TunnelRouting): SourcedRule[] {
 function describe(rule: SourcedRule, i: number): string {
   const what = rule.hostname ? `hostname ${rule.hostname}${rule.path ? `, path ${rule.path}` : ''}` : 'no hostname';
   return `rule ${i + 1} (${what})`;
+}
+
+/**
+ * Whether every host `inner` matches, `outer` matches too. cloudflared's matchHost
+ * (ingress/ingress.go): equal names match; `*.example.com` matches any name that ends in
+ * `.example.com` (any depth, never example.com itself); a rule with no hostname or `*` matches
+ * every host.
+ */
+function hostCovers(outer: string | undefined, inner: string | undefined): boolean {
+  if (outer === undefined || outer === '*') return true;
+  if (inner === undefined || inner === '*') return false;
+  if (outer === inner) return true;
+  if (!outer.startsWith('*.')) return false;
+  return inner.endsWith(outer.slice(1));
+}
+
+/**
+ * Whether every path `inner` matches, `outer` matches too. A rule without a path matches every
+ * path; a path is a Go regexp searched in the request path (Rule.Matches in ingress/rule.go), so
+ * beyond equal expressions containment cannot be decided: only those two cases count.
+ */
+function pathCovers(outer: string | undefined, inner: string | undefined): boolean {
+  return outer === undefined || outer === inner;
 }
 
 /** Every problem `cloudflared tunnel ingress validate` would report, each naming its rule. */
@@ -119,6 +144,20 @@ export function validateIngressRules(rules: readonly SourcedRule[]): RuleProblem
       problems.push({ path, message: `${name} repeats the hostname and path of rule ${seen.get(key)! + 1}; the second can never match: remove it or change its path` });
     } else {
       seen.set(key, i);
+      // cloudflared uses the first rule that matches: a later rule all of whose requests an
+      // earlier one takes is dead. (A catch-all before the end is reported above.)
+      const earlier = rules.slice(0, i).findIndex((e) => (e.hostname !== undefined || e.path !== undefined)
+        && hostCovers(e.hostname, rule.hostname) && pathCovers(e.path, rule.path));
+      if (!last && earlier >= 0) {
+        const e = rules[earlier];
+        const first = `${describe(e, earlier)}${e.role ? `, ${e.role},` : e.source ? ` (${e.source})` : ''}`;
+        problems.push({
+          path,
+          message: `${name} can never match: ${first} comes first and takes every request it would (cloudflared uses the first rule that matches); ${e.role
+            ? `give this route a host name of its own (e.g. status.${e.hostname?.replace(/^\*\./, '')})`
+            : `move it before rule ${earlier + 1}, or narrow rule ${earlier + 1}`}`,
+        });
+      }
     }
   });
   if (rules.length === 0) problems.push({ path: 'tunnel', message: 'there are no ingress rules; the last rule must be a catch-all such as http_status:404' });
