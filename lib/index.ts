@@ -58,3 +58,4 @@ export * from './netcheck/diagnose';
 export * from './netcheck/report';
 export * from './netcheck/script';
 export * from './netcheck/manifests';
+export * from './rules/secret-refs';

@@ -63,7 +63,7 @@ describe('the ObjectStore and ScheduledBackups', () => {
       configuration: {
         destinationPath: 's3://ocw-social-backups/postgres',
         endpointURL: 'https://s3.eu-central-003.backblazeb2.com',
-        s3Credentials: { accessKeyId: { name: 'ocw-backup-s3', key: 'ACCESS_KEY_ID' }, secretAccessKey: { name: 'ocw-backup-s3', key: 'ACCESS_SECRET_KEY' } },
+        s3Credentials: { accessKeyId: { name: 'ocw-backup-s3', key: 'AWS_ACCESS_KEY_ID' }, secretAccessKey: { name: 'ocw-backup-s3', key: 'AWS_SECRET_ACCESS_KEY' } },
         wal: { compression: 'zstd', maxParallel: 2 },
       },
       retentionPolicy: '30d',

@@ -199,8 +199,9 @@ const ObjectStoreSchema = z.strictObject({
   endpointURL: z.url({ error: 'must be a URL such as https://s3.eu-central-003.backblazeb2.com' }).describe('S3 API endpoint.'),
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
-    accessKeyIdKey: z.string().regex(SECRET_KEY).default('ACCESS_KEY_ID'),
-    secretAccessKeyKey: z.string().regex(SECRET_KEY).default('ACCESS_SECRET_KEY'),
+    // The same key names as media.s3.credentialsSecret, so one Secret can serve both.
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default('AWS_ACCESS_KEY_ID'),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default('AWS_SECRET_ACCESS_KEY'),
   }, {
     error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
   }),

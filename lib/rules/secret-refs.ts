@@ -1,0 +1,70 @@
+/**
+ * The Secrets a set of manifests reads, and the keys it reads from each: found in the objects
+ * themselves (env `secretKeyRef`, secret volumes, the Barman Cloud ObjectStore's
+ * `s3Credentials`), so the list can never miss a key the chart uses. Pure: no cdk8s imports.
+ */
+
+/** One Secret the user must create. */
+export interface SecretSkeleton {
+  /** Secret name. */
+  readonly name: string;
+  /** The keys the manifests read, sorted. */
+  readonly keys: readonly string[];
+  /** `Kind/name` of each object that reads it. */
+  readonly usedBy: readonly string[];
+}
+
+/** What {@link secretSkeletons} leaves out. */
+export interface SecretSkeletonOptions {
+  /** The Mastodon keys Secret (`npm run secrets` makes it with fresh values). */
+  readonly mastodon?: { readonly secretName: string };
+}
+
+type Obj = { kind: string; metadata: { name: string }; [k: string]: any };
+
+function walk(node: unknown, visit: (key: string, value: any) => void): void {
+  if (Array.isArray(node)) {
+    for (const x of node) walk(x, visit);
+  } else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      visit(k, v);
+      walk(v, visit);
+    }
+  }
+}
+
+/**
+ * Every Secret the objects reference, except those an operator makes: CloudNativePG creates
+ * `<cluster>-app` (and `-superuser`) itself unless `bootstrap.initdb.secret` names one.
+ */
+export function secretSkeletons(objects: readonly Obj[], options: SecretSkeletonOptions = {}): SecretSkeleton[] {
+  const found = new Map<string, { keys: Set<string>; usedBy: Set<string> }>();
+  const add = (name: unknown, key: unknown, by: string) => {
+    if (typeof name !== 'string' || typeof key !== 'string') return;
+    const e = found.get(name) ?? { keys: new Set(), usedBy: new Set() };
+    e.keys.add(key);
+    e.usedBy.add(by);
+    found.set(name, e);
+  };
+  const operatorMade = new Set<string>();
+  for (const o of objects) {
+    if (o.kind === 'Cluster' && o.apiVersion?.startsWith('postgresql.cnpg.io/')) {
+      operatorMade.add(`${o.metadata.name}-app`);
+      operatorMade.add(`${o.metadata.name}-superuser`);
+    }
+  }
+  for (const o of objects) {
+    const by = `${o.kind}/${o.metadata.name}`;
+    walk(o, (k, v) => {
+      if (!v || typeof v !== 'object') return;
+      if (k === 'secretKeyRef') add(v.name, v.key, by);
+      if (k === 'secret' && typeof v.secretName === 'string') for (const it of v.items ?? []) add(v.secretName, it.key, by);
+      // Barman Cloud plugin ObjectStore: spec.configuration.s3Credentials.{accessKeyId,secretAccessKey,sessionToken} are {name, key}.
+      if (k === 's3Credentials') for (const ref of Object.values(v) as any[]) if (ref && typeof ref === 'object') add(ref.name, ref.key, by);
+    });
+  }
+  return [...found.entries()]
+    .filter(([name]) => !operatorMade.has(name) && name !== options.mastodon?.secretName)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, e]) => ({ name, keys: [...e.keys].sort(), usedBy: [...e.usedBy].sort() }));
+}
