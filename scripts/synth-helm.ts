@@ -59,6 +59,10 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
   knobs.push(...Object.values(deployments));
 
   const docs = parseAllDocuments(templates).map((d) => d.toJS()).filter((o) => o);
+  // A Helm chart installs into the namespace it is given (`helm install -n X`): every
+  // `namespace` field that holds the configured one (metadata, RoleBinding subjects) becomes
+  // .Release.Namespace.
+  for (const o of docs) releaseNamespace(o, c.namespace);
   for (const o of docs) {
     if (o.kind === 'Deployment' && deployments[o.metadata.name] && !c.maintenance.stopWorkloads) {
       o.spec.replicas = token(deployments[o.metadata.name].key);
@@ -71,6 +75,7 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
     }
     text = text.split(`app.kubernetes.io/version: ${tag}\n`).join(`app.kubernetes.io/version: ${token(tagKnob.key)}\n`);
   }
+  text = text.split(`"${RELEASE_NAMESPACE}"`).join(RELEASE_NAMESPACE).split(RELEASE_NAMESPACE).join('{{ .Release.Namespace }}');
   for (const k of knobs) {
     const t = token(k.key);
     // A whole-value token (replicas, a label) was quoted by the YAML writer; one inside an
@@ -79,6 +84,19 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
     text = text.split(t).join(`{{ index .Values ${k.key.map((p) => `"${p}"`).join(' ')} }}`);
   }
   return { templates: text, knobs };
+}
+
+const RELEASE_NAMESPACE = '@@release-namespace@@';
+
+function releaseNamespace(node: any, namespace: string): void {
+  if (Array.isArray(node)) {
+    for (const x of node) releaseNamespace(x, namespace);
+  } else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'namespace' && v === namespace) node[k] = RELEASE_NAMESPACE;
+      else releaseNamespace(v, namespace);
+    }
+  }
 }
 
 function valuesOf(knobs: Knob[]): { values: Record<string, any>; schema: Record<string, any> } {
