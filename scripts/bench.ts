@@ -4,6 +4,7 @@
  *     (100 Sidekiq processes, 30 nodes), median of several runs
  *   - `cdk8s synth` wall time (the real CLI, into a scratch folder)
  *   - `npm test` wall time (skip with --quick)
+ * With --readme it also writes the table into README.md (the only timings the README gives).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,6 +15,10 @@ import { loadConfigFile, planConfig, renderManifests, resolveConfigOrThrow } fro
 import { largeConfig } from './large-config';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
+
+/** The markers around the measured table in README.md. */
+const BENCH_START = '<!-- bench:start (npm run bench -- --readme writes this table) -->';
+const BENCH_END = '<!-- bench:end -->';
 
 function time(fn: () => unknown, runs: number): { median: number; objects: number } {
   const ms: number[] = [];
@@ -70,7 +75,25 @@ if (!quick) {
 
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), ['what', 'time', 'note'][i].length));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
-console.log(`cdk8s-mastodon bench on ${os.cpus().length} cores, node ${process.version}`);
-console.log(line(['what', 'time', 'note']));
-console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
-for (const r of rows) console.log(line(r));
+const table = [
+  `cdk8s-mastodon bench on ${os.cpus().length} cores, node ${process.version}${quick ? ' (--quick: no npm test)' : ''}`,
+  '',
+  line(['what', 'time', 'note']),
+  `|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`,
+  ...rows.map(line),
+].join('\n');
+console.log(table);
+
+/**
+ * --readme: replaces the table between the bench markers in README.md, so the README holds
+ * one set of timings and it is the one this script measured.
+ */
+if (process.argv.includes('--readme')) {
+  const file = path.join(ROOT, 'README.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf(BENCH_START);
+  const end = text.indexOf(BENCH_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${BENCH_START} … ${BENCH_END} section`);
+  fs.writeFileSync(file, `${text.slice(0, start + BENCH_START.length)}\n${table}\n${text.slice(end)}`);
+  console.log('\nwrote the table into README.md');
+}

@@ -1,7 +1,8 @@
 /**
  * npm run plan [-- --out DIR]: places the pods of the config (MASTODON_CONFIG or the example)
  * on its nodes as the kube-scheduler would, replays the loss of every node, checks rollout
- * room, prints the tables and a verdict, and writes plan.svg and plan.png. Exits non-zero when
+ * room, prints the tables and a verdict, and writes plan.svg and plan.png to DIR (default .plan/,
+ * git-ignored; the README's pictures are `--out docs/plan` of the example). Exits non-zero when
  * the plan does not hold.
  */
 import * as fs from 'fs';
@@ -14,7 +15,9 @@ import { DEFAULT_CONFIG_FILE } from './paths';
 
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 const i = process.argv.indexOf('--out');
-const out = path.resolve(i > 0 ? process.argv[i + 1] : path.join(ROOT, 'docs', 'plan'));
+// Default: .plan/ (git-ignored). docs/plan/ holds the example's pictures for the README:
+// regenerate them on purpose with `npm run plan -- --out docs/plan`.
+const out = path.resolve(i > 0 ? process.argv[i + 1] : path.join(ROOT, '.plan'));
 const r = loadConfigFile(file);
 if (!r.ok) {
   process.stderr.write(`${formatErrors(file, r.errors)}\n`);
