@@ -59,3 +59,4 @@ export * from './netcheck/report';
 export * from './netcheck/script';
 export * from './netcheck/manifests';
 export * from './rules/secret-refs';
+export * from './rules/operators';

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { helmTimeoutAdvice, loadConfigFile, renderManifests, ResolvedConfig, resourceName } from '../lib';
+import { helmTimeoutAdvice, loadConfigFile, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName } from '../lib';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
@@ -19,12 +19,6 @@ const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 export const CHART_NAME = 'cdk8s-mastodon';
 const ICON = 'https://joinmastodon.org/logos/logo-purple.svg';
 
-/** The operators the manifests need, with the versions the CRDs come from. */
-export const REQUIRED_OPERATORS = [
-  { name: 'CloudNativePG', version: '1.30.0', why: 'Cluster, Pooler, ScheduledBackup (database.mode: cnpg)', helm: 'cnpg/cloudnative-pg from https://cloudnative-pg.github.io/charts' },
-  { name: 'Barman Cloud plugin for CloudNativePG', version: '0.14.0', why: 'ObjectStore, WAL archiving and base backups', helm: 'cnpg/plugin-barman-cloud from https://cloudnative-pg.github.io/charts' },
-  { name: 'cert-manager', version: '(current release)', why: 'TLS between the CloudNativePG operator and the Barman Cloud plugin', helm: 'jetstack/cert-manager from https://charts.jetstack.io' },
-];
 
 /** A value wired into the templates: its key path in values.yaml and its default. */
 interface Knob { readonly key: string[]; readonly value: string | number; readonly schema: Record<string, unknown> }
@@ -128,9 +122,9 @@ from its config. Do not edit the templates: change the config and run \`npm run 
 
 ## Required operators
 
-Install these first; their CRDs are not part of this chart (the operators own them):
+Install these first, in this order; their CRDs are not part of this chart (the operators own them):
 
-${REQUIRED_OPERATORS.map((o) => `- **${o.name}** ${o.version}: ${o.why} (\`${o.helm}\`)`).join('\n')}
+${operatorInstallMarkdown(c.network.cnpgOperatorNamespace)}
 
 ## Install
 
@@ -184,7 +178,7 @@ export function buildHelmChart(outDir: string, configFile: string = process.env.
       icon: ICON,
       home: 'https://joinmastodon.org',
       keywords: ['mastodon', 'fediverse', 'cloudnative-pg', 'cloudflare-tunnel', 'k3s'],
-      annotations: { 'cdk8s-mastodon/operators': REQUIRED_OPERATORS.map((o) => `${o.name} ${o.version}`).join(', ') },
+      annotations: { 'cdk8s-mastodon/operators': operatorInstalls(c.network.cnpgOperatorNamespace).map((o) => `${o.name} ${o.version}`).join(', ') },
     }));
     fs.writeFileSync(path.join(chart, 'README.md'), readme(c, wired.knobs));
     fs.rmSync(outDir, { recursive: true, force: true });

@@ -1,0 +1,47 @@
+/**
+ * One way to install the operators, the same everywhere: the README's block and the Helm
+ * chart's README are both operatorInstallMarkdown(), and every step is pinned.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { operatorInstallMarkdown, operatorInstalls } from '../lib';
+import { buildHelmChart } from '../scripts/synth-helm';
+import { ROOT } from './support/fixtures';
+
+jest.setTimeout(120_000);
+
+test('the README holds exactly the generated install steps', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = /<!-- operators:start -->\n([\s\S]*?)\n<!-- operators:end -->/.exec(readme);
+  expect(block?.[1]).toBe(operatorInstallMarkdown());
+});
+
+test('every command is pinned (no latest, no unversioned chart or manifest)', () => {
+  for (const o of operatorInstalls()) {
+    for (const c of o.commands.filter((x) => !x.startsWith('#'))) {
+      expect(c).not.toMatch(/latest|\/main\/|refs\/heads/);
+      if (/https:\/\/github.com\/.*\/releases\/download\//.test(c)) expect(c).toMatch(/\/download\/v\d+\.\d+\.\d+\//);
+      if (/kustomize/.test(c)) expect(c).toMatch(/\?ref=v\d+\.\d+\.\d+"/);
+      if (/^helm /.test(c)) expect(c).toMatch(/--version \d+\.\d+\.\d+/);
+    }
+  }
+});
+
+test('CloudNativePG and the plugin go to the namespace the network policies allow', () => {
+  const md = operatorInstallMarkdown('db-operators');
+  expect(md).toMatch(/--namespace db-operators --create-namespace/);
+  expect(md).toMatch(/kubectl -n db-operators rollout status deployment\/barman-cloud/);
+  expect(md).toMatch(/replace it with db-operators before applying/);
+});
+
+test('the Helm chart README carries the same steps', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-ops-'));
+  try {
+    const problem = buildHelmChart(path.join(tmp, 'chart'));
+    expect(problem).toBeUndefined();
+    expect(fs.readFileSync(path.join(tmp, 'chart', 'README.md'), 'utf8')).toContain(operatorInstallMarkdown());
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
