@@ -60,3 +60,4 @@ export * from './netcheck/script';
 export * from './netcheck/manifests';
 export * from './rules/secret-refs';
 export * from './rules/operators';
+export * from './rules/public-routes';

@@ -1,0 +1,19 @@
+/**
+ * npm run routes: prints the public host names and the Services behind them for the config
+ * (MASTODON_CONFIG or the example), for entering a remotely managed tunnel's routes in the
+ * Cloudflare dashboard.
+ */
+import { formatErrors, formatPublicRoutes, loadConfigFile } from '../lib';
+import { DEFAULT_CONFIG_FILE } from './paths';
+
+const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
+const r = loadConfigFile(file);
+if (!r.ok) {
+  process.stderr.write(`${formatErrors(file, r.errors)}\n`);
+  process.exit(1);
+}
+if (!r.config.tunnel) {
+  process.stderr.write(`${file}: no tunnel is configured; add a tunnel section (mode: local or remote)\n`);
+  process.exit(1);
+}
+console.log(formatPublicRoutes(r.config));
