@@ -384,7 +384,13 @@ export const MaintenanceSchema = z.strictObject({
 });
 
 export const ArgoCdSchema = z.strictObject({
-  repoURL: z.string().min(1).describe('Git repository Argo CD pulls dist/ from.'),
+  repoURL: z.string().min(1)
+    // `cdk8s-mastodon init` writes a URL under the reserved .invalid domain (RFC 2606) until the
+    // user names their repository; it can never be cloned, so synth refuses it.
+    .refine((u) => !/^[a-z+]+:\/\/([^/@]*@)?[^/:]*\.invalid([:/]|$)/i.test(u) && !/@[^:]*\.invalid:/i.test(u), {
+      error: 'is still the placeholder (a .invalid host, which can never be cloned); set it to the URL of the git repository that holds this config and dist/, e.g. https://github.com/you/mastodon-gitops.git',
+    })
+    .describe('Git repository Argo CD pulls dist/ from.'),
   targetRevision: z.string().min(1).default('main').describe('Branch, tag or commit.'),
   path: z.string().min(1).default('dist').describe('Folder of the synthesized manifests inside the repository.'),
   namespace: dnsLabel(63, 'argocd.namespace').default('argocd').describe('Namespace Argo CD runs in (the Application and AppProject go there).'),

@@ -1,0 +1,184 @@
+/**
+ * What `cdk8s-mastodon init` writes: a GitOps repository for one server that depends on this
+ * package. Pure text; cli/cdk8s-mastodon.ts writes it to disk.
+ */
+
+/** The choices init asks for. */
+export interface ProjectOptions {
+  /** Instance name: prefixes every object. */
+  readonly name: string;
+  /** LOCAL_DOMAIN. */
+  readonly domain: string;
+  /** The repository Argo CD syncs; the placeholder when not known yet. */
+  readonly repoURL: string;
+  /** Exact versions: this package (or a spec such as file:…tgz) and its peers and tools. */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+/**
+ * A repoURL under the reserved `.invalid` top-level domain (RFC 2606) can never be cloned:
+ * init writes this until the user names their repository, and synth refuses it.
+ */
+export const REPO_PLACEHOLDER = 'https://git.example.invalid/REPLACE-ME/mastodon-gitops.git';
+
+export function packageJson(o: ProjectOptions): string {
+  const v = o.versions;
+  return `${JSON.stringify({
+    name: `${o.name}-mastodon`,
+    version: '0.0.0',
+    private: true,
+    description: `Mastodon for ${o.domain}: config/server.yaml in, dist/ out (cdk8s-mastodon)`,
+    scripts: {
+      synth: 'cdk8s-mastodon synth',
+      test: 'cdk8s-mastodon test',
+      plan: 'cdk8s-mastodon plan',
+      routes: 'cdk8s-mastodon routes',
+      secrets: 'cdk8s-mastodon secrets',
+    },
+    dependencies: {
+      'cdk8s-mastodon': v['cdk8s-mastodon'],
+      'cdk8s': v.cdk8s,
+      'cdk8s-plus-28': v['cdk8s-plus-28'],
+      'constructs': v.constructs,
+    },
+    devDependencies: {
+      '@types/node': v['@types/node'],
+      'ts-node': v['ts-node'],
+      'typescript': v.typescript,
+    },
+  }, null, 2)}\n`;
+}
+
+export const MAIN_TS = `/**
+ * The cdk8s app: config/server.yaml (or MASTODON_CONFIG) becomes the manifests in dist/.
+ * Add constructs of your own here if you need them; \`npm test\` checks whatever this writes.
+ */
+import { synthesizeApp } from 'cdk8s-mastodon';
+
+const file = process.env.MASTODON_CONFIG || 'config/server.yaml';
+const result = synthesizeApp(file, process.env.CDK8S_OUTDIR || 'dist');
+if (!result.ok) {
+  process.stderr.write(\`\${result.report}\\n\`);
+  process.exit(1);
+}
+for (const w of result.warnings) process.stderr.write(\`warning: \${w}\\n\`);
+`;
+
+export const CDK8S_YAML = `language: typescript
+app: npx --no-install ts-node main.ts
+output: dist
+`;
+
+export const TSCONFIG = `${JSON.stringify({
+  compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'] },
+  include: ['main.ts'],
+}, null, 2)}\n`;
+
+export const GITIGNORE = `node_modules/
+.synth-tmp-*/
+*.tgz
+# npm run secrets output: never commit Secret values
+secrets*.yaml
+`;
+
+export function serverYaml(o: ProjectOptions): string {
+  const n = o.name;
+  return `# yaml-language-server: $schema=../node_modules/cdk8s-mastodon/config/schema.json
+#
+# Your Mastodon server. Every field is checked when you run npm run synth (and by your editor,
+# through the schema line above); config/example.yaml in node_modules/cdk8s-mastodon shows a
+# larger setup, and the package README explains each section.
+name: ${n}                  # prefixes every object: ${n}-web, ${n}-sidekiq-default, ...
+namespace: mastodon
+domain: ${o.domain}         # LOCAL_DOMAIN: the domain in user handles; cannot change later
+
+mastodon:
+  version: v4.7.2
+  # npm run secrets -- --name ${n}-mastodon-secrets --namespace mastodon | kubectl apply -f -
+  secretName: ${n}-mastodon-secrets
+
+nodes:
+  # Label each node with its pool: kubectl label node <node> node-pool=cloud
+  poolLabel: node-pool
+  inventory:                # every node, as the planner (npm test) sees it
+    - { name: node-1, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-2, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-3, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+
+sidekiq:
+  # No queues listed: the generated layout spreads Mastodon's queues over the processes.
+  processes:
+    - { name: default, concurrency: 10 }
+    - { name: push, concurrency: 10 }
+    - { name: pull, concurrency: 10 }
+
+database:
+  # A CloudNativePG cluster (primary + replicas, PgBouncer, WAL archiving and base backups to S3).
+  mode: cnpg
+  instances: 3
+  storage: { size: 20Gi }
+  walStorage: { size: 5Gi }
+  backup:
+    objectStore:
+      destinationPath: s3://${n}-backups/postgres
+      endpointURL: https://s3.example.com
+      credentialsSecret: { name: ${n}-s3 }     # keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+
+media:
+  s3:
+    bucket: ${n}-media
+    endpoint: https://s3.example.com
+    credentialsSecret: { name: ${n}-s3 }       # the same Secret and keys as the backups
+
+smtp:
+  server: smtp.example.com
+  port: 587
+  login: mastodon@${o.domain}
+  fromAddress: "Mastodon <notifications@${o.domain}>"
+  passwordSecret: { name: ${n}-smtp, key: password }
+
+tunnel:
+  # Routes kept in the Cloudflare dashboard; npm run routes prints what to enter there.
+  mode: remote
+  tokenSecret: { name: ${n}-tunnel, key: token }
+
+argocd:
+  # The repository Argo CD syncs (this one). npm run synth refuses the placeholder.
+  repoURL: ${o.repoURL}
+  targetRevision: main
+  path: dist
+`;
+}
+
+export function readme(o: ProjectOptions): string {
+  return `# Mastodon for ${o.domain}
+
+This repository holds one server: \`config/server.yaml\` is the whole description, \`dist/\` the
+manifests Argo CD deploys, made by [cdk8s-mastodon](https://www.npmjs.com/package/cdk8s-mastodon)
+${o.versions['cdk8s-mastodon']} (a dependency you upgrade, not a fork).
+
+## Next steps
+
+1. Edit \`config/server.yaml\`: nodes, S3, SMTP${o.repoURL === REPO_PLACEHOLDER ? ', and `argocd.repoURL` (the URL of this repository; synth refuses the placeholder)' : ''}.
+2. \`npm run synth\`: checks the config and writes \`dist/\` (it prints every problem and leaves \`dist/\` alone on bad input).
+3. \`npm test\`: the config is valid, \`dist/\` is fresh, every pod fits on your nodes and still
+   fits after losing any one node, and every object passes strict Kubernetes schema validation.
+4. Commit and push: \`git init && git add -A && git commit -m "${o.name}" && git push\`. Argo CD
+   reads the pushed repository; if it is private, give Argo CD read access first:
+   \`argocd repo add <url> --username <user> --password <token>\` (or a deploy key).
+5. On the cluster, once: install the operators (the commands are in the cdk8s-mastodon README,
+   section "Delivery"), then create the namespace before anything that lives in it:
+
+   \`\`\`sh
+   kubectl create namespace mastodon
+   npm run -s secrets -- --name ${o.name}-mastodon-secrets --namespace mastodon | kubectl apply -f -
+   npm run -s secrets -- --skeletons > secrets-skeletons.yaml   # fill in, apply, never commit
+   kubectl apply -f dist/argocd.k8s.yaml                        # Argo CD takes it from here
+   \`\`\`
+
+6. \`npm run routes\`: the public host names and Services to enter in the Cloudflare dashboard.
+
+Upgrading: bump \`cdk8s-mastodon\` in package.json, \`npm install\`, \`npm run synth\`, review the
+diff of \`dist/\`, commit.
+`;
+}
