@@ -48,4 +48,7 @@ test('the JSON Schema editors use accepts `cpu: 4`', () => {
   const ajv = new Ajv2020({ strict: false });
   const validate = ajv.compile(configJsonSchema());
   expect(validate(withChange(exampleRaw(), (c) => { c.nodes.inventory[0].cpu = 4; }))).toBe(true);
+  // Accepting numbers must not cost the editor its defaults (a transform would drop them).
+  const web = (configJsonSchema() as any).properties.web.properties.resources;
+  expect(web.default).toEqual({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } });
 });

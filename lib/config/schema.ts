@@ -40,12 +40,14 @@ const objectName = (what: string) =>
 const memory = z.string({ error: 'must be a memory quantity such as 512Mi or 1.5Gi (a string, with a unit)' })
   .regex(MEMORY_PATTERN, { error: 'must be a memory quantity such as 512Mi or 1.5Gi' });
 // Kubernetes takes `cpu: 4` (a YAML integer) as a quantity, so a number is accepted and kept as
-// its string form ('4', '0.5'); a negative number fails the pattern like any malformed string.
+// its string form ('4', '0.5'). `overwrite` (not a transform) keeps the JSON Schema's defaults;
+// the cast says what the overwrite guarantees: the parsed value is always a string.
+const CPU_ERROR = 'must be a CPU quantity such as 250m or 1.5 (or a whole number of cores: 4)';
 const cpu = z.union([
-  z.number().finite().transform((n) => String(n)),
-  z.string(),
-], { error: 'must be a CPU quantity such as 250m or 1.5 (or a whole number of cores: 4)' })
-  .pipe(z.string().regex(CPU_PATTERN, { error: 'must be a CPU quantity such as 250m or 1.5 (or a whole number of cores: 4)' }));
+  z.number({ error: CPU_ERROR }).nonnegative({ error: CPU_ERROR }).finite({ error: CPU_ERROR }),
+  z.string({ error: CPU_ERROR }).regex(CPU_PATTERN, { error: CPU_ERROR }),
+], { error: CPU_ERROR })
+  .overwrite((v) => String(v)) as unknown as z.ZodType<string, string | number>;
 
 /** Requests and a memory limit for one container. CPU is never limited: throttling Puma hurts latency more than it saves. */
 export const ResourcesSchema = z.strictObject({
