@@ -36,7 +36,9 @@ test('TCP and UDP over loopback: the real iperf3 output is read as iperf3 wrote 
     expect(typeof t.retransmits).toBe('number');
     expect(t.congestion).toMatch(/^(cubic|bbr|reno)$/);
     expect(t.rttMs).toBeGreaterThan(0);
-    expect(t.seconds).toBeCloseTo(2, 0);
+    // iperf3 runs at least the asked 2 s; a loaded machine stretches it (seen: 2.68 s), so no upper bound tighter than the client's own timeout.
+    expect(t.seconds).toBeGreaterThanOrEqual(1.9);
+    expect(t.seconds).toBeLessThan(30);
   }
   // The parsed numbers are the document's own.
   const raw = JSON.parse(r.stdout.split('\n').find((l) => l.includes('"type":"tcp"'))!);
