@@ -32,8 +32,9 @@ export const SIDEKIQ_READY_FILE = `${MASTODON_ROOT}/tmp/${SIDEKIQ_READY_FILENAME
  * jobs, then pushes the unfinished ones back to Redis (they run again later) and exits.
  * Sidekiq's default is 25 (sidekiq/sidekiq lib/sidekiq/config.rb); it is stated on the command
  * line because a `:timeout:` in the image's config/sidekiq.yml would otherwise win, and could
- * outlast the pod's grace period (the kubelet then SIGKILLs, and the jobs are lost until
- * Sidekiq's orphan recovery, which only Sidekiq Pro has).
+ * outlast the pod's grace period (the kubelet then SIGKILLs, and the running jobs are lost:
+ * Sidekiq's basic fetch takes a job off its queue when it starts it; only Sidekiq Pro's
+ * super_fetch recovers such jobs).
  */
 export const SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS = 25;
 /** Time after the timeout for the requeue, the `:shutdown` hooks and the exit. */

@@ -66,8 +66,8 @@ puts JSON.generate({ 'queues' => o[:queues], 'strict' => o[:strict], 'concurrenc
 
 /**
  * A config/sidekiq.yml as an image could ship it: weighted queues, its own concurrency and a
- * shutdown timeout longer than the pod's grace period. (Mastodon's own file sets only
- * `:concurrency: 25` today.) The command line must win over every one of these.
+ * shutdown timeout longer than the pod's grace period (Mastodon's own file has weighted queues).
+ * The command line must win over every one of these.
  */
 const IMAGE_SIDEKIQ_YML = [
   '---',
