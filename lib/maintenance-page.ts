@@ -9,7 +9,7 @@ import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
 import { imageRef, ImageSpec } from './rules/images';
-import { MAINTENANCE_PORT } from './rules/services';
+import { MAINTENANCE_PORT, MAINTENANCE_PROBE_PORT } from './rules/services';
 
 /** Props for {@link MaintenancePage}. */
 export interface MaintenancePageProps {
@@ -65,7 +65,8 @@ export const MAINTENANCE_ROOT = '/usr/share/nginx/maintenance';
 const PAGES = '/_maintenance/';
 
 /**
- * nginx answering every request with 503 and Retry-After; /healthz answers 200 for the probes.
+ * nginx answering every request with 503 and Retry-After; /healthz answers 200 for the probes
+ * on a port of its own that the Service does not expose (the tunnel cannot reach it).
  *
  * - Every method and path, `/index.html` included, gets 503: `location /` returns 503 and the
  *   page files live behind an `internal` prefix. A client asking for that prefix gets nginx's
@@ -103,7 +104,6 @@ http {
     listen ${MAINTENANCE_PORT};
     error_page 503 ${PAGES}$maintenance_page;
     error_page 404 =503 ${PAGES}$maintenance_page;
-    location = /healthz { default_type text/plain; return 200 "ok\\n"; }
     location ^~ ${PAGES} {
       internal;
       alias ${MAINTENANCE_ROOT}/;
@@ -113,6 +113,11 @@ http {
       ${headers}
     }
     location / { return 503; }
+  }
+  server {
+    listen ${MAINTENANCE_PROBE_PORT};
+    location = /healthz { default_type text/plain; return 200 "ok\\n"; }
+    location / { return 404; }
   }
 }
 `;
@@ -160,7 +165,10 @@ export class MaintenancePage extends Construct {
           name: 'nginx',
           image: imageRef(props.image),
           imagePullPolicy: 'IfNotPresent',
-          ports: [{ name: 'http', containerPort: MAINTENANCE_PORT, protocol: 'TCP' }],
+          ports: [
+            { name: 'http', containerPort: MAINTENANCE_PORT, protocol: 'TCP' },
+            { name: 'probe', containerPort: MAINTENANCE_PROBE_PORT, protocol: 'TCP' },
+          ],
           resources: containerResources({ requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } }),
           securityContext: containerSecurityContext(NGINX_UID),
           volumeMounts: [
@@ -169,8 +177,8 @@ export class MaintenancePage extends Construct {
             { name: 'config', mountPath: `${MAINTENANCE_ROOT}/error.json`, subPath: 'error.json', readOnly: true },
             { name: 'tmp', mountPath: '/tmp' },
           ],
-          readinessProbe: httpProbe('/healthz', MAINTENANCE_PORT, { periodSeconds: 5 }),
-          livenessProbe: httpProbe('/healthz', MAINTENANCE_PORT, { periodSeconds: 20 }),
+          readinessProbe: httpProbe('/healthz', MAINTENANCE_PROBE_PORT, { periodSeconds: 5 }),
+          livenessProbe: httpProbe('/healthz', MAINTENANCE_PROBE_PORT, { periodSeconds: 20 }),
         }],
       }),
     });

@@ -24,6 +24,13 @@ export class MastodonStreaming extends Construct {
   public static readonly PORT = STREAMING_PORT;
   /** The health endpoint. */
   public static readonly HEALTH_PATH = '/api/v1/streaming/health';
+  /**
+   * Seconds the pod keeps serving after it is removed from the Service's endpoints.
+   * streaming/index.js (mastodon/mastodon) answers SIGTERM with `server.close()` and
+   * `process.exit(0)` at once, so without this sleep connections arriving while the endpoint
+   * removal propagates would be refused. (The image has `sleep`: node's Debian slim base.)
+   */
+  public static readonly DRAIN_SECONDS = 10;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly budget?: k8s.KubePodDisruptionBudget;
@@ -43,6 +50,7 @@ export class MastodonStreaming extends Construct {
       startupProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 5, failureThreshold: 24 }),
       readinessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 10 }),
       livenessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 20 }),
+      lifecycle: { preStop: { exec: { command: ['sleep', String(MastodonStreaming.DRAIN_SECONDS)] } } },
     });
     const result = env.deployment(this, {
       name,
@@ -54,6 +62,8 @@ export class MastodonStreaming extends Construct {
       architectures: c.images.streaming.architectures,
       spread: 'hard',
       priority: 'frontend',
+      // The preStop sleep counts against the grace period; node exits at once after it.
+      terminationGracePeriodSeconds: MastodonStreaming.DRAIN_SECONDS + 20,
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

@@ -27,9 +27,22 @@ export const MASTODON_ROOT = '/opt/mastodon';
 /** The file Mastodon's Sidekiq touches once it will take jobs, and removes on shutdown. */
 export const SIDEKIQ_READY_FILE = `${MASTODON_ROOT}/tmp/${SIDEKIQ_READY_FILENAME}`;
 
-/** `bundle exec sidekiq -c N -q a -q b ...`: strict order, no weights. */
+/**
+ * Sidekiq's shutdown timeout (`-t`): on SIGTERM it stops fetching, waits this long for running
+ * jobs, then pushes the unfinished ones back to Redis (they run again later) and exits.
+ * Sidekiq's default is 25 (sidekiq/sidekiq lib/sidekiq/config.rb); it is stated on the command
+ * line because a `:timeout:` in the image's config/sidekiq.yml would otherwise win, and could
+ * outlast the pod's grace period (the kubelet then SIGKILLs, and the running jobs are lost:
+ * Sidekiq's basic fetch takes a job off its queue when it starts it; only Sidekiq Pro's
+ * super_fetch recovers such jobs).
+ */
+export const SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS = 25;
+/** Time after the timeout for the requeue, the `:shutdown` hooks and the exit. */
+export const SIDEKIQ_REQUEUE_MARGIN_SECONDS = 15;
+
+/** `bundle exec sidekiq -c N -t T -q a -q b ...`: strict order, no weights. */
 export function sidekiqCommand(concurrency: number, queues: readonly string[]): string[] {
-  return ['bundle', 'exec', 'sidekiq', '-c', String(concurrency), ...queues.flatMap((q) => ['-q', q])];
+  return ['bundle', 'exec', 'sidekiq', '-c', String(concurrency), '-t', String(SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS), ...queues.flatMap((q) => ['-q', q])];
 }
 
 /**
@@ -88,8 +101,9 @@ export class SidekiqQueue extends Construct {
       // Soft: a second replica may share the Pi rather than leave the preferred pool.
       spread: 'soft',
       priority: 'workers',
-      // Sidekiq waits 25 s for running jobs on SIGTERM, then pushes them back to Redis.
-      terminationGracePeriodSeconds: 40,
+      // SIGTERM reaches Sidekiq through tini; it waits -t seconds for running jobs, then
+      // pushes them back to Redis and exits before the kubelet's SIGKILL.
+      terminationGracePeriodSeconds: SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS + SIDEKIQ_REQUEUE_MARGIN_SECONDS,
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

@@ -234,7 +234,7 @@ describe('MastodonStreaming', () => {
 describe('SidekiqQueue', () => {
   test('strict queue order, no weights, DB_POOL = concurrency', () => {
     const c = containersOf(find(objects, 'Deployment', 'ocw-sidekiq-push'))[0];
-    expect(c.args[2]).toMatch(/; exec bundle exec sidekiq -c 10 -q push -q ingress -q default -q mailers -q pull -q fasp$/);
+    expect(c.args[2]).toMatch(/; exec bundle exec sidekiq -c 10 -t 25 -q push -q ingress -q default -q mailers -q pull -q fasp$/);
     expect(c.args[2]).not.toMatch(/,\d/);
     expect(envOf(c).DB_POOL).toBe('10');
   });

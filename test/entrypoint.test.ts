@@ -9,8 +9,9 @@ import { exampleRaw, render, withChange } from './support/fixtures';
 const IMAGE_RULES: { match: RegExp; entrypoint: string; command: 'never' | 'allowed'; args: 'required' | 'none' | 'any' }[] = [
   // mastodon/mastodon Dockerfile: ENTRYPOINT ["/usr/bin/tini", "--"], no CMD.
   { match: /^ghcr\.io\/mastodon\/mastodon:/, entrypoint: '/usr/bin/tini --', command: 'never', args: 'required' },
-  // mastodon/mastodon streaming/Dockerfile: no ENTRYPOINT, CMD ["node", "./streaming/index.js"].
-  { match: /^ghcr\.io\/mastodon\/mastodon-streaming:/, entrypoint: '(none; CMD node ./streaming/index.js)', command: 'never', args: 'none' },
+  // mastodon/mastodon streaming/Dockerfile: CMD ["node", "./streaming/index.js"]; the ENTRYPOINT is
+  // inherited from node:<major>-trixie-slim (nodejs/docker-node): docker-entrypoint.sh, which execs it.
+  { match: /^ghcr\.io\/mastodon\/mastodon-streaming:/, entrypoint: 'docker-entrypoint.sh (node base image; CMD node ./streaming/index.js)', command: 'never', args: 'none' },
   // docker-library/redis: ENTRYPOINT ["docker-entrypoint.sh"] (umask 0077, drops root), CMD ["redis-server"].
   { match: /^docker\.io\/library\/redis:/, entrypoint: 'docker-entrypoint.sh', command: 'never', args: 'required' },
   // nginxinc/docker-nginx-unprivileged: ENTRYPOINT ["/docker-entrypoint.sh"], CMD ["nginx", "-g", "daemon off;"].

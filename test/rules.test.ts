@@ -46,11 +46,17 @@ describe('generated Sidekiq layout', () => {
       expect(queues.indexOf('mailers')).toBeLessThan(queues.indexOf('pull'));
     }
   });
-  test.each([3, 4, 5, 7])('%i processes: no single full queue can hold scheduler, mailers or ingress back', (n) => {
+  test.each([3, 4, 5, 6, 7])('%i processes, scheduler anywhere: no single full queue can hold any queue but fasp back', (n) => {
     for (let s = 0; s < n; s++) {
       const blockers = singleQueueBlockers(generateSidekiqLayout(n, s));
-      expect({ scheduler: blockers.scheduler, mailers: blockers.mailers, ingress: blockers.ingress }).toEqual({ scheduler: [], mailers: [], ingress: [] });
+      const held = Object.fromEntries(Object.entries(blockers).filter(([q, b]) => q !== 'fasp' && b.length > 0));
+      expect({ n, s, held }).toEqual({ n, s, held: {} });
     }
+  });
+  test('scheduler on the pull-led process: mail goes right after pull, which waits behind mailers everywhere else', () => {
+    const layout = generateSidekiqLayout(3, 2);
+    expect(layout[2]).toEqual(['scheduler', 'pull', 'mailers', 'default', 'push', 'ingress', 'fasp']);
+    expect(layout[0]).toEqual(['default', 'ingress', 'push', 'mailers', 'pull', 'fasp']);
   });
   test('singleQueueBlockers finds the queue every process serves first (the old layout starved ingress and mailers)', () => {
     const old = [

@@ -20,7 +20,7 @@ describe.each(sidekiqs.map((o) => [o.metadata.name, o] as const))('%s', (_name, 
     expect(c.command).toBeUndefined();
     expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
     expect(c.args).toHaveLength(3);
-    expect(c.args[2]).toMatch(new RegExp(`^rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec bundle exec sidekiq -c \\d+( -q [a-z]+)+$`));
+    expect(c.args[2]).toMatch(new RegExp(`^rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec bundle exec sidekiq -c \\d+ -t 25( -q [a-z]+)+$`));
     // The relative path is only right in Rails.root, so the working directory is stated.
     expect(c.workingDir).toBe('/opt/mastodon');
   });
@@ -37,5 +37,5 @@ describe.each(sidekiqs.map((o) => [o.metadata.name, o] as const))('%s', (_name, 
 
 test('the scheduler process leads with scheduler', () => {
   const line = containerOf(find(objects, 'Deployment', 'ocw-sidekiq-default')).args[2];
-  expect(line).toMatch(/exec bundle exec sidekiq -c 10 -q scheduler -q mailers -q default -q ingress -q push -q pull -q fasp$/);
+  expect(line).toMatch(/exec bundle exec sidekiq -c 10 -t 25 -q scheduler -q mailers -q default -q ingress -q push -q pull -q fasp$/);
 });

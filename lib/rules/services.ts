@@ -10,6 +10,11 @@ export const WEB_PORT = 3000;
 export const STREAMING_PORT = 4000;
 /** The maintenance page's port (nginx-unprivileged listens on 8080). */
 export const MAINTENANCE_PORT = 8080;
+/**
+ * The maintenance page's probe port: not in its Service, so the tunnel cannot reach it and
+ * `/healthz` answers 503 like every other path to visitors.
+ */
+export const MAINTENANCE_PROBE_PORT = 8081;
 /** cloudflared's metrics and readiness port. */
 export const TUNNEL_METRICS_PORT = 2000;
 

@@ -46,7 +46,8 @@ export interface LayoutProblem {
  * Generates queue lists for `count` processes (count >= 3), in strict order:
  * process i is led by MAIN_QUEUES[i mod 3] and continues in the order of AFTER_LEAD. The process
  * at `schedulerIndex` starts with `scheduler` and `mailers` (light queues, see LIGHT_QUEUES),
- * then its lead: the one scheduler never waits behind a backlog, and neither does mail.
+ * then its lead (after `pull`, see schedulerProcessQueues): the one scheduler never waits behind
+ * a backlog, and neither does mail.
  */
 export function generateSidekiqLayout(count: number, schedulerIndex: number): string[][] {
   if (!Number.isInteger(count) || count < MAIN_QUEUES.length) {
@@ -59,9 +60,21 @@ export function generateSidekiqLayout(count: number, schedulerIndex: number): st
   for (let i = 0; i < count; i++) {
     const lead = MAIN_QUEUES[i % MAIN_QUEUES.length];
     const queues = [lead, ...AFTER_LEAD[lead]];
-    layout.push(i === schedulerIndex ? [...LIGHT_QUEUES, ...queues.filter((q) => !(LIGHT_QUEUES as readonly string[]).includes(q))] : queues);
+    layout.push(i === schedulerIndex ? schedulerProcessQueues(lead, queues) : queues);
   }
   return layout;
+}
+
+/**
+ * The scheduler process's order: `scheduler` first, then `mailers` ahead of the lead. Where the
+ * lead is `pull`, mail goes right after it instead: every other process serves `pull` behind
+ * `mailers`, so a mail backlog (a terms-of-service notice to every user, a slow SMTP server)
+ * ahead of `pull` here would hold `pull` back everywhere; `mailers` still comes before
+ * `default`, `push` and `ingress`, which lead or precede it in the other processes.
+ */
+function schedulerProcessQueues(lead: string, queues: readonly string[]): string[] {
+  const rest = queues.filter((q) => q !== lead && !(LIGHT_QUEUES as readonly string[]).includes(q));
+  return lead === 'pull' ? [SCHEDULER_QUEUE, lead, 'mailers', ...rest] : [SCHEDULER_QUEUE, 'mailers', lead, ...rest];
 }
 
 /**

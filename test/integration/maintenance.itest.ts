@@ -1,7 +1,7 @@
 /**
  * The maintenance page as rendered (maintenance.enabled), served by Debian's nginx-light 1.22
  * with the ConfigMap's nginx.conf and files placed where the Deployment mounts them. Only what
- * must change on a dev machine is rewritten: the listen port, the pid file, the temp paths and the
+ * must change on a dev machine is rewritten: the listen ports, the pid file, the temp paths and the
  * directory the ConfigMap is mounted at; the test asserts the config needs no other change.
  */
 import * as fs from 'fs';
@@ -18,8 +18,14 @@ const objects = render(raw);
 const cm = find(objects, 'ConfigMap', 'ocw-maintenance');
 const pod = podSpecOf(find(objects, 'Deployment', 'ocw-maintenance'));
 const container = pod.containers[0];
-const CONTAINER_PORT: number = container.ports[0].containerPort;
+const service = find(objects, 'Service', 'ocw-maintenance');
+/** The port the Service (and so the tunnel) sends traffic to. */
+const CONTAINER_PORT: number = container.ports.find((p: any) => p.name === service.spec.ports[0].targetPort || p.containerPort === service.spec.ports[0].targetPort).containerPort;
 const PROBE_PATH: string = container.readinessProbe.httpGet.path;
+/** The port the kubelet probes; it may be the served port or one of its own. */
+const PROBE_CONTAINER_PORT: number = typeof container.readinessProbe.httpGet.port === 'number'
+  ? container.readinessProbe.httpGet.port
+  : container.ports.find((p: any) => p.name === container.readinessProbe.httpGet.port).containerPort;
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: string }
 
@@ -41,12 +47,15 @@ function request(port: number, method: string, p: string, accept?: string, body 
 let srv: Server;
 let dir: string;
 let rewritten: string;
+/** Where the probe port listens on this machine. */
+let probePort: number;
 
 beforeAll(async () => {
   const user = isRoot() ? 'www-data' : undefined;
   dir = scratchDir('nginx', user);
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
+  probePort = PROBE_CONTAINER_PORT === CONTAINER_PORT ? port : await freePort();
   // Place each ConfigMap key where the Deployment mounts it, under the scratch directory.
   const configVolume = pod.volumes.find((v: any) => v.configMap?.name === cm.metadata.name).name;
   let confPath = '';
@@ -61,6 +70,7 @@ beforeAll(async () => {
   const conf: string = cm.data['nginx.conf'];
   const rules: [RegExp, string][] = [
     [new RegExp(`^(\\s*)listen ${CONTAINER_PORT};$`, 'gm'), `$1listen 127.0.0.1:${port};`],
+    ...(PROBE_CONTAINER_PORT === CONTAINER_PORT ? [] : [[new RegExp(`^(\\s*)listen ${PROBE_CONTAINER_PORT};$`, 'gm'), `$1listen 127.0.0.1:${probePort};`] as [RegExp, string]]),
     [/^(\s*)pid \/tmp\/nginx\.pid;$/gm, `$1pid ${dir}/tmp/nginx.pid;`],
     [/^(\s*)(\w+_temp_path) \/tmp\//gm, `$1$2 ${dir}/tmp/`],
     ...[...mountDirs].map((d): [RegExp, string] => [new RegExp(`(\\s)${d.replace(/[/.]/g, '\\$&')}(/|;)`, 'gm'), `$1${dir}${d}$2`]),
@@ -93,9 +103,18 @@ test('the dev-machine rewrite touches only listen, pid, temp paths and the mount
   expect(rewritten.split(` ${dir}/`).join(' SCRATCH/')).not.toMatch(/ \/tmp\//);
 });
 
-test(`the probe path answers 200`, async () => {
-  const r = await request(srv.port, 'GET', PROBE_PATH);
+test('the probe path answers 200 on the probe port', async () => {
+  const r = await request(probePort, 'GET', PROBE_PATH);
   expect(r.status).toBe(200);
+});
+
+test('the probe port is not the port the Service exposes, and serves nothing but the probe path', async () => {
+  // The tunnel reaches the pod only through the Service, so /healthz can never answer 200 to
+  // a visitor (or an uptime monitor) during maintenance.
+  expect(service.spec.ports.map((p: any) => p.targetPort)).not.toContain(PROBE_CONTAINER_PORT);
+  expect(service.spec.ports.map((p: any) => p.targetPort)).not.toContain(container.readinessProbe.httpGet.port);
+  expect((await request(probePort, 'GET', '/')).status).toBe(404);
+  expect((await request(probePort, 'GET', '/index.html')).status).toBe(404);
 });
 
 test('a media upload larger than nginx\'s default 1m body limit gets the 503 too, not 413', async () => {
@@ -107,7 +126,7 @@ test('a media upload larger than nginx\'s default 1m body limit gets the 503 too
 
 const PATHS = ['/', '/index.html', '/api/v1/timelines/home', '/api/v1/streaming/health', '/favicon.ico', '/@alice/110000000000000001',
   '/deep/a/b/c/d/e/f.html', '/.well-known/webfinger?resource=acct:alice@ocw.social', '/_maintenance/index.html', '/_maintenance/error.json',
-  '/inbox', '/oauth/token', '/404', '/healthz/../index.html'];
+  '/inbox', '/oauth/token', '/404', '/healthz/../index.html', '/healthz', '/health'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
 const ACCEPTS = [undefined, 'text/html', 'application/json', '*/*', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'application/activity+json'];
 

@@ -122,4 +122,18 @@ describe('Redis with a password', () => {
     expect(cli(srv.port, ['PING'])).toMatch(/NOAUTH/);
     expect(cli(srv.port, ['PING'], secret)).toBe('PONG');
   });
+
+  test('the password is not in the running process command line (ps, /proc/<pid>/cmdline), nor readable without it', () => {
+    // /proc/<pid>/cmdline is world-readable (environ is not): any user on the node sees it with
+    // `ps`. Redis overwrites its argv with its process title once it has parsed its arguments
+    // (proc-title-template, Redis 7), so only the first milliseconds of the process show it.
+    const cmdline = fs.readFileSync(`/proc/${srv.pid}/cmdline`, 'utf8');
+    expect(cmdline).toMatch(/redis-server /);
+    expect(cmdline).not.toContain('correct horse');
+    expect(cmdline).not.toContain('requirepass');
+    expect(run('ps', ['-o', 'args=', '-p', String(srv.pid)], { timeoutMs: 10_000 }).stdout).not.toContain('correct horse');
+    // CONFIG GET needs the password first; INFO does not show it even then.
+    expect(cli(srv.port, ['CONFIG', 'GET', 'requirepass'])).toMatch(/NOAUTH/);
+    expect(cli(srv.port, ['INFO', 'all'], secret)).not.toContain('correct horse');
+  });
 });

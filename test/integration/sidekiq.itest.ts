@@ -9,11 +9,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { SIDEKIQ_READY_FILENAME } from '../../lib';
+import { SIDEKIQ_READY_FILENAME, SIDEKIQ_REQUEUE_MARGIN_SECONDS, SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS } from '../../lib';
 import { exampleRaw, podSpecOf, render, resolved, ROOT, withChange } from '../support/fixtures';
 import { run, runOk, scratchDir } from './support/servers';
 
-interface Rendered { name: string; line: string; workingDir: string; queues: readonly string[]; concurrency: number }
+interface Rendered { name: string; line: string; workingDir: string; queues: readonly string[]; concurrency: number; grace: number }
 
 function sidekiqsOf(raw: any): Rendered[] {
   const config = resolved(raw);
@@ -24,7 +24,8 @@ function sidekiqsOf(raw: any): Rendered[] {
       const proc = config.sidekiq.processes.find((p) => `${config.name}-sidekiq-${p.name}` === o.metadata.name)!;
       // The container's shell line; a plain argv (the old `command:`) is run as a line too.
       const line = c.args?.[0] === 'sh' && c.args[1] === '-c' ? c.args[2] : [...(c.command ?? []), ...(c.args ?? [])].join(' ');
-      return { name: o.metadata.name, line, workingDir: c.workingDir, queues: proc.queues, concurrency: proc.concurrency };
+      const grace: number = podSpecOf(o).terminationGracePeriodSeconds ?? 30;
+      return { name: o.metadata.name, line, workingDir: c.workingDir, queues: proc.queues, concurrency: proc.concurrency, grace };
     });
 }
 
@@ -60,13 +61,31 @@ require 'sidekiq/cli'
 # setup_options is what Sidekiq::CLI#parse runs before it boots the application.
 Sidekiq::CLI.instance.send(:setup_options, ARGV.dup)
 o = Sidekiq.options
-puts JSON.generate({ 'queues' => o[:queues], 'strict' => o[:strict], 'concurrency' => o[:concurrency] })
+puts JSON.generate({ 'queues' => o[:queues], 'strict' => o[:strict], 'concurrency' => o[:concurrency], 'timeout' => o[:timeout] })
 `;
 
-/** Sidekiq's own reading of an argv (without the leading `sidekiq`). */
-function sidekiqParse(argv: readonly string[]): { queues: string[]; strict: boolean; concurrency: number } {
-  // An empty directory: no config/sidekiq.yml for setup_options to merge.
+/**
+ * A config/sidekiq.yml as an image could ship it: weighted queues, its own concurrency and a
+ * shutdown timeout longer than the pod's grace period (Mastodon's own file has weighted queues).
+ * The command line must win over every one of these.
+ */
+const IMAGE_SIDEKIQ_YML = [
+  '---',
+  ':concurrency: 25',
+  ':timeout: 120',
+  ':queues:',
+  '  - [default, 8]',
+  '  - [push, 6]',
+  '  - [pull, 1]',
+  '',
+].join('\n');
+
+/** Sidekiq's own reading of an argv (without the leading `sidekiq`), in a Rails.root with `config/sidekiq.yml`. */
+function sidekiqParse(argv: readonly string[]): { queues: string[]; strict: boolean; concurrency: number; timeout: number } {
+  // setup_options merges ./config/sidekiq.yml under the command line, as it does in /opt/mastodon.
   const dir = scratchDir('sidekiq-parse');
+  fs.mkdirSync(path.join(dir, 'config'));
+  fs.writeFileSync(path.join(dir, 'config', 'sidekiq.yml'), IMAGE_SIDEKIQ_YML);
   fs.writeFileSync(path.join(dir, 'parse.rb'), PARSER);
   const out = runOk('ruby', ['parse.rb', ...argv], { cwd: dir, timeoutMs: 30_000 });
   fs.rmSync(dir, { recursive: true, force: true });
@@ -109,6 +128,14 @@ describe.each(Object.entries(variants))('%s', (_v, raw) => {
   test.each(sidekiqs.map((s) => [s.name, s] as const))("%s: Sidekiq's option parser reads the layout's queues in strict order", (_n, s) => {
     const { argv } = runLine(s.line);
     const parsed = sidekiqParse(argv.slice(2));
-    expect(parsed).toEqual({ queues: [...s.queues], strict: true, concurrency: s.concurrency });
+    expect(parsed).toEqual({ queues: [...s.queues], strict: true, concurrency: s.concurrency, timeout: SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS });
+  });
+
+  test.each(sidekiqs.map((s) => [s.name, s] as const))('%s: Sidekiq finishes its shutdown (timeout, then requeue) well inside the pod grace period', (_n, s) => {
+    // On SIGTERM Sidekiq waits `timeout` seconds for running jobs, then pushes them back to Redis
+    // and exits; the kubelet SIGKILLs at terminationGracePeriodSeconds. The timeout is whatever
+    // Sidekiq parses, config file included, so a longer one in the image cannot outlast the pod.
+    const { timeout } = sidekiqParse(runLine(s.line).argv.slice(2));
+    expect(timeout + SIDEKIQ_REQUEUE_MARGIN_SECONDS).toBeLessThanOrEqual(s.grace);
   });
 });
