@@ -2,7 +2,7 @@
  * Issue 10, defects 1-5 and 10: what a real cluster would hit, checked on the rendered objects.
  * The integration suite (test/integration/postgres.itest.ts) runs the real programs against them.
  */
-import { helmTimeoutAdvice, jobRetryWindow, walRetention } from '../lib';
+import { barmanSidecarEnv, helmTimeoutAdvice, jobRetryWindow, walRetention } from '../lib';
 import { errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
 
 const objects = render();
@@ -18,12 +18,35 @@ describe('1: streaming verifies the pooler certificate', () => {
     });
   });
   test('streaming trusts the cluster CA (the <cluster>-ca Secret, key ca.crt) through NODE_EXTRA_CA_CERTS', () => {
-    const caPath = ctr.env.find((e: any) => e.name === 'NODE_EXTRA_CA_CERTS')?.value;
-    expect(caPath).toBe('/etc/mastodon/postgres-ca/ca.crt');
     const mount = ctr.volumeMounts.find((m: any) => m.mountPath === '/etc/mastodon/postgres-ca');
     expect(mount).toMatchObject({ readOnly: true });
     const vol = streaming.volumes.find((v: any) => v.name === mount.name);
     expect(vol.secret).toEqual({ secretName: 'ocw-db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 });
+  });
+  test('a renewed CA is loaded without anyone: the process trusts a copy made at start, and liveness fails when the mount changed', () => {
+    // Node reads NODE_EXTRA_CA_CERTS once; CNPG renews its 90-day CA 7 days before expiry.
+    // A subPath mount would never be updated by the kubelet.
+    const mount = ctr.volumeMounts.find((m: any) => m.mountPath === '/etc/mastodon/postgres-ca');
+    expect(mount.subPath).toBeUndefined();
+    expect(ctr.env.find((e: any) => e.name === 'NODE_EXTRA_CA_CERTS')?.value).toBe('/tmp/postgres-ca/ca.crt');
+    // args, not command: the image's entrypoint stays; the copy, then Mastodon's own CMD.
+    expect(ctr.command).toBeUndefined();
+    expect(ctr.args[0]).toBe('sh');
+    expect(ctr.args[2]).toMatch(/cp \/etc\/mastodon\/postgres-ca\/ca\.crt \/tmp\/postgres-ca\/ca\.crt\.tmp[\s\S]*exec node \.\/streaming\/index\.js$/);
+    const probe = ctr.livenessProbe.exec.command[2];
+    expect(probe).toContain('cmp -s /etc/mastodon/postgres-ca/ca.crt /tmp/postgres-ca/ca.crt');
+    expect(probe).toContain('% 900 ))');
+    // The streaming pods run spread over nodes: restarts spread over 15 minutes keep one serving.
+    expect(find(objects, 'Deployment', 'ocw-streaming').spec.replicas).toBeGreaterThan(1);
+  });
+  test('without a database CA (external database with sslMode disable) streaming runs the image as it is, with the HTTP liveness probe', () => {
+    const o = render(withChange(exampleRaw(), (c) => {
+      c.database = { mode: 'external', host: 'db.example.net', pooled: true, passwordSecret: { name: 'db', key: 'password' }, sslMode: 'disable' };
+    }));
+    const c = podSpecOf(find(o, 'Deployment', 'ocw-streaming')).containers[0];
+    expect(c.args).toBeUndefined();
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
+    expect((c.env ?? []).map((e: any) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
   });
   test('Rails keeps libpq sslmode from DB_SSLMODE, and no Rails pod mounts the CA', () => {
     expect(find(objects, 'ConfigMap', 'ocw-env').data.DB_SSLMODE).toBe('prefer');
@@ -94,6 +117,25 @@ describe('4: WAL archiving to non-AWS S3', () => {
   });
   test('AWS itself does not', () => {
     expect(env(render(withDb((db) => { db.backup.objectStore.endpointURL = 'https://s3.eu-central-1.amazonaws.com'; })))).toBeUndefined();
+  });
+  test.each([
+    // S3-compatible services: boto3 >= 1.36's default CRC checksums are what they reject.
+    ['MinIO in the cluster', 'http://minio.minio.svc:9000', true],
+    ['MinIO by IP', 'http://10.0.0.5:9000', true],
+    ['Cloudflare R2', 'https://0123456789abcdef.r2.cloudflarestorage.com', true],
+    ['Backblaze B2', 'https://s3.us-west-004.backblazeb2.com', true],
+    ['Wasabi', 'https://s3.eu-central-1.wasabisys.com', true],
+    ['a name that only contains amazonaws.com', 'https://s3.amazonaws.com.example.net', true],
+    // AWS, with the endpoints people set explicitly: regional, path-style global, dual-stack,
+    // FIPS, a VPC interface endpoint, China.
+    ['AWS regional', 'https://s3.eu-central-1.amazonaws.com', false],
+    ['AWS global', 'https://s3.amazonaws.com', false],
+    ['AWS dual-stack', 'https://s3.dualstack.us-east-1.amazonaws.com', false],
+    ['AWS FIPS', 'https://s3-fips.us-east-1.amazonaws.com', false],
+    ['AWS VPC endpoint', 'https://bucket.vpce-0a1b2c3d4e5f-abcd1234.s3.us-east-1.vpce.amazonaws.com', false],
+    ['AWS China', 'https://s3.cn-north-1.amazonaws.com.cn', false],
+  ])('%s (%s): workaround %s', (_, url, expected) => {
+    expect('AWS_REQUEST_CHECKSUM_CALCULATION' in barmanSidecarEnv(url)).toBe(expected);
   });
   test('the config adds and overrides sidecar variables', () => {
     const o = render(withDb((db) => { db.backup.objectStore.sidecarEnv = { AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_supported', TZ: 'UTC' }; }));
