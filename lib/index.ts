@@ -65,3 +65,5 @@ export * from './netcheck/manifests';
 export * from './rules/secret-refs';
 export * from './rules/operators';
 export * from './rules/public-routes';
+export * from './catch-up-check';
+export * from './rules/restart-room';

@@ -8,11 +8,10 @@ import { priorityClassName } from './conventions/priority';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
 import { imageRef } from './rules/images';
+import { RESTARTS_ANNOTATION } from './rules/restart-room';
 
 /** uid of `nobody`: kubectl needs no user of its own. */
 const NOBODY = 65534;
-/** The CronJob annotation that names the Deployment it restarts (the planner reads it). */
-export const RESTARTS_ANNOTATION = 'cdk8s-mastodon/restarts';
 
 /** One scheduled restart: the Deployment and when. */
 export interface RestartTarget {
