@@ -7,6 +7,7 @@ import {
   podsFromObjects, placePods, resolveConfig, sidekiqReplicas, MAX_REPLICAS_ANNOTATION, RESTARTS_ANNOTATION,
 } from '../lib';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
+import { podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, resolved, withChange } from './support/fixtures';
 
 const objects = render();
@@ -59,7 +60,7 @@ describe('KEDA ScaledObjects', () => {
     expect(behavior.scaleUp.policies).toEqual([{ type: 'Pods', value: 1, periodSeconds: 60 }]);
     const d = find(objs, 'Deployment', 'ocw-sidekiq-push');
     expect(d.spec).not.toHaveProperty('replicas');
-    expect(d.metadata.annotations[MAX_REPLICAS_ANNOTATION]).toBe('5');
+    expect(d.metadata.annotations![MAX_REPLICAS_ANNOTATION]).toBe('5');
     // Every Deployment without a ScaledObject still states its replicas.
     const owned = new Set(scaled(objs).map((o) => o.spec.scaleTargetRef.name));
     for (const dep of objs.filter((o) => o.kind === 'Deployment' && !owned.has(o.metadata.name))) expect(dep.spec.replicas).toEqual(expect.any(Number));
@@ -103,7 +104,7 @@ describe('the scheduler group never scales', () => {
     const scheduler = objs.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('ocw-sidekiq-') && queuesOf(o).includes('scheduler'));
     expect(scheduler).toHaveLength(1);
     expect(scheduler[0].spec.replicas).toBe(1);
-    expect(scheduler[0].metadata.annotations[MAX_REPLICAS_ANNOTATION]).toBeUndefined();
+    expect(scheduler[0].metadata.annotations?.[MAX_REPLICAS_ANNOTATION]).toBeUndefined();
   });
   test('scaling on the scheduler group is refused, with KEDA or the catchUp switch', () => {
     for (const keda of [true, false]) {
@@ -244,12 +245,18 @@ describe('scheduled restarts', () => {
       expect(spec.containers[0].command).toEqual(['kubectl', 'rollout', 'restart', `deployment/${deployment}`]);
       expect(spec.serviceAccountName).toBe(name);
       expect(spec.containers[0].image).toBe('docker.io/alpine/k8s:1.30.3');
-      expect(cj.metadata.annotations[RESTARTS_ANNOTATION]).toBe(`Deployment/${deployment}`);
+      expect(cj.metadata.annotations![RESTARTS_ANNOTATION]).toBe(`Deployment/${deployment}`);
       expect(find(objs, 'Role', name).rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [deployment], verbs: ['get', 'patch'] }]);
       expect(find(objs, 'RoleBinding', name).subjects).toEqual([{ kind: 'ServiceAccount', name }]);
       expect(find(objs, 'ServiceAccount', name).automountServiceAccountToken).toBe(false);
     }
     expect(find(objs, 'Deployment', 'ocw-web').spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+  });
+  test('the restart pods pass the pod policy (non-root, read-only, own ServiceAccount, requests and limit)', () => {
+    expect(podPolicyOffences(objs)).toEqual([]);
+    const spec = podSpecOf(find(objs, 'CronJob', 'ocw-restart-web'));
+    expect(spec.priorityClassName).toBe('ocw-workers');
+    expect(spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
   });
   test('suspended during maintenance with stopped workloads', () => {
     const stopped = render(withChange(raw, (c) => { c.maintenance = { enabled: true, stopWorkloads: true }; }));

@@ -211,7 +211,7 @@ describe('MastodonWeb', () => {
   });
   test('one replica gets no PDB', () => {
     const o = render(withChange(exampleRaw(), (c) => { c.web.replicas = 1; }));
-    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-streaming', 'ocw-tunnel']);
+    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-streaming', 'ocw-tunnel']);
   });
 });
 
