@@ -12,10 +12,11 @@ import { exampleRaw, find, podMetaOf, podSpecOf, render, resolved, withChange } 
 
 const objects = render();
 const scaled = (objs = objects) => objs.filter((o) => o.kind === 'ScaledObject');
-/** The `-q` queues of a Sidekiq Deployment, read from its command. */
+/** The `-q` queues of a Sidekiq Deployment, read from its command and args (a shell line). */
 const queuesOf = (d: any): string[] => {
-  const cmd: string[] = podSpecOf(d).containers[0].command;
-  return cmd.flatMap((x, i) => (cmd[i - 1] === '-q' ? [x] : []));
+  const c = podSpecOf(d).containers[0];
+  const words = [...(c.command ?? []), ...(c.args ?? [])].join(' ').split(/\s+/);
+  return words.flatMap((x, i) => (words[i - 1] === '-q' ? [x] : []));
 };
 const withScaling = (change: (c: any) => void) => withChange(exampleRaw(), change);
 

@@ -71,8 +71,9 @@ test('the pull group\'s ScaledObject reads queue:pull, where Sidekiq put the job
   const counts = Object.fromEntries(so.spec.triggers.map((t: any) => [t.metadata.listName, readTrigger(t).length]));
   expect(counts).toEqual({ 'queue:pull': PULL_JOBS, 'queue:default': 0, 'queue:push': PUSH_JOBS, 'queue:ingress': 0, 'queue:mailers': 0, 'queue:fasp': 0 });
   // The triggers are exactly the queues the Deployment's Sidekiq serves (its -q arguments).
-  const cmd: string[] = podSpecOf(find(objects, 'Deployment', 'ocw-sidekiq-pull')).containers[0].command;
-  const served = cmd.flatMap((x, i) => (cmd[i - 1] === '-q' ? [`queue:${x}`] : []));
+  const c = podSpecOf(find(objects, 'Deployment', 'ocw-sidekiq-pull')).containers[0];
+  const words = [...(c.command ?? []), ...(c.args ?? [])].join(' ').split(/\s+/);
+  const served = words.flatMap((x, i) => (words[i - 1] === '-q' ? [`queue:${x}`] : []));
   expect(Object.keys(counts)).toEqual(served);
 });
 
