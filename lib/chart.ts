@@ -14,7 +14,9 @@ import { priorityClassName } from './conventions/priority';
 import { PriorityClasses } from './priority-classes';
 import { PostgresCluster } from './postgres-cluster';
 import { Redis } from './redis';
+import { ScheduledRestarts } from './scheduled-restart';
 import { SidekiqQueue } from './sidekiq-queue';
+import { SidekiqScaling } from './sidekiq-scaling';
 
 /** Props for {@link MastodonChart}. */
 export interface MastodonChartProps extends Omit<ChartProps, 'namespace'> {
@@ -49,6 +51,10 @@ export class MastodonChart extends Chart {
   public readonly cleanup: MediaCleanup;
   /** PodMonitors and alert rules, while monitoring.enabled is on. */
   public readonly monitoring?: Monitoring;
+  /** KEDA ScaledObjects for the scalable Sidekiq groups (empty without sidekiq.keda). */
+  public readonly sidekiqScaling: SidekiqScaling;
+  /** Scheduled rolling restarts (none unless restarts are configured). */
+  public readonly restarts: ScheduledRestarts;
 
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
     const { config, ...chartProps } = props;
@@ -80,6 +86,8 @@ export class MastodonChart extends Chart {
       sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, process: p });
     }
     this.sidekiq = sidekiq;
+    this.sidekiqScaling = new SidekiqScaling(this, 'SidekiqScaling', { config });
+    this.restarts = new ScheduledRestarts(this, 'Restarts', { config });
     if (!config.maintenance.stopWorkloads) {
       this.migrations = new Migrations(this, 'Migrations', { environment: this.environment });
     }

@@ -88,8 +88,12 @@ export interface MastodonDeploymentOptions {
   readonly name: string;
   /** Labels and selector. */
   readonly identity: Identity;
-  /** Pod count. */
-  readonly replicas: number;
+  /** Pod count; `undefined` when a KEDA ScaledObject owns it (spec.replicas left out). */
+  readonly replicas: number | undefined;
+  /** The most pods it may run, for the PDB. @default replicas */
+  readonly maxReplicas?: number;
+  /** Deployment annotations. @default none */
+  readonly annotations?: Record<string, string>;
   /** How pods are replaced. */
   readonly strategy: UpdateStrategy;
   /** The container. */
@@ -231,6 +235,8 @@ export class MastodonEnvironment extends Construct {
       name: o.name,
       identity: o.identity,
       replicas: this.stopped ? 0 : o.replicas,
+      maxReplicas: this.stopped ? 0 : o.maxReplicas,
+      annotations: o.annotations,
       strategy: o.strategy,
       podAnnotations: this.podAnnotations,
       podSpec: this.podSpec({

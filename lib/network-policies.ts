@@ -113,10 +113,24 @@ export class NetworkPolicies extends Construct {
       egress: [...dbEgress(true), ...dbEgress(false), ...redisEgress, { to: internet, ports: tcp(443) }],
     });
     if (redisInternal) {
+      // With KEDA, its operator pods read the queue lengths (LLEN) from Redis: that port only.
+      const keda = c.sidekiq.keda;
       policy('redis', {
         podSelector: selector('redis'),
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [from(mastodon)], ports: tcp(6379) }, ...scrape(REDIS_EXPORTER_PORT)],
+        ingress: [
+          { from: [from(mastodon)], ports: tcp(6379) },
+          ...scrape(REDIS_EXPORTER_PORT),
+          ...(keda ? [{ from: [inNamespace(keda.operatorNamespace, keda.operatorPodLabels)], ports: tcp(6379) }] : []),
+        ],
+      });
+    }
+    if (Object.keys(c.restarts.sidekiq).length > 0 || c.restarts.web || c.restarts.streaming) {
+      // The scheduled restarts talk to the Kubernetes API and nothing else.
+      policy('restart', {
+        podSelector: selector('restart'),
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [{ to: anywhere, ports: tcp(...API_PORTS) }],
       });
     }
     if (c.tunnel) {

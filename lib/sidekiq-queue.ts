@@ -6,6 +6,7 @@ import { execProbe, RAILS_BOOT } from './conventions/probes';
 import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
+import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
 
 /** Props for {@link SidekiqQueue}. */
 export interface SidekiqQueueProps {
@@ -89,10 +90,15 @@ export class SidekiqQueue extends Construct {
       // exits with it, the kubelet restarts the container) and an OOM is a restart too; a
       // hung one shows as queue latency, which a probe on the file would never see.
     });
+    // A scalable group states its maximum (the planner reads it); under KEDA it has no
+    // spec.replicas, since the HPA owns the count (Argo CD would otherwise undo every scale).
+    const r = sidekiqReplicas(p, c.sidekiq);
     const result = env.deployment(this, {
       name: resourceName(c.name, 'sidekiq', p.name),
       identity,
-      replicas: p.replicas,
+      replicas: r.replicas,
+      maxReplicas: r.maxReplicas,
+      ...(p.scaling && !p.servesScheduler ? { annotations: { [MAX_REPLICAS_ANNOTATION]: String(r.maxReplicas) } } : {}),
       strategy: p.servesScheduler ? 'recreate' : 'surge',
       container,
       pool: p.pool,

@@ -1,5 +1,6 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { ArgoCdChart } from './argocd';
+import { catchUpErrors } from './catch-up-check';
 import { MastodonChart } from './chart';
 import { ConfigError, formatErrors } from './config/errors';
 import { loadConfigFile } from './config/load';
@@ -24,6 +25,8 @@ export interface SynthesisOptions {
 export function synthesizeApp(configFile: string, outdir: string, options: SynthesisOptions = {}): SynthesisResult {
   const result = loadConfigFile(configFile);
   if (!result.ok) return { ok: false, errors: result.errors, report: formatErrors(configFile, result.errors) };
+  const capacity = catchUpErrors(result.config);
+  if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new MastodonChart(app, 'mastodon', { config: result.config });
   if (result.config.argocd && !options.mastodonOnly) new ArgoCdChart(app, 'argocd', { config: result.config });

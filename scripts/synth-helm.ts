@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { helmTimeoutAdvice, loadConfigFile, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName } from '../lib';
+import { helmTimeoutAdvice, loadConfigFile, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName, sidekiqReplicas } from '../lib';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
@@ -48,7 +48,10 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
     [resourceName(c.name, 'streaming')]: replicaKnob(['streaming', 'replicas'], c.streaming.replicas, 'Streaming'),
   };
   for (const p of c.sidekiq.processes) {
-    deployments[resourceName(c.name, 'sidekiq', p.name)] = replicaKnob(['sidekiq', p.name, 'replicas'], p.replicas, `Sidekiq process ${p.name}`);
+    const r = sidekiqReplicas(p, c.sidekiq);
+    // A group KEDA scales has no spec.replicas (the HPA owns it), so there is nothing to offer.
+    if (r.keda) continue;
+    deployments[resourceName(c.name, 'sidekiq', p.name)] = replicaKnob(['sidekiq', p.name, 'replicas'], r.replicas!, `Sidekiq process ${p.name}`);
   }
   knobs.push(...Object.values(deployments));
 

@@ -39,10 +39,12 @@ describe('the default app', () => {
       ...['amcheck', 'default-deny', 'dns', 'jobs', 'maintenance', 'pooler', 'postgres', 'redis', 'sidekiq', 'snapshot-retention', 'streaming', 'tunnel', 'web']
         .map((n) => `NetworkPolicy/ocw-netpol-${n}`),
       'ObjectStore/ocw-db-store',
-      'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-tunnel', 'PodDisruptionBudget/ocw-web',
+      'PodDisruptionBudget/ocw-db-pooler', 'PodDisruptionBudget/ocw-sidekiq-pull', 'PodDisruptionBudget/ocw-sidekiq-push',
+      'PodDisruptionBudget/ocw-streaming', 'PodDisruptionBudget/ocw-tunnel', 'PodDisruptionBudget/ocw-web',
       'Pooler/ocw-db-pooler',
       'PriorityClass/ocw-data', 'PriorityClass/ocw-frontend', 'PriorityClass/ocw-workers',
       'Role/ocw-db-snapshot-retention', 'RoleBinding/ocw-db-snapshot-retention',
+      'ScaledObject/ocw-sidekiq-pull', 'ScaledObject/ocw-sidekiq-push',
       'ScheduledBackup/ocw-db-base', 'ScheduledBackup/ocw-db-snapshot',
       'Service/ocw-redis', 'Service/ocw-streaming', 'Service/ocw-web',
       'ServiceAccount/ocw-db-snapshot-retention',
@@ -209,7 +211,7 @@ describe('MastodonWeb', () => {
   });
   test('one replica gets no PDB', () => {
     const o = render(withChange(exampleRaw(), (c) => { c.web.replicas = 1; }));
-    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-streaming', 'ocw-tunnel']);
+    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-streaming', 'ocw-tunnel']);
   });
 });
 
@@ -268,8 +270,8 @@ describe('SidekiqQueue', () => {
     const sel = find(objects, 'Deployment', 'ocw-sidekiq-push').spec.selector.matchLabels;
     expect(sel[SIDEKIQ_PROCESS_LABEL]).toBe('push');
   });
-  test('a multi-replica process gets a PDB; the scheduler never does', () => {
-    const o = render(withChange(exampleRaw(), (c) => { c.sidekiq.processes[1].replicas = 3; }));
+  test('a multi-replica or scalable process gets a PDB; the scheduler never does', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.sidekiq.processes[1].replicas = 3; delete c.sidekiq.processes[1].scaling; }));
     const pdbs = o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name);
     expect(pdbs).toContain('ocw-sidekiq-push');
     expect(pdbs).not.toContain('ocw-sidekiq-default');

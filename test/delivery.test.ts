@@ -71,7 +71,7 @@ describe('the Helm chart', () => {
     expect(byKey(rendered)).toEqual(byKey(distMastodon));
   });
   test('values: the image tag and replica counts are wired into the templates', () => {
-    const r = runHelm('template', 'ocw', chart, '--namespace', 'mastodon', '--set', 'mastodon.tag=v4.7.3', '--set', 'web.replicas=1', '--set', 'sidekiq.push.replicas=0');
+    const r = runHelm('template', 'ocw', chart, '--namespace', 'mastodon', '--set', 'mastodon.tag=v4.7.3', '--set', 'web.replicas=1', '--set', 'sidekiq.default.replicas=0');
     expect(r.status).toBe(0);
     const o = byKey(docs(r.stdout));
     const web = o['Deployment/mastodon/ocw-web'];
@@ -80,9 +80,18 @@ describe('the Helm chart', () => {
     expect(web.metadata.labels['app.kubernetes.io/version']).toBe('v4.7.3');
     expect(o['Deployment/mastodon/ocw-streaming'].spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.7.3');
     expect(o['Job/mastodon/ocw-db-migrate-pre'].spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.7.3');
-    expect(o['Deployment/mastodon/ocw-sidekiq-push'].spec.replicas).toBe(0);
+    expect(o['Deployment/mastodon/ocw-sidekiq-default'].spec.replicas).toBe(0);
     // Selectors never carry the version, so an upgrade through values keeps them.
     expect(web.spec.selector.matchLabels['app.kubernetes.io/version']).toBeUndefined();
+  });
+  test('a group KEDA scales has no spec.replicas and no replicas value (the HPA owns the count)', () => {
+    const o = byKey(docs(runHelm('template', 'ocw', chart, '--namespace', 'mastodon').stdout));
+    expect(o['Deployment/mastodon/ocw-sidekiq-push'].spec).not.toHaveProperty('replicas');
+    expect(o['ScaledObject/mastodon/ocw-sidekiq-push'].spec.scaleTargetRef.name).toBe('ocw-sidekiq-push');
+    const values = parse(fs.readFileSync(path.join(chart, 'values.yaml'), 'utf8'));
+    expect(Object.keys(values.sidekiq)).toEqual(['default']);
+    const offered = runHelm('template', 'ocw', chart, '--set', 'sidekiq.push.replicas=2');
+    expect(offered.status).not.toBe(0);
   });
   test('values.schema.json refuses what the connection budget was not computed for', () => {
     const up = runHelm('template', 'ocw', chart, '--set', 'web.replicas=5');

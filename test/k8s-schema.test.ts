@@ -26,7 +26,7 @@ describe.each(validators.map((v) => [v.version, v] as const))('strict Kubernetes
       c.redis = { mode: 'external', host: 'redis.example.internal', passwordSecret: { name: 'redis', key: 'password' } };
       c.sidekiq.customQueues = ['search'];
       c.sidekiq.processes = [
-        { name: 'main', replicas: 2, queues: ['default', 'push', 'pull', 'ingress', 'mailers', 'fasp', 'search'] },
+        { name: 'main', replicas: 2, queues: ['default', 'push', 'pull', 'ingress', 'mailers', 'fasp', 'search'], scaling: { maxReplicas: 4 } },
         { name: 'scheduler', replicas: 1, queues: ['scheduler'] },
       ];
     });

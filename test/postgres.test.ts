@@ -159,9 +159,10 @@ describe('the connection budget', () => {
   const b = resolved().postgres!.budget;
   test('counts every pod, a surge pod per rolling Deployment, and the jobs', () => {
     expect(b.clients.map((l) => [l.who, l.connections])).toEqual([
-      ['web', 30], ['sidekiq default', 10], ['sidekiq push', 20], ['sidekiq pull', 20], ['streaming', 30], ['cleanup CronJobs', 10],
+      // push and pull scale: counted at their maximum (4 + 1 surge).
+      ['web', 30], ['sidekiq default', 10], ['sidekiq push', 50], ['sidekiq pull', 50], ['streaming', 30], ['cleanup CronJobs', 10],
     ]);
-    expect(b.clientTotal).toBe(120);
+    expect(b.clientTotal).toBe(180);
     expect(b.server.connections).toBe(2 * (20 + 5 + 1));
     expect(b.maxConnections).toBe(52 + 4 + 3 + 13);
   });
@@ -171,11 +172,11 @@ describe('the connection budget', () => {
   });
   test('a max_client_conn below the clients fails with the numbers', () => {
     const errors = errorsOf(withDb((db) => { db.pooler.maxClientConn = 100; }));
-    expect(messageAt(errors, 'database.pooler.maxClientConn')).toMatch(/^needs 120 client connections \(web 30, .*\), max_client_conn is 100/);
+    expect(messageAt(errors, 'database.pooler.maxClientConn')).toMatch(/^needs 180 client connections \(web 30, .*\), max_client_conn is 100/);
   });
   test('more Sidekiq raises max_connections only through the pool size, not per client', () => {
-    const more = resolved(withChange(exampleRaw(), (c) => { c.sidekiq.processes[1].replicas = 4; })).postgres!.budget;
-    expect(more.clientTotal).toBe(120 + 30);
+    const more = resolved(withChange(exampleRaw(), (c) => { c.sidekiq.processes[1].scaling.maxReplicas = 7; })).postgres!.budget;
+    expect(more.clientTotal).toBe(180 + 30);
     expect(more.maxConnections).toBe(b.maxConnections);
   });
   test('the README prints the example budget as it is now', () => {

@@ -12,7 +12,7 @@ import { parseMemory, formatMemory } from '../rules/quantity';
 import { longestGapSeconds } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
-import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig } from './schema';
+import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig, KedaConfig } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 
 /** The memory request below which Puma is OOM-killed during normal work. */
@@ -89,6 +89,10 @@ export function backupGrace(gapSeconds: number): number {
 export interface ResolvedConfig extends Omit<MastodonConfigParsed, 'sidekiq'> {
   readonly sidekiq: {
     readonly customQueues: readonly string[];
+    /** Run every scalable group at its maximum (the manual catch-up switch). */
+    readonly catchUp: boolean;
+    /** KEDA catch-up scaling, when configured. */
+    readonly keda?: KedaConfig;
     /** True when the queues came from the generator rather than the file. */
     readonly generatedLayout: boolean;
     readonly processes: readonly ResolvedSidekiqProcess[];
@@ -205,11 +209,12 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   let layout: string[][] = procs.map((p) => [...(p.queues ?? [])]);
   if (withQueues === 0) {
     generatedLayout = true;
-    const schedulerIndex = procs.findIndex((p) => p.replicas === 1);
+    // The scheduler goes to the first single-replica group that does not scale.
+    const schedulerIndex = procs.findIndex((p) => p.replicas === 1 && p.scaling === undefined);
     if (procs.length < 3) {
       err('sidekiq.processes', `the generated layout needs at least 3 processes so that default, push and pull each lead one; add processes or list queues on each process`);
     } else if (schedulerIndex < 0) {
-      err('sidekiq.processes', `the generated layout puts 'scheduler' in the first process with replicas: 1, and every process has more; set replicas: 1 on one process`);
+      err('sidekiq.processes', `the generated layout puts 'scheduler' in the first process with replicas: 1 and no scaling, and there is none; set replicas: 1 and remove scaling on one process`);
     } else {
       layout = generateSidekiqLayout(procs.length, schedulerIndex);
     }
@@ -224,6 +229,31 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     const shaped = procs.map((p, i) => ({ name: p.name, replicas: p.replicas, queues: layout[i] }));
     for (const problem of validateSidekiqLayout(shaped, c.sidekiq.customQueues, (i) => `sidekiq.processes[${i}]`)) {
       err(problem.path, problem.message);
+    }
+  }
+
+  // Catch-up scaling: never the scheduler group; maxima above the floor; switches that do something.
+  const scalable = procs.filter((p) => p.scaling !== undefined);
+  procs.forEach((p, i) => {
+    if (!p.scaling) return;
+    const at = `sidekiq.processes[${i}].scaling`;
+    if (layout[i]?.includes(SCHEDULER_QUEUE)) {
+      err(at, `process '${p.name}' serves the scheduler queue, which must run in exactly one pod (two schedulers enqueue every periodic job twice); remove scaling from it, or move 'scheduler' to a process without scaling`);
+    }
+    if (p.scaling.maxReplicas <= p.replicas) {
+      err(`${at}.maxReplicas`, `maxReplicas ${p.scaling.maxReplicas} is not above replicas ${p.replicas}, so the group could never add a pod; raise maxReplicas above ${p.replicas} or remove scaling`);
+    }
+  });
+  if (c.sidekiq.catchUp && scalable.length === 0) {
+    err('sidekiq.catchUp', 'catchUp raises every scalable group to its maxReplicas, and no process has scaling; add scaling: { maxReplicas: N } to the processes that should catch up, or set catchUp: false');
+  }
+  if (c.sidekiq.keda && scalable.length === 0) {
+    err('sidekiq.keda', 'KEDA scales the processes that have scaling, and none has; add scaling: { maxReplicas: N } to a process, or remove sidekiq.keda');
+  }
+  const restartNames = new Set(procs.map((p) => p.name));
+  for (const name of Object.keys(c.restarts.sidekiq)) {
+    if (!restartNames.has(name)) {
+      err(`restarts.sidekiq.${name}`, `there is no Sidekiq process named '${name}' (processes: ${[...restartNames].join(', ')}); use one of those names`);
     }
   }
 
@@ -280,7 +310,8 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       if (antiAffinity === 'preferred') {
         warnings.push(`database: ${db.instances} instances but pool '${db.pool}' has ${eligible.length} ${arch} node${eligible.length === 1 ? '' : 's'} (${eligible.join(', ')}), so pod anti-affinity is preferred, not required: two instances may share a node, and losing it loses both`);
       }
-      const sidekiq = procs.map((p, i) => ({ ...p, servesScheduler: layout[i].includes(SCHEDULER_QUEUE) }));
+      // Every scalable group counts at its maximum: that is what KEDA or catchUp may run.
+      const sidekiq = procs.map((p, i) => ({ ...p, servesScheduler: layout[i].includes(SCHEDULER_QUEUE), maxReplicas: p.scaling?.maxReplicas }));
       const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq }, db);
       for (const problem of checkBudget(budget, db)) err(problem.path, problem.message);
       postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster, wal };
@@ -373,6 +404,6 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   }));
   return {
     ok: true,
-    config: { ...c, images, postgres, resolvedTunnel, ...(resolvedMonitoring ? { resolvedMonitoring } : {}), warnings, sidekiq: { customQueues: c.sidekiq.customQueues, generatedLayout, processes } },
+    config: { ...c, images, postgres, resolvedTunnel, ...(resolvedMonitoring ? { resolvedMonitoring } : {}), warnings, sidekiq: { customQueues: c.sidekiq.customQueues, catchUp: c.sidekiq.catchUp, keda: c.sidekiq.keda, generatedLayout, processes } },
   };
 }

@@ -135,6 +135,16 @@ export const SidekiqProcessSchema = z.strictObject({
     .describe('Queues in strict priority order. Leave out on every process to use the generated layout.'),
   resources: ResourcesSchema.default({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } })
     .describe('Requests and memory limit; the memory request must be at least 512Mi.'),
+  scaling: z.strictObject({
+    maxReplicas: z.number().int().min(2).max(50)
+      .describe('Most pods this group may run while catching up; replicas is the least. Counted by the connection budget and the plan.'),
+    backlogPerReplica: z.number().int().min(1).default(500)
+      .describe('Jobs waiting in one queue per pod (the KEDA redis trigger listLength): 1500 waiting jobs at 500 ask for 3 pods.'),
+    cooldownSeconds: z.number().int().min(15).max(1800).default(300)
+      .describe('At most one pod is removed per this many seconds when the backlog is gone (HPA scale-down policy periodSeconds).'),
+    scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(600)
+      .describe('The HPA scales down only to the highest recommendation of this window, so a backlog that comes in waves does not flap pods.'),
+  }).optional().describe('Makes this group scalable: KEDA (sidekiq.keda) adds pods while its queues back up, sidekiq.catchUp runs it at maxReplicas. Never on the scheduler group.'),
 });
 export type SidekiqProcessInput = z.input<typeof SidekiqProcessSchema>;
 
@@ -142,6 +152,15 @@ export const SidekiqSchema = z.strictObject({
   customQueues: z.array(dnsLabel(40, 'a custom queue name')).default([]).describe('Extra queue names your fork enqueues to.'),
   processes: z.array(SidekiqProcessSchema).min(1, { error: 'list at least one Sidekiq process' })
     .describe('Sidekiq process groups. Without queues, 3 or more processes get the rotated layout.'),
+  catchUp: z.boolean().default(false)
+    .describe('Run every scalable group (processes with scaling) at its maxReplicas: the manual catch-up switch, without KEDA. Set back to false to return.'),
+  keda: z.strictObject({
+    operatorNamespace: dnsLabel(63, 'sidekiq.keda.operatorNamespace').default('keda')
+      .describe('Namespace of the KEDA operator: its pods read the queue lengths from Redis, so the Redis NetworkPolicy admits them on the Redis port.'),
+    operatorPodLabels: z.record(z.string().regex(LABEL_KEY), z.string().regex(LABEL_VALUE)).default({ app: 'keda-operator' })
+      .describe('Labels of the KEDA operator pods (app: keda-operator in the KEDA release manifests and Helm chart).'),
+    pollingSeconds: z.number().int().min(5).max(600).default(30).describe('How often KEDA reads the queue lengths (pollingInterval).'),
+  }).optional().describe('Catch-up scaling with KEDA 2.x: a ScaledObject per scalable group, triggered by the backlog of the queues it serves.'),
 });
 
 const RedisInternalSchema = z.strictObject({
@@ -436,6 +455,18 @@ export const MonitoringSchema = z.strictObject({
 }).describe('Monitoring for the Prometheus Operator: PodMonitors, metrics sidecars, NetworkPolicy allows and alert rules. Off by default.');
 export type MonitoringConfig = z.output<typeof MonitoringSchema>;
 
+const restartSchedule = (what: string) => z.string()
+  .regex(CRON5, { error: `must be a 5-field cron schedule such as '0 4 * * *' (minute hour day month weekday) for ${what}` });
+
+/** Scheduled rolling restarts against memory creep: all off unless a schedule is given. */
+export const RestartsSchema = z.strictObject({
+  web: restartSchedule('web').optional().describe('When to roll the web pods (kubectl rollout restart), e.g. 0 4 * * *; one pod at a time, maxUnavailable 0.'),
+  streaming: restartSchedule('streaming').optional().describe('When to roll the streaming pods.'),
+  sidekiq: z.record(z.string(), restartSchedule('a Sidekiq process')).default({})
+    .describe('When to roll each Sidekiq process group, by process name.'),
+}).describe('Scheduled rolling restarts (CronJobs running kubectl rollout restart), off by default.');
+export type RestartsConfig = z.output<typeof RestartsSchema>;
+
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
   name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
@@ -488,6 +519,7 @@ export const MastodonConfigSchema = z.strictObject({
     media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
     previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),
   }).prefault({}),
+  restarts: RestartsSchema.prefault({}),
 });
 
 /** What a config file may contain (defaults not yet applied). */
@@ -497,6 +529,8 @@ export type MastodonConfigParsed = z.output<typeof MastodonConfigSchema>;
 export type WebConfig = z.output<typeof WebSchema>;
 export type StreamingConfig = z.output<typeof StreamingSchema>;
 export type SidekiqProcessParsed = z.output<typeof SidekiqProcessSchema>;
+export type SidekiqScalingConfig = NonNullable<SidekiqProcessParsed['scaling']>;
+export type KedaConfig = NonNullable<z.output<typeof SidekiqSchema>['keda']>;
 export type RedisConfig = z.output<typeof RedisSchema>;
 export type DatabaseConfig = z.output<typeof DatabaseSchema>;
 export type CnpgDatabaseConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;

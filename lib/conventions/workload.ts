@@ -35,8 +35,15 @@ export interface DeploymentProps {
   readonly name: string;
   /** Labels and selector. */
   readonly identity: Identity;
-  /** Pod count. */
-  readonly replicas: number;
+  /**
+   * Pod count, or `undefined` when an autoscaler (a KEDA ScaledObject) owns it: then
+   * `spec.replicas` is left out, so Argo CD and the HPA never fight over it.
+   */
+  readonly replicas: number | undefined;
+  /** The most pods the Deployment may run (a PDB is made when it is above 1). @default replicas */
+  readonly maxReplicas?: number;
+  /** Deployment annotations. @default only the sync wave */
+  readonly annotations?: Record<string, string>;
   /** How pods are replaced. */
   readonly strategy: UpdateStrategy;
   /** The pod spec. */
@@ -56,9 +63,9 @@ export interface DeploymentResult {
 export function deploymentWithBudget(scope: Construct, p: DeploymentProps): DeploymentResult {
   const selector = selectorLabels(p.identity);
   const deployment = new k8s.KubeDeployment(scope, 'Deployment', {
-    metadata: objectMeta(p.name, p.identity, 'workloads'),
+    metadata: objectMeta(p.name, p.identity, 'workloads', p.annotations),
     spec: {
-      replicas: p.replicas,
+      ...(p.replicas !== undefined ? { replicas: p.replicas } : {}),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector },
       strategy: p.strategy === 'recreate'
@@ -70,7 +77,7 @@ export function deploymentWithBudget(scope: Construct, p: DeploymentProps): Depl
       },
     },
   });
-  const budget = p.replicas > 1 ? new k8s.KubePodDisruptionBudget(scope, 'Budget', {
+  const budget = (p.maxReplicas ?? p.replicas ?? 1) > 1 ? new k8s.KubePodDisruptionBudget(scope, 'Budget', {
     metadata: objectMeta(p.name, p.identity, 'workloads'),
     spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
   }) : undefined;

@@ -162,7 +162,8 @@ const SUPERUSER_RESERVED = 3;
 export interface BudgetWorkloads {
   readonly web: { readonly replicas: number; readonly processes: number; readonly threads: number };
   readonly streaming: { readonly replicas: number; readonly dbPool: number };
-  readonly sidekiq: readonly { readonly name: string; readonly replicas: number; readonly concurrency: number; readonly servesScheduler: boolean }[];
+  /** `maxReplicas`: a scalable group (KEDA or catchUp), counted at its maximum. */
+  readonly sidekiq: readonly { readonly name: string; readonly replicas: number; readonly maxReplicas?: number; readonly concurrency: number; readonly servesScheduler: boolean }[];
 }
 
 /** Computes the budget of a CNPG cluster for these workloads. */
@@ -175,10 +176,12 @@ export function connectionBudget(c: BudgetWorkloads, db: CnpgDatabaseConfig): Co
     connections: surge(c.web.replicas) * c.web.processes * c.web.threads,
   });
   for (const p of c.sidekiq) {
-    const pods = p.servesScheduler ? p.replicas : surge(p.replicas);
+    const most = p.maxReplicas ?? p.replicas;
+    const pods = p.servesScheduler ? most : surge(most);
+    const count = p.maxReplicas !== undefined ? `at most ${most} replicas` : `${most} replica${most === 1 ? '' : 's'}`;
     clients.push({
       who: `sidekiq ${p.name}`,
-      how: `${p.servesScheduler ? `${p.replicas} replica (Recreate, no surge)` : `(${p.replicas} replica${p.replicas === 1 ? '' : 's'} + 1 surge)`} × concurrency ${p.concurrency}`,
+      how: `${p.servesScheduler ? `${count} (Recreate, no surge)` : `(${count} + 1 surge)`} × concurrency ${p.concurrency}`,
       connections: pods * p.concurrency,
     });
   }

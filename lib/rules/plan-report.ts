@@ -5,6 +5,7 @@
  */
 import { humanMemory } from './quantity';
 import type { LossScenario, PlanPlacement, PlanNode, PlanReport, PodDemand } from './plan';
+import type { CatchUpReport, CatchUpScenario } from './catch-up';
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 100));
 const cpu = (m: number) => (m >= 1000 ? `${(m / 1000).toFixed(m % 1000 === 0 ? 0 : 2)}` : `${m}m`);
@@ -43,6 +44,21 @@ function lossLine(l: LossScenario): string {
   ].join('\n');
 }
 
+/** The catch-up scenario as text: how many pods of the scalable groups fit at their maximum. */
+export function formatCatchUp(c: CatchUpReport): string {
+  const lines = [`Catch-up (every scalable Sidekiq group at its maximum: ${c.groups.map((g) => `${g.owner.replace('Deployment/', '')} ${g.replicas}→${g.maxReplicas}`).join(', ')}):`];
+  const line = (s: CatchUpScenario) => {
+    const head = `  ${s.lost ? `losing ${s.lost}` : 'whole cluster'}: ${s.placed} of ${s.total} Sidekiq pods of the scalable groups fit`;
+    const waits = s.pending.length ? `; waiting: ${s.pending.map((p) => shortId(p.pod)).join(', ')}` : '';
+    const blocked = s.blocked.length ? `; BLOCKED: ${s.blocked.map((p) => shortId(p.pod)).join(', ')}` : '';
+    return `${head}${waits}${blocked}`;
+  };
+  lines.push(line(c.whole));
+  for (const l of c.losses) lines.push(line(l));
+  for (const x of c.rollouts) lines.push(`  ${x.ok ? 'ok   ' : 'STALL'} rolling out ${x.owner.replace('Deployment/', '')} meanwhile${x.reason ? `: ${x.reason}` : ''}`);
+  return lines.join('\n');
+}
+
 /** The report as text. */
 export function formatPlan(r: PlanReport): string {
   const lines: string[] = [];
@@ -56,6 +72,11 @@ export function formatPlan(r: PlanReport): string {
   for (const x of r.rollouts) lines.push(`  ${x.ok ? 'ok   ' : 'STALL'} ${x.owner.replace('Deployment/', '')}${x.reason ? `: ${x.reason}` : ''}`);
   lines.push('', 'Job room (one run of each Job and CronJob beside the running pods):');
   for (const x of r.jobs) lines.push(`  ${x.ok ? 'ok   ' : 'WAIT '} ${x.owner}${x.reason ? `: ${x.reason}` : ''}`);
+  if (r.restarts.length) {
+    lines.push('', 'Scheduled restarts (the surge pod and the kubectl pod, at the time each runs):');
+    for (const x of r.restarts) lines.push(`  ${x.ok ? 'ok   ' : 'WAIT '} ${x.owner}${x.reason ? `: ${x.reason}` : ''}`);
+  }
+  if (r.catchUp) lines.push('', formatCatchUp(r.catchUp));
   lines.push('');
   lines.push(r.ok
     ? `Verdict: fits, survives the loss of any one node (${r.nodes.map((n) => n.name).join(', ')}), and every rollout and job has room.`

@@ -6,6 +6,9 @@
  * Pure: no cdk8s imports.
  */
 import { parseCpu, parseMemory, humanMemory } from './quantity';
+// catch-up.ts and restart-room.ts use this module's functions at call time only, so the cycle is harmless.
+import { catchUpPlan, CatchUpReport } from './catch-up';
+import { restartRoom } from './restart-room';
 
 /** A node, with what the scheduler may hand out. */
 export interface PlanNode {
@@ -90,6 +93,10 @@ export interface PlanReport {
   readonly rollouts: readonly RolloutRoom[];
   /** Room for each Job and CronJob run (migrations, cleanup, checks) beside the running pods. */
   readonly jobs: readonly RolloutRoom[];
+  /** Every scalable Sidekiq group at its maximum, on the whole cluster and with each node lost (when there are scalable groups). */
+  readonly catchUp?: CatchUpReport;
+  /** Room for each scheduled restart: its surge pod and the kubectl pod, at the time it runs. */
+  readonly restarts: readonly RolloutRoom[];
   /** Everything fits, every loss keeps the critical components up and strands nothing movable, every rollout and job has room. */
   readonly ok: boolean;
   readonly problems: readonly string[];
@@ -156,6 +163,13 @@ export function podsFromObjects(objects: readonly any[], options: { jobs?: boole
     if (o.kind === 'PriorityClass') classes.set(o.metadata.name, { value: o.value, preempts: o.preemptionPolicy !== 'Never' });
   }
   const prio = (name?: string) => (name && classes.get(name)) || { value: 0, preempts: true };
+  // A Deployment a KEDA ScaledObject owns has no spec.replicas: it runs minReplicaCount at rest.
+  const scaledMin = new Map<string, number>();
+  for (const o of objects) {
+    if (o.kind === 'ScaledObject' && (o.spec?.scaleTargetRef?.kind ?? 'Deployment') === 'Deployment') {
+      scaledMin.set(o.spec.scaleTargetRef.name, o.spec.minReplicaCount ?? 1);
+    }
+  }
   const pods: PodDemand[] = [];
   const fromSpec = (owner: string, n: number, labels: Record<string, string>, spec: any, extra: Partial<PodDemand> = {}) => {
     const { cpu, memory } = effectiveRequests(spec);
@@ -193,7 +207,7 @@ export function podsFromObjects(objects: readonly any[], options: { jobs?: boole
     switch (o.kind) {
       case 'Deployment':
       case 'StatefulSet':
-        fromSpec(owner, o.spec.replicas ?? 1, o.spec.template.metadata?.labels ?? {}, o.spec.template.spec);
+        fromSpec(owner, o.spec.replicas ?? (o.kind === 'Deployment' ? scaledMin.get(o.metadata.name) : undefined) ?? 1, o.spec.template.metadata?.labels ?? {}, o.spec.template.spec);
         break;
       case 'DaemonSet':
         fromSpec(owner, 1, o.spec.template.metadata?.labels ?? {}, o.spec.template.spec, { daemon: true });
@@ -329,6 +343,23 @@ function queueOrder(pods: readonly PodDemand[]): PodDemand[] {
   return [...pods].sort((a, b) => b.priority - a.priority || b.memory - a.memory || a.id.localeCompare(b.id));
 }
 
+/** Why a pod found no node in a placement, in the words the planner uses everywhere. */
+export function explainPending(placement: PlanPlacement, nodes: readonly PlanNode[], pod: PodDemand): string {
+  const s = new State(nodes);
+  for (const n of nodes) for (const p of placement.byNode.get(n.name) ?? []) s.add(n.name, p);
+  return explain(s, pod);
+}
+
+/** The surge pod of a rolling update: a new revision, so spread with matchLabelKeys [pod-template-hash] counts only itself. */
+export function surgePod(template: PodDemand): PodDemand {
+  return {
+    ...template,
+    id: `${template.owner}#surge`,
+    labels: { ...template.labels, 'pod-template-hash': 'next' },
+    spread: template.spread.map((c) => ({ ...c, selector: { ...c.selector, matchLabels: { ...(c.selector.matchLabels ?? {}), 'pod-template-hash': 'next' } } })),
+  };
+}
+
 function explain(s: State, pod: PodDemand): string {
   const allowed = s.nodes.filter((n) => nodeAllowed(pod, n));
   const where = describeTerms(pod);
@@ -434,6 +465,18 @@ export function placePods(pods: readonly PodDemand[], nodes: readonly PlanNode[]
   return s.snapshot(pending);
 }
 
+/**
+ * Places more pods into an existing placement (pods that start later: catch-up pods, a surge
+ * pod, a Job run). With `preempt: false` nobody is evicted for them, whatever their class.
+ */
+export function addPods(base: PlanPlacement, nodes: readonly PlanNode[], extra: readonly PodDemand[], options: { preempt?: boolean } = {}): PlanPlacement {
+  const s = new State(nodes);
+  for (const n of nodes) for (const p of base.byNode.get(n.name) ?? []) s.add(n.name, p);
+  const pods = options.preempt === false ? extra.map((p) => ({ ...p, preempts: false })) : extra;
+  const pending = placeAll(s, pods);
+  return s.snapshot([...base.pending, ...pending]);
+}
+
 /** Replays the loss of one node from a placement. */
 export function loseNode(normal: PlanPlacement, nodes: readonly PlanNode[], lost: string): LossScenario {
   const rest = nodes.filter((n) => n.name !== lost);
@@ -501,5 +544,9 @@ export function plan(objects: readonly any[], nodes: readonly PlanNode[]): PlanR
   }
   for (const r of rollouts) if (!r.ok) problems.push(`rolling out ${r.owner}: ${r.reason}`);
   for (const j of jobs) if (!j.ok) problems.push(`running ${j.owner}: ${j.reason}`);
-  return { nodes, pods, normal, losses, rollouts, jobs, ok: problems.length === 0, problems };
+  const catchUp = catchUpPlan(objects, nodes, normal, pods);
+  if (catchUp) problems.push(...catchUp.problems);
+  const restarts = restartRoom(objects, normal, nodes, pods);
+  for (const r of restarts) if (!r.ok) problems.push(`restarting on schedule ${r.owner}: ${r.reason}`);
+  return { nodes, pods, normal, losses, rollouts, jobs, catchUp, restarts, ok: problems.length === 0, problems };
 }
