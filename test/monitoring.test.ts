@@ -254,6 +254,16 @@ describe('config', () => {
     expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining(['monitoring.ruleLabels.release', 'monitoring.scrapeInterval']));
   });
 
+  test('without rule or monitor labels a warning says kube-prometheus-stack would ignore the rules and PodMonitors, and how to fix it', () => {
+    const bare = resolved(withChange(exampleRaw(), (c) => { c.monitoring = { enabled: true }; })).warnings.join('\n');
+    expect(bare).toMatch(/monitoring.ruleLabels: empty, .* ignores the alert rules .*\.ruleSelectorNilUsesHelmValues: false/);
+    expect(bare).toMatch(/monitoring.monitorLabels: empty, .* ignores the PodMonitors, .*\.podMonitorSelectorNilUsesHelmValues: false/);
+    expect(resolved(monitoringOn()).warnings.join('\n')).not.toMatch(/monitoring\./);
+    const noMonitorLabels = resolved(monitoringOn({ monitorLabels: {} })).warnings.join('\n');
+    expect(noMonitorLabels).toMatch(/monitoring.monitorLabels: empty/);
+    expect(noMonitorLabels).not.toMatch(/monitoring.ruleLabels/);
+  });
+
   test('the example config still resolves with monitoring on', () => {
     expect(resolveConfig(monitoringOn()).ok).toBe(true);
   });
@@ -320,6 +330,14 @@ describe('the alert rules', () => {
     const explicit = find(render(withChange(monitoringOn(), (c) => { c.database.parameters = { max_slot_wal_keep_size: '2GB' }; })), 'PrometheusRule', 'ocw-alerts')
       .spec.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'PostgresReplicationSlotHoldingWal');
     expect(explicit.expr).toMatch(new RegExp(`> ${0.75 * 2048 * 2 ** 20}$`));
+  });
+
+  test('a corruption check that stops succeeding is reported after its schedule\'s longest gap plus grace (weekly: 210 h; daily: 30 h)', () => {
+    const notRun = (schedule?: string) => find(render(withChange(monitoringOn(), (c) => { if (schedule) c.database.amcheck = { schedule }; })), 'PrometheusRule', 'ocw-alerts')
+      .spec.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'PostgresCorruptionCheckNotRun');
+    expect(notRun().expr).toMatch(/cronjob="ocw-db-amcheck".*\) > 756000$/);
+    expect(notRun('0 5 * * *').expr).toMatch(/ > 108000$/);
+    expect(notRun().labels.severity).toBe('warning');
   });
 
   test('a node going away warns, never pages', () => {

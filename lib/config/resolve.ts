@@ -9,7 +9,7 @@ import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rul
 import { checkBudget, connectionBudget, ConnectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention, WalRetention } from '../rules/wal';
 import { parseMemory, formatMemory } from '../rules/quantity';
-import { longestGapSeconds } from '../rules/cron';
+import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
 import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig, KedaConfig } from './schema';
@@ -82,7 +82,7 @@ export interface ResolvedMonitoring {
 
 /** Extra time a base backup gets beyond the longest gap of its schedule: a quarter of it, at least 3 hours. */
 export function backupGrace(gapSeconds: number): number {
-  return Math.max(Math.ceil(gapSeconds / 4), 3 * 3600);
+  return missedRunGrace(gapSeconds);
 }
 
 /** The fully resolved model: what MastodonChart and every construct read. */
@@ -385,6 +385,12 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
         }
       }
     }
+    // kube-prometheus-stack's Prometheus selects rules and PodMonitors by `release: <helm release>`
+    // by default (ruleSelectorNilUsesHelmValues, podMonitorSelectorNilUsesHelmValues): objects
+    // without labels are ignored without a word, so say it here.
+    const ignored = (field: string, what: string) => `${field}: empty, so a kube-prometheus-stack Prometheus with its default selectors ignores ${what}; set ${field} to the labels its selector matches, e.g. { release: kube-prometheus-stack } (your Helm release name), or set prometheus.prometheusSpec.${field === 'monitoring.ruleLabels' ? 'ruleSelectorNilUsesHelmValues' : 'podMonitorSelectorNilUsesHelmValues'}: false in its values`;
+    if (Object.keys(mon.ruleLabels).length === 0) warnings.push(ignored('monitoring.ruleLabels', 'the alert rules (PrometheusRule)'));
+    if (Object.keys(mon.monitorLabels ?? mon.ruleLabels).length === 0) warnings.push(ignored('monitoring.monitorLabels', 'the PodMonitors, and nothing is scraped'));
     resolvedMonitoring = {
       namespace: mon.namespace,
       ...(mon.prometheusPodLabels ? { prometheusPodLabels: mon.prometheusPodLabels } : {}),

@@ -30,8 +30,10 @@
  *   sidekiq_queue_collector.rb): sidekiq_queue_latency_seconds and sidekiq_queue_backlog{queue},
  *   reported by every Sidekiq process that serves the queue (so take the max, never the sum); the
  *   in-process server Sidekiq uses here adds no prefix.
- * - cloudflared (cloudflare/cloudflared supervisor/metrics.go, connection/metrics.go):
- *   cloudflared_tunnel_ha_connections.
+ * - cloudflared: none. Its cloudflared_tunnel_ha_connections (supervisor/metrics.go) counts
+ *   connection attempts, not connections (supervisor/tunnel.go, EdgeTunnelServer.Serve), so the
+ *   tunnel alerts read the connectors' readiness (/ready, metrics/readiness.go) through
+ *   kube-state-metrics.
  * - redis_exporter (oliver006/redis_exporter exporter/exporter.go): redis_up,
  *   redis_memory_used_bytes, redis_memory_max_bytes.
  * - node-exporter (prometheus/node_exporter collector/netstat_linux.go, default
@@ -39,6 +41,7 @@
  */
 import type { ResolvedConfig } from '../config/resolve';
 import { resourceName } from '../conventions/names';
+import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
 import { parseMemory } from './quantity';
 import { parsePgSizeMB } from './wal';
@@ -113,14 +116,18 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
   }
   if (c.tunnel) {
     const name = resourceName(inst, 'tunnel');
-    const pods = { namespace: ns, pod: `~${name}-.+` };
+    // Not cloudflared_tunnel_ha_connections: cloudflared (supervisor/tunnel.go, EdgeTunnelServer.Serve)
+    // increments it before dialling and decrements it only after its own retry backoff, so it
+    // counts connection attempts and stays up while the edge is unreachable. The connectors'
+    // readiness probe is /ready, which answers 200 only while tunnelstate's CountActiveConns() > 0
+    // (metrics/readiness.go): no available replica is no connection to Cloudflare.
     frontend.push({
       alert: 'CloudflareTunnelDown',
-      expr: `sum(cloudflared_tunnel_ha_connections${sel(pods)}) < 1 or absent(cloudflared_tunnel_ha_connections${sel(pods)})`,
+      expr: `kube_deployment_status_replicas_available${deployment(name)} == 0 and kube_deployment_spec_replicas${deployment(name)} > 0`,
       for: '3m',
       severity: 'critical',
       summary: 'The Cloudflare Tunnel has no healthy connection',
-      description: `No ${name} connector holds a connection to Cloudflare's edge (or none reports metrics) for 3 minutes: nobody can reach the site.`,
+      description: `No ${name} connector has been ready for 3 minutes: none holds a connection to Cloudflare's edge (cloudflared's /ready), so nobody can reach the site.`,
       action: `kubectl -n ${ns} logs deploy/${name}; check outbound 7844 (QUIC/UDP, or TCP with protocol http2) and that the tunnel credentials Secret still matches (cloudflared tunnel info). On a link with a small MTU set tunnel.protocol: http2.`,
     });
     frontend.push({
@@ -209,21 +216,45 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       },
       {
         alert: 'PostgresCorruptionCheckFailed',
-        expr: `kube_job_status_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+` })} > 0`,
+        // One series per Job: kube-state-metrics (internal/store/job.go) reports reason="" until the
+        // Job's Failed condition is set, then one series per known reason; max by keeps it one alert.
+        expr: `max by (namespace, job_name) (kube_job_status_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+` })}) > 0`,
         for: '1m',
         severity: 'critical',
         summary: 'pg_amcheck found corruption (or could not run)',
         description: 'The weekly corruption check Job {{ $labels.job_name }} failed.',
         action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. An index error: REINDEX it. A heap error: do not fail over to a damaged replica; restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
       },
+    );
+    // A check that never finishes never fails: a Job stuck Pending or in ImagePullBackOff blocks
+    // every later run (concurrencyPolicy Forbid) without a failed Job. kube-state-metrics
+    // (internal/store/cronjob.go) reports kube_cronjob_status_last_successful_time only once a run
+    // succeeded, so a CronJob that never succeeded counts from kube_cronjob_created.
+    const amcheckGap = longestGapSeconds(`0 ${db.amcheck.schedule}`);
+    if (amcheckGap !== undefined) {
+      const maxAge = amcheckGap + missedRunGrace(amcheckGap);
+      const cronjob = sel({ namespace: ns, cronjob: n.amcheck });
+      rules.push({
+        alert: 'PostgresCorruptionCheckNotRun',
+        expr: `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${cronjob} or kube_cronjob_created${cronjob}) > ${maxAge}`,
+        for: '1h',
+        severity: 'warning',
+        summary: 'The corruption check has not succeeded for longer than its schedule allows',
+        description: `pg_amcheck (CronJob ${n.amcheck}, schedule '${db.amcheck.schedule}') has not completed successfully for over ${hours(maxAge)}: corruption would go unnoticed.`,
+        action: `kubectl -n ${ns} get jobs,pods -l app.kubernetes.io/component=amcheck; a Job stuck Pending or in ImagePullBackOff blocks every later run: describe its pod, fix the cause, delete the Job (kubectl create job --from=cronjob/${n.amcheck} to run it now).`,
+      });
+    }
+    rules.push(
       {
         alert: 'PgBouncerDown',
         expr: `cnpg_pgbouncer_up${sel(poolers)} == 0`,
         for: '3m',
         severity: 'warning',
-        summary: 'A PgBouncer pooler cannot reach Postgres',
-        description: '{{ $labels.pod }} reports PgBouncer down for 3 minutes.',
-        action: `kubectl -n ${ns} logs {{ $labels.pod }}; check PostgresNoPrimary and max_connections (npm run budget).`,
+        // CloudNativePG sets it to 0 when its exporter cannot query PgBouncer's admin console
+        // (pkg/management/pgbouncer/metricsserver: SHOW LISTS/POOLS/STATS fail); not Postgres' health.
+        summary: 'A PgBouncer pooler does not answer',
+        description: 'PgBouncer in {{ $labels.pod }} has not answered its admin console for 3 minutes: clients of that pod get no connection.',
+        action: `kubectl -n ${ns} logs {{ $labels.pod }} (the pgbouncer process: crashed, out of file descriptors, or its config rejected); delete the pod to get a fresh one. Postgres itself: PostgresNoPrimary.`,
       },
       {
         alert: 'PgBouncerClientsWaiting',
@@ -298,7 +329,8 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
   if (schedulers.length > 0) {
     sidekiq.push({
       alert: 'SidekiqSchedulerNotRunning',
-      expr: `sum(kube_deployment_status_replicas_available${sel({ namespace: ns, deployment: `~${schedulers.join('|')}` })}) < 1 or max(sidekiq_queue_latency_seconds${sel({ namespace: ns, queue: 'scheduler' })}) > 600`,
+      // Quiet while the group is scaled to 0 on purpose (maintenance.stopWorkloads).
+      expr: `sum(kube_deployment_status_replicas_available${sel({ namespace: ns, deployment: `~${schedulers.join('|')}` })}) < 1 and sum(kube_deployment_spec_replicas${sel({ namespace: ns, deployment: `~${schedulers.join('|')}` })}) > 0 or max(sidekiq_queue_latency_seconds${sel({ namespace: ns, queue: 'scheduler' })}) > 600`,
       for: '10m',
       severity: 'critical',
       summary: 'The Sidekiq scheduler is not running',

@@ -52,6 +52,14 @@ function field(text: string, min: number, max: number, names: string[] = [], nam
 }
 
 /**
+ * How long after its schedule's longest gap a run may still be missing before an alert fires: a
+ * quarter of the gap, at least 3 hours (a daily schedule gets 30 hours, a weekly one 8 d 18 h).
+ */
+export function missedRunGrace(gapSeconds: number): number {
+  return Math.max(Math.ceil(gapSeconds / 4), 3 * 3600);
+}
+
+/**
  * The longest time, in seconds, between two consecutive runs of a six-field schedule, looked at
  * over 400 days so monthly and yearly schedules are measured too. Undefined when the schedule
  * cannot be read or never runs.
