@@ -8,7 +8,7 @@ import { errorsOf, exampleRaw, messageAt, resolved, withChange } from './support
 
 describe('the bind-address kubelet bug (k3s-io/k3s#10444)', () => {
   test.each([
-    ['v1.30.0+k3s1', false], ['v1.30.1+k3s1', true], ['v1.30.2+k3s1', true], ['v1.30.2+k3s2', true], ['v1.30.3+k3s1', false], ['v1.30.6+k3s1', false],
+    ['v1.30.0+k3s1', false], ['v1.30.1+k3s1', false], ['v1.30.2+k3s1', true], ['v1.30.2+k3s2', true], ['v1.30.3+k3s1', false], ['v1.30.6+k3s1', false],
     ['v1.29.5+k3s1', false], ['v1.29.6+k3s1', true], ['v1.29.6+k3s2', true], ['v1.29.7+k3s1', false],
     ['v1.28.10+k3s1', false], ['v1.28.11+k3s1', true], ['v1.28.12+k3s1', false],
     ['v1.27.14+k3s1', false], ['v1.27.15+k3s1', true], ['v1.27.16+k3s1', false],
@@ -81,7 +81,7 @@ describe('config.yaml per node', () => {
   test('what k3s-config needs is said, not guessed', () => {
     const noRoles = cfg.nodes.inventory.map((n) => ({ ...n, role: undefined }));
     expect(k3sNodeConfigs(noRoles, settings, 'node-pool').problems[0]).toMatch(/set role: server or agent/);
-    const buggy = k3sNodeConfigs(cfg.nodes.inventory, { ...settings, version: 'v1.30.1+k3s1' }, 'node-pool');
+    const buggy = k3sNodeConfigs(cfg.nodes.inventory, { ...settings, version: 'v1.30.2+k3s1' }, 'node-pool');
     expect(buggy.files).toEqual([]);
     expect(buggy.problems.join()).toMatch(/#10444/);
   });

@@ -113,6 +113,17 @@ describe('diagnosis on every recorded scenario', () => {
     expect(d.findings[0].message).toMatch(/from cloud-2 to cloud-3: node→node carries 900 Mb\/s but node→pod 20 Mb\/s with 400 retransmits/);
   });
 
+  test('a healthy Pi over WARP stays healthy: Cubic\'s ordinary retransmits on a 32 ms link are not congestion', () => {
+    // 220 Mb/s for 10 s is ~190,000 full segments; 180 retransmits is 0.1%, what Cubic's
+    // slow-start overshoot and queue filling cost on any long, clean path.
+    const r = parseResults(fixture('healthy'));
+    const far = (t: { from: string; to: string }) => t.from === 'pi-1' || t.to === 'pi-1';
+    const warp = { ...r, tcp: r.tcp.map((t) => (far(t) ? { ...t, bitsPerSecond: 220e6, retransmits: 180, rttMs: 32, congestion: 'cubic' } : t)) };
+    const d = diagnose(warp, { nodes: NODES });
+    expect(d.findings.map((f) => f.kind)).toEqual(['healthy']);
+    expect(d.recommendsBbr).toBe(false);
+  });
+
   test('garbage in, no crash', () => {
     const r = parseResults('\u0000{"netcheck"\n{"netcheck":1}\nplain text\n');
     expect(r.bad).toHaveLength(2);

@@ -6,8 +6,15 @@ import { IfaceReport, MtuProbe, Net, NETS, PATH_KINDS, PathKind, pathKind, Resul
 
 /** A pod path below this share of the node path between the same two nodes is "much slower". */
 export const SLOW_RATIO = 0.5;
-/** Retransmits per second of test above which a TCP run counts as retransmitting heavily. */
-export const HIGH_RETRANSMITS_PER_SECOND = 10;
+/**
+ * The share of sent segments retransmitted above which a TCP run counts as retransmitting
+ * heavily, in percent. A share, not a count per second: Cubic on a clean 30 ms path retransmits
+ * a few hundred segments in 10 s at 200 Mb/s (~0.1%, its slow-start overshoot and queue filling),
+ * which is healthy; a loss-limited or black-holed path retransmits several percent.
+ */
+export const HIGH_RETRANSMIT_PERCENT = 1;
+/** Segment size used to count segments from throughput (1500-byte MTU less 52 bytes of headers). */
+export const ASSUMED_MSS = 1448;
 /** A link with at least this mean RTT counts as long (a home line through a VPN, another region). */
 export const LONG_RTT_MS = 20;
 /** UDP loss at the fixed rate above which a link counts as lossy. */
@@ -43,7 +50,12 @@ export interface Diagnosis {
 }
 
 const mbps = (bps?: number) => (bps === undefined ? '?' : `${(bps / 1e6).toFixed(bps < 1e7 ? 1 : 0)} Mb/s`);
-const rate = (t: TcpResult) => (t.retransmits ?? 0) / Math.max(1, t.seconds ?? 10);
+/** Retransmits as a percentage of the segments sent (estimated from throughput × time / MSS). */
+const retransmitPercent = (t: TcpResult) => {
+  const segments = ((t.bitsPerSecond ?? 0) * (t.seconds ?? 10)) / 8 / ASSUMED_MSS;
+  return (100 * (t.retransmits ?? 0)) / Math.max(1, segments);
+};
+const heavy = (t: TcpResult) => retransmitPercent(t) >= HIGH_RETRANSMIT_PERCENT;
 
 function backendOf(ifaces: readonly IfaceReport[], node: string): FlannelBackend | undefined {
   const host = ifaces.find((r) => r.node === node && r.net === 'host');
@@ -163,7 +175,7 @@ export function diagnose(results: Results, options: { nodes?: readonly string[];
       const base = cellOf('node→node', a, b).tcp;
       if (!base?.bitsPerSecond) continue;
       const slow = (['node→pod', 'pod→node', 'pod→pod'] as PathKind[]).map((k) => ({ k, t: cellOf(k, a, b).tcp }))
-        .filter((x) => x.t?.bitsPerSecond !== undefined && x.t.bitsPerSecond < SLOW_RATIO * base.bitsPerSecond! && rate(x.t) >= HIGH_RETRANSMITS_PER_SECOND);
+        .filter((x) => x.t?.bitsPerSecond !== undefined && x.t.bitsPerSecond < SLOW_RATIO * base.bitsPerSecond! && heavy(x.t));
       if (slow.length === 0) continue;
       findings.push({
         kind: 'overlay',
@@ -179,14 +191,14 @@ export function diagnose(results: Results, options: { nodes?: readonly string[];
       if (a === b || mtuPairs.has([a, b].sort().join(' '))) continue;
       const c = cellOf('node→node', a, b);
       const t = c.tcp;
-      if (!t?.bitsPerSecond || (t.congestion ?? '').toLowerCase() !== 'cubic' || rate(t) < HIGH_RETRANSMITS_PER_SECOND) continue;
+      if (!t?.bitsPerSecond || (t.congestion ?? '').toLowerCase() !== 'cubic' || !heavy(t)) continue;
       const long = (t.rttMs ?? 0) >= LONG_RTT_MS;
       const lossy = (c.udp?.lostPercent ?? 0) >= LOSSY_PERCENT;
       if (!long && !lossy) continue;
       recommendsBbr = true;
       findings.push({
         kind: 'congestion',
-        message: `congestion control from ${a} to ${b}: ${mbps(t.bitsPerSecond)} with ${t.retransmits} retransmits under cubic on a ${[long ? `long link (RTT ${t.rttMs!.toFixed(0)} ms)` : '', lossy ? `lossy link (${c.udp!.lostPercent!.toFixed(1)}% UDP loss)` : ''].filter(Boolean).join(', ')}. Cubic halves its window at every loss; BBR paces by measured bandwidth and RTT. Enable nodeTuning.bbr (the node-tuning DaemonSet), then restart the workloads listed below: pods created before keep cubic.`,
+        message: `congestion control from ${a} to ${b}: ${mbps(t.bitsPerSecond)} with ${t.retransmits} retransmits (${retransmitPercent(t).toFixed(1)}% of segments) under cubic on a ${[long ? `long link (RTT ${t.rttMs!.toFixed(0)} ms)` : '', lossy ? `lossy link (${c.udp!.lostPercent!.toFixed(1)}% UDP loss)` : ''].filter(Boolean).join(', ')}. Cubic halves its window at every loss; BBR paces by measured bandwidth and RTT. Enable nodeTuning.bbr (the node-tuning DaemonSet), then restart the workloads listed below: pods created before keep cubic.`,
       });
     }
   }

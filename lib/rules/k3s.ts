@@ -33,21 +33,23 @@ export const FLANNEL_BACKENDS = Object.keys(OVERLAY_OVERHEAD) as FlannelBackend[
 export const ETHERNET_MTU = 1500;
 
 /**
- * k3s#10444: with `--bind-address` set, k3s (PR #10019) passed the address on to the kubelet's
- * `--address`, while the supervisor's egress tunnel still dialled the kubelet on loopback, so
- * `kubectl logs`/`exec` and metrics failed with 502. Fixed by PR #10480 (merged 2024-07-10,
- * backports validated 2024-07-18 in #10476 release-1.30, #10477 1.29, #10478 1.28, #10479
- * 1.27). The broken releases are those the backport issues reproduced on (v1.30.2+k3s1,
- * v1.29.6+k3s1, v1.28.11+k3s1, v1.27.15+k3s1) and their +k3s2 respins, plus v1.30.1+k3s1 as
- * reported; the first fixed ones are the next patch releases of each line (v1.29.7+k3s1 is
- * dated Jul 31 2024 in docs.k3s.io's release table, after the validation; the others shipped
- * the same day).
+ * k3s#10444: with `--bind-address` set, k3s (PR #10019, "Enable serving supervisor metrics")
+ * passed the address on to the kubelet's `--address`, while the supervisor's egress tunnel still
+ * dialled the kubelet on loopback, so `kubectl logs`/`exec` and metrics failed with 502. Fixed by
+ * PR #10480 (merged 2024-07-10; backports #10476 release-1.30, #10477 1.29, #10478 1.28, #10479
+ * 1.27, validated 2024-07-18). Verified in k3s-io/docs docs/release-notes: #10019 is first listed
+ * in v1.30.2+k3s1 ("Changes since v1.30.1+k3s1") and in v1.29.6+k3s1's June backports (#10249);
+ * v1.30.1+k3s1 and v1.29.5+k3s1 do not carry it (k3s#10474: v1.29.5 worked, v1.29.6+k3s2 gave
+ * 502). The fix, "Ensure remotedialer kubelet connections use kubelet bind address", is listed in
+ * v1.30.3+k3s1 (Jul 31 2024, backports #10497). The 1.27/1.28 bounds are the backport issues'
+ * reproductions (v1.28.11+k3s1, v1.27.15+k3s1, the same June cycle) and the July releases.
+ * k3s-io/k3s could not be mirrored here (too large), so no git tag was read.
  */
 export const BIND_ADDRESS_BUG = [
   { minor: 27, from: [15, 1], fixed: 'v1.27.16+k3s1' },
   { minor: 28, from: [11, 1], fixed: 'v1.28.12+k3s1' },
   { minor: 29, from: [6, 1], fixed: 'v1.29.7+k3s1' },
-  { minor: 30, from: [1, 1], fixed: 'v1.30.3+k3s1' },
+  { minor: 30, from: [2, 1], fixed: 'v1.30.3+k3s1' },
 ] as const;
 
 /** A k3s version such as v1.30.6+k3s1. */

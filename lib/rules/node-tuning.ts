@@ -5,8 +5,12 @@
  * net.ipv4.tcp_congestion_control is per network namespace (Linux ≥ 4.15): a new namespace
  * starts with the value of the host's at the moment it is created. A pod's namespace is created
  * with the pod, so pods that started before the DaemonSet applied BBR keep cubic until they are
- * recreated. (net.core.default_qdisc only applies to qdiscs created afterwards, the pods' new
- * veths among them; BBR paces by itself since Linux 4.13, so fq is a help, not a requirement.)
+ * recreated: the kernel copies init_net's value, not the creating namespace's (tcp_sk_init in
+ * net/ipv4/tcp_ipv4.c). net.ipv4.tcp_mtu_probing is per namespace too but is NOT copied: a new
+ * namespace starts at 0, so the probing set here covers host-network sockets only.
+ * net.core.default_qdisc is global (only the host's /proc/sys has it) and applies to qdiscs
+ * created afterwards; veths are noqueue, and BBR paces by itself since Linux 4.13, so fq is a
+ * help, not a requirement. test/integration/node-tuning.itest.ts checks these on the real kernel.
  */
 import type { Manifest } from '../render';
 
@@ -14,7 +18,8 @@ import type { Manifest } from '../render';
 export const NODE_SYSCTLS = {
   'net.core.default_qdisc': 'fq',
   'net.ipv4.tcp_congestion_control': 'bbr',
-  // Safety net against MTU black holes: on a timeout, probe a smaller segment (RFC 4821).
+  // Safety net against MTU black holes: on a timeout, probe a smaller segment (RFC 4821). The
+  // host's sockets only: pods' namespaces start at 0 whatever the host has.
   'net.ipv4.tcp_mtu_probing': '1',
 } as const;
 
