@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ScaledObject, ScaledObjectSpecTriggers } from '../imports/keda-scaledobject-keda.sh';
+import { ScaledObject, ScaledObjectSpecFallbackBehavior, ScaledObjectSpecTriggers } from '../imports/keda-scaledobject-keda.sh';
 import { TriggerAuthentication } from '../imports/keda-triggerauthentication-keda.sh';
 import type { ResolvedConfig, ResolvedSidekiqProcess } from './config/resolve';
 import { Identity } from './conventions/labels';
@@ -60,6 +60,10 @@ export class SidekiqScaling extends Construct {
       type: 'redis',
       name: `queue-${q}`,
       metadata: { address, listName: sidekiqQueueKey(q), listLength: String(s.backlogPerReplica), databaseIndex: '0' },
+      // The HPA is served the length KEDA read at its last poll: Redis is read once per
+      // pollingInterval. Without it every HPA sync reads Redis and pollingInterval is moot at
+      // minReplicaCount >= 1 (kedacore/keda pkg/scaling/scale_handler.go; its webhook warns).
+      useCachedMetrics: true,
       ...(this.triggerAuthentication ? { authenticationRef: { name: this.triggerAuthentication.name } } : {}),
     }));
     return new ScaledObject(this, `Scaled-${p.name}`, {
@@ -69,9 +73,13 @@ export class SidekiqScaling extends Construct {
         pollingInterval: polling,
         minReplicaCount: min,
         maxReplicaCount: max,
-        // The queues cannot be read (Redis down or unreachable): go back to the floor rather
-        // than hold the pods of a backlog nobody can see.
-        fallback: { failureThreshold: FALLBACK_FAILURE_THRESHOLD, replicas: min },
+        // The queues cannot be read: hold the pods that run, never below the floor. KEDA then
+        // reports max(current, replicas) pods (kedacore/keda pkg/fallback/fallback.go,
+        // doFallback, currentReplicasIfHigher). The likely blind cases are KEDA's alone (its
+        // Secret access, its namespace's egress, a relabelled operator) while Sidekiq still
+        // works through a backlog: dropping to the floor then would remove catch-up pods
+        // mid-backlog. The plan proved the maximum fits, so holding costs nothing unbudgeted.
+        fallback: { failureThreshold: FALLBACK_FAILURE_THRESHOLD, replicas: min, behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER },
         advanced: {
           horizontalPodAutoscalerConfig: {
             behavior: {

@@ -54,7 +54,10 @@ describe('KEDA ScaledObjects', () => {
     }));
     const so = find(objs, 'ScaledObject', 'ocw-sidekiq-push');
     expect([so.spec.minReplicaCount, so.spec.maxReplicaCount]).toEqual([2, 5]);
-    expect(so.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2 });
+    // Blind (the queues cannot be read more than 3 times in a row), KEDA reports
+    // max(current, replicas) pods (kedacore/keda pkg/fallback/fallback.go doFallback with
+    // currentReplicasIfHigher): it holds the catch-up pods that run and never goes below the floor.
+    expect(so.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' });
     expect(so.spec.triggers[0].metadata.listLength).toBe('200');
     const behavior = so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
     expect(behavior.scaleDown).toEqual({ stabilizationWindowSeconds: 900, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] });
@@ -65,6 +68,21 @@ describe('KEDA ScaledObjects', () => {
     // Every Deployment without a ScaledObject still states its replicas.
     const owned = new Set(scaled(objs).map((o) => o.spec.scaleTargetRef.name));
     for (const dep of objs.filter((o) => o.kind === 'Deployment' && !owned.has(o.metadata.name))) expect(dep.spec.replicas).toEqual(expect.any(Number));
+  });
+
+  test('pollingSeconds is how often Redis is read: every trigger serves the HPA from KEDA\'s cache', () => {
+    // Without useCachedMetrics every HPA sync (15 s) has the operator read Redis itself, and
+    // pollingInterval only paces KEDA's activation loop, which matters only at minReplicaCount 0:
+    // KEDA's webhook says so (kedacore/keda apis/keda/v1alpha1/scaledobject_webhook.go,
+    // verifyScaledObjects: "PollingInterval is configured but is not relevant"), and the HPA is
+    // served from the cache only for triggers with useCachedMetrics (pkg/scaling/scale_handler.go).
+    const objs = render(withScaling((c) => { c.sidekiq.keda.pollingSeconds = 45; }));
+    expect(scaled(objs)).toHaveLength(2);
+    for (const so of scaled(objs)) {
+      expect(so.spec.pollingInterval).toBe(45);
+      expect(so.spec.minReplicaCount).toBeGreaterThan(0);
+      for (const t of so.spec.triggers) expect(t.useCachedMetrics).toBe(true);
+    }
   });
 
   test('with a Redis password: a TriggerAuthentication reads it from the Secret, and every trigger uses it', () => {

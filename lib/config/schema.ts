@@ -159,7 +159,7 @@ export const SidekiqSchema = z.strictObject({
       .describe('Namespace of the KEDA operator: its pods read the queue lengths from Redis, so the Redis NetworkPolicy admits them on the Redis port.'),
     operatorPodLabels: z.record(z.string().regex(LABEL_KEY), z.string().regex(LABEL_VALUE)).default({ app: 'keda-operator' })
       .describe('Labels of the KEDA operator pods (app: keda-operator in the KEDA release manifests and Helm chart).'),
-    pollingSeconds: z.number().int().min(5).max(600).default(30).describe('How often KEDA reads the queue lengths (pollingInterval).'),
+    pollingSeconds: z.number().int().min(5).max(600).default(30).describe('How often KEDA reads the queue lengths from Redis (pollingInterval); the HPA gets the value of the last read (useCachedMetrics), so a backlog is seen within this plus the HPA sync period (15 s).'),
   }).optional().describe('Catch-up scaling with KEDA 2.x: a ScaledObject per scalable group, triggered by the backlog of the queues it serves.'),
 });
 

@@ -76,5 +76,5 @@ export function redisTriggerAuthName(instance: string): string {
 
 /** Scale up by at most one pod per this many seconds: a Rails boot is heavy on a small node. */
 export const SCALE_UP_PERIOD_SECONDS = 60;
-/** Failed reads in a row before KEDA falls back to minReplicaCount (the queues cannot be read). */
+/** Failed reads in a row that KEDA tolerates; after more, it falls back (holds the current count, at least minReplicaCount). */
 export const FALLBACK_FAILURE_THRESHOLD = 3;
