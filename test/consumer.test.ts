@@ -1,6 +1,6 @@
 /**
  * The packed library works outside this repository: npm pack, install the tarball into a blank
- * project offline (dependencies from the npm cache), compile a TypeScript file that composes
+ * project from the npm cache (the registry only for metadata the cache lacks), compile a TypeScript file that composes
  * the constructs in its own Chart, synthesize it and look at the output.
  */
 import { execFileSync, spawnSync } from 'child_process';
@@ -80,7 +80,10 @@ test('the packed package installs, compiles and synthesizes in a blank project',
       'constructs': pkg.devDependencies.constructs,
     },
   }, null, 2));
-  const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: project, encoding: 'utf8' });
+  // --prefer-offline, not --offline: `npm ci` caches tarballs but not the registry metadata a
+  // lockfile-less install resolves names with, so on a fresh machine (CI) --offline fails with
+  // ENOTCACHED; prefer-offline takes what the cache has and asks the registry only for the rest.
+  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: project, encoding: 'utf8' });
   expect([install.status, install.stderr.split('\n').filter((l) => /ERR/.test(l)).join('\n')]).toEqual([0, '']);
 
   fs.writeFileSync(path.join(project, 'main.ts'), CONSUMER);
