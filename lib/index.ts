@@ -61,3 +61,4 @@ export * from './netcheck/manifests';
 export * from './rules/secret-refs';
 export * from './rules/operators';
 export * from './rules/public-routes';
+export * from './rules/ca-reload';

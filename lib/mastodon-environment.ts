@@ -9,7 +9,9 @@ import { placement, PlacementProps } from './conventions/placement';
 import { PriorityTier } from './conventions/priority';
 import { PriorityClasses } from './priority-classes';
 import { containerSecurityContext, MASTODON_UID, securePodSpec } from './conventions/security';
+import { execProbe, httpProbe } from './conventions/probes';
 import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } from './conventions/workload';
+import { caReloadProbeScript, caReloadStartScript, CA_LOADED_FILE } from './rules/ca-reload';
 import { databaseConnection, DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from './rules/database';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
 import { imageRef, ImageSpec } from './rules/images';
@@ -183,19 +185,35 @@ export class MastodonEnvironment extends Construct {
 
   /**
    * A container running the streaming image (Node.js): only the database and Redis secrets.
-   * Neither command nor args: the image's CMD `node ./streaming/index.js` runs as is
-   * (mastodon/mastodon streaming/Dockerfile has no ENTRYPOINT).
+   * Without a database CA: neither command nor args, the image's CMD `node ./streaming/index.js`
+   * runs as is (mastodon/mastodon streaming/Dockerfile sets no ENTRYPOINT; the node base image's
+   * is docker-entrypoint.sh, which execs a command it finds). With a database CA it starts through
+   * {@link caReloadStartScript} (a copy of the mounted CA for NODE_EXTRA_CA_CERTS), in `args`;
+   * give it {@link streamingLivenessProbe} so a renewed CA is loaded.
    */
   public streamingContainer(o: Omit<RailsContainerOptions, 'args' | 'workingDir' | 'envSource'>): k8s.Container {
     // Mastodon's streaming/database.js turns every DB_SSLMODE but disable, '' and no-verify into
     // node-postgres' `ssl: {}`, which verifies the certificate chain and the host name against
-    // Node's CAs. NODE_EXTRA_CA_CERTS adds the database CA to them (read once, at start).
+    // Node's CAs. NODE_EXTRA_CA_CERTS adds the database CA to them (read once, at start: see
+    // rules/ca-reload.ts for how a renewed CA gets loaded).
     const ca = this.database.caSecret;
-    const env = ca ? { ...o.env, NODE_EXTRA_CA_CERTS: STREAMING_CA_FILE } : o.env;
-    return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), { ...o, env }, [
+    const env = ca ? { ...o.env, NODE_EXTRA_CA_CERTS: CA_LOADED_FILE } : o.env;
+    // args, not command: the image's entrypoint stays in front.
+    const args = ca ? ['sh', '-c', caReloadStartScript(STREAMING_CA_FILE)] : undefined;
+    return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), { ...o, env, args }, [
       { name: 'tmp-root', mountPath: '/tmp' },
+      // The whole directory, never subPath: only then does the kubelet update the file in place.
       ...(ca ? [{ name: 'postgres-ca', mountPath: STREAMING_CA_DIR, readOnly: true }] : []),
     ]);
+  }
+
+  /**
+   * The streaming liveness probe: the health endpoint, and with a database CA also a restart
+   * (spread over the pods) when the mounted CA no longer matches the one the process loaded.
+   */
+  public streamingLivenessProbe(healthPath: string, port: number, p: Partial<k8s.Probe> = {}): k8s.Probe {
+    if (!this.database.caSecret) return httpProbe(healthPath, port, p);
+    return execProbe(['sh', '-c', caReloadProbeScript(STREAMING_CA_FILE, `http://127.0.0.1:${port}${healthPath}`)], p);
   }
 
   /** True while `maintenance.stopWorkloads` is on: web, streaming and Sidekiq run no pods. */

@@ -42,7 +42,7 @@ export class MastodonStreaming extends Construct {
       ports: [{ name: 'streaming', containerPort: MastodonStreaming.PORT, protocol: 'TCP' }],
       startupProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 5, failureThreshold: 24 }),
       readinessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 10 }),
-      livenessProbe: httpProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 20 }),
+      livenessProbe: env.streamingLivenessProbe(MastodonStreaming.HEALTH_PATH, MastodonStreaming.PORT, { periodSeconds: 20 }),
     });
     const result = env.deployment(this, {
       name,

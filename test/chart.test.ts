@@ -219,7 +219,9 @@ describe('MastodonStreaming', () => {
   test('separate image, port 4000, health probes, DB_POOL, no STREAMING_CLUSTER_NUM', () => {
     expect(c.image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.7.2');
     expect(c.ports[0].containerPort).toBe(4000);
-    for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
+    for (const p of [c.startupProbe, c.readinessProbe]) expect(p.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
+    // Liveness also reloads a renewed database CA (test/db-defects.test.ts), and still asks the health endpoint.
+    expect(c.livenessProbe.exec.command[2]).toContain('curl -fsS -o /dev/null -m 4 http://127.0.0.1:4000/api/v1/streaming/health');
     const env = envOf(c);
     expect(env.DB_POOL).toBe('10');
     expect(env.STREAMING_CLUSTER_NUM).toBeUndefined();

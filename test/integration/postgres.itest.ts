@@ -22,7 +22,7 @@ import { exampleRaw, ROOT } from '../support/fixtures';
 import { cnpgServerDnsNames, makeCa } from './support/cnpg-pki';
 import { streamingPoolConfig, streamingSsl } from './support/mastodon-streaming-db';
 import { isRoot, postgresBin, userIds } from './support/programs';
-import { containerEnv, findObject, materialize, podsDuringRollout, podSpecOf, SecretStore } from './support/rendered';
+import { containerEnv, findObject, podsDuringRollout, podSpecOf, scratchMounts, SecretStore } from './support/rendered';
 import { freePort, run, runOk, scratchDir, Server, sleep, startServer } from './support/servers';
 
 const resolvedConfig = resolveConfig(exampleRaw());
@@ -201,15 +201,25 @@ test.each([
   expect(Number(out.trim())).toBeGreaterThan(0);
 });
 
-/** Runs the streaming child with the rendered streaming container's environment. */
+/**
+ * Runs the streaming container as rendered: its environment, its volumes (the CA Secret laid out
+ * as the kubelet does), its args under `sh` (the image's entrypoint execs them), with `node`
+ * standing in for Mastodon's server by the child that connects the way it does.
+ */
 function runStreaming(port: number, change: (env: Record<string, string>) => void = () => undefined): { ok: boolean; code?: string; error?: string; clients?: number; users?: string[]; tls?: { encrypted: boolean; authorized: boolean }[] } {
   const d = findObject(objects, 'Deployment', `${resolvedConfig.ok ? resolvedConfig.config.name : ''}-streaming`);
   const spec = podSpecOf(d);
   const ctr = spec.containers[0];
-  const env = materialize(spec, ctr, containerEnv(objects, ctr, secrets), secrets, fs.mkdtempSync(path.join(dir, 'streaming-')));
+  const pod = fs.mkdtempSync(path.join(dir, 'streaming-'));
+  const mounts = scratchMounts(spec, ctr, secrets, pod);
+  const env = Object.fromEntries(Object.entries(containerEnv(objects, ctr, secrets)).map(([k, v]) => [k, mounts.rewrite(v)]));
   change(env);
-  const r = run(path.join(ROOT, 'node_modules', '.bin', 'ts-node'), ['--swc', path.join(__dirname, 'support', 'streaming-client.ts')], {
-    env: { ...env, IT_CONNECT: JSON.stringify({ port }) }, cwd: ROOT, timeoutMs: 60_000,
+  const bin = path.join(pod, 'bin');
+  fs.mkdirSync(bin);
+  fs.writeFileSync(path.join(bin, 'node'), `#!/bin/sh\nexec ${process.execPath} ${path.join(ROOT, 'node_modules', 'ts-node', 'dist', 'bin.js')} --swc ${path.join(__dirname, 'support', 'streaming-client.ts')}\n`, { mode: 0o755 });
+  const argv: string[] = ctr.args ?? ['node', './streaming/index.js'];
+  const r = run(argv[0] === 'sh' ? 'sh' : path.join(bin, 'node'), argv[0] === 'sh' ? [argv[1], mounts.rewrite(argv[2])] : [], {
+    env: { ...env, PATH: `${bin}:${process.env.PATH}`, IT_CONNECT: JSON.stringify({ port }) }, cwd: ROOT, timeoutMs: 60_000,
   });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {

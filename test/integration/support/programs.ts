@@ -19,6 +19,7 @@ export const PACKAGES: Record<string, string> = {
   jq: 'the netcheck client script builds its JSON lines with it',
   iproute2: 'ip: the default-route interface, and a small-MTU loopback in a network namespace',
   openssl: 'a private CA and server certificates',
+  curl: "the streaming liveness probe's health request",
 };
 
 /** Packages dpkg does not list as installed. */
