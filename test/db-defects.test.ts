@@ -2,7 +2,7 @@
  * Issue 10, defects 1-5 and 10: what a real cluster would hit, checked on the rendered objects.
  * The integration suite (test/integration/postgres.itest.ts) runs the real programs against them.
  */
-import { helmTimeoutAdvice, jobRetryWindow, walRetention } from '../lib';
+import { barmanSidecarEnv, helmTimeoutAdvice, jobRetryWindow, walRetention } from '../lib';
 import { errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
 
 const objects = render();
@@ -117,6 +117,25 @@ describe('4: WAL archiving to non-AWS S3', () => {
   });
   test('AWS itself does not', () => {
     expect(env(render(withDb((db) => { db.backup.objectStore.endpointURL = 'https://s3.eu-central-1.amazonaws.com'; })))).toBeUndefined();
+  });
+  test.each([
+    // S3-compatible services: boto3 >= 1.36's default CRC checksums are what they reject.
+    ['MinIO in the cluster', 'http://minio.minio.svc:9000', true],
+    ['MinIO by IP', 'http://10.0.0.5:9000', true],
+    ['Cloudflare R2', 'https://0123456789abcdef.r2.cloudflarestorage.com', true],
+    ['Backblaze B2', 'https://s3.us-west-004.backblazeb2.com', true],
+    ['Wasabi', 'https://s3.eu-central-1.wasabisys.com', true],
+    ['a name that only contains amazonaws.com', 'https://s3.amazonaws.com.example.net', true],
+    // AWS, with the endpoints people set explicitly: regional, path-style global, dual-stack,
+    // FIPS, a VPC interface endpoint, China.
+    ['AWS regional', 'https://s3.eu-central-1.amazonaws.com', false],
+    ['AWS global', 'https://s3.amazonaws.com', false],
+    ['AWS dual-stack', 'https://s3.dualstack.us-east-1.amazonaws.com', false],
+    ['AWS FIPS', 'https://s3-fips.us-east-1.amazonaws.com', false],
+    ['AWS VPC endpoint', 'https://bucket.vpce-0a1b2c3d4e5f-abcd1234.s3.us-east-1.vpce.amazonaws.com', false],
+    ['AWS China', 'https://s3.cn-north-1.amazonaws.com.cn', false],
+  ])('%s (%s): workaround %s', (_, url, expected) => {
+    expect('AWS_REQUEST_CHECKSUM_CALCULATION' in barmanSidecarEnv(url)).toBe(expected);
   });
   test('the config adds and overrides sidecar variables', () => {
     const o = render(withDb((db) => { db.backup.objectStore.sidecarEnv = { AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_supported', TZ: 'UTC' }; }));
