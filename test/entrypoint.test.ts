@@ -6,11 +6,13 @@
 import { exampleRaw, render, withChange } from './support/fixtures';
 
 /** What the chart may set per image, from each image's Dockerfile. */
-const IMAGE_RULES: { match: RegExp; entrypoint: string; command: 'never' | 'allowed'; args: 'required' | 'none' | 'any' }[] = [
+const IMAGE_RULES: { match: RegExp; entrypoint: string; command: 'never' | 'allowed'; args: 'required' | 'none' | 'any'; cmd?: string }[] = [
   // mastodon/mastodon Dockerfile: ENTRYPOINT ["/usr/bin/tini", "--"], no CMD.
   { match: /^ghcr\.io\/mastodon\/mastodon:/, entrypoint: '/usr/bin/tini --', command: 'never', args: 'required' },
-  // mastodon/mastodon streaming/Dockerfile: no ENTRYPOINT, CMD ["node", "./streaming/index.js"].
-  { match: /^ghcr\.io\/mastodon\/mastodon-streaming:/, entrypoint: '(none; CMD node ./streaming/index.js)', command: 'never', args: 'none' },
+  // mastodon/mastodon streaming/Dockerfile: FROM node:<major>-trixie-slim (whose ENTRYPOINT,
+  // docker-entrypoint.sh, execs a command it finds), CMD ["node", "./streaming/index.js"]. With a
+  // database CA the args copy it first (rules/ca-reload.ts) and then exec that same CMD.
+  { match: /^ghcr\.io\/mastodon\/mastodon-streaming:/, entrypoint: 'docker-entrypoint.sh; CMD node ./streaming/index.js', command: 'never', args: 'any', cmd: 'node ./streaming/index.js' },
   // docker-library/redis: ENTRYPOINT ["docker-entrypoint.sh"] (umask 0077, drops root), CMD ["redis-server"].
   { match: /^docker\.io\/library\/redis:/, entrypoint: 'docker-entrypoint.sh', command: 'never', args: 'required' },
   // nginxinc/docker-nginx-unprivileged: ENTRYPOINT ["/docker-entrypoint.sh"], CMD ["nginx", "-g", "daemon off;"].
@@ -60,6 +62,7 @@ describe.each(Object.entries(variants))('%s', (_name, raw) => {
     if (rule.command === 'never') expect(c.command).toBeUndefined();
     if (rule.args === 'required') expect(c.args?.length ?? 0).toBeGreaterThan(0);
     if (rule.args === 'none') expect(c.args).toBeUndefined();
+    if (rule.cmd && c.args) expect(c.args.join(' ')).toMatch(new RegExp(`\\nexec ${rule.cmd.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`));
   });
 });
 
