@@ -20,7 +20,10 @@ test('the grace period covers the sleep and the exit', () => {
   expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(MastodonStreaming.DRAIN_SECONDS + 5);
 });
 
-test('no command or args: the image entrypoint execs node ./streaming/index.js', () => {
+test('no command; args, when set (database CA copy), end by exec-ing the image CMD so node itself gets SIGTERM', () => {
   expect(c.command).toBeUndefined();
-  expect(c.args).toBeUndefined();
+  if (c.args !== undefined) {
+    expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(c.args[2].trim().split('\n').pop()).toBe('exec node ./streaming/index.js');
+  }
 });
