@@ -5,6 +5,7 @@
 export * from './chart';
 export * from './mastodon-environment';
 export * from './mastodon-web';
+export * from './web-metrics';
 export * from './mastodon-streaming';
 export * from './sidekiq-queue';
 export * from './sidekiq-scaling';

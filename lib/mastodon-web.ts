@@ -7,7 +7,7 @@ import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
 import { webMetricsEnv } from './rules/metrics';
-import { webExporterSidecar } from './metrics-sidecars';
+import { WebMetrics } from './web-metrics';
 
 /** Props for {@link MastodonWeb}. */
 export interface MastodonWebProps {
@@ -32,6 +32,8 @@ export class MastodonWeb extends Construct {
   public readonly service: k8s.KubeService;
   /** The PodDisruptionBudget (more than one replica only). */
   public readonly budget?: k8s.KubePodDisruptionBudget;
+  /** The prometheus_exporter server Puma sends its metrics to (monitoring on only). */
+  public readonly metrics?: WebMetrics;
 
   constructor(scope: Construct, id: string, props: MastodonWebProps) {
     super(scope, id);
@@ -40,6 +42,9 @@ export class MastodonWeb extends Construct {
     const web = props.web ?? c.web;
     const identity = env.identity('web');
     const name = resourceName(c.name, 'web');
+    // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
+    // so that an exporter that fails never takes web out of its Service.
+    this.metrics = c.resolvedMonitoring ? new WebMetrics(this, 'Metrics', { environment: env, web }) : undefined;
     const container = env.railsContainer({
       name: 'web',
       args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
@@ -49,7 +54,7 @@ export class MastodonWeb extends Construct {
         DB_POOL: String(web.threads),
         BIND: '0.0.0.0',
         PORT: String(MastodonWeb.PORT),
-        ...(c.resolvedMonitoring ? webMetricsEnv() : {}),
+        ...(this.metrics ? webMetricsEnv(this.metrics.host) : {}),
       },
       resources: containerResources(web.resources),
       ports: [{ name: 'http', containerPort: MastodonWeb.PORT, protocol: 'TCP' }],
@@ -65,8 +70,6 @@ export class MastodonWeb extends Construct {
       replicas: web.replicas,
       strategy: 'surge',
       container,
-      // Puma runs several processes, so they send metrics to one exporter beside them.
-      ...(c.resolvedMonitoring ? { sidecars: [webExporterSidecar(c.images.mastodon, c.monitoring.webExporter.resources)] } : {}),
       pool: web.pool,
       architectures: c.images.mastodon.architectures,
       spread: 'hard',

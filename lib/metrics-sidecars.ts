@@ -1,8 +1,8 @@
 /**
- * The metrics exporters that run beside a workload when monitoring is on: prometheus_exporter
- * next to Puma, redis_exporter next to Redis. Both are hardened like every other container
- * (non-root, read-only root filesystem, no capabilities) and probed, and their requests count in
- * the pod's, so the planner sees them.
+ * The metrics exporters when monitoring is on: prometheus_exporter for Puma (its own pod, see
+ * lib/web-metrics.ts), redis_exporter next to Redis. Both are hardened like every other
+ * container (non-root, read-only root filesystem, no capabilities) and probed, and their
+ * requests count in their pod's, so the planner sees them.
  */
 import { k8s } from 'cdk8s-plus-28';
 import type { ResourcesConfig, SecretKeyRef } from './config/schema';
@@ -20,7 +20,7 @@ export const REDIS_EXPORTER_UID = 59000;
  * `/ping` answers PONG once the server listens (lib/prometheus_exporter/server/web_server.rb).
  * Only /tmp is writable.
  */
-export function webExporterSidecar(image: ImageSpec, resources: ResourcesConfig): k8s.Container {
+export function webExporterContainer(image: ImageSpec, resources: ResourcesConfig): k8s.Container {
   return {
     name: 'metrics',
     image: imageRef(image),

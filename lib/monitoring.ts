@@ -19,7 +19,7 @@ export interface MonitoringProps {
  * What the Prometheus Operator needs to watch this server: one PodMonitor per kind of metrics
  * endpoint and one PrometheusRule with the alerts (see lib/rules/alerts.ts and the README's
  * "Monitoring and alerts"). PodMonitors rather than ServiceMonitors: every endpoint is per pod
- * (each Sidekiq and each web pod has its own exporter), and no Service has to exist for them.
+ * (each Sidekiq pod has its own exporter), and no Service has to exist for them.
  * CloudNativePG 1.30 deprecates its `enablePodMonitor`, so the chart writes the database's
  * PodMonitors itself, with the selectors the operator's own used (pkg/specs/podmonitor.go).
  */
@@ -55,8 +55,9 @@ export class Monitoring extends Construct {
       });
     };
 
-    // Puma's exporter sidecar and Sidekiq's in-process exporter share the port name.
-    monitor('mastodon', ofComponents('web', 'sidekiq'), METRICS_PORT_NAME);
+    // Web's exporter (its own pods, lib/web-metrics.ts) and Sidekiq's in-process exporter share
+    // the port name. Per pod, not through the web-metrics Service: a scrape names the pod.
+    monitor('mastodon', ofComponents('web-metrics', 'sidekiq'), METRICS_PORT_NAME);
     monitor('streaming', ofComponents('streaming'), 'streaming');
     if (c.redis.mode === 'internal') monitor('redis', ofComponents('redis'), METRICS_PORT_NAME);
     if (c.tunnel) monitor('tunnel', ofComponents('tunnel'), METRICS_PORT_NAME);

@@ -90,9 +90,22 @@ export class NetworkPolicies extends Construct {
     policy('web', {
       podSelector: selector('web'),
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [from('tunnel')], ports: tcp(WEB_PORT) }, ...scrape(RUBY_METRICS_PORT)],
-      egress: [...dbEgress(false), ...redisEgress, ...federation],
+      ingress: [{ from: [from('tunnel')], ports: tcp(WEB_PORT) }],
+      egress: [
+        ...dbEgress(false), ...redisEgress, ...federation,
+        // Puma sends its metrics to the web-metrics pods (lib/web-metrics.ts).
+        ...(mon ? [{ to: [from('web-metrics')], ports: tcp(RUBY_METRICS_PORT) }] : []),
+      ],
     });
+    if (mon) {
+      // The exporter web sends to: web in, Prometheus in, nothing out (it only listens).
+      policy('web-metrics', {
+        podSelector: selector('web-metrics'),
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [from('web')], ports: tcp(RUBY_METRICS_PORT) }, ...scrape(RUBY_METRICS_PORT)],
+        egress: [],
+      });
+    }
     policy('streaming', {
       podSelector: selector('streaming'),
       policyTypes: ['Ingress', 'Egress'],

@@ -105,10 +105,10 @@ describe('every PodMonitor scrapes a port its pods have', () => {
     for (const p of pods) expect(p.ports).toContain(pm.spec.podMetricsEndpoints[0].port);
   });
 
-  test('web and every Sidekiq group are selected by the Mastodon PodMonitor', () => {
+  test('the web exporter and every Sidekiq group are selected by the Mastodon PodMonitor, web itself no more', () => {
     const pm = find(on, 'PodMonitor', 'ocw-mastodon');
     const selected = on.filter((o) => o.kind === 'Deployment' && matches(pm.spec.selector, podMetaOf(o).labels)).map((o) => o.metadata.name).sort();
-    expect(selected).toEqual(['ocw-sidekiq-default', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-web']);
+    expect(selected).toEqual(['ocw-sidekiq-default', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-web-metrics']);
   });
 });
 
@@ -116,19 +116,42 @@ describe('the exporters', () => {
   const web = podSpecOf(find(on, 'Deployment', 'ocw-web'));
   const env = (c: any) => Object.fromEntries((c.env ?? []).filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
 
-  test('Puma sends to a prometheus_exporter sidecar from the same image, on the pod loopback', () => {
-    const [puma, sidecar] = web.containers;
-    expect(web.containers.map((c: any) => c.name)).toEqual(['web', 'metrics']);
-    expect(env(puma)).toMatchObject({ MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', PROMETHEUS_EXPORTER_HOST: '127.0.0.1', PROMETHEUS_EXPORTER_PORT: '9394' });
+  test('Puma sends to the web-metrics Service; the web pod runs Puma alone, so a failing exporter cannot take it out of the Service', () => {
+    expect(web.containers.map((c: any) => c.name)).toEqual(['web']);
+    const [puma] = web.containers;
+    expect(env(puma)).toMatchObject({ MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', PROMETHEUS_EXPORTER_HOST: 'ocw-web-metrics.mastodon.svc', PROMETHEUS_EXPORTER_PORT: '9394' });
     // Puma is multi-process: the in-process server would bind once per worker and fail.
     expect(env(puma)).not.toHaveProperty('MASTODON_PROMETHEUS_EXPORTER_LOCAL');
-    expect(sidecar.image).toBe(puma.image);
-    expect(sidecar.args).toEqual(['bundle', 'exec', 'prometheus_exporter', '--bind', '0.0.0.0', '--port', '9394']);
-    expect(sidecar.command).toBeUndefined();
-    expect(sidecar.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
-    // Only writable path: /tmp, an emptyDir the pod already has.
-    expect(sidecar.volumeMounts).toEqual([{ name: 'tmp-root', mountPath: '/tmp' }]);
-    expect(web.volumes.map((v: any) => v.name)).toContain('tmp-root');
+    // Nothing of the exporter is left in the web pod: no port, no probe on 9394.
+    expect(puma.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(JSON.stringify([puma.startupProbe, puma.readinessProbe, puma.livenessProbe])).not.toMatch(/9394/);
+  });
+
+  test('the exporter is its own Deployment from the same image, behind a ClusterIP Service that selects exactly its pods', () => {
+    const dep = find(on, 'Deployment', 'ocw-web-metrics');
+    const spec = podSpecOf(dep);
+    const [exporter] = spec.containers;
+    expect(spec.containers).toHaveLength(1);
+    expect(dep.spec.replicas).toBe(1);
+    expect(exporter.image).toBe(web.containers[0].image);
+    expect(exporter.args).toEqual(['bundle', 'exec', 'prometheus_exporter', '--bind', '0.0.0.0', '--port', '9394']);
+    expect(exporter.command).toBeUndefined();
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
+    expect(exporter.readinessProbe.httpGet).toMatchObject({ path: '/ping', port: 9394 });
+    expect(exporter.volumeMounts).toEqual([{ name: 'tmp-root', mountPath: '/tmp' }]);
+    expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp-root']);
+    // No Secret reaches it: it only receives metrics.
+    expect(JSON.stringify(spec)).not.toMatch(/secretKeyRef|envFrom/);
+    // Lowest tier: never preempts web or the database for room.
+    expect(spec.priorityClassName).toBe('ocw-workers');
+    // The same nodes web may use (the cloud pool, the image's architectures).
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual(web.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution);
+    const svc = find(on, 'Service', 'ocw-web-metrics');
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9394, targetPort: 'metrics', protocol: 'TCP' }]);
+    const selected = on.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)
+      && Object.entries(svc.spec.selector).every(([k, v]) => podMetaOf(o).labels[k] === v)).map((o) => o.metadata.name);
+    expect(selected).toEqual(['ocw-web-metrics']);
   });
 
   test('each Sidekiq pod serves its own metrics in-process, with the per-queue metrics on', () => {
@@ -166,9 +189,11 @@ describe('the exporters', () => {
     expect(podPolicyOffences(on)).toEqual([]);
   });
 
-  test('the planner counts the exporters in the pods they run in', () => {
+  test('the planner counts the exporters (the web exporter as its own pod)', () => {
     const memory = (objects: any[], owner: string) => podsFromObjects(objects).find((p) => p.owner === owner)!.memory;
-    expect(memory(on, 'Deployment/ocw-web') - memory(off, 'Deployment/ocw-web')).toBe(96 * 2 ** 20);
+    expect(memory(on, 'Deployment/ocw-web')).toBe(memory(off, 'Deployment/ocw-web'));
+    expect(memory(on, 'Deployment/ocw-web-metrics')).toBe(96 * 2 ** 20);
+    expect(podsFromObjects(off).some((p) => p.owner === 'Deployment/ocw-web-metrics')).toBe(false);
     expect(memory(on, 'StatefulSet/ocw-redis') - memory(off, 'StatefulSet/ocw-redis')).toBe(32 * 2 ** 20);
     const big = withChange(monitoringOn({ webExporter: { resources: { requests: { cpu: '20m', memory: '3Gi' }, limits: { memory: '3Gi' } } } }), () => undefined);
     // 900Mi + 3Gi does not fit the 4Gi cloud VMs beside everything else: the plan says so.
@@ -183,6 +208,9 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
   const podOf = (objects: any[], kind: string, name: string): End => ({ kind: 'pod', namespace: ns, labels: podMetaOf(find(objects, kind, name)).labels });
   const targets = (objects: any[]) => ({
     web: podOf(objects, 'Deployment', 'ocw-web'),
+    // Absent with monitoring off: stands for the pods it would have.
+    webMetrics: objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'ocw-web-metrics') ? podOf(objects, 'Deployment', 'ocw-web-metrics')
+      : { kind: 'pod', namespace: ns, labels: { 'app.kubernetes.io/instance': 'ocw', 'app.kubernetes.io/component': 'web-metrics' } } as End,
     sidekiq: podOf(objects, 'Deployment', 'ocw-sidekiq-push'),
     streaming: podOf(objects, 'Deployment', 'ocw-streaming'),
     redis: podOf(objects, 'StatefulSet', 'ocw-redis'),
@@ -193,8 +221,8 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
   const prometheus: End = { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
   const grafana: End = { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana' } };
   const elsewhere: End = { kind: 'pod', namespace: 'default', labels: { 'app.kubernetes.io/name': 'prometheus' } };
-  const metricsPorts = { web: 9394, sidekiq: 9394, streaming: 4000, redis: 9121, tunnel: 2000, db: 9187, pooler: 9127 } as const;
-  const otherPorts = { web: 3000, sidekiq: 8080, streaming: 9394, redis: 6379, tunnel: 7844, db: 5432, pooler: 5432 } as const;
+  const metricsPorts = { webMetrics: 9394, sidekiq: 9394, streaming: 4000, redis: 9121, tunnel: 2000, db: 9187, pooler: 9127 } as const;
+  const otherPorts = { web: 3000, sidekiq: 8080, streaming: 9394, redis: 6379, tunnel: 7844, db: 5432, pooler: 5432, webMetrics: 3000 } as const;
   const t = targets(on);
   const p = policiesOf(on);
 
@@ -206,6 +234,15 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
   });
   test.each(Object.entries(otherPorts))('Prometheus does not reach %s on %i', (name, port) => {
     expect(canReach(p, { from: prometheus, to: t[name as keyof typeof t], port })).toBe(false);
+  });
+
+  test('web reaches its exporter on 9394; nothing else of the namespace does; web itself no longer serves 9394', () => {
+    expect(canReach(p, { from: t.web, to: t.webMetrics, port: 9394 })).toBe(true);
+    for (const other of [t.sidekiq, t.streaming, t.tunnel, t.redis]) expect(canReach(p, { from: other, to: t.webMetrics, port: 9394 })).toBe(false);
+    expect(canReach(p, { from: prometheus, to: t.web, port: 9394 })).toBe(false);
+    // The exporter opens no connection at all.
+    expect(canReach(p, { from: t.webMetrics, to: t.redis, port: 6379 })).toBe(false);
+    expect(canReach(p, { from: t.webMetrics, to: t.db, port: 5432 })).toBe(false);
   });
 
   test('prometheusPodLabels narrows the allow to the Prometheus pods of the namespace', () => {
@@ -222,14 +259,14 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
     const objects = render(monitoringOn({ namespace: 'observability' }));
     const pol = policiesOf(objects);
     const tt = targets(objects);
-    expect(canReach(pol, { from: { ...prometheus, namespace: 'observability' }, to: tt.web, port: 9394 })).toBe(true);
-    expect(canReach(pol, { from: prometheus, to: tt.web, port: 9394 })).toBe(false);
+    expect(canReach(pol, { from: { ...prometheus, namespace: 'observability' }, to: tt.webMetrics, port: 9394 })).toBe(true);
+    expect(canReach(pol, { from: prometheus, to: tt.webMetrics, port: 9394 })).toBe(false);
   });
 
   test('with monitoring off, no metrics port is open to anyone', () => {
     const pol = policiesOf(off);
     const tt = targets(off);
-    for (const [name, port] of Object.entries(metricsPorts)) {
+    for (const [name, port] of Object.entries({ ...metricsPorts, web: 9394 })) {
       expect(canReach(pol, { from: prometheus, to: tt[name as keyof typeof tt], port })).toBe(false);
     }
   });
@@ -312,7 +349,7 @@ describe('the alert rules', () => {
       'PostgresReplicationSlotHoldingWal', 'PostgresReplicaLagging', 'PostgresCorruptionCheckFailed', 'PostgresNoPrimary',
       'SidekiqQueueBacklogged', 'SidekiqProcessGroupDown', 'SidekiqSchedulerNotRunning',
       'MastodonContainerOOMKilled', 'MastodonContainerRestarting', 'MastodonContainerNearMemoryLimit',
-      'MastodonNodeNotReady', 'NodeTcpRetransmissionsHigh']) {
+      'MastodonNodeNotReady', 'NodeTcpRetransmissionsHigh', 'MastodonWebMetricsDown', 'PostgresReplicationSlotLost']) {
       expect(names).toContain(a);
     }
   });

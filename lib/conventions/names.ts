@@ -13,3 +13,12 @@ export function resourceName(instance: string, ...parts: string[]): string {
   }
   return name;
 }
+
+/**
+ * `<instance>-web-metrics`: the Deployment, Service and NetworkPolicy of the prometheus_exporter
+ * server Puma sends its metrics to. One place, because web's PROMETHEUS_EXPORTER_HOST, the
+ * alert that watches the Deployment and the NetworkPolicies all name it.
+ */
+export function webMetricsName(instance: string): string {
+  return resourceName(instance, 'web-metrics');
+}

@@ -24,7 +24,7 @@
  *   `REDIS_ADDR` and `REDIS_PASSWORD`, answers `/health`.
  */
 
-/** The prometheus_exporter port (PrometheusExporter::DEFAULT_PORT) for web's sidecar and Sidekiq's in-process server. */
+/** The prometheus_exporter port (PrometheusExporter::DEFAULT_PORT) for web's exporter and Sidekiq's in-process server. */
 export const RUBY_METRICS_PORT = 9394;
 /** CloudNativePG instance metrics. */
 export const POSTGRES_METRICS_PORT = 9187;
@@ -35,11 +35,16 @@ export const REDIS_EXPORTER_PORT = 9121;
 /** The container port name every metrics endpoint here uses (CloudNativePG uses it too). */
 export const METRICS_PORT_NAME = 'metrics';
 
-/** Puma: instrumentation on, metrics sent to the sidecar on the pod's loopback. */
-export function webMetricsEnv(): Record<string, string> {
+/**
+ * Puma: instrumentation on, metrics sent to the prometheus_exporter server at `host` (the
+ * web-metrics Service). discourse/prometheus_exporter lib/prometheus_exporter/client.rb reads
+ * PROMETHEUS_EXPORTER_HOST and _PORT as the default client's target; Mastodon's config/puma.rb
+ * starts the Process, ActiveRecord and Puma instrumentations with that default client.
+ */
+export function webMetricsEnv(host: string): Record<string, string> {
   return {
     MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true',
-    PROMETHEUS_EXPORTER_HOST: '127.0.0.1',
+    PROMETHEUS_EXPORTER_HOST: host,
     PROMETHEUS_EXPORTER_PORT: String(RUBY_METRICS_PORT),
   };
 }
