@@ -72,6 +72,7 @@ export class MastodonChart extends Chart {
         kubectlImage: config.images.kubectl,
         failoverSeconds: config.network.failoverSeconds,
         priorityClassNames: { frontend: priority('frontend'), workers: priority('workers') },
+        slotMetrics: config.resolvedMonitoring !== undefined,
       });
     }
     this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection, priorityClasses: this.priorityClasses });

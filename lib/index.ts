@@ -48,6 +48,7 @@ export * from './rules/plan';
 export * from './rules/plan-report';
 export * from './plan-config';
 export * from './rules/wal';
+export * from './rules/slot-queries';
 export * from './rules/job-timeout';
 export * from './monitoring';
 export * from './metrics-sidecars';

@@ -19,6 +19,7 @@ import { containerResources, objectMeta, scheduledJob } from './conventions/work
 import { AMCHECK_JOBS, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
 import { imageRef } from './rules/images';
 import { parseMemory } from './rules/quantity';
+import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
 
 /** Props for {@link PostgresCluster}. */
 export interface PostgresClusterProps {
@@ -40,6 +41,12 @@ export interface PostgresClusterProps {
   readonly failoverSeconds?: number;
   /** PriorityClasses: the instances and the pooler (frontend), the check and retention jobs (workers). @default none */
   readonly priorityClassNames?: { readonly frontend: string; readonly workers: string };
+  /**
+   * Add the replication-slot query (lib/rules/slot-queries.ts) to the instances' metrics: a
+   * ConfigMap `<cluster>-monitoring` named in `spec.monitoring.customQueriesConfigMap`.
+   * @default false (no ConfigMap, no spec.monitoring)
+   */
+  readonly slotMetrics?: boolean;
 }
 
 /**
@@ -112,6 +119,8 @@ export class PostgresCluster extends Construct {
   public readonly baseBackup: ScheduledBackup;
   public readonly snapshotBackup?: ScheduledBackup;
   public readonly amcheck: k8s.KubeCronJob;
+  /** The custom monitoring queries (slotMetrics only). */
+  public readonly monitoringQueries?: k8s.KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
@@ -155,6 +164,15 @@ export class PostgresCluster extends Construct {
       max_slot_wal_keep_size: db.parameters.max_slot_wal_keep_size ?? `${r.wal.maxSlotWalKeepSizeMB}MB`,
     };
 
+    if (props.slotMetrics) {
+      const base = objectMeta(n.monitoringQueries, id_('database'), 'secrets');
+      this.monitoringQueries = new k8s.KubeConfigMap(this, 'MonitoringQueries', {
+        // cnpg.io/reload: the operator reconciles the Cluster when the ConfigMap changes.
+        metadata: { ...base, labels: { ...base.labels, 'cnpg.io/reload': 'true' } },
+        data: { [SLOT_QUERY_KEY]: slotQueriesYaml() },
+      });
+    }
+
     this.cluster = new Cluster(this, 'Cluster', {
       metadata: objectMeta(n.cluster, id_('database'), 'data', {
         // Removing it from git must never delete the database.
@@ -191,6 +209,7 @@ export class PostgresCluster extends Construct {
           },
         },
         postgresql: { parameters },
+        ...(this.monitoringQueries ? { monitoring: { customQueriesConfigMap: [{ name: n.monitoringQueries, key: SLOT_QUERY_KEY }] } } : {}),
         // The pooler serves clients with this certificate too: name its Service in it.
         certificates: { serverAltDnsNames: props.namespace ? poolerAltDnsNames(n.pooler, props.namespace) : [n.pooler] },
         bootstrap: this.bootstrap(db),

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'yaml';
 import {
   alertGroups, canReach, End, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
 } from '../lib';
@@ -321,6 +322,30 @@ describe('the longest gap of a CloudNativePG schedule', () => {
   });
   test.each(['0 0 3 * *', 'garbage', '0 0 25 * * *', '0 0 3 31 2 *'])('%s cannot be read', (schedule) => {
     expect(longestGapSeconds(schedule)).toBeUndefined();
+  });
+});
+
+describe('replication slot state: one custom CloudNativePG query', () => {
+  test('monitoring on: a ConfigMap with the query, referenced by the Cluster, reloaded on change', () => {
+    const cm = find(on, 'ConfigMap', 'ocw-db-monitoring');
+    expect(cm.metadata.labels?.['cnpg.io/reload']).toBe('true');
+    const queries = parse(cm.data.queries);
+    expect(Object.keys(queries)).toEqual(['mastodon_replication_slots']);
+    expect(queries.mastodon_replication_slots.query).toMatch(/wal_status = 'lost'/);
+    expect(queries.mastodon_replication_slots.metrics.map((m: any) => [Object.keys(m)[0], Object.values<any>(m)[0].usage]))
+      .toEqual([['slot_name', 'LABEL'], ['lost', 'GAUGE'], ['unreserved', 'GAUGE']]);
+    expect(find(on, 'Cluster', 'ocw-db').spec.monitoring).toEqual({ customQueriesConfigMap: [{ name: 'ocw-db-monitoring', key: 'queries' }] });
+  });
+
+  test('monitoring off: neither the ConfigMap nor spec.monitoring', () => {
+    expect(off.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ocw-db-monitoring')).toBe(false);
+    expect(find(off, 'Cluster', 'ocw-db').spec.monitoring).toBeUndefined();
+  });
+
+  test('the lost-slot alerts read the query\'s metrics on the instances', () => {
+    const rules = find(on, 'PrometheusRule', 'ocw-alerts').spec.groups.flatMap((g: any) => g.rules);
+    expect(rules.find((r: any) => r.alert === 'PostgresReplicationSlotLost').expr).toMatch(/^max by \(namespace, pod, slot_name\) \(cnpg_mastodon_replication_slots_lost\{namespace="mastodon", pod=~"ocw-db-\[0-9\]\+"\}\) == 1$/);
+    expect(rules.find((r: any) => r.alert === 'PostgresReplicationSlotUnreserved').expr).toMatch(/cnpg_mastodon_replication_slots_unreserved\{/);
   });
 });
 

@@ -40,10 +40,11 @@
  *   --collector.netstat.fields): node_netstat_Tcp_RetransSegs and node_netstat_Tcp_OutSegs.
  */
 import type { ResolvedConfig } from '../config/resolve';
-import { resourceName } from '../conventions/names';
+import { resourceName, webMetricsName } from '../conventions/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
 import { parseMemory } from './quantity';
+import { SLOT_LOST_METRIC, SLOT_UNRESERVED_METRIC } from './slot-queries';
 import { parsePgSizeMB } from './wal';
 
 /** How urgent: critical pages someone, warning waits for the morning. */
@@ -112,6 +113,23 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       summary: `${label} has no pod available`,
       description: `No ${name} pod has been available for 3 minutes: ${part === 'web' ? 'the site is down' : 'timelines stop updating live'}.`,
       action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=${part}; kubectl -n ${ns} describe deployment ${name}; read the last logs (kubectl logs --previous). Check the database and Redis alerts first: ${part} fails its health check without them.`,
+    });
+  }
+  if (mon) {
+    // Web's prometheus_exporter runs in its own Deployment (lib/web-metrics.ts): when it is gone
+    // web keeps serving, but its metrics are lost and every Puma process logs a failed send
+    // every half second (discourse/prometheus_exporter client.rb worker_loop). absent(): the
+    // Deployment deleted (or kube-state-metrics no longer sees it) counts as down too.
+    const name = webMetricsName(inst);
+    const avail = `kube_deployment_status_replicas_available${deployment(name)}`;
+    frontend.push({
+      alert: 'MastodonWebMetricsDown',
+      expr: `${avail} == 0 or absent(${avail})`,
+      for: '10m',
+      severity: 'warning',
+      summary: "Web's metrics exporter is down",
+      description: `No ${name} pod has been available for 10 minutes (or the Deployment is gone): the site still serves, but Puma's metrics are lost and web's logs fill with 'Prometheus Exporter, failed to send message'.`,
+      action: `kubectl -n ${ns} get deploy,pods -l app.kubernetes.io/component=web-metrics -o wide; describe the pod (ImagePullBackOff, OOMKilled: raise monitoring.webExporter.resources.limits.memory; Pending: npm run plan). A deleted Deployment comes back with the next Argo CD sync.`,
     });
   }
   if (c.tunnel) {
@@ -195,6 +213,26 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         summary: 'A replication slot holds back much WAL',
         description: `Slot {{ $labels.slot_name }} on {{ $labels.pod }} keeps {{ $value | humanize1024 }}B of WAL${keepMB !== undefined && keepMB > 0 ? `, over three quarters of max_slot_wal_keep_size (${keepMB}MB): past it Postgres drops the slot and that replica must be cloned again` : ', more than half the WAL volume'}.`,
         action: `kubectl cnpg status ${n.cluster} -n ${ns}: a replica that is down or far behind holds its slot. Bring it back or, if it is gone for good, delete its pod and PVC so the operator recreates it.`,
+      },
+      {
+        // wal_status from the chart's own query (lib/rules/slot-queries.ts): CloudNativePG's
+        // default metrics have no slot state.
+        alert: 'PostgresReplicationSlotUnreserved',
+        expr: `max by (namespace, pod, slot_name) (${SLOT_UNRESERVED_METRIC}${sel(instances)}) == 1`,
+        for: '5m',
+        severity: 'warning',
+        summary: 'A replication slot is about to be invalidated',
+        description: `Slot {{ $labels.slot_name }} on {{ $labels.pod }} needs WAL past max_slot_wal_keep_size${keepMB !== undefined && keepMB > 0 ? ` (${keepMB}MB)` : ''} (wal_status unreserved): the next checkpoint removes it and invalidates the slot.`,
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}: bring the standby of that slot back now (its pod, its node), or accept that it will replay from the archive; see PostgresReplicationSlotLost.`,
+      },
+      {
+        alert: 'PostgresReplicationSlotLost',
+        expr: `max by (namespace, pod, slot_name) (${SLOT_LOST_METRIC}${sel(instances)}) == 1`,
+        for: '5m',
+        severity: 'critical',
+        summary: 'A replication slot is invalidated: its standby no longer streams',
+        description: 'Slot {{ $labels.slot_name }} on {{ $labels.pod }} is invalidated (wal_status lost): the WAL it needed was removed. Postgres 18 refuses to stream from it, so that standby replays only from the WAL archive, up to archive_timeout behind (14 to 17 let it stream again once it caught up, and this clears).',
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}. CloudNativePG only creates missing slots, never replaces an invalidated one: kubectl cnpg psql ${n.cluster} -n ${ns} -- -c "SELECT pg_drop_replication_slot('{{ $labels.slot_name }}')" and the operator creates a fresh one. If the archive no longer has the WAL the standby needs: kubectl cnpg destroy ${n.cluster} <instance> -n ${ns} so it is cloned again.`,
       },
       {
         alert: 'PostgresReplicaLagging',

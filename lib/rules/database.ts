@@ -61,6 +61,8 @@ export interface CnpgNames {
   readonly snapshotBackup: string;
   readonly snapshotRetention: string;
   readonly amcheck: string;
+  /** The ConfigMap with the chart's custom monitoring queries (lib/rules/slot-queries.ts). */
+  readonly monitoringQueries: string;
 }
 
 /** Stable names for the CNPG objects of an instance. */
@@ -79,6 +81,7 @@ export function cnpgNames(instance: string): CnpgNames {
     snapshotBackup: resourceName(instance, 'db', 'snapshot'),
     snapshotRetention: resourceName(instance, 'db', 'snapshot', 'retention'),
     amcheck: resourceName(instance, 'db', 'amcheck'),
+    monitoringQueries: resourceName(instance, 'db', 'monitoring'),
   };
 }
 
