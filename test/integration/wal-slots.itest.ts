@@ -14,6 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { parseMemory, renderManifests, resolveConfig } from '../../lib';
 import { exampleRaw } from '../support/fixtures';
 import { postgresBin } from './support/programs';
@@ -93,6 +94,25 @@ test('with the derived max_slot_wal_keep_size, a lost standby\'s slot is invalid
   expect(peak).toBeLessThan(volumeMB);
   expect(psql("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '_cnpg_ocw_db_2'")).toBe('lost');
 }, 180_000);
+
+/** The SQL of the chart's custom CloudNativePG query, as rendered into the ConfigMap with monitoring on. */
+function renderedSlotQuery(): string {
+  const on = resolveConfig({ ...raw, monitoring: { enabled: true } });
+  if (!on.ok) throw new Error(on.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  const cm = renderManifests(on.config).find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'ocw-db-monitoring')!;
+  return parse(cm.data.queries).mastodon_replication_slots.query as string;
+}
+
+test('the chart\'s slot query (lib/rules/slot-queries.ts) reports the invalidated slot as lost, a reserved one as neither', () => {
+  psql("SELECT pg_create_physical_replication_slot('_cnpg_ocw_db_3', true)");
+  const rows = psql(renderedSlotQuery(), ['-F', ' ']).split('\n').sort();
+  // slot_name lost unreserved, as CloudNativePG reads the columns.
+  expect(rows).toEqual(['_cnpg_ocw_db_2 1 0', '_cnpg_ocw_db_3 0 0']);
+  // The same slots through Postgres' own view, to show the query reads what it claims.
+  expect(psql("SELECT slot_name || ' ' || wal_status FROM pg_replication_slots ORDER BY 1", ['-F', ' ']).split('\n'))
+    .toEqual(['_cnpg_ocw_db_2 lost', '_cnpg_ocw_db_3 reserved']);
+  psql("SELECT pg_drop_replication_slot('_cnpg_ocw_db_3')");
+});
 
 test('a standby that comes back streams again through its invalidated slot (Postgres 15-17), which then keeps WAL for it again', () => {
   const slot = () => psql("SELECT coalesce(restart_lsn::text, 'none') || ' ' || wal_status FROM pg_replication_slots WHERE slot_name = '_cnpg_ocw_db_2'");
