@@ -407,6 +407,40 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
     ],
   });
 
+  // The nodes' own filesystems. On k3s' local-path volumes (hostPath PVs) the kubelet reports no
+  // volume stats at all (kubernetes/kubernetes pkg/volume/hostpath/host_path.go embeds
+  // volume.MetricsNil), so the volume alerts above stay silent there and a full node disk is
+  // what stops Postgres: read node-exporter's filesystem metrics (prometheus/node_exporter
+  // collector/filesystem_linux.go: node_filesystem_avail_bytes and _size_bytes{device,
+  // fstype, mountpoint} from statfs, readonly from ST_RDONLY) for disk-backed filesystems.
+  const diskFs = sel({ fstype: '~ext4|xfs|btrfs|f2fs|zfs' });
+  const fsAvail = `node_filesystem_avail_bytes${diskFs}`;
+  const fsRatio = `${fsAvail} / node_filesystem_size_bytes${diskFs}`;
+  groups.push({
+    name: 'mastodon-node-filesystems',
+    rules: [
+      {
+        alert: 'MastodonNodeFilesystemFillingUp',
+        expr: `(${fsRatio}) < 0.25 and predict_linear(${fsAvail}[6h], ${4 * 86400}) < 0 and node_filesystem_readonly${diskFs} == 0`,
+        for: '1h',
+        severity: 'warning',
+        summary: 'A node filesystem will be full within 4 days at the current rate',
+        description: '{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has {{ $value | humanizePercentage }} free and fills within 4 days at the rate of the last 6 hours. local-path volumes live on it and report no volume stats of their own (docs/monitoring.md).',
+        action: 'df -h and du -xsh /var/lib/rancher/k3s/storage/* on that node: a Postgres -wal volume that grows means archiving or a slot (PostgresWalArchivingFailing, PostgresReplicationSlotHoldingWal); also container images (crictl rmi --prune) and logs. Free space or move the volume to a bigger disk.',
+      },
+      {
+        alert: 'MastodonNodeFilesystemAlmostFull',
+        // The kubelet's default hard eviction starts at nodefs.available < 10%: page before it.
+        expr: `(${fsRatio}) < 0.15 and predict_linear(${fsAvail}[6h], 86400) < 0 and node_filesystem_readonly${diskFs} == 0`,
+        for: '15m',
+        severity: 'critical',
+        summary: 'A node filesystem will be full within a day',
+        description: '{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has {{ $value | humanizePercentage }} free and fills within 24 hours: below 10% free the kubelet evicts pods (its default nodefs.available hard threshold), and Postgres and Redis on local-path volumes of that node stop when it is full.',
+        action: 'Act now: free space on that node (see MastodonNodeFilesystemFillingUp); if Postgres already stopped, free space first, then it restarts by itself.',
+      },
+    ],
+  });
+
   // Memory and restarts, for every container of the namespace.
   groups.push({
     name: 'mastodon-memory',
