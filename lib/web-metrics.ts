@@ -46,7 +46,11 @@ export class WebMetrics extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service web's PROMETHEUS_EXPORTER_HOST names. */
   public readonly service: k8s.KubeService;
-  /** The host name web sends to: `<service>.<namespace>.svc`. */
+  /**
+   * The host name web sends to: the bare Service name, which the pod's DNS search path resolves
+   * in its own namespace, so a Helm install into another namespace (`helm install -n X`, which
+   * rewrites only `namespace` fields) still finds it.
+   */
   public readonly host: string;
 
   constructor(scope: Construct, id: string, props: WebMetricsProps) {
@@ -75,6 +79,6 @@ export class WebMetrics extends Construct {
     });
     this.deployment = result.deployment;
     this.service = clusterService(this, name, identity, WebMetrics.PORT, METRICS_PORT_NAME);
-    this.host = `${name}.${c.namespace}.svc`;
+    this.host = name;
   }
 }

@@ -120,7 +120,7 @@ describe('the exporters', () => {
   test('Puma sends to the web-metrics Service; the web pod runs Puma alone, so a failing exporter cannot take it out of the Service', () => {
     expect(web.containers.map((c: any) => c.name)).toEqual(['web']);
     const [puma] = web.containers;
-    expect(env(puma)).toMatchObject({ MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', PROMETHEUS_EXPORTER_HOST: 'ocw-web-metrics.mastodon.svc', PROMETHEUS_EXPORTER_PORT: '9394' });
+    expect(env(puma)).toMatchObject({ MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', PROMETHEUS_EXPORTER_HOST: 'ocw-web-metrics', PROMETHEUS_EXPORTER_PORT: '9394' });
     // Puma is multi-process: the in-process server would bind once per worker and fail.
     expect(env(puma)).not.toHaveProperty('MASTODON_PROMETHEUS_EXPORTER_LOCAL');
     // Nothing of the exporter is left in the web pod: no port, no probe on 9394.
