@@ -60,8 +60,9 @@ function recoverAbandoned(target: string): void {
  * Synthesizes the config file into `target`, atomically from the reader's side: everything is
  * written into a scratch folder beside `target` and swapped in by two renames only when the
  * whole synth succeeded. On failure `target` is untouched and the report says why.
+ * `synthesize` is the app (tests pass one that fails half-way).
  */
-export function synthInto(configFile: string, target: string): SynthOutcome {
+export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {
   target = path.resolve(target);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   recoverAbandoned(target);
@@ -70,7 +71,7 @@ export function synthInto(configFile: string, target: string): SynthOutcome {
     const out = path.join(scratch, 'dist');
     let result;
     try {
-      result = synthesizeApp(configFile, out);
+      result = synthesize(configFile, out);
     } catch (e) {
       // Not bad input (that is reported above without throwing): a defect. Say where.
       return { ok: false, report: `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}` };
