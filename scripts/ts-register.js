@@ -15,6 +15,10 @@
  * byte-for-byte what the real `cdk8s synth` (ts-node) writes.
  *
  * Only files outside node_modules are compiled; everything else loads as usual.
+ *
+ * The package ships this file: `cdk8s-mastodon synth`/`test` in a server repository run its
+ * main.ts under it (cache in that repository's node_modules/.cache, via CDK8S_MASTODON_TS_CACHE),
+ * with TypeScript's transpileModule when @swc/core is not installed there.
  */
 'use strict';
 const crypto = require('crypto');
@@ -38,28 +42,53 @@ const SWC_OPTIONS = {
   },
 };
 
-let swc;
-let salt;
-function cacheSalt() {
-  if (salt === undefined) {
-    // The installed compiler's version is part of the key: an upgrade recompiles everything.
-    const swcVersion = JSON.parse(fs.readFileSync(require.resolve('@swc/core/package.json', { paths: [ROOT] }), 'utf8')).version;
-    salt = `${HOOK_VERSION}\0${swcVersion}\0${JSON.stringify(SWC_OPTIONS)}\0`;
+/** The compiler: @swc/core here; in a server repository made by `cdk8s-mastodon init`, whose
+ * devDependencies have typescript but not swc, TypeScript's transpileModule.
+ * CDK8S_MASTODON_TS_COMPILER=typescript|@swc/core forces one. */
+let chosen;
+function compiler() {
+  if (chosen) return chosen;
+  const names = process.env.CDK8S_MASTODON_TS_COMPILER ? [process.env.CDK8S_MASTODON_TS_COMPILER] : ['@swc/core', 'typescript'];
+  for (const name of names) {
+    let pkg;
+    try {
+      pkg = require.resolve(`${name}/package.json`, { paths: [process.cwd(), ROOT] });
+    } catch {
+      continue;
+    }
+    const version = JSON.parse(fs.readFileSync(pkg, 'utf8')).version;
+    // The compiler and its version are part of the key: an upgrade recompiles everything.
+    chosen = { name, entry: path.dirname(pkg), salt: `${HOOK_VERSION}\0${name}@${version}\0${JSON.stringify(name === 'typescript' ? TS_OPTIONS : SWC_OPTIONS)}\0` };
+    return chosen;
   }
-  return salt;
+  throw new Error('scripts/ts-register.js: neither @swc/core nor typescript is installed; run npm ci');
+}
+
+/** TypeScript's equivalent of SWC_OPTIONS (numbers: ts.ScriptTarget.ES2022, ts.ModuleKind.CommonJS). */
+const TS_OPTIONS = { target: 9, module: 1, esModuleInterop: true, useDefineForClassFields: true, sourceMap: false, inlineSourceMap: false };
+
+function transpile(source, filename) {
+  const c = compiler();
+  const lib = require(c.entry);
+  if (c.name === 'typescript') {
+    const r = lib.transpileModule(source, { fileName: filename, compilerOptions: TS_OPTIONS, reportDiagnostics: true });
+    const errors = (r.diagnostics ?? []).filter((d) => d.category === lib.DiagnosticCategory.Error);
+    if (errors.length > 0) throw new Error(`${filename}: ${lib.flattenDiagnosticMessageText(errors[0].messageText, '\n')}`);
+    return r.outputText;
+  }
+  return lib.transformSync(source, { ...SWC_OPTIONS, filename }).code;
 }
 
 /** The JavaScript for a TypeScript source, from the cache or freshly compiled (and cached). */
 function compile(source, filename) {
-  const key = crypto.createHash('sha256').update(cacheSalt()).update(filename).update('\0').update(source).digest('hex');
+  const key = crypto.createHash('sha256').update(compiler().salt).update(filename).update('\0').update(source).digest('hex');
   const file = path.join(CACHE_DIR, key.slice(0, 2), `${key.slice(2)}.js`);
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
     // A miss: compile below.
   }
-  swc ??= require(require.resolve('@swc/core', { paths: [ROOT] }));
-  const { code } = swc.transformSync(source, { ...SWC_OPTIONS, filename });
+  const code = transpile(source, filename);
   try {
     // Written under a unique name, then renamed: a reader never sees half a file, and two
     // processes compiling the same source write the same bytes.

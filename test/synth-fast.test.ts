@@ -102,14 +102,14 @@ test('warnings are returned for the caller to print', () => {
   expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
 });
 
-describe('scripts/ts-register.js never serves stale JavaScript', () => {
+describe.each(['@swc/core', 'typescript'])('scripts/ts-register.js with %s never serves stale JavaScript', (compiler) => {
   const run = (file: string, cache: string) => spawnSync(process.execPath, ['-r', path.join(ROOT, 'scripts', 'ts-register.js'), file], {
-    encoding: 'utf8', env: { ...process.env, CDK8S_MASTODON_TS_CACHE: cache },
+    encoding: 'utf8', env: { ...process.env, CDK8S_MASTODON_TS_CACHE: cache, CDK8S_MASTODON_TS_COMPILER: compiler },
   });
   const cached = (cache: string) => fs.readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('.js'));
 
   test('an edit is picked up even when size and mtime stay the same; the compiled file is reused when nothing changed', () => {
-    const dir = path.join(tmp, 'hook');
+    const dir = path.join(tmp, `hook-${compiler.replace(/\W/g, '')}`);
     const cache = path.join(dir, 'cache');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'main.ts');
@@ -137,7 +137,7 @@ describe('scripts/ts-register.js never serves stale JavaScript', () => {
   });
 
   test('a compile error is reported with the file and line, and nothing is cached for it', () => {
-    const dir = path.join(tmp, 'hook-error');
+    const dir = path.join(tmp, `hook-error-${compiler.replace(/\W/g, '')}`);
     const cache = path.join(dir, 'cache');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'broken.ts');
