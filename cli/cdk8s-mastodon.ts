@@ -30,17 +30,25 @@ async function ask(rl: readline.Interface, question: string, fallback: string): 
   return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
 }
 
-/** Runs the project's main.ts (their app, which may add constructs) into `outdir`. */
+/**
+ * Runs the project's main.ts (their app, which may add constructs) into `outdir`, under the
+ * package's require hook (scripts/ts-register.js: TypeScript's transpileModule, cached by content
+ * in node_modules/.cache/cdk8s-mastodon/ts, so a repeated run loads no compiler); ts-node when
+ * the hook is missing.
+ */
 function runApp(outdir: string): { status: number; stderr: string } {
-  let register: string;
-  try {
-    register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
-  } catch {
-    die('ts-node is not installed here; run npm ci first');
+  let register = path.join(packageRoot(), 'scripts', 'ts-register.js');
+  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG };
+  if (fs.existsSync(register)) {
+    env.CDK8S_MASTODON_TS_CACHE = path.join(process.cwd(), 'node_modules', '.cache', 'cdk8s-mastodon', 'ts');
+  } else {
+    try {
+      register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
+    } catch {
+      die('ts-node is not installed here; run npm ci first');
+    }
   }
-  const r = spawnSync(process.execPath, ['-r', register, 'main.ts'], {
-    encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG },
-  });
+  const r = spawnSync(process.execPath, ['-r', register, 'main.ts'], { encoding: 'utf8', env });
   return { status: r.status ?? 1, stderr: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 

@@ -1,6 +1,7 @@
 import type { ConfigError } from './config/errors';
 import type { ResolvedConfig } from './config/resolve';
 import { planConfig } from './plan-config';
+import type { Manifest } from './render';
 
 /**
  * Refuses maxima that leave the frontend, the database or Redis without room: renders the
@@ -8,11 +9,14 @@ import { planConfig } from './plan-config';
  * error at the last scalable group's `scaling.maxReplicas` listing what would be blocked.
  * Only when the plan holds without catch-up: otherwise the problem is not the maxima, and
  * `npm run plan` says what it is.
+ *
+ * `render`, when given, returns the Mastodon and node-tuning objects already built for this
+ * config (called only when a group scales): see {@link planConfig}.
  */
-export function catchUpErrors(config: ResolvedConfig): ConfigError[] {
+export function catchUpErrors(config: ResolvedConfig, render?: () => readonly Manifest[]): ConfigError[] {
   const last = config.sidekiq.processes.map((p, i) => ({ p, i })).filter(({ p }) => p.scaling && !p.servesScheduler).pop();
   if (!last) return [];
-  const report = planConfig(config);
+  const report = planConfig(config, render?.());
   const catchUp = report.catchUp;
   if (!catchUp || catchUp.ok) return [];
   const others = report.problems.filter((p) => !catchUp.problems.includes(p) && !p.startsWith('restarting on schedule'));

@@ -1,4 +1,5 @@
-import { k8s } from 'cdk8s-plus-28';
+// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { StreamingConfig } from './config/schema';
 import { resourceName } from './conventions/names';

@@ -4,7 +4,8 @@
  * container (non-root, read-only root filesystem, no capabilities) and probed, and their
  * requests count in their pod's, so the planner sees them.
  */
-import { k8s } from 'cdk8s-plus-28';
+// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import type { ResourcesConfig, SecretKeyRef } from './config/schema';
 import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, MASTODON_UID } from './conventions/security';

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, ChartProps, JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from './config/resolve';
 import type { Manifest } from './render';

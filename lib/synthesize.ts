@@ -4,7 +4,7 @@ import { catchUpErrors } from './catch-up-check';
 import { MastodonChart } from './chart';
 import { ConfigError, formatErrors } from './config/errors';
 import { loadConfigFile } from './config/load';
-import { NodeTuningChart } from './node-tuning';
+import { NodeTuningChart, renderNodeTuning } from './node-tuning';
 import { IMAGES } from './rules/images';
 
 /** What {@link synthesizeApp} did. */
@@ -25,15 +25,16 @@ export interface SynthesisOptions {
 export function synthesizeApp(configFile: string, outdir: string, options: SynthesisOptions = {}): SynthesisResult {
   const result = loadConfigFile(configFile);
   if (!result.ok) return { ok: false, errors: result.errors, report: formatErrors(configFile, result.errors) };
-  const capacity = catchUpErrors(result.config);
-  if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
+  // The charts are built once: the catch-up check plans the very objects that are written.
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  new MastodonChart(app, 'mastodon', { config: result.config });
+  const mastodon = new MastodonChart(app, 'mastodon', { config: result.config });
   if (result.config.argocd && !options.mastodonOnly) new ArgoCdChart(app, 'argocd', { config: result.config });
   // Opt-in and privileged: its own file, applied by a cluster admin, outside the Argo CD project.
-  if (result.config.nodeTuning.bbr && !options.mastodonOnly) {
-    new NodeTuningChart(app, 'node-tuning', { instance: result.config.name, namespace: result.config.nodeTuning.namespace, image: IMAGES.netcheck });
-  }
+  const tuning = result.config.nodeTuning.bbr && !options.mastodonOnly
+    ? new NodeTuningChart(app, 'node-tuning', { instance: result.config.name, namespace: result.config.nodeTuning.namespace, image: IMAGES.netcheck })
+    : undefined;
+  const capacity = catchUpErrors(result.config, () => [...mastodon.toJson(), ...(tuning ? tuning.toJson() : renderNodeTuning(result.config))]);
+  if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
   app.synth();
   return { ok: true, warnings: result.config.warnings };
 }

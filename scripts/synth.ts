@@ -1,34 +1,101 @@
 /**
- * npm run synth [-- --output DIR]: `cdk8s synth` into a scratch folder, then swap it into dist/
- * (or DIR). The CLI empties its output folder before it runs the app, so synthesizing straight
- * into dist/ would lose the previous manifests on bad input; this way a failed synth leaves
- * dist/ untouched. Reads MASTODON_CONFIG (default config/example.yaml). Prints the config's
- * warnings (they come on the app's stderr, which the CLI only shows on failure).
+ * npm run synth [-- --output DIR]: synthesizes the app in this process (the same
+ * `synthesizeApp` that main.ts, the cdk8s.yaml app, calls) into a scratch folder next to dist/
+ * (or DIR), then swaps it in. A failed synth (bad config, a thrown error, a killed process)
+ * leaves dist/ as it was. Reads MASTODON_CONFIG (default config/example.yaml) and prints the
+ * config's warnings on stderr.
+ *
+ * It runs under `node -r ./scripts/ts-register.js` (see that file), not ts-node and not the
+ * cdk8s CLI: one Node process, no TypeScript compiler. The real `cdk8s synth` still works and
+ * writes the same bytes; test/integration/synth-equivalence.itest.ts compares the two.
+ * README "How synth is fast" has the figures.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { cdk8sSynth, ROOT } from './cdk8s-cli';
+import { synthesizeApp } from '../lib/synthesize';
+import { DEFAULT_CONFIG_FILE } from './paths';
 
-const { values } = parseArgs({ options: { output: { type: 'string', short: 'o' } } });
-const DIST = path.resolve(values.output ?? path.join(ROOT, 'dist'));
-fs.mkdirSync(path.dirname(DIST), { recursive: true });
-const scratch = fs.mkdtempSync(path.join(path.dirname(DIST), '.synth-tmp-'));
-try {
-  const out = path.join(scratch, 'dist');
-  const r = cdk8sSynth(out);
-  if (r.status !== 0) {
-    process.stderr.write(r.stderr.replace(/\n?Error: command .*non-zero exit code 1[\s\S]*$/, '\n'));
-    process.stderr.write(`synth failed: ${path.relative(process.cwd(), DIST) || '.'}/ was left as it was.\n`);
+/** What {@link synthInto} did. */
+export type SynthOutcome =
+  | { readonly ok: true; readonly files: readonly string[]; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly report: string };
+
+const SCRATCH_PREFIX = '.synth-tmp-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Scratch folders of synth processes that died (killed, out of memory): removed, and if one
+ * died between its two renames (dist/ moved aside, the new one not yet in place), its
+ * `previous` folder is put back first, so dist/ is never lost.
+ */
+function recoverAbandoned(target: string): void {
+  const parent = path.dirname(target);
+  const mine = new RegExp(`^${SCRATCH_PREFIX.replace(/\./g, '\\.')}(\\d+)-${path.basename(target).replace(/[^\w]/g, '_')}-`);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const m = mine.exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    const dir = path.join(parent, name);
+    const previous = path.join(dir, 'previous');
+    if (!fs.existsSync(target) && fs.existsSync(previous)) fs.renameSync(previous, target);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Synthesizes the config file into `target`, atomically from the reader's side: everything is
+ * written into a scratch folder beside `target` and swapped in by two renames only when the
+ * whole synth succeeded. On failure `target` is untouched and the report says why.
+ * `synthesize` is the app (tests pass one that fails half-way).
+ */
+export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {
+  target = path.resolve(target);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  recoverAbandoned(target);
+  const scratch = fs.mkdtempSync(path.join(path.dirname(target), `${SCRATCH_PREFIX}${process.pid}-${path.basename(target).replace(/[^\w]/g, '_')}-`));
+  try {
+    const out = path.join(scratch, 'dist');
+    let result;
+    try {
+      result = synthesize(configFile, out);
+    } catch (e) {
+      // Not bad input (that is reported above without throwing): a defect. Say where.
+      return { ok: false, report: `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}` };
+    }
+    if (!result.ok) return { ok: false, report: result.report };
+    const old = path.join(scratch, 'previous');
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(out, target);
+    return { ok: true, files: fs.readdirSync(target).sort(), warnings: result.warnings };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { output: { type: 'string', short: 'o' } } });
+  const target = path.resolve(values.output ?? path.join(__dirname, '..', 'dist'));
+  const r = synthInto(process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE, target);
+  if (!r.ok) {
+    process.stderr.write(`${r.report}\n`);
+    process.stderr.write(`synth failed: ${path.relative(process.cwd(), target) || '.'}/ was left as it was.\n`);
     process.exitCode = 1;
   } else {
-    const old = path.join(scratch, 'previous');
-    if (fs.existsSync(DIST)) fs.renameSync(DIST, old);
-    fs.renameSync(out, DIST);
-    for (const f of fs.readdirSync(DIST).sort()) console.log(`  ${path.relative(process.cwd(), path.join(DIST, f))}`);
-    // The CLI passes the app's stderr through only when it fails; the warnings are ours to show.
-    for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) if (line.startsWith('warning: ')) process.stderr.write(`${line}\n`);
+    for (const f of r.files) console.log(`  ${path.relative(process.cwd(), path.join(target, f))}`);
+    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   }
-} finally {
-  fs.rmSync(scratch, { recursive: true, force: true });
 }

@@ -2,7 +2,8 @@
  * Placement: node affinity for architecture and pool, spread over nodes, and how fast pods
  * leave a lost node. Every workload calls this one helper.
  */
-import { k8s } from 'cdk8s-plus-28';
+// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Arch } from '../rules/images';
 
 /** The node label that carries the CPU architecture. */

@@ -1,0 +1,150 @@
+/**
+ * The fast synth path (README "How synth is fast"): `synthInto` swaps a complete output in or
+ * leaves the target alone, recovers after a process killed mid-swap, reports bad input without
+ * a stack; the require hook never serves stale JavaScript. The byte equality with the real
+ * `cdk8s synth` and the killed-process runs are in test/integration/synth-equivalence.itest.ts.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { synthesizeApp } from '../lib/synthesize';
+import { synthInto } from '../scripts/synth';
+import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
+
+jest.setTimeout(60_000);
+
+let tmp: string;
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-fast-')); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function tree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+function oldOutput(name: string): string {
+  const target = path.join(tmp, name, 'out');
+  fs.mkdirSync(target, { recursive: true });
+  fs.writeFileSync(path.join(target, 'mastodon.k8s.yaml'), 'the previous manifests\n');
+  fs.writeFileSync(path.join(target, 'kept-only-if-untouched.txt'), 'x\n');
+  return target;
+}
+const leftovers = (target: string) => fs.readdirSync(path.dirname(target)).filter((f) => f.startsWith('.synth-tmp-'));
+
+test('a good config replaces the whole folder: the files of the previous output are gone, the new ones are dist/ bytes', () => {
+  const target = oldOutput('good');
+  const r = synthInto(EXAMPLE_FILE, target);
+  expect(r.ok).toBe(true);
+  expect(tree(target)).toEqual(tree(path.join(ROOT, 'dist')));
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('bad input: the report names the field and the fix, without a stack; the target is untouched', () => {
+  const target = oldOutput('bad');
+  const before = tree(target);
+  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml'), target);
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.report).toMatch(/web.resources.requests.memory: 512Mi is below the 700Mi floor/);
+  expect(r.report).not.toMatch(/\n\s+at /);
+  expect(tree(target)).toEqual(before);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('the catch-up refusal still comes before anything is written (the check plans the charts about to be written)', () => {
+  const target = oldOutput('catch-up');
+  const before = tree(target);
+  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'catch-up-max-leaves-no-room.yaml'), target);
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.report).toMatch(/scaling\.maxReplicas: every scalable group at its maximum does not leave/);
+  expect(tree(target)).toEqual(before);
+});
+
+test('an error thrown after files were written into the scratch folder leaves the target untouched', () => {
+  const target = oldOutput('throws');
+  const before = tree(target);
+  const r = synthInto(EXAMPLE_FILE, target, (file, outdir, options) => {
+    synthesizeApp(file, outdir, options);
+    expect(fs.readdirSync(outdir).length).toBeGreaterThan(0); // half-way: files exist
+    throw new Error('boom after writing');
+  });
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.report).toMatch(/internal error.*boom after writing/);
+  expect(tree(target)).toEqual(before);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('a process killed between its two renames (dist/ moved aside) gets dist/ back on the next run, even a failing one', () => {
+  const target = path.join(tmp, 'killed', 'out');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a PID that has exited
+  const scratch = path.join(path.dirname(target), `.synth-tmp-${dead}-out-abc123`);
+  fs.mkdirSync(path.join(scratch, 'previous'), { recursive: true });
+  fs.writeFileSync(path.join(scratch, 'previous', 'mastodon.k8s.yaml'), 'the previous manifests\n');
+  fs.mkdirSync(path.join(scratch, 'dist'));
+  fs.writeFileSync(path.join(scratch, 'dist', 'mastodon.k8s.yaml'), 'half');
+  // A live process's scratch folder is not touched.
+  const live = path.join(path.dirname(target), `.synth-tmp-${process.ppid}-out-live12`);
+  fs.mkdirSync(live);
+  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml'), target);
+  expect(r.ok).toBe(false);
+  expect(tree(target)).toEqual({ 'mastodon.k8s.yaml': 'the previous manifests\n' });
+  expect(leftovers(target)).toEqual([path.basename(live)]);
+});
+
+test('warnings are returned for the caller to print', () => {
+  const config = path.join(tmp, 'two-nodes.yaml');
+  fs.writeFileSync(config, stringify(withChange(exampleRaw(), (c) => {
+    c.nodes.inventory = c.nodes.inventory.filter((n: any) => n.name !== 'cloud-3');
+    c.database.instances = 3;
+  })));
+  const r = synthInto(config, path.join(tmp, 'warn', 'out'));
+  expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
+});
+
+describe.each(['@swc/core', 'typescript'])('scripts/ts-register.js with %s never serves stale JavaScript', (compiler) => {
+  const run = (file: string, cache: string) => spawnSync(process.execPath, ['-r', path.join(ROOT, 'scripts', 'ts-register.js'), file], {
+    encoding: 'utf8', env: { ...process.env, CDK8S_MASTODON_TS_CACHE: cache, CDK8S_MASTODON_TS_COMPILER: compiler },
+  });
+  const cached = (cache: string) => fs.readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('.js'));
+
+  test('an edit is picked up even when size and mtime stay the same; the compiled file is reused when nothing changed', () => {
+    const dir = path.join(tmp, `hook-${compiler.replace(/\W/g, '')}`);
+    const cache = path.join(dir, 'cache');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'main.ts');
+    fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const n: number = 1;\n');
+    fs.writeFileSync(file, "import { n } from './dep';\nconst x: string = 'A' + n;\nconsole.log(x);\n");
+    const stamp = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(file, stamp, stamp);
+    expect(run(file, cache).stdout).toBe('A1\n');
+    expect(cached(cache)).toHaveLength(2);
+
+    // Same length, same mtime, different content.
+    fs.writeFileSync(file, "import { n } from './dep';\nconst x: string = 'B' + n;\nconsole.log(x);\n");
+    fs.utimesSync(file, stamp, stamp);
+    expect(run(file, cache).stdout).toBe('B1\n');
+    // An imported file's edit too.
+    fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const n: number = 2;\n');
+    expect(run(file, cache).stdout).toBe('B2\n');
+    expect(cached(cache)).toHaveLength(4);
+
+    // Unchanged sources: served from the cache (prove it by editing a cache entry's bytes in a
+    // way only a cache read can surface), so a hit really skips the compiler.
+    const entries = cached(cache).map((f) => path.join(cache, String(f)));
+    for (const e of entries) if (fs.readFileSync(e, 'utf8').includes("'B'")) fs.writeFileSync(e, fs.readFileSync(e, 'utf8').replace("'B'", "'C'"));
+    expect(run(file, cache).stdout).toBe('C2\n');
+  });
+
+  test('a compile error is reported with the file and line, and nothing is cached for it', () => {
+    const dir = path.join(tmp, `hook-error-${compiler.replace(/\W/g, '')}`);
+    const cache = path.join(dir, 'cache');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'broken.ts');
+    fs.writeFileSync(file, 'const = 1;\n');
+    const r = run(file, cache);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('broken.ts');
+    expect(fs.existsSync(cache) ? cached(cache) : []).toEqual([]);
+  });
+});
