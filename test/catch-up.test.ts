@@ -6,6 +6,9 @@ import {
   canReach, catchUpErrors, catchUpPlan, connectionBudget, End, nodesFromInventory, NetworkPolicyObject, planConfig, plan,
   podsFromObjects, placePods, resolveConfig, sidekiqReplicas, MAX_REPLICAS_ANNOTATION, RESTARTS_ANNOTATION,
 } from '../lib';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parse } from 'yaml';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, resolved, withChange } from './support/fixtures';
@@ -284,6 +287,21 @@ describe('scheduled restarts', () => {
   test('the planner checks the surge pod and the kubectl pod fit when the restart runs', () => {
     const r = planConfig(resolved(raw));
     expect(r.restarts.map((x) => [x.owner, x.ok])).toEqual([['CronJob/ocw-restart-web', true], ['CronJob/ocw-restart-streaming', true], ['CronJob/ocw-restart-sidekiq-push', true]]);
+  });
+  test('every CronJob reads its schedule in UTC, the zone CloudNativePG reads ScheduledBackups in', () => {
+    const cronJobs = objs.filter((o) => o.kind === 'CronJob');
+    expect(cronJobs.length).toBeGreaterThan(3);
+    for (const cj of cronJobs) expect([cj.metadata.name, cj.spec.timeZone]).toEqual([cj.metadata.name, 'Etc/UTC']);
+  });
+  test('a restart at 04:00 meets the weekly volume snapshot (Sundays 04:00 UTC) and is named; the README example does not', () => {
+    expect(find(objs, 'ScheduledBackup', 'ocw-db-snapshot').spec.schedule).toBe('0 0 4 * * 0');
+    const at4 = planConfig(resolved(raw)).restarts.find((x) => x.owner === 'CronJob/ocw-restart-web')!;
+    expect(at4).toEqual({ owner: 'CronJob/ocw-restart-web', ok: true, reason: expect.stringMatching(/ScheduledBackup\/ocw-db-snapshot may be running Sun 04:00–04:59 \(UTC\)/) });
+    const block = /```yaml\n(restarts:[\s\S]*?)```/.exec(readFileSync(join(__dirname, '..', 'README.md'), 'utf8'))![1];
+    const readme = withScaling((c) => { c.restarts = parse(block).restarts; });
+    const r = planConfig(resolved(readme));
+    expect(r.restarts.length).toBe(4);
+    expect(r.restarts.filter((x) => !x.ok || x.reason)).toEqual([]);
   });
   describe('on a hand-made node', () => {
     const node = nodesFromInventory([{ name: 'a', pool: 'cloud', arch: 'amd64', cpu: '4', memory: '4Gi' }], 'pool', { cpu: '0', memory: '0' });
