@@ -1,6 +1,6 @@
 import {
   formatMemory, generateSidekiqLayout, humanMemory, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
-  formatWeekMinute, parseCron, weeklyStartMinutes,
+  formatWeekMinute, parseCron, weeklyStartMinutes, parsePgMemory, parsePgSizeMB,
 } from '../lib';
 
 describe('quantities', () => {
@@ -150,5 +150,29 @@ describe('cron schedules, read as robfig/cron reads them (Kubernetes: v3 ParseSt
     ['0 0 4 * * 7', 'cnpg'], ['60 0 4 * * *', 'cnpg'], ['0 0 4 * 13 *', 'cnpg'],
   ] as const)('%s is refused (%s)', (schedule, dialect) => {
     expect(parseCron(schedule, dialect)).toBeUndefined();
+  });
+});
+
+describe('sizes in both grammars: Kubernetes quantities and Postgres memory settings', () => {
+  test('Kubernetes: binary and decimal suffixes, M is 10^6', () => {
+    expect(parseMemory('512Mi')).toBe(512 * 2 ** 20);
+    expect(parseMemory('1.5Gi')).toBe(1.5 * 2 ** 30);
+    expect(parseMemory('1G')).toBe(1e9);
+    expect(parseMemory('512M')).toBe(512e6);
+    expect(() => parseMemory('512MB')).toThrow(/not a memory quantity/);
+  });
+  // Each value as Debian's postgres 15 reads it: postgres -C max_slot_wal_keep_size -c max_slot_wal_keep_size=<v> (base unit MB).
+  test.each([
+    ['512MB', 512], ['1GB', 1024], ['1TB', 1048576], ['1024kB', 1], ['1073741824B', 1024], ['1.5GB', 1536], ['2 GB', 2048], [' 3GB ', 3072],
+    ['0x10', 16], ['010', 8], ['1e1GB', 10240], ['1048576', 1048576], ['1.5', 2], ['10B', 0], ['-1', -1],
+  ])('Postgres: %s is %i MB', (v, mb) => {
+    expect(parsePgSizeMB(v)).toBe(mb);
+  });
+  test.each(['1gb', '1Kb', '1M', '512Mi', 'MB', '1 G B', ''])('Postgres refuses %s (units are case-sensitive: B, kB, MB, GB, TB)', (v) => {
+    expect(parsePgSizeMB(v)).toBeUndefined();
+  });
+  test('Postgres: a kB-based setting (work_mem) and a byte-based one', () => {
+    expect(parsePgMemory('64MB', 1024)).toBe(65536);
+    expect(parsePgMemory('1.5kB', 1)).toBe(1536);
   });
 });

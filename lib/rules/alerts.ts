@@ -43,8 +43,7 @@ import type { ResolvedConfig } from '../config/resolve';
 import { resourceName } from '../conventions/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
-import { parseMemory } from './quantity';
-import { parsePgSizeMB } from './wal';
+import { parseMemory, parsePgSizeMB } from './quantity';
 
 /** How urgent: critical pages someone, warning waits for the morning. */
 export type Severity = 'critical' | 'warning';
