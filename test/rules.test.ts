@@ -164,7 +164,7 @@ describe('sizes in both grammars: Kubernetes quantities and Postgres memory sett
   // Each value as Debian's postgres 15 reads it: postgres -C max_slot_wal_keep_size -c max_slot_wal_keep_size=<v> (base unit MB).
   test.each([
     ['512MB', 512], ['1GB', 1024], ['1TB', 1048576], ['1024kB', 1], ['1073741824B', 1024], ['1.5GB', 1536], ['2 GB', 2048], [' 3GB ', 3072],
-    ['0x10', 16], ['010', 8], ['1e1GB', 10240], ['1048576', 1048576], ['1.5', 2], ['10B', 0], ['-1', -1],
+    ['0x10', 16], ['010', 8], ['1e1GB', 10240], ['1048576', 1048576], ['1.5', 2], ['10B', 0], ['-1', -1], ['0.001TB', 1024], ['30.1GB', 30822],
   ])('Postgres: %s is %i MB', (v, mb) => {
     expect(parsePgSizeMB(v)).toBe(mb);
   });

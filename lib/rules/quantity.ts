@@ -78,11 +78,12 @@ function rint(x: number): number {
  * A Postgres memory setting in its base unit (`baseBytes`: 1 for bytes, 1024 for kB-based
  * settings, 2^20 for MB-based ones such as max_wal_size), as guc.c `parse_int` reads it: leading
  * and trailing blanks, a blank between number and unit, hex and octal integers, decimals and
- * exponents (rounded half to even after the unit is applied), a case-sensitive unit; undefined
+ * exponents (a fraction rounded half to even to the next smaller unit, then to the base unit:
+ * 0.001TB is 1GB), a case-sensitive unit; undefined
  * when Postgres would refuse it. Range checks are the setting's own and not done here. Checked
  * against Debian's postgres 15 (`postgres -C max_slot_wal_keep_size -c ...`): 1.5GB → 1536,
  * `2 GB` → 2048, 0x10 → 16, 010 → 8, 1e1GB → 10240, 1073741824B → 1024, 1.5 → 2, 10B → 0,
- * -1 → -1; 1gb and 1Kb refused.
+ * -1 → -1, 0.001TB → 1024; 1gb and 1Kb refused (test/integration/pg-units.itest.ts runs every case).
  */
 export function parsePgMemory(v: string, baseBytes: number): number | undefined {
   const n = pgNumber(v.replace(/^\s+/, ''));
@@ -91,7 +92,11 @@ export function parsePgMemory(v: string, baseBytes: number): number | undefined 
   if (unit === '') return rint(n.value);
   const factor = PG_MEMORY_UNITS[unit];
   if (factor === undefined) return undefined;
-  return rint((n.value * factor) / baseBytes);
+  // guc.c convert_to_base_unit: a fraction is first rounded to the next smaller unit
+  // ("30.1GB" is 30822MB; the docs' "Numeric with Unit"), then to the base unit.
+  const next = factor / 1024;
+  const bytes = factor > 1 ? rint((n.value * factor) / next) * next : n.value * factor;
+  return rint(bytes / baseBytes);
 }
 
 /** A Postgres size setting whose base unit is MB (`512MB`, `1GB`, `2048`), in MB; -1 stays -1; undefined when Postgres would refuse it. */
