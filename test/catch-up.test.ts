@@ -6,6 +6,9 @@ import {
   canReach, catchUpErrors, catchUpPlan, connectionBudget, End, nodesFromInventory, NetworkPolicyObject, planConfig, plan,
   podsFromObjects, placePods, resolveConfig, sidekiqReplicas, MAX_REPLICAS_ANNOTATION, RESTARTS_ANNOTATION,
 } from '../lib';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { parse } from 'yaml';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, resolved, withChange } from './support/fixtures';
@@ -285,6 +288,21 @@ describe('scheduled restarts', () => {
     const r = planConfig(resolved(raw));
     expect(r.restarts.map((x) => [x.owner, x.ok])).toEqual([['CronJob/ocw-restart-web', true], ['CronJob/ocw-restart-streaming', true], ['CronJob/ocw-restart-sidekiq-push', true]]);
   });
+  test('every CronJob reads its schedule in UTC, the zone CloudNativePG reads ScheduledBackups in', () => {
+    const cronJobs = objs.filter((o) => o.kind === 'CronJob');
+    expect(cronJobs.length).toBeGreaterThan(3);
+    for (const cj of cronJobs) expect([cj.metadata.name, cj.spec.timeZone]).toEqual([cj.metadata.name, 'Etc/UTC']);
+  });
+  test('a restart at 04:00 meets the weekly volume snapshot (Sundays 04:00 UTC) and is named; the README example does not', () => {
+    expect(find(objs, 'ScheduledBackup', 'ocw-db-snapshot').spec.schedule).toBe('0 0 4 * * 0');
+    const at4 = planConfig(resolved(raw)).restarts.find((x) => x.owner === 'CronJob/ocw-restart-web')!;
+    expect(at4).toEqual({ owner: 'CronJob/ocw-restart-web', ok: true, reason: expect.stringMatching(/ScheduledBackup\/ocw-db-snapshot may be running Sun 04:00–04:59 \(UTC\)/) });
+    const block = /```yaml\n(restarts:[\s\S]*?)```/.exec(readFileSync(join(__dirname, '..', 'README.md'), 'utf8'))![1];
+    const readme = withScaling((c) => { c.restarts = parse(block).restarts; });
+    const r = planConfig(resolved(readme));
+    expect(r.restarts.length).toBe(4);
+    expect(r.restarts.filter((x) => !x.ok || x.reason)).toEqual([]);
+  });
   describe('on a hand-made node', () => {
     const node = nodesFromInventory([{ name: 'a', pool: 'cloud', arch: 'amd64', cpu: '4', memory: '4Gi' }], 'pool', { cpu: '0', memory: '0' });
     const web = (memory: string) => ({
@@ -307,8 +325,54 @@ describe('scheduled restarts', () => {
       const job = (schedule: string) => cron('cleanup', schedule, '1Gi');
       expect(plan([web('1Gi'), restart, job('0 3 * * *')], node).restarts[0].ok).toBe(true);
       expect(plan([web('1Gi'), restart, job('0 4 * * 1')], node).restarts[0]).toEqual({
-        owner: 'CronJob/restart-web', ok: false, reason: expect.stringMatching(/with CronJob\/cleanup starting the same minute/),
+        owner: 'CronJob/restart-web', ok: false, reason: expect.stringMatching(/with CronJob\/cleanup, which may be running Mon 04:00/),
       });
+    });
+    // A CronJob counts while it may still run: from its schedule for startingDeadlineSeconds (a
+    // late start) plus activeDeadlineSeconds, or plus one hour when it sets none.
+    const at = (schedule: string) => cron('restart-web', schedule, '32Mi', { [RESTARTS_ANNOTATION]: 'Deployment/web' });
+    const longJob = (schedule: string, spec: Record<string, number> = {}) => {
+      const j: any = cron('cleanup', schedule, '1Gi');
+      Object.assign(j.spec, spec.startingDeadlineSeconds !== undefined ? { startingDeadlineSeconds: spec.startingDeadlineSeconds } : {});
+      if (spec.activeDeadlineSeconds !== undefined) j.spec.jobTemplate.spec.activeDeadlineSeconds = spec.activeDeadlineSeconds;
+      return j;
+    };
+    test('a job started 03:15 is still counted for a restart at 03:30 (it may run 40 minutes)', () => {
+      const r = plan([web('1Gi'), at('30 3 * * *'), longJob('15 3 * * *')], node).restarts[0];
+      expect(r).toEqual({ owner: 'CronJob/restart-web', ok: false, reason: expect.stringMatching(/with CronJob\/cleanup, which may be running Sun 03:30/) });
+    });
+    test('*/30 * * * * runs at 04:00 too', () => {
+      expect(plan([web('1Gi'), at('0 4 * * *'), longJob('*/30 * * * *')], node).restarts[0].ok).toBe(false);
+    });
+    test('a Sunday job and a Monday-to-Saturday restart at the same minute never meet', () => {
+      expect(plan([web('1Gi'), at('0 4 * * 1-6'), longJob('0 4 * * 0')], node).restarts[0]).toEqual({ owner: 'CronJob/restart-web', ok: true });
+      expect(plan([web('1Gi'), at('0 4 * * *'), longJob('0 4 * * 0')], node).restarts[0].reason).toMatch(/which may be running Sun 04:00–/);
+    });
+    test('activeDeadlineSeconds and startingDeadlineSeconds set how long a job counts', () => {
+      expect(plan([web('1Gi'), at('0 4 * * *'), longJob('0 2 * * *')], node).restarts[0].ok).toBe(true);
+      expect(plan([web('1Gi'), at('0 4 * * *'), longJob('0 2 * * *', { activeDeadlineSeconds: 3 * 3600 })], node).restarts[0].ok).toBe(false);
+      expect(plan([web('1Gi'), at('0 4 * * *'), longJob('0 2 * * *', { startingDeadlineSeconds: 3600, activeDeadlineSeconds: 3600 + 60 })], node).restarts[0].ok).toBe(false);
+      expect(plan([web('1Gi'), at('0 4 * * *'), longJob('0 2 * * *', { activeDeadlineSeconds: 7200 })], node).restarts[0].ok).toBe(true);
+    });
+    test('a restart waits for a schedule in another time zone: it may run at any time', () => {
+      const tz = longJob('0 12 * * *');
+      tz.spec.timeZone = 'America/New_York';
+      expect(plan([web('1Gi'), at('0 4 * * *'), tz], node).restarts[0].reason).toMatch(/CronJob\/cleanup.*time zone America\/New_York/);
+    });
+    test('a restart while a CloudNativePG backup may run is named (six fields, seconds first, in UTC)', () => {
+      const backup = { kind: 'ScheduledBackup', metadata: { name: 'db-snapshot' }, spec: { schedule: '0 0 4 * * 0', method: 'volumeSnapshot' } };
+      const utc = (schedule: string) => { const c: any = at(schedule); c.spec.timeZone = 'Etc/UTC'; return c; };
+      const r = plan([web('1Gi'), utc('0 4 * * *'), backup], node).restarts[0];
+      expect(r).toEqual({ owner: 'CronJob/restart-web', ok: true, reason: expect.stringMatching(/ScheduledBackup\/db-snapshot may be running Sun 04:00–04:59/) });
+      expect(plan([web('1Gi'), utc('0 4 * * 1-6'), backup], node).restarts[0]).toEqual({ owner: 'CronJob/restart-web', ok: true });
+    });
+    test('two restarts that may overlap count each other\'s surge and kubectl pods', () => {
+      const other = { ...web('1Gi'), metadata: { name: 'web2' } };
+      other.spec.template.metadata.labels = { app: 'web2', 'app.kubernetes.io/component': 'web2' };
+      const restart2 = cron('restart-web2', '10 4 * * *', '32Mi', { [RESTARTS_ANNOTATION]: 'Deployment/web2' });
+      // 4 × 768Mi run; each surge pod is 768Mi more: one fits in the 1Gi left, two do not.
+      const r = plan([web('768Mi'), other, at('0 4 * * *'), restart2], node).restarts;
+      expect(r[0]).toEqual({ owner: 'CronJob/restart-web', ok: false, reason: expect.stringMatching(/CronJob\/restart-web2/) });
     });
   });
 });

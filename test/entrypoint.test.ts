@@ -71,3 +71,8 @@ test('no container of the Mastodon images sets command (tini stays PID 1)', () =
   expect(mastodon.length).toBeGreaterThanOrEqual(9);
   expect(mastodon.filter((x) => x.c.command !== undefined).map((x) => x.where)).toEqual([]);
 });
+
+test('every image rule matches a container the chart renders (no stale rule)', () => {
+  const images = Object.values(variants).flatMap((raw) => containers(render(raw))).map((x) => x.c.image as string);
+  expect(IMAGE_RULES.filter((r) => !images.some((i) => r.match.test(i))).map((r) => String(r.match))).toEqual([]);
+});

@@ -1,5 +1,6 @@
 import {
   formatMemory, generateSidekiqLayout, humanMemory, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
+  formatWeekMinute, parseCron, weeklyStartMinutes, parsePgMemory, parsePgSizeMB,
 } from '../lib';
 
 describe('quantities', () => {
@@ -116,4 +117,62 @@ describe('layout validation', () => {
 describe('names', () => {
   test('prefix, no hash', () => expect(resourceName('ocw', 'sidekiq', 'main')).toBe('ocw-sidekiq-main'));
   test('too long is refused', () => expect(() => resourceName('a'.repeat(60), 'sidekiq')).toThrow(/63/));
+});
+
+describe('cron schedules, read as robfig/cron reads them (Kubernetes: v3 ParseStandard; CloudNativePG: v1.2.0 Parse)', () => {
+  const starts = (schedule: string, dialect: 'kubernetes' | 'cnpg') => weeklyStartMinutes(parseCron(schedule, dialect)!).map(formatWeekMinute);
+  test('five fields for a CronJob, six (seconds first) for a ScheduledBackup', () => {
+    expect(starts('0 4 * * 0', 'kubernetes')).toEqual(['Sun 04:00']);
+    expect(starts('0 0 4 * * 0', 'cnpg')).toEqual(['Sun 04:00']);
+    expect(parseCron('0 0 4 * * 0', 'kubernetes')).toBeUndefined();
+    expect(parseCron('0 4 * * 0', 'cnpg')).toBeUndefined();
+  });
+  test('lists, ranges, steps, names and descriptors', () => {
+    expect(starts('*/30 3-4 * * sun', 'kubernetes')).toEqual(['Sun 03:00', 'Sun 03:30', 'Sun 04:00', 'Sun 04:30']);
+    expect(starts('15 3 * * MON-wed,Fri', 'kubernetes')).toEqual(['Mon 03:15', 'Tue 03:15', 'Wed 03:15', 'Fri 03:15']);
+    expect(starts('50/5 23 ? * 6', 'kubernetes')).toEqual(['Sat 23:50', 'Sat 23:55']);
+    expect(starts('@weekly', 'kubernetes')).toEqual(['Sun 00:00']);
+    expect(starts('@hourly', 'cnpg')).toHaveLength(7 * 24);
+  });
+  test('a date-bound schedule may start on any weekday', () => {
+    expect(starts('0 4 1 * *', 'kubernetes')).toHaveLength(7);
+    expect(starts('0 4 29 2 *', 'kubernetes')).toHaveLength(7);
+  });
+  test('day-of-month and day-of-week: OR when both are restricted, AND when one starts with *; v3 forgets the * of */2, v1.2.0 keeps it', () => {
+    expect(starts('0 4 1 * 1', 'kubernetes')).toHaveLength(7); // the 1st, or any Monday
+    expect(starts('0 4 * * 1', 'kubernetes')).toEqual(['Mon 04:00']);
+    expect(starts('0 4 1-7 * */2', 'kubernetes')).toHaveLength(7); // OR: the first week, or an even weekday
+    expect(starts('0 0 4 1-7 * */2', 'cnpg')).toEqual(['Sun 04:00', 'Tue 04:00', 'Thu 04:00', 'Sat 04:00']); // AND
+  });
+  test.each([
+    ['0 4 * * 7', 'kubernetes'], ['TZ=UTC 0 4 * * *', 'kubernetes'], ['@every 1h', 'kubernetes'], ['0 4 * *', 'kubernetes'],
+    ['5-1 * * * *', 'kubernetes'], ['*/0 * * * *', 'kubernetes'], ['0 24 * * *', 'kubernetes'], ['0 4 * * mon-', 'kubernetes'],
+    ['0 0 4 * * 7', 'cnpg'], ['60 0 4 * * *', 'cnpg'], ['0 0 4 * 13 *', 'cnpg'],
+  ] as const)('%s is refused (%s)', (schedule, dialect) => {
+    expect(parseCron(schedule, dialect)).toBeUndefined();
+  });
+});
+
+describe('sizes in both grammars: Kubernetes quantities and Postgres memory settings', () => {
+  test('Kubernetes: binary and decimal suffixes, M is 10^6', () => {
+    expect(parseMemory('512Mi')).toBe(512 * 2 ** 20);
+    expect(parseMemory('1.5Gi')).toBe(1.5 * 2 ** 30);
+    expect(parseMemory('1G')).toBe(1e9);
+    expect(parseMemory('512M')).toBe(512e6);
+    expect(() => parseMemory('512MB')).toThrow(/not a memory quantity/);
+  });
+  // Each value as Debian's postgres 15 reads it: postgres -C max_slot_wal_keep_size -c max_slot_wal_keep_size=<v> (base unit MB).
+  test.each([
+    ['512MB', 512], ['1GB', 1024], ['1TB', 1048576], ['1024kB', 1], ['1073741824B', 1024], ['1.5GB', 1536], ['2 GB', 2048], [' 3GB ', 3072],
+    ['0x10', 16], ['010', 8], ['1e1GB', 10240], ['1048576', 1048576], ['1.5', 2], ['10B', 0], ['-1', -1], ['0.001TB', 1024], ['30.1GB', 30822],
+  ])('Postgres: %s is %i MB', (v, mb) => {
+    expect(parsePgSizeMB(v)).toBe(mb);
+  });
+  test.each(['1gb', '1Kb', '1M', '512Mi', 'MB', '1 G B', ''])('Postgres refuses %s (units are case-sensitive: B, kB, MB, GB, TB)', (v) => {
+    expect(parsePgSizeMB(v)).toBeUndefined();
+  });
+  test('Postgres: a kB-based setting (work_mem) and a byte-based one', () => {
+    expect(parsePgMemory('64MB', 1024)).toBe(65536);
+    expect(parsePgMemory('1.5kB', 1)).toBe(1536);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
+import { parseCron } from '../rules/cron';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 
@@ -14,6 +15,15 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9]
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const CRON5 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$/;
+/**
+ * A five-field CronJob schedule: the shape, then the values as Kubernetes reads them
+ * (robfig/cron v3 ParseStandard, see lib/rules/cron.ts), so the API server never refuses one.
+ */
+const cronJobSchedule = (example: string, what = '') => z.string()
+  .regex(CRON5, { error: `must be a 5-field cron schedule such as '${example}' (minute hour day month weekday)${what}` })
+  .refine((v) => !CRON5.test(v) || parseCron(v, 'kubernetes') !== undefined, {
+    error: (i) => `'${String(i.input)}' is not a schedule Kubernetes accepts: minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-6 or sun-sat (7 is refused), each as *, a value, a range a-b, a list or a step /n, read in UTC; write it like '${example}'`,
+  });
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-fA-F:]+\/[0-9]{1,3}$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** A Linux interface name: at most 15 characters (IFNAMSIZ − 1), no '/', ':' or white space. */
@@ -185,7 +195,14 @@ export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, Re
 /** A six-field CloudNativePG schedule (seconds first), or an @-descriptor. */
 const CRON6 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){5}\S+)$/;
 const cnpgSchedule = (example: string) => z.string().superRefine((v, ctx) => {
-  if (CRON6.test(v.trim())) return;
+  if (CRON6.test(v.trim())) {
+    if (parseCron(v, 'cnpg')) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `'${v}' is not a schedule CloudNativePG accepts (robfig/cron: second and minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-6 or sun-sat, each as *, a value, a range a-b, a list or a step /n, read in UTC); write it like '${example}'`,
+    });
+    return;
+  }
   const fields = v.trim().split(/\s+/).length;
   ctx.addIssue({
     code: 'custom',
@@ -247,7 +264,7 @@ const VolumeSnapshotSchema = z.strictObject({
   className: z.string().min(1).describe('VolumeSnapshotClass of the CSI driver.'),
   schedule: cnpgSchedule('0 0 4 * * 0').default('0 0 4 * * 0').describe('Weekly by default (Sundays 04:00).'),
   keep: z.number().int().min(1).default(4).describe('Snapshot backups to keep; older ones are deleted by a CronJob.'),
-  retentionSchedule: z.string().regex(CRON5, { error: "must be a 5-field cron schedule such as '30 5 * * *'" }).default('30 5 * * *')
+  retentionSchedule: cronJobSchedule('30 5 * * *').default('30 5 * * *')
     .describe('When the retention CronJob runs.'),
 });
 
@@ -303,7 +320,7 @@ const CnpgDatabaseSchema = z.strictObject({
     volumeSnapshot: VolumeSnapshotSchema.optional().describe('The weekly volume snapshot (second tier).'),
   }).describe('Two-tier backups: WAL archiving plus base backups, and optional volume snapshots.'),
   amcheck: z.strictObject({
-    schedule: z.string().regex(CRON5, { error: "must be a 5-field cron schedule such as '0 5 * * 0'" }).default('0 5 * * 0'),
+    schedule: cronJobSchedule('0 5 * * 0').default('0 5 * * 0'),
   }).prefault({}).describe('The weekly pg_amcheck corruption check against a replica.'),
 }).describe('A CloudNativePG cluster with a PgBouncer pooler and two-tier backups.');
 
@@ -349,7 +366,7 @@ export const SmtpSchema = z.strictObject({
 });
 
 const CronJobSchema = z.strictObject({
-  schedule: z.string().regex(CRON5, { error: "must be a 5-field cron schedule such as '30 3 * * *' (minute hour day month weekday)" }),
+  schedule: cronJobSchedule('30 3 * * *'),
   days: z.number().int().min(1).describe('Remove what is older than this many days.'),
 });
 
@@ -455,8 +472,7 @@ export const MonitoringSchema = z.strictObject({
 }).describe('Monitoring for the Prometheus Operator: PodMonitors, metrics sidecars, NetworkPolicy allows and alert rules. Off by default.');
 export type MonitoringConfig = z.output<typeof MonitoringSchema>;
 
-const restartSchedule = (what: string) => z.string()
-  .regex(CRON5, { error: `must be a 5-field cron schedule such as '0 4 * * *' (minute hour day month weekday) for ${what}` });
+const restartSchedule = (what: string) => cronJobSchedule('0 4 * * *', ` for ${what}`);
 
 /** Scheduled rolling restarts against memory creep: all off unless a schedule is given. */
 export const RestartsSchema = z.strictObject({

@@ -104,7 +104,7 @@ export interface ScheduledJobProps {
   readonly name: string;
   /** Labels. */
   readonly identity: Identity;
-  /** Five-field cron schedule. */
+  /** Five-field cron schedule, read in UTC (see {@link CRONJOB_TIME_ZONE}). */
   readonly schedule: string;
   /** The pod spec (restartPolicy Never). */
   readonly podSpec: k8s.PodSpec;
@@ -116,12 +116,23 @@ export interface ScheduledJobProps {
   readonly suspend?: boolean;
 }
 
-/** Creates a CronJob: `Forbid` concurrency, a one-hour start deadline, 1 success and 3 failures kept. */
+/**
+ * The time zone of every CronJob: UTC, the zone CloudNativePG's operator reads ScheduledBackup
+ * schedules in (lib/rules/cron.ts), so "Sundays 04:00" means the same hour for the weekly volume
+ * snapshot and for the jobs and restarts around it. Without `timeZone` a CronJob runs in the
+ * kube-controller-manager's local time, which on k3s is the server host's. kubernetes/kubernetes
+ * staging/src/k8s.io/api/batch/v1/types.go (`CronJobSpec.TimeZone`): the zone database is the
+ * system's, else a bundled copy; GA since Kubernetes 1.27.
+ */
+export const CRONJOB_TIME_ZONE = 'Etc/UTC';
+
+/** Creates a CronJob: UTC, `Forbid` concurrency, a one-hour start deadline, 1 success and 3 failures kept. */
 export function scheduledJob(scope: Construct, id: string, p: ScheduledJobProps): k8s.KubeCronJob {
   return new k8s.KubeCronJob(scope, id, {
     metadata: objectMeta(p.name, p.identity, 'workloads'),
     spec: {
       schedule: p.schedule,
+      timeZone: CRONJOB_TIME_ZONE,
       ...(p.suspend ? { suspend: true } : {}),
       concurrencyPolicy: 'Forbid',
       startingDeadlineSeconds: 3600,

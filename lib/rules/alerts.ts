@@ -43,9 +43,8 @@ import type { ResolvedConfig } from '../config/resolve';
 import { resourceName, webMetricsName } from '../conventions/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
-import { parseMemory } from './quantity';
+import { parseMemory, parsePgSizeMB } from './quantity';
 import { SLOT_LOST_METRIC, SLOT_UNRESERVED_METRIC } from './slot-queries';
-import { parsePgSizeMB } from './wal';
 
 /** How urgent: critical pages someone, warning waits for the morning. */
 export type Severity = 'critical' | 'warning';

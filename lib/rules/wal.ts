@@ -9,6 +9,7 @@
  * replication slots CNPG creates for each standby then keep WAL for a standby that is gone
  * until the volume is full and the primary stops.
  */
+import { parsePgSizeMB } from './quantity';
 
 /** Postgres defaults, in MB. */
 const PG_MAX_WAL_SIZE_MB = 1024;
@@ -28,17 +29,6 @@ export interface WalRetention {
   readonly marginMB: number;
   /** What slots may keep at most: the rest. Not positive when the volume is too small. */
   readonly maxSlotWalKeepSizeMB: number;
-}
-
-const UNITS: Record<string, number> = { kB: 1 / 1024, MB: 1, GB: 1024, TB: 1024 * 1024 };
-
-/** A Postgres size setting whose base unit is MB (`512MB`, `1GB`, `2048`), in MB; -1 stays -1; undefined when malformed. */
-export function parsePgSizeMB(v: string): number | undefined {
-  const m = /^\s*(-?\d+)\s*(kB|MB|GB|TB)?\s*$/.exec(v);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  if (n === -1) return -1;
-  return n * UNITS[m[2] ?? 'MB'];
 }
 
 /** The split of a WAL volume of `volumeBytes`, given the explicit postgresql.conf parameters. */

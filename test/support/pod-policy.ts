@@ -1,7 +1,9 @@
 /**
  * Polaris-style checks on every pod spec: security context, resources, probes, image tags and
- * pull policy. Returns one line per offence, naming the object and the container.
+ * pull policy. Returns one line per offence, naming the object and the container. The only
+ * exemptions are the table POD_POLICY_EXEMPTIONS next to securePodSpec (lib/conventions/security.ts).
  */
+import { PodPolicyRule, POD_POLICY_EXEMPTIONS, podPolicyExemptions } from '../../lib/conventions/security';
 
 const WORKLOADS: Record<string, (o: any) => any> = {
   Deployment: (o) => o.spec.template.spec,
@@ -12,39 +14,21 @@ const WORKLOADS: Record<string, (o: any) => any> = {
   Pod: (o) => o.spec,
 };
 const LONG_RUNNING = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
-/**
- * Containers that may run without a liveness probe, and why. Sidekiq: Mastodon's only signal is
- * the ready file, which exists from startup to shutdown, so a probe on it can never fail.
- */
-const NO_LIVENESS: Record<string, string> = {
-  sidekiq: 'the ready file cannot fail as a liveness check; a crash or an OOM kill restarts the container anyway',
+/** Pod template labels of a workload. */
+const TEMPLATE_LABELS: Record<string, (o: any) => Record<string, string> | undefined> = {
+  Deployment: (o) => o.spec.template.metadata?.labels,
+  StatefulSet: (o) => o.spec.template.metadata?.labels,
+  DaemonSet: (o) => o.spec.template.metadata?.labels,
+  Job: (o) => o.spec.template.metadata?.labels,
+  CronJob: (o) => o.spec.jobTemplate.spec.template.metadata?.labels,
+  Pod: (o) => o.metadata?.labels,
 };
 
-/**
- * The one exemption: the node-tuning DaemonSet (lib/node-tuning.ts) must write sysctls in the
- * host's network namespace, so it runs privileged, as root, in the host network. Only these
- * offences are forgiven, only on a DaemonSet labelled app.kubernetes.io/component: node-tuning
- * whose name ends in -node-tuning; it must still not share the host's PID or IPC namespace, and
- * every other rule (read-only root, seccomp, requests and limits, probes, pinned image) holds.
- */
-export const NODE_TUNING_ALLOWED = [
-  'shares a host namespace',
-  'runAsNonRoot is not true',
-  'no numeric non-root runAsUser',
-  'allowPrivilegeEscalation is not false',
-  'privileged',
-  'capabilities are not dropped (drop: [ALL])',
-];
-function exempt(o: any, spec: any): boolean {
-  return o.kind === 'DaemonSet'
-    && o.metadata?.labels?.['app.kubernetes.io/component'] === 'node-tuning'
-    && spec.template?.metadata?.labels?.['app.kubernetes.io/component'] === 'node-tuning'
-    && /-node-tuning$/.test(o.metadata.name)
-    && !spec.template.spec.hostPID && !spec.template.spec.hostIPC;
-}
+/** Which exemption forgave which offence: `<exemption index>` → offences forgiven (for the staleness check). */
+export type ForgivenLog = Map<number, string[]>;
 
 /** Every offence in these objects; empty when all pods pass. */
-export function podPolicyOffences(objects: any[]): string[] {
+export function podPolicyOffences(objects: any[], forgivenLog?: ForgivenLog): string[] {
   const out: string[] = [];
   for (const o of objects) {
     const get = WORKLOADS[o.kind];
@@ -52,9 +36,20 @@ export function podPolicyOffences(objects: any[]): string[] {
     const spec = get(o);
     const where = `${o.kind}/${o.metadata.name}`;
     const pod = spec.securityContext ?? {};
-    const forgiven = exempt(o, o.spec ?? {}) ? NODE_TUNING_ALLOWED : [];
+    const labels = TEMPLATE_LABELS[o.kind](o);
+    const containerNames: string[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: any) => c.name);
     const bad = (what: string, container?: string) => {
-      if (!forgiven.includes(what)) out.push(`${where}${container ? ` container ${container}` : ''}: ${what}`);
+      const line = `${where}${container ? ` container ${container}` : ''}: ${what}`;
+      // A pod-level offence is forgiven only when an exemption covers every container.
+      const forgivers = (container ? [container] : containerNames).map((n) => podPolicyExemptions(o, spec, labels, n).find((e) => e.rules.includes(what as PodPolicyRule)));
+      if (forgivers.length > 0 && forgivers.every((e) => e)) {
+        for (const e of new Set(forgivers)) {
+          const i = POD_POLICY_EXEMPTIONS.indexOf(e!);
+          forgivenLog?.set(i, [...(forgivenLog.get(i) ?? []), line]);
+        }
+        return;
+      }
+      out.push(line);
     };
     if (spec.hostNetwork || spec.hostPID || spec.hostIPC) bad('shares a host namespace');
     if (spec.automountServiceAccountToken !== false && !spec.serviceAccountName) bad('mounts the default service account token (set automountServiceAccountToken: false)');
@@ -79,7 +74,7 @@ export function podPolicyOffences(objects: any[]): string[] {
       if (c.imagePullPolicy !== 'IfNotPresent') bad(`imagePullPolicy is ${c.imagePullPolicy ?? 'unset'}, not IfNotPresent`, c.name);
       if (LONG_RUNNING.has(o.kind) && (spec.initContainers ?? []).indexOf(c) < 0) {
         if (!c.readinessProbe) bad('no readiness probe', c.name);
-        if (!c.livenessProbe && !NO_LIVENESS[c.name]) bad('no liveness probe', c.name);
+        if (!c.livenessProbe) bad('no liveness probe', c.name);
       }
     }
   }
