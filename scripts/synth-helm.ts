@@ -59,13 +59,17 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
   // A Helm chart installs into the namespace it is given (`helm install -n X`): every
   // `namespace` field that holds the configured one (metadata, RoleBinding subjects) becomes
   // .Release.Namespace.
-  for (const o of docs) releaseNamespace(o, c.namespace);
+  releaseNamespace(docs, c.namespace);
   for (const o of docs) {
     if (o.kind === 'Deployment' && deployments[o.metadata.name] && !c.maintenance.stopWorkloads) {
       o.spec.replicas = token(deployments[o.metadata.name].key);
     }
   }
-  let text = docs.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  // Text that is not ours to template (Prometheus alert annotations use {{ $value }}) must reach
+  // the rendered objects unchanged: Helm would otherwise parse it and fail. One pass, so the
+  // escapes it writes are not escaped again.
+  let text = docs.map((o) => stringify(o, { lineWidth: 0 })).join('---\n')
+    .replace(/\{\{|\}\}/g, (b) => `{{ "${b}" }}`);
   if (official) {
     for (const repo of ['ghcr.io/mastodon/mastodon', 'ghcr.io/mastodon/mastodon-streaming']) {
       text = text.split(`image: ${repo}:${tag}\n`).join(`image: ${repo}:${token(tagKnob.key)}\n`);
@@ -85,15 +89,43 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
 
 const RELEASE_NAMESPACE = '@@release-namespace@@';
 
-function releaseNamespace(node: any, namespace: string): void {
-  if (Array.isArray(node)) {
-    for (const x of node) releaseNamespace(x, namespace);
-  } else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'namespace' && v === namespace) node[k] = RELEASE_NAMESPACE;
-      else releaseNamespace(v, namespace);
+/**
+ * Replaces the configured namespace where it means the app's own namespace: `namespace` fields,
+ * the `kubernetes.io/metadata.name` label a namespaceSelector matches, and the DNS names of the
+ * chart's own Services inside any string (`<svc>.<ns>`, `<svc>.<ns>.svc[.cluster.local]`, with a
+ * port or inside a URL): the pooler names CNPG puts into the server certificate
+ * (Cluster.spec.certificates.serverAltDNSNames, used as SANs as given) and the Redis address KEDA
+ * dials; PromQL `namespace="<ns>"` selectors and `kubectl -n <ns>` in the alert rules and
+ * runbooks. Only names of Services the chart makes (Services, CNPG Poolers, and the -rw/-ro/-r
+ * Services CNPG makes for a Cluster) are rewritten, so a value that merely equals or ends with the
+ * namespace (the database name 'mastodon', a domain whose TLD equals it) is left alone.
+ */
+function releaseNamespace(docs: any[], namespace: string): void {
+  const quote = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const services = docs.flatMap((o) => {
+    const name: string | undefined = o?.metadata?.name;
+    if (!name) return [];
+    if (o.kind === 'Service' || o.kind === 'Pooler') return [name];
+    if (o.kind === 'Cluster' && /^postgresql\.cnpg\.io\//.test(o.apiVersion)) return ['rw', 'ro', 'r'].map((s) => `${name}-${s}`);
+    return [];
+  });
+  const inDnsName = services.length === 0 ? undefined
+    : new RegExp(`(?<![-a-z0-9.])(${services.map(quote).join('|')})\\.${quote(namespace)}(?=\\.svc\\b|$|[:/])`, 'g');
+  // The alert rules select the app's series with namespace="<ns>" (PromQL) and their runbooks
+  // say `kubectl -n <ns>`: both must name the namespace the release runs in.
+  const selectorOrFlag = new RegExp(`(?<=\\bnamespace=~?"|(?:^|\\s)(?:-n|--namespace)[ =])${quote(namespace)}(?=[\\s";:,.)]|$)`, 'g');
+  const walk = (n: any, key?: string): any => {
+    if (Array.isArray(n)) return n.map((x) => walk(x));
+    if (n && typeof n === 'object') {
+      for (const [k, v] of Object.entries(n)) n[k] = walk(v, k);
+      return n;
     }
-  }
+    if (typeof n !== 'string') return n;
+    if ((key === 'namespace' || key === 'kubernetes.io/metadata.name') && n === namespace) return RELEASE_NAMESPACE;
+    const renamed = n.replace(selectorOrFlag, RELEASE_NAMESPACE);
+    return inDnsName ? renamed.replace(inDnsName, `$1.${RELEASE_NAMESPACE}`) : renamed;
+  };
+  for (const o of docs) walk(o);
 }
 
 function valuesOf(knobs: Knob[]): { values: Record<string, any>; schema: Record<string, any> } {

@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from './support/fixtures';
+import { hovers } from './support/hover';
+import { configJsonSchema } from '../lib';
 
 jest.setTimeout(240_000);
 
@@ -68,6 +70,7 @@ test('the packed package installs, compiles and synthesizes in a blank project',
   expect(files).toContain('build/lib/index.js');
   expect(files).toContain('build/lib/index.d.ts');
   expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/'))).toBe(false);
+  expect(files).toContain('build/lib/config/types.generated.d.ts');
 
   const project = path.join(tmp, 'consumer');
   fs.mkdirSync(project);
@@ -109,4 +112,14 @@ test('the packed package installs, compiles and synthesizes in a blank project',
   expect(web.spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.7.2');
   const env = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'tiny-env');
   expect(env.data.DB_HOST).toBe('tiny-db-pooler');
+
+  // Library users see the schema's docs on hover: the shipped d.ts carries them.
+  const shown = hovers(project, `import type { MastodonConfigInput } from 'cdk8s-mastodon';
+declare const c: MastodonConfigInput;
+export const ns = c./*@namespace*/namespace;
+export const threads = c.web?./*@threads*/threads;
+`);
+  const schema = configJsonSchema() as any;
+  expect(shown.namespace).toEqual({ doc: schema.properties.namespace.description, tags: { default: '"mastodon"' } });
+  expect(shown.threads).toEqual({ doc: schema.properties.web.properties.threads.description, tags: { default: '5' } });
 });

@@ -7,7 +7,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { loadConfigFile } from '../lib';
 import { ROOT } from './support/fixtures';
 
@@ -58,7 +58,14 @@ test('init, npm ci, npm run synth, npm test; then a new domain stays green', () 
   for (const v of [...Object.values(pkg.dependencies), ...Object.values(pkg.devDependencies)] as string[]) expect(v).toMatch(/^(\d+\.\d+\.\d+|file:)/);
   const yamlText = fs.readFileSync(path.join(server, 'config', 'server.yaml'), 'utf8');
   expect(yamlText.split('\n')[0]).toBe('# yaml-language-server: $schema=../node_modules/cdk8s-mastodon/config/schema.json');
-  expect(fs.existsSync(path.join(server, 'node_modules', 'cdk8s-mastodon', 'config', 'schema.json'))).toBe(true);
+  // The schema line resolves (from config/, as yaml-language-server reads it) to the shipped
+  // schema, and every section the file sets has a description to show on hover.
+  const schemaFile = path.resolve(server, 'config', yamlText.split('\n')[0].split('$schema=')[1]);
+  expect(schemaFile).toBe(path.join(server, 'node_modules', 'cdk8s-mastodon', 'config', 'schema.json'));
+  const shipped = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
+  const sections = Object.keys(parseDocument(yamlText).toJS());
+  expect(sections.length).toBeGreaterThan(5);
+  for (const k of sections) expect([k, typeof shipped.properties[k]?.description]).toEqual([k, 'string']);
   const app = parseAllDocuments(fs.readFileSync(path.join(server, 'dist', 'argocd.k8s.yaml'), 'utf8')).map((d) => d.toJS()).find((o) => o.kind === 'Application');
   expect(app.spec.source.repoURL).toBe('https://github.com/me/soc-gitops.git');
 

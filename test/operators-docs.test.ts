@@ -45,3 +45,14 @@ test('the Helm chart README carries the same steps', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('the snapshot-controller runs the external-snapshotter release its CRDs come from', () => {
+  // external-snapshotter's deploy/kubernetes/snapshot-controller at tag v8.6.0 still names the
+  // image snapshot-controller:v8.5.0 (upstream bumps it on master after the release), so the
+  // pinned ref alone would run the previous controller against the new CRDs.
+  const step = operatorInstalls().find((o) => /snapshot-controller/.test(o.name))!;
+  const ref = /\?ref=(v\d+\.\d+\.\d+)/.exec(step.commands.join('\n'))?.[1];
+  expect(ref).toBe('v8.6.0');
+  expect(step.commands).toContain(`kubectl -n kube-system set image deployment/snapshot-controller snapshot-controller=registry.k8s.io/sig-storage/snapshot-controller:${ref}`);
+  expect(step.commands).toContain('kubectl -n kube-system rollout status deployment/snapshot-controller');
+});

@@ -3,6 +3,7 @@
  * config types all come from here.
  */
 import { z } from 'zod';
+import type * as Generated from './types.generated';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
@@ -69,7 +70,6 @@ export const ResourcesSchema = z.strictObject({
     memory: memory.describe('Memory at which the container is OOM-killed and restarted; at least the request.'),
   }),
 }).describe('Container resources: requests (cpu, memory) and a memory limit.');
-export type ResourcesConfig = z.output<typeof ResourcesSchema>;
 
 /** A reference to one key of an existing Secret. Secret values never appear in the config. */
 export const SecretKeyRefSchema = z.strictObject({
@@ -80,7 +80,6 @@ export const SecretKeyRefSchema = z.strictObject({
     ? 'must be a Secret reference {name, key}; store the value in a Kubernetes Secret and reference it here, never paste the value'
     : undefined,
 }).describe('A key of an existing Secret in the namespace: {name, key}.');
-export type SecretKeyRef = z.output<typeof SecretKeyRefSchema>;
 
 const pool = z.string().regex(LABEL_VALUE, { error: 'must be a node label value (letters, digits, -, _ and .)' }).min(1);
 
@@ -107,7 +106,6 @@ export const NodeSchema = z.strictObject({
   mtu: z.number({ error: 'must be a number such as 1500 or 1280' }).int().min(1280, { error: 'must be at least 1280 (the IPv6 minimum, and what Cloudflare WARP uses); set the value ip link show prints for the interface' }).max(9216).optional()
     .describe('MTU of that interface (ip link show); 1500 when left out. Cloudflare WARP: 1280.'),
 });
-export type NodeConfig = z.output<typeof NodeSchema>;
 
 export const NodesSchema = z.strictObject({
   poolLabel: z.string().regex(LABEL_KEY, { error: 'must be a node label key such as node-pool or example.com/pool' })
@@ -156,7 +154,6 @@ export const SidekiqProcessSchema = z.strictObject({
       .describe('The HPA scales down only to the highest recommendation of this window, so a backlog that comes in waves does not flap pods.'),
   }).optional().describe('Makes this group scalable: KEDA (sidekiq.keda) adds pods while its queues back up, sidekiq.catchUp runs it at maxReplicas. Never on the scheduler group.'),
 });
-export type SidekiqProcessInput = z.input<typeof SidekiqProcessSchema>;
 
 export const SidekiqSchema = z.strictObject({
   customQueues: z.array(dnsLabel(40, 'a custom queue name')).default([]).describe('Extra queue names your fork enqueues to.'),
@@ -357,16 +354,16 @@ export const MediaSchema = z.strictObject({
 
 export const SmtpSchema = z.strictObject({
   server: z.string().min(1).describe('SMTP relay host, e.g. smtp.mailgun.org.'),
-  port: z.number().int().min(1).max(65535).default(587),
+  port: z.number().int().min(1).max(65535).default(587).describe('SMTP_PORT: 587 for STARTTLS, 465 for implicit TLS.'),
   fromAddress: z.string().min(3).describe("Sender, e.g. 'Mastodon <notifications@example.social>'."),
-  login: z.string().min(1).optional(),
+  login: z.string().min(1).optional().describe('SMTP_LOGIN: the user name for the relay; none when left out.'),
   passwordSecret: SecretKeyRefSchema.optional().describe('The Secret key that holds SMTP_PASSWORD.'),
-  authMethod: z.enum(['plain', 'login', 'cram_md5', 'none']).default('plain'),
-  enableStarttls: z.enum(['auto', 'always', 'never']).default('auto'),
+  authMethod: z.enum(['plain', 'login', 'cram_md5', 'none']).default('plain').describe('SMTP_AUTH_METHOD.'),
+  enableStarttls: z.enum(['auto', 'always', 'never']).default('auto').describe('SMTP_ENABLE_STARTTLS.'),
 });
 
 const CronJobSchema = z.strictObject({
-  schedule: cronJobSchedule('30 3 * * *'),
+  schedule: cronJobSchedule('30 3 * * *').describe('When it runs: a 5-field cron schedule (minute hour day month weekday), read in UTC.'),
   days: z.number().int().min(1).describe('Remove what is older than this many days.'),
 });
 
@@ -377,8 +374,8 @@ export const MastodonSchema = z.strictObject({
   streamingImage: ImageOverrideSchema.optional().describe('Override the streaming image.'),
   secretName: objectName('mastodon.secretName').describe(
     'Existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and the three ACTIVE_RECORD_ENCRYPTION_* keys (npm run secrets makes one).'),
-  singleUserMode: z.boolean().default(false),
-  defaultLocale: z.string().min(2).default('en'),
+  singleUserMode: z.boolean().default(false).describe('SINGLE_USER_MODE: one account, no sign-ups, the profile as the landing page.'),
+  defaultLocale: z.string().min(2).default('en').describe('DEFAULT_LOCALE for visitors whose language is not known, e.g. en or de.'),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -416,7 +413,7 @@ export const MaintenanceSchema = z.strictObject({
   enabled: z.boolean().default(false).describe('Send every Mastodon host name to the maintenance page (HTTP 503).'),
   stopWorkloads: z.boolean().default(false).describe('Also scale web, streaming and Sidekiq to 0 and leave the migration Jobs out, so nothing writes.'),
   retryAfterSeconds: z.number().int().min(1).default(900).describe('The Retry-After header.'),
-  title: z.string().min(1).default('Down for maintenance'),
+  title: z.string().min(1).default('Down for maintenance').describe('Heading of the maintenance page.'),
   message: z.string().min(1).default('<p>We are upgrading the server. Your posts and follows are safe; please come back in a few minutes.</p>')
     .describe('HTML shown under the title.'),
 });
@@ -470,7 +467,6 @@ export const MonitoringSchema = z.strictObject({
     resources: ResourcesSchema.default({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
   }).prefault({}).describe('The redis_exporter sidecar next to the internal Redis.'),
 }).describe('Monitoring for the Prometheus Operator: PodMonitors, metrics sidecars, NetworkPolicy allows and alert rules. Off by default.');
-export type MonitoringConfig = z.output<typeof MonitoringSchema>;
 
 const restartSchedule = (what: string) => cronJobSchedule('0 4 * * *', ` for ${what}`);
 
@@ -481,7 +477,6 @@ export const RestartsSchema = z.strictObject({
   sidekiq: z.record(z.string(), restartSchedule('a Sidekiq process')).default({})
     .describe('When to roll each Sidekiq process group, by process name.'),
 }).describe('Scheduled rolling restarts (CronJobs running kubectl rollout restart), off by default.');
-export type RestartsConfig = z.output<typeof RestartsSchema>;
 
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
@@ -493,15 +488,15 @@ export const MastodonConfigSchema = z.strictObject({
     .describe('LOCAL_DOMAIN: the domain in user handles.'),
   webDomain: z.string().regex(HOSTNAME, { error: 'must be a lower-case host name' }).optional()
     .describe('WEB_DOMAIN, when the site is served from another host than domain.'),
-  mastodon: MastodonSchema,
-  nodes: NodesSchema,
-  web: WebSchema.prefault({}),
-  streaming: StreamingSchema.prefault({}),
-  sidekiq: SidekiqSchema,
+  mastodon: MastodonSchema.describe('The Mastodon release (or your own images) and the Secret with its keys.'),
+  nodes: NodesSchema.describe('The cluster nodes the planner places the pods on, by pool.'),
+  web: WebSchema.prefault({}).describe('The web (Puma) Deployment.'),
+  streaming: StreamingSchema.prefault({}).describe('The streaming API Deployment (WebSockets and server-sent events).'),
+  sidekiq: SidekiqSchema.describe('Sidekiq process groups, their queues, scaling and catch-up.'),
   redis: RedisSchema.default({ mode: 'internal', pool: 'cloud', storage: { size: '2Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } }),
   database: DatabaseSchema,
-  media: MediaSchema,
-  smtp: SmtpSchema,
+  media: MediaSchema.describe('Where uploaded and cached media live: s3 or a volume (exactly one).'),
+  smtp: SmtpSchema.describe('The mail relay Mastodon sends from (SMTP_*).'),
   network: z.strictObject({
     trustedProxies: z.array(z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' })).min(1)
       .default(['127.0.0.1/32', '::1/128', '10.42.0.0/16'])
@@ -516,9 +511,9 @@ export const MastodonConfigSchema = z.strictObject({
     }).prefault({}).describe('Where cluster DNS runs (every pod may reach it on 53).'),
     monitoringNamespace: dnsLabel(63, 'monitoringNamespace').optional()
       .describe('Namespace of Prometheus; when set, it may scrape the metrics ports (Postgres 9187, PgBouncer 9127, cloudflared 2000).'),
-  }).prefault({}),
+  }).prefault({}).describe('Proxies, failover timing and the namespaces the network policies admit.'),
   tunnel: TunnelSchema.optional().describe('The Cloudflare Tunnel that is the only way in from the Internet.'),
-  maintenance: MaintenanceSchema.prefault({}),
+  maintenance: MaintenanceSchema.prefault({}).describe('The maintenance page, and stopping the workloads for a database move.'),
   argocd: ArgoCdSchema.optional(),
   monitoring: MonitoringSchema.prefault({}),
   k3s: z.strictObject({
@@ -532,33 +527,48 @@ export const MastodonConfigSchema = z.strictObject({
     namespace: dnsLabel(63, 'nodeTuning.namespace').optional().describe('Its own namespace (privileged Pod Security level); <name>-node-tuning when left out.'),
   }).prefault({}).describe('Opt-in kernel network tuning on the nodes.'),
   cleanup: z.strictObject({
-    media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }),
-    previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }),
-  }).prefault({}),
+    media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }).describe('tootctl media remove: cached remote media older than days.'),
+    previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }).describe('tootctl preview_cards remove: link preview images older than days.'),
+  }).prefault({}).describe('CronJobs that remove cached remote files so the media storage does not grow without end.'),
   restarts: RestartsSchema.prefault({}),
 });
 
+/*
+ * The config types are generated from this schema's JSON Schema (npm run schema writes
+ * types.generated.ts), so every property carries its `.describe()` text and default as JSDoc for
+ * editors; test/config-types.check.ts proves them mutually assignable with z.input / z.output.
+ */
 /** What a config file may contain (defaults not yet applied). */
-export type MastodonConfigInput = z.input<typeof MastodonConfigSchema>;
+export type MastodonConfigInput = Generated.MastodonConfigInput;
 /** A config after parsing, with every default applied. */
-export type MastodonConfigParsed = z.output<typeof MastodonConfigSchema>;
-export type WebConfig = z.output<typeof WebSchema>;
-export type StreamingConfig = z.output<typeof StreamingSchema>;
-export type SidekiqProcessParsed = z.output<typeof SidekiqProcessSchema>;
+export type MastodonConfigParsed = Generated.MastodonConfigParsed;
+/** Container resources: requests (cpu, memory) and a memory limit. */
+export type ResourcesConfig = MastodonConfigParsed['web']['resources'];
+/** A key of an existing Secret in the namespace: {name, key}. */
+export type SecretKeyRef = NonNullable<MastodonConfigParsed['smtp']['passwordSecret']>;
+/** One node of nodes.inventory. */
+export type NodeConfig = MastodonConfigParsed['nodes']['inventory'][number];
+/** One Sidekiq process group as written in the config. */
+export type SidekiqProcessInput = MastodonConfigInput['sidekiq']['processes'][number];
+export type MonitoringConfig = MastodonConfigParsed['monitoring'];
+export type RestartsConfig = MastodonConfigParsed['restarts'];
+export type WebConfig = MastodonConfigParsed['web'];
+export type StreamingConfig = MastodonConfigParsed['streaming'];
+export type SidekiqProcessParsed = MastodonConfigParsed['sidekiq']['processes'][number];
 export type SidekiqScalingConfig = NonNullable<SidekiqProcessParsed['scaling']>;
-export type KedaConfig = NonNullable<z.output<typeof SidekiqSchema>['keda']>;
-export type RedisConfig = z.output<typeof RedisSchema>;
-export type DatabaseConfig = z.output<typeof DatabaseSchema>;
+export type KedaConfig = NonNullable<MastodonConfigParsed['sidekiq']['keda']>;
+export type RedisConfig = MastodonConfigParsed['redis'];
+export type DatabaseConfig = MastodonConfigParsed['database'];
 export type CnpgDatabaseConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
 export type ExternalDatabaseConfig = Extract<DatabaseConfig, { mode: 'external' }>;
-export type MediaConfig = z.output<typeof MediaSchema>;
-export type SmtpConfig = z.output<typeof SmtpSchema>;
-export type S3Config = z.output<typeof S3Schema>;
-export type TunnelConfig = z.output<typeof TunnelSchema>;
-export type MaintenanceConfig = z.output<typeof MaintenanceSchema>;
-export type ArgoCdConfig = z.output<typeof ArgoCdSchema>;
-export type CleanupConfig = z.output<typeof MastodonConfigSchema>['cleanup'];
-export type NetworkConfig = z.output<typeof MastodonConfigSchema>['network'];
+export type MediaConfig = MastodonConfigParsed['media'];
+export type SmtpConfig = MastodonConfigParsed['smtp'];
+export type S3Config = NonNullable<MediaConfig['s3']>;
+export type TunnelConfig = NonNullable<MastodonConfigParsed['tunnel']>;
+export type MaintenanceConfig = MastodonConfigParsed['maintenance'];
+export type ArgoCdConfig = NonNullable<MastodonConfigParsed['argocd']>;
+export type CleanupConfig = MastodonConfigParsed['cleanup'];
+export type NetworkConfig = MastodonConfigParsed['network'];
 
 /** The JSON Schema editors use to complete and check the YAML file. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -2,17 +2,24 @@
  * The operators the manifests need, with exact pinned install commands: one source for the
  * main README, the Helm chart's README and the README `cdk8s-mastodon init` writes. Pure data.
  *
- * Verified against the upstream repositories (fetched):
- * - cloudnative-pg/charts: charts/cloudnative-pg/Chart.yaml version 0.29.0 has appVersion 1.30.0
- *   (the CRDs in crds/cnpg come from 1.30.0).
- * - cloudnative-pg/plugin-barman-cloud v0.14.0: web/docs/installation.mdx says the plugin must be
- *   installed in the operator's namespace and needs cert-manager; its manifest.yaml (the release
- *   asset the docs' InstallationSnippet links) puts everything in cnpg-system. The Helm chart
- *   plugin-barman-cloud 0.7.0 still carries v0.13.0, so the manifest is the pinned way.
- * - cert-manager/cert-manager: v1.21.1 is the newest stable tag; its release carries
- *   cert-manager.yaml.
- * - kubernetes-csi/external-snapshotter v8.6.0: client/config/crd (VolumeSnapshot CRDs) and
- *   deploy/kubernetes/snapshot-controller (kube-system) kustomizations, as its README installs them.
+ * Verified against the upstream repositories (fetched 2026-11-27; details and commits in
+ * docs/operators.md):
+ * - cloudnative-pg/charts tag cloudnative-pg-v0.29.0 (d1b5ad60): charts/cloudnative-pg/Chart.yaml
+ *   version 0.29.0, appVersion 1.30.0, and values.yaml's image tag defaults to the appVersion, so
+ *   the chart runs operator 1.30.0 (the CRDs in crds/cnpg come from 1.30.0).
+ * - cloudnative-pg/plugin-barman-cloud tag v0.14.0 (1e13020f): Taskfile.yml builds manifest.yaml
+ *   on the tag with the image ghcr.io/cloudnative-pg/plugin-barman-cloud:v0.14.0 and uploads it
+ *   as the release asset manifest.yaml (the URL web/src/components/Installation links). The
+ *   manifest.yaml committed in the tree names the -testing:main image: never apply that one. It
+ *   puts everything in cnpg-system, needs cert-manager and CloudNativePG >= 1.26
+ *   (web/docs/installation.mdx). The Helm chart plugin-barman-cloud 0.7.0 still carries v0.13.0.
+ * - cert-manager/cert-manager tag v1.21.1 (24e33194), the newest stable tag: make/manifests.mk
+ *   renders the static cert-manager.yaml (namespace cert-manager, release name cert-manager, so
+ *   the webhook Deployment is cert-manager-webhook) into the release's deploy/manifests.
+ * - kubernetes-csi/external-snapshotter tag v8.6.0 (78e32cd8): client/config/crd and
+ *   deploy/kubernetes/snapshot-controller are kustomizations (the README installs them this
+ *   way); the controller Deployment is in kube-system but its image at that tag is still
+ *   snapshot-controller:v8.5.0 (master bumps it to v8.6.0 in 1d996efb), hence the set image.
  */
 
 /** One operator: what it is for and the commands that install it, in order. */
@@ -58,6 +65,9 @@ export function operatorInstalls(cnpgNamespace = 'cnpg-system'): OperatorInstall
       commands: [
         'kubectl kustomize "https://github.com/kubernetes-csi/external-snapshotter/client/config/crd?ref=v8.6.0" | kubectl create -f -',
         'kubectl -n kube-system kustomize "https://github.com/kubernetes-csi/external-snapshotter/deploy/kubernetes/snapshot-controller?ref=v8.6.0" | kubectl create -f -',
+        '# the v8.6.0 tag still deploys controller image v8.5.0: run the release the CRDs come from',
+        'kubectl -n kube-system set image deployment/snapshot-controller snapshot-controller=registry.k8s.io/sig-storage/snapshot-controller:v8.6.0',
+        'kubectl -n kube-system rollout status deployment/snapshot-controller',
       ],
     },
   ];
