@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ROOT } from './support/fixtures';
+import { ROOT } from '../support/fixtures';
 
 jest.setTimeout(240_000);
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT } from './support/fixtures';
+import { ROOT } from '../support/fixtures';
 
 jest.setTimeout(120_000);
 
