@@ -13,7 +13,7 @@ import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { scanObjects, scanText } from './support/secret-scan';
 import { podPolicyOffences } from './support/pod-policy';
 import { ROOT, resolved } from './support/fixtures';
-import { helmTimeoutAdvice, renderManifests } from '../lib';
+import { helmTimeoutAdvice, operatorInstallMarkdown, renderManifests } from '../lib';
 
 jest.setTimeout(120_000);
 
@@ -60,6 +60,10 @@ describe('the Helm chart', () => {
     expect(advice.seconds).toBeGreaterThan(300);
     expect(readme).toContain(`--create-namespace --timeout ${advice.timeout}`);
     expect(readme).toContain(advice.text);
+  });
+  // Moved from operators-docs.test.ts, to share this file's chart (building one runs the cdk8s CLI).
+  test('the Helm chart README carries the same operator install steps as the README', () => {
+    expect(fs.readFileSync(path.join(chart, 'README.md'), 'utf8')).toContain(operatorInstallMarkdown());
   });
   test('helm lint --strict passes', () => {
     const r = runHelm('lint', '--strict', chart);
