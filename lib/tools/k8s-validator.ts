@@ -146,8 +146,8 @@ export interface ValidationFailure {
 export interface K8sValidatorOptions {
   /**
    * A folder where compiled validators are kept between processes (ajv's standalone code, one
-   * file per kind, named by a hash of the schema files, the ajv version and this file's cache
-   * format, so a changed schema or CRD never meets an old file). Compiling the schemas of one
+   * file per kind, named by a hash of the schema files, the ajv version, the code of the schema
+   * transforms and the cache format, so a changed schema, CRD or transform never meets an old file). Compiling the schemas of one
    * version takes seconds; loading the kept code takes milliseconds.
    * @default - no cache: every validator compiles what it checks
    */
@@ -188,7 +188,10 @@ export class K8sValidator {
    */
   private get hashes(): { defs: string; crds: string } {
     if (!this.hashCache) {
-      const start = () => createHash('sha256').update(`${CACHE_FORMAT}\0${AJV_VERSION}\0`);
+      // The code of the schema transforms is part of the key too: a changed closeSchemas or
+      // translateGoPattern must not meet code compiled from the old transforms.
+      const transforms = [closeSchemas, translateGoPatterns, translateGoPattern, dropNulls].map(String).join('\0');
+      const start = () => createHash('sha256').update(`${CACHE_FORMAT}\0${AJV_VERSION}\0${transforms}\0`);
       const defs = start().update(fs.readFileSync(path.join(SCHEMA_DIR, this.version, '_definitions.json'))).digest('hex').slice(0, 16);
       crdHash ??= crdFiles(CRD_DIR).reduce((h, f) => h.update(`\0${path.relative(CRD_DIR, f)}\0`).update(fs.readFileSync(f)), start()).digest('hex').slice(0, 16);
       this.hashCache = { defs, crds: crdHash };
