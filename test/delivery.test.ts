@@ -13,7 +13,7 @@ import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { scanObjects, scanText } from './support/secret-scan';
 import { podPolicyOffences } from './support/pod-policy';
 import { ROOT, resolved } from './support/fixtures';
-import { helmTimeoutAdvice, renderManifests } from '../lib';
+import { helmTimeoutAdvice, operatorInstallMarkdown, renderManifests } from '../lib';
 
 jest.setTimeout(120_000);
 
@@ -27,6 +27,8 @@ let tmp: string;
 let chart: string;
 let helm: string;
 const runHelm = (...args: string[]) => spawnSync(helm, args, { encoding: 'utf8' });
+/** `helm template ocw <chart> --namespace mastodon`, run once and shared by the tests that read it. */
+let defaultRender: ReturnType<typeof runHelm>;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-helm-'));
@@ -34,6 +36,7 @@ beforeAll(async () => {
   helm = await helmBinary();
   const problem = buildHelmChart(chart);
   if (problem) throw new Error(problem);
+  defaultRender = runHelm('template', 'ocw', chart, '--namespace', 'mastodon');
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -58,14 +61,18 @@ describe('the Helm chart', () => {
     expect(readme).toContain(`--create-namespace --timeout ${advice.timeout}`);
     expect(readme).toContain(advice.text);
   });
+  // Moved from operators-docs.test.ts, to share this file's chart (building one runs the cdk8s CLI).
+  test('the Helm chart README carries the same operator install steps as the README', () => {
+    expect(fs.readFileSync(path.join(chart, 'README.md'), 'utf8')).toContain(operatorInstallMarkdown());
+  });
   test('helm lint --strict passes', () => {
     const r = runHelm('lint', '--strict', chart);
     expect([r.status, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
   test('helm template renders the same objects as dist/', () => {
-    const r = runHelm('template', 'ocw', chart, '--namespace', 'mastodon');
-    expect(r.status).toBe(0);
+    const r = defaultRender;
+    expect([r.status, r.stderr]).toEqual([0, '']);
     const rendered = docs(r.stdout);
     expect(Object.keys(byKey(rendered)).sort()).toEqual(Object.keys(byKey(distMastodon)).sort());
     expect(byKey(rendered)).toEqual(byKey(distMastodon));
@@ -85,7 +92,7 @@ describe('the Helm chart', () => {
     expect(web.spec.selector.matchLabels['app.kubernetes.io/version']).toBeUndefined();
   });
   test('a group KEDA scales has no spec.replicas and no replicas value (the HPA owns the count)', () => {
-    const o = byKey(docs(runHelm('template', 'ocw', chart, '--namespace', 'mastodon').stdout));
+    const o = byKey(docs(defaultRender.stdout));
     expect(o['Deployment/mastodon/ocw-sidekiq-push'].spec).not.toHaveProperty('replicas');
     expect(o['ScaledObject/mastodon/ocw-sidekiq-push'].spec.scaleTargetRef.name).toBe('ocw-sidekiq-push');
     const values = parse(fs.readFileSync(path.join(chart, 'values.yaml'), 'utf8'));
@@ -103,7 +110,7 @@ describe('the Helm chart', () => {
     expect(typo.status).not.toBe(0);
   });
   test('every rendered object validates strictly; pods pass the policy; no secrets', () => {
-    const rendered = docs(runHelm('template', 'ocw', chart, '--namespace', 'mastodon').stdout);
+    const rendered = docs(defaultRender.stdout);
     for (const v of K8S_VERSIONS) expect(new K8sValidator(v).validateAll(rendered)).toEqual([]);
     expect(podPolicyOffences(rendered)).toEqual([]);
     const files = fs.readdirSync(chart, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
+import { K8S_VERSIONS, K8sValidator, VALIDATOR_CACHE } from './support/k8s-validator';
 import { exampleRaw, render, ROOT, withChange } from './support/fixtures';
 
 const validators = K8S_VERSIONS.map((v) => new K8sValidator(v));
@@ -48,5 +49,44 @@ describe.each(validators.map((v) => [v.version, v] as const))('strict Kubernetes
 
   test('an unknown kind fails', () => {
     expect(validator.validate({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } })).not.toEqual([]);
+  });
+});
+
+describe('compiled validators kept in a cache folder', () => {
+  let dir: string;
+  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-validator-cache-')); });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a second validator loads the kept code and judges exactly as a freshly compiled one', () => {
+    // One built-in kind and one small CRD: compiling more would only cost time.
+    const objects = distObjects().filter((o) => o.kind === 'Deployment' || o.kind === 'ScheduledBackup');
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const backup = objects.find((o) => o.kind === 'ScheduledBackup');
+    const bad = [
+      withChange(deployment, (d) => { d.spec.template.spec.containers[0].imagePullPolicyy = 'IfNotPresent'; }),
+      withChange(backup, (b) => { b.spec.schedulee = '0 0 0 * * 0'; }),
+      withChange(deployment, (d) => { d.spec.replicas = 'two'; }),
+    ];
+    const writer = new K8sValidator('v1.30.0', { cacheDir: dir });
+    expect(writer.validateAll(objects)).toEqual([]);
+    const fresh = bad.map((o) => writer.validate(o));
+    const kept = fs.readdirSync(dir);
+    expect(kept.filter((f) => /^v1\.30\.0-\w+-\w+-index\.json$/.test(f))).toHaveLength(1);
+    expect(kept.filter((f) => /^v1\.30\.0-\w+-io\.k8s\.api\.apps\.v1\.Deployment\.js$/.test(f))).toHaveLength(1);
+    // CRD code is the same for every Kubernetes version: kept once.
+    expect(kept.filter((f) => /^crd-\w+-crd_postgresql\.cnpg\.io_v1_ScheduledBackup\.js$/.test(f))).toHaveLength(1);
+    // A new validator on the same folder compiles nothing: the kept files are its only source.
+    const reader = new K8sValidator('v1.30.0', { cacheDir: dir });
+    const compiles = jest.spyOn(reader as any, 'compilerState', 'get');
+    expect(reader.validateAll(objects)).toEqual([]);
+    const judged = bad.map((o) => reader.validate(o));
+    expect(compiles).not.toHaveBeenCalled();
+    expect(judged).toEqual(fresh);
+    expect(judged.map((e) => e.join('\n'))).toEqual([expect.stringMatching(/imagePullPolicyy/), expect.stringMatching(/schedulee/), expect.stringMatching(/replicas/)]);
+    expect(reader.validate({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } })).not.toEqual([]);
+  });
+
+  test('the tests keep theirs under node_modules/.cache, named by version and content hash', () => {
+    expect(VALIDATOR_CACHE).toBe(path.join(ROOT, 'node_modules', '.cache', 'cdk8s-mastodon', 'k8s-validator'));
   });
 });

@@ -6,11 +6,16 @@
  * `kubectl apply --validate=strict` would: every object schema is closed, so an unknown or
  * misspelt field fails. An explicit null counts as absent.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
 import { parseAllDocuments } from 'yaml';
 import { packageRoot } from './package-root';
+
+/** The ajv version, part of the cache key: its compiled code calls its own runtime helpers. */
+const AJV_VERSION: string = require('ajv/package.json').version;
 
 export const K8S_VERSIONS = ['v1.28.0', 'v1.30.0'] as const;
 export type K8sVersion = (typeof K8S_VERSIONS)[number];
@@ -22,10 +27,7 @@ export const CRD_DIR = path.join(packageRoot(), 'crds');
 /** Every served version of every CRD under crds/, keyed `group/version/Kind`, schema closed. */
 export function loadCrdSchemas(dir: string = CRD_DIR): Map<string, object> {
   const out = new Map<string, object>();
-  const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
-    .map((d) => path.join(d.parentPath, d.name));
-  for (const f of files) {
+  for (const f of crdFiles(dir)) {
     for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) {
       const crd = doc.toJS();
       if (crd?.kind !== 'CustomResourceDefinition') continue;
@@ -38,6 +40,22 @@ export function loadCrdSchemas(dir: string = CRD_DIR): Map<string, object> {
     }
   }
   return out;
+}
+
+/** The CRD files under a folder, sorted. */
+function crdFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+    .map((d) => path.join(d.parentPath, d.name))
+    .sort();
+}
+
+/** Writes through a temporary file and a rename, so a concurrent reader sees all or nothing. */
+function writeAtomically(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
 }
 
 /** Adds `additionalProperties: false` to every object schema that lists its properties. */
@@ -124,32 +142,132 @@ export interface ValidationFailure {
   readonly errors: string[];
 }
 
+/** Options for {@link K8sValidator}. */
+export interface K8sValidatorOptions {
+  /**
+   * A folder where compiled validators are kept between processes (ajv's standalone code, one
+   * file per kind, named by a hash of the schema files, the ajv version, the code of the schema
+   * transforms and the cache format, so a changed schema, CRD or transform never meets an old file). Compiling the schemas of one
+   * version takes seconds; loading the kept code takes milliseconds.
+   * @default - no cache: every validator compiles what it checks
+   */
+  readonly cacheDir?: string;
+}
+
+/** Bump when the compiled code or the index written to a cache folder changes shape. */
+const CACHE_FORMAT = 1;
+
+/** The CRD files' hash, computed once per process. */
+let crdHash: string | undefined;
+/** Code loaded from a cache folder, by file: shared by every validator of the process. */
+const loadedFromCache = new Map<string, ValidateFunction>();
+
+/** What a validator needs to know before it compiles anything: kept in the cache folder. */
+interface SchemaIndex {
+  /** `apiVersion/Kind` to the definition name in _definitions.json. */
+  readonly byGvk: Record<string, string>;
+  /** The `group/version/Kind` keys of the vendored CRDs. */
+  readonly crdKeys: string[];
+}
+
 /** A validator for one Kubernetes version. */
 export class K8sValidator {
-  private readonly ajv: Ajv;
-  private readonly byGvk = new Map<string, string>();
   private readonly compiled = new Map<string, ValidateFunction>();
-  private readonly crds = loadCrdSchemas();
+  private readonly cacheDir?: string;
+  private hashCache?: { defs: string; crds: string };
+  private indexCache?: SchemaIndex;
+  private compiler?: { ajv: Ajv; crds: Map<string, object> };
 
-  constructor(public readonly version: K8sVersion) {
-    const defs = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, version, '_definitions.json'), 'utf8'));
-    for (const [name, def] of Object.entries<any>(defs.definitions)) {
-      for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
-        const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
-        // The definitions also list generic kinds (DeleteOptions, WatchEvent) under every group.
-        if (!this.byGvk.has(`${apiVersion}/${gvk.kind}`) || name.endsWith(`.${gvk.kind}`)) {
-          this.byGvk.set(`${apiVersion}/${gvk.kind}`, name);
+  constructor(public readonly version: K8sVersion, options: K8sValidatorOptions = {}) {
+    this.cacheDir = options.cacheDir;
+  }
+
+  /**
+   * Hashes of what the compiled code depends on (read only when a cache folder is set): the
+   * version's definitions, and the vendored CRDs (whose code is the same for every version).
+   */
+  private get hashes(): { defs: string; crds: string } {
+    if (!this.hashCache) {
+      // The code of the schema transforms is part of the key too: a changed closeSchemas or
+      // translateGoPattern must not meet code compiled from the old transforms.
+      const transforms = [closeSchemas, translateGoPatterns, translateGoPattern, dropNulls].map(String).join('\0');
+      const start = () => createHash('sha256').update(`${CACHE_FORMAT}\0${AJV_VERSION}\0${transforms}\0`);
+      const defs = start().update(fs.readFileSync(path.join(SCHEMA_DIR, this.version, '_definitions.json'))).digest('hex').slice(0, 16);
+      crdHash ??= crdFiles(CRD_DIR).reduce((h, f) => h.update(`\0${path.relative(CRD_DIR, f)}\0`).update(fs.readFileSync(f)), start()).digest('hex').slice(0, 16);
+      this.hashCache = { defs, crds: crdHash };
+    }
+    return this.hashCache;
+  }
+
+  /** The cache file for the index or a compiled definition (per version) or CRD (shared). */
+  private cacheFile(name: string): string | undefined {
+    if (!this.cacheDir) return undefined;
+    const { defs, crds } = this.hashes;
+    const prefix = name === 'index.json' ? `${this.version}-${defs}-${crds}` : name.startsWith('crd:') ? `crd-${crds}` : `${this.version}-${defs}`;
+    return path.join(this.cacheDir, `${prefix}-${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+  }
+
+  /** The schemas parsed, closed and added to ajv: the slow part, done only when something must compile. */
+  private get compilerState(): { ajv: Ajv; crds: Map<string, object>; index: SchemaIndex } {
+    if (!this.compiler) {
+      const defs = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, this.version, '_definitions.json'), 'utf8'));
+      const byGvk: Record<string, string> = {};
+      for (const [name, def] of Object.entries<any>(defs.definitions)) {
+        for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+          const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+          // The definitions also list generic kinds (DeleteOptions, WatchEvent) under every group.
+          if (!Object.prototype.hasOwnProperty.call(byGvk, `${apiVersion}/${gvk.kind}`) || name.endsWith(`.${gvk.kind}`)) byGvk[`${apiVersion}/${gvk.kind}`] = name;
         }
       }
+      closeSchemas(defs.definitions);
+      // code.source keeps each compiled function's source, so it can be written to the cache folder.
+      const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { source: !!this.cacheDir } });
+      ajv.addSchema({ $id: 'k8s', definitions: defs.definitions });
+      const crds = loadCrdSchemas();
+      this.compiler = { ajv, crds };
+      this.indexCache ??= { byGvk, crdKeys: [...crds.keys()] };
+      const file = this.cacheFile('index.json');
+      if (file) writeAtomically(file, JSON.stringify(this.indexCache));
     }
-    closeSchemas(defs.definitions);
-    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-    this.ajv.addSchema({ $id: 'k8s', definitions: defs.definitions });
+    return { ...this.compiler, index: this.indexCache! };
+  }
+
+  private get index(): SchemaIndex {
+    if (!this.indexCache) {
+      const file = this.cacheFile('index.json');
+      if (file && fs.existsSync(file)) this.indexCache = JSON.parse(fs.readFileSync(file, 'utf8'));
+      else this.indexCache = this.compilerState.index;
+    }
+    return this.indexCache!;
   }
 
   /** The definition name for an object, or undefined for a kind the schema does not know. */
   public definitionFor(apiVersion: string, kind: string): string | undefined {
-    return this.byGvk.get(`${apiVersion}/${kind}`);
+    const byGvk = this.index.byGvk;
+    const key = `${apiVersion}/${kind}`;
+    return Object.prototype.hasOwnProperty.call(byGvk, key) ? byGvk[key] : undefined;
+  }
+
+  /** The compiled validator for a definition or a CRD: from memory, the cache folder, or ajv. */
+  private validatorFor(key: string, def: string | undefined, crdKey: string): ValidateFunction {
+    let fn = this.compiled.get(key);
+    if (fn) return fn;
+    const file = this.cacheFile(`${key}.js`);
+    if (file && loadedFromCache.has(file)) {
+      fn = loadedFromCache.get(file)!;
+    } else if (file && fs.existsSync(file)) {
+      // The code ajv's standalone generator wrote: it requires only ajv's runtime helpers.
+      const mod = { exports: {} as any };
+      new Function('require', 'module', 'exports', fs.readFileSync(file, 'utf8'))(require, mod, mod.exports);
+      fn = mod.exports as ValidateFunction;
+      loadedFromCache.set(file, fn);
+    } else {
+      const { ajv, crds } = this.compilerState;
+      fn = def ? ajv.compile({ $ref: `k8s#/definitions/${def}` }) : ajv.compile(crds.get(crdKey)!);
+      if (file) writeAtomically(file, standaloneCode(ajv, fn));
+    }
+    this.compiled.set(key, fn);
+    return fn;
   }
 
   /**
@@ -159,14 +277,9 @@ export class K8sValidator {
   public validate(obj: any): string[] {
     const crdKey = `${obj.apiVersion}/${obj.kind}`;
     const def = this.definitionFor(obj.apiVersion, obj.kind);
-    const crd = this.crds.get(crdKey);
+    const crd = this.index.crdKeys.includes(crdKey);
     if (!def && !crd) return [`${obj.apiVersion} ${obj.kind} is neither a Kubernetes ${this.version} kind nor a vendored CRD`];
-    const key = def ?? `crd:${crdKey}`;
-    let fn = this.compiled.get(key);
-    if (!fn) {
-      fn = def ? this.ajv.compile({ $ref: `k8s#/definitions/${def}` }) : this.ajv.compile(crd!);
-      this.compiled.set(key, fn);
-    }
+    const fn = this.validatorFor(def ?? `crd:${crdKey}`, def, crdKey);
     if (fn(dropNulls(obj))) return [];
     return (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: '${e.params.additionalProperty}'` : ''}`);
   }

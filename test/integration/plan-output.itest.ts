@@ -6,12 +6,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT } from './support/fixtures';
+import { ROOT } from '../support/fixtures';
 
 jest.setTimeout(120_000);
 
 const DOCS = path.join(ROOT, 'docs', 'plan');
-const read = () => Object.fromEntries(fs.readdirSync(DOCS).sort().map((f) => [f, fs.readFileSync(path.join(DOCS, f))]));
+// latin1 strings, not Buffers: jest's toEqual compares a Buffer byte by byte (seconds for a PNG).
+const read = () => Object.fromEntries(fs.readdirSync(DOCS).sort().map((f) => [f, fs.readFileSync(path.join(DOCS, f), 'latin1')]));
 const plan = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync('npm', ['run', '-s', 'plan', '--', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 
 let tmp: string;

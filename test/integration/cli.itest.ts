@@ -1,13 +1,16 @@
 /**
  * The real commands: `npm run synth` refuses bad input and leaves dist/ alone; `cdk8s synth`
- * honours MASTODON_CONFIG; `npm run secrets` prints to stdout only.
+ * honours MASTODON_CONFIG; `npm run secrets` prints to stdout only; `npm run plan`, `npm run
+ * routes`, `npm run secrets -- --skeletons`. Each spawns npm, ts-node and the library (seconds
+ * apiece on 2 cores), so they run here rather than in `npm test`, whose in-process tests cover
+ * the same logic (bad-input, plan, public-routes, secret-skeletons).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
-import { ROOT } from './support/fixtures';
+import { parseAllDocuments, stringify } from 'yaml';
+import { exampleRaw, ROOT, withChange } from '../support/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -75,5 +78,38 @@ describe('npm run plan', () => {
     expect(r.stdout).toMatch(/Verdict: NOT OK/);
     expect(r.stdout).toMatch(/losing vm-1: no web replica survives/);
     expect(r.stdout).toMatch(/rolling out Deployment\/tiny-web: no amd64\/arm64 pool cloud node has 900Mi free .*the rollout stalls/);
+  });
+});
+
+// Moved from test/public-routes.test.ts (the logic and the text stay there, in-process).
+describe('npm run routes', () => {
+  const remote = (c: any) => { c.tunnel = { mode: 'remote', tokenSecret: { name: 'ocw-tunnel-token', key: 'token' } }; };
+  test('npm run routes prints them for a remote-mode config', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-routes-'));
+    try {
+      const file = path.join(dir, 'remote.yaml');
+      fs.writeFileSync(file, stringify(withChange(exampleRaw(), remote)));
+      const r = spawnSync('npm', ['run', '-s', 'routes'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MASTODON_CONFIG: file } });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Cloudflare dashboard/);
+      expect(r.stdout).toMatch(/1\. ocw\.social +\^\/api\/v1\/streaming +http:\/\/ocw-streaming:4000/);
+      expect(r.stdout).toMatch(/2\. ocw\.social +http:\/\/ocw-web:3000/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Moved from test/secret-skeletons.test.ts (the skeleton logic stays there, in-process).
+describe('npm run secrets -- --skeletons', () => {
+  test('npm run secrets -- --skeletons prints each Secret to fill in, with placeholders, and no values', () => {
+    const r = spawnSync('npm', ['run', '-s', 'secrets', '--', '--skeletons'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    const s3 = docs.find((d) => d.metadata.name === 'ocw-backup-s3');
+    expect(s3).toMatchObject({ kind: 'Secret', metadata: { namespace: 'mastodon' } });
+    expect(Object.keys(s3.stringData)).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    expect(Object.values(s3.stringData).every((v) => String(v).startsWith('REPLACE'))).toBe(true);
+    expect(r.stdout).toMatch(/# used by: .*ObjectStore\/ocw-db-store/);
   });
 });

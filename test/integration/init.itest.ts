@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { loadConfigFile } from '../lib';
-import { ROOT } from './support/fixtures';
+import { loadConfigFile } from '../../lib';
+import { ROOT } from '../support/fixtures';
 
 jest.setTimeout(600_000);
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { exampleRaw, ROOT, withChange } from './support/fixtures';
+import { exampleRaw, ROOT, withChange } from '../support/fixtures';
 
 jest.setTimeout(120_000);
 

@@ -8,9 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ROOT } from './support/fixtures';
-import { hovers } from './support/hover';
-import { configJsonSchema } from '../lib';
+import { ROOT } from '../support/fixtures';
+import { hovers } from '../support/hover';
+import { configJsonSchema } from '../../lib';
 
 jest.setTimeout(240_000);
 

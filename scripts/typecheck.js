@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * npm run typecheck (part of npm test): one TypeScript program of everything tsconfig.json
+ * includes plus every ```ts block of README.md and docs/*.md, each block a module of its own
+ * that imports the library as a user's project would (`from 'cdk8s-mastodon'`, mapped to
+ * lib/index.ts). One program, so the library is checked once: a separate program for the
+ * blocks (what test/readme.test.ts did) type-checked lib/ and imports/ a second time.
+ *
+ * Plain JavaScript so it starts at once (no ts-node).
+ */
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const ts = require('typescript');
+
+const ROOT = path.join(__dirname, '..');
+/** Where the blocks seem to live: they exist only in memory. */
+const BLOCK_DIR = path.join(ROOT, '.readme-blocks');
+/** Unused locals and imports are allowed in a README snippet (the project's own code forbids them). */
+const ALLOWED_IN_BLOCKS = new Set([6133, 6138, 6192, 6196, 6198, 6199, 6205]);
+
+/** The ```ts blocks of a Markdown text, with the line each starts on. */
+function tsBlocks(text) {
+  const lines = text.split('\n');
+  const out = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (/^```(ts|typescript)\s*$/.test(lines[i])) {
+      const start = i + 1;
+      let j = start;
+      while (j < lines.length && !/^```\s*$/.test(lines[j])) j++;
+      out.push({ line: start + 1, code: lines.slice(start, j).join('\n') });
+      i = j;
+    }
+  }
+  return out;
+}
+
+/** Every ```ts block of README.md and docs/*.md, named by its document. */
+function docBlocks(root = ROOT) {
+  const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+  return docs.flatMap((doc) => tsBlocks(fs.readFileSync(path.join(root, doc), 'utf8')).map((b) => ({ ...b, doc })));
+}
+
+/**
+ * Type-checks the project (or only `rootNames`, when given) together with `blocks`. Returns the
+ * problems: blocks' as `doc:line: TSnnnn message`, others as tsc prints them.
+ */
+function typecheck({ blocks = docBlocks(), rootNames } = {}) {
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), { noEmit: true }, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
+  });
+  const options = { ...config.options, paths: { ...(config.options.paths ?? {}), 'cdk8s-mastodon': ['./lib/index.ts'] }, pathsBasePath: ROOT };
+  const files = new Map(blocks.map((b, i) => [path.join(BLOCK_DIR, `block-${i}.ts`), { ...b, text: `${b.code}\nexport {};\n` }]));
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.fileExists = (f) => files.has(path.resolve(f)) || fileExists.call(host, f);
+  host.readFile = (f) => files.get(path.resolve(f))?.text ?? readFile.call(host, f);
+  host.getSourceFile = (f, lang, ...rest) => {
+    const b = files.get(path.resolve(f));
+    return b ? ts.createSourceFile(f, b.text, lang) : getSourceFile.call(host, f, lang, ...rest);
+  };
+  const program = ts.createProgram({ rootNames: [...(rootNames ?? config.fileNames), ...files.keys()], options, host, configFileParsingDiagnostics: config.errors });
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  const problems = [];
+  const others = [];
+  for (const d of diagnostics) {
+    const b = d.file && files.get(path.resolve(d.file.fileName));
+    if (!b) { others.push(d); continue; }
+    if (ALLOWED_IN_BLOCKS.has(d.code)) continue;
+    const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
+    problems.push(`${b.doc}:${b.line + line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  }
+  const formatHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+  if (others.length > 0) problems.unshift(ts.formatDiagnostics(others, formatHost).trimEnd());
+  return problems;
+}
+
+module.exports = { tsBlocks, docBlocks, typecheck };
+
+if (require.main === module) {
+  const blocks = docBlocks();
+  const problems = typecheck({ blocks });
+  if (problems.length > 0) {
+    process.stderr.write(`${problems.join('\n')}\n`);
+    process.exit(1);
+  }
+  console.log(`typecheck: the project and ${blocks.length} TypeScript blocks of README.md and docs/ compile`);
+}
