@@ -5,6 +5,8 @@
  * `npm run bench`, never by a test.
  */
 
+import { parseAllDocuments } from 'yaml';
+
 /** The markers around the measured table in README.md. */
 export const BENCH_START = '<!-- bench:start (npm run bench -- --readme writes this table) -->';
 export const BENCH_END = '<!-- bench:end -->';
@@ -129,4 +131,11 @@ export function peakMemory(probeLines: string): PeakMemory | undefined {
     treeMaxKiB,
     processes: recs.length,
   };
+}
+
+/** How many objects (non-empty YAML documents) the given files hold. */
+export function countObjects(yamlTexts: readonly string[]): number {
+  let n = 0;
+  for (const t of yamlTexts) for (const d of parseAllDocuments(t)) if (d.toJS() != null) n++;
+  return n;
 }

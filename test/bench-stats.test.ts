@@ -1,6 +1,6 @@
 /** The pure parts of npm run bench: statistics, verdicts, exit code, the table, the README splice. */
 import {
-  BENCH_END, BENCH_START, exitCode, formatReport, median, peakMemory, relativeNoise, spliceReadme, verdict,
+  BENCH_END, BENCH_START, countObjects, exitCode, formatReport, median, peakMemory, relativeNoise, spliceReadme, verdict,
 } from '../scripts/bench-stats';
 
 describe('median', () => {
@@ -106,4 +106,8 @@ describe('peakMemory (from the probe lines of one measured process tree)', () =>
   test('no probe line at all is no figure, not zero', () => {
     expect(peakMemory('')).toBeUndefined();
   });
+});
+
+test('countObjects counts the non-empty YAML documents of several files', () => {
+  expect(countObjects(['a: 1\n---\nb: 2\n', '---\n# only a comment\n---\nc: 3\n---\n', ''])).toBe(3);
 });
