@@ -223,31 +223,31 @@ async function main(): Promise<number> {
   const rows: BenchRow[] = [];
   const verdicts: Verdict[] = [];
   const pct = (rel: number | undefined) => (rel === undefined ? '—' : `±${(rel * 100).toFixed(0)}%`);
-  const targetRow = (what: string, figure: string, helmCol: string, ratio: string, target: string, value: number, limit: number, rel: number | undefined, ratioNoise: boolean) => {
+  const targetRow = (what: string, figure: string, helmCol: string, ratio: string, target: string, value: number, limit: number, rel: number | undefined, unit: (n: number) => string) => {
     const noise = rel === undefined ? undefined : rel * value;
     const v = verdict(value, limit, noise);
     verdicts.push(v);
-    const noiseCol = noise === undefined ? '—' : ratioNoise ? `±${noise.toFixed(2)}× (${pct(rel)})` : `${pct(rel)}`;
+    const noiseCol = noise === undefined ? '—' : `±${unit(noise)} (${pct(rel)})`;
     rows.push({ what, figure, helm: helmCol, ratio, target, noise: noiseCol, verdict: v });
   };
 
   const sMed = med(synthMs);
   targetRow(`npm run synth (wall, median of ${PAIRS})`, formatMs(sMed), formatMs(med(helmMs.filter((_, i) => i % 2 === 0))), fmtX(med(synthRatio)),
-    `≤ ${formatMs(TARGET.synthMs)}`, sMed, TARGET.synthMs, noiseOf(synthMs), false);
+    `≤ ${formatMs(TARGET.synthMs)}`, sMed, TARGET.synthMs, noiseOf(synthMs), formatMs);
   const rRatio = med(renderRatio);
   targetRow(`render process: scripts.synth run directly (wall, median of ${PAIRS} pairs)`, formatMs(med(renderMs)), formatMs(med(helmMs.filter((_, i) => i % 2 === 1))), fmtX(rRatio),
-    `≤ ${TARGET.renderVsHelm}× helm`, rRatio, TARGET.renderVsHelm, noiseOf(renderRatio), true);
+    `≤ ${TARGET.renderVsHelm}× helm`, rRatio, TARGET.renderVsHelm, noiseOf(renderRatio), fmtX);
   const memMed = MiB(med(renderKiB));
   const helmMem = helmKiB.length ? MiB(median(helmKiB)) : Number.NaN;
   targetRow(`render process peak memory (maxRSS, median of ${PAIRS})`, fmtMiB(memMed), hasTime ? fmtMiB(helmMem) : 'n/a', fmtX(memMed / helmMem),
-    `≤ ${TARGET.renderMiB} MiB`, memMed, TARGET.renderMiB, noiseOf(renderKiB), false);
+    `≤ ${TARGET.renderMiB} MiB`, memMed, TARGET.renderMiB, noiseOf(renderKiB), fmtMiB);
   if (testRun) {
     targetRow('npm test (tsc + jest + dist check, wall, 1 run)', formatMs(testRun.ms), formatMs(helmMedian), fmtX(testRun.ms / helmMedian),
-      `≤ ${formatMs(TARGET.testMs)}`, testRun.ms, TARGET.testMs, machineNoise, false);
+      `≤ ${formatMs(TARGET.testMs)}`, testRun.ms, TARGET.testMs, machineNoise, formatMs);
   }
   const lRatio = med(bigRatio);
   targetRow(`in-process resolve + render: 100 Sidekiq processes, 30 nodes (${bigCount} objects) vs default (${defCount}), median of ${PAIRS} pairs`,
-    `${formatMs(median(bigMs))} vs ${formatMs(median(defMs))}`, '—', fmtX(lRatio), `≤ ${TARGET.largeVsDefault}× default`, lRatio, TARGET.largeVsDefault, noiseOf(bigRatio), true);
+    `${formatMs(median(bigMs))} vs ${formatMs(median(defMs))}`, '—', fmtX(lRatio), `≤ ${TARGET.largeVsDefault}× default`, lRatio, TARGET.largeVsDefault, noiseOf(bigRatio), fmtX);
   if (integrationRun) {
     rows.push({ what: 'npm run test:integration (wall, 1 run)', figure: formatMs(integrationRun.ms), helm: '—', ratio: '—', target: 'none: stated here', noise: pct(machineNoise), verdict: '' });
     if (!integrationRun.ok) verdicts.push('FAILED');
