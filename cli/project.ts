@@ -163,8 +163,9 @@ ${o.versions['cdk8s-mastodon']} (a dependency you upgrade, not a fork).
 2. \`npm run synth\`: checks the config and writes \`dist/\` (it prints every problem and leaves \`dist/\` alone on bad input).
 3. \`npm test\`: the config is valid, \`dist/\` is fresh, every pod fits on your nodes and still
    fits after losing any one node, and every object passes strict Kubernetes schema validation.
-4. Commit and push: \`git init && git add -A && git commit -m "${o.name}" && git push\`. Argo CD
-   reads the pushed repository; if it is private, give Argo CD read access first:
+4. Commit and push to the branch Argo CD syncs (\`argocd.targetRevision\`, \`main\`):
+   \`git init -b main && git add -A && git commit -m "${o.name}" && git remote add origin ${o.repoURL === REPO_PLACEHOLDER ? '<your repository URL>' : o.repoURL} && git push -u origin main\`.
+   Argo CD reads the pushed repository; if it is private, give Argo CD read access first:
    \`argocd repo add <url> --username <user> --password <token>\` (or a deploy key).
 5. On the cluster, once: install the operators (the commands are in the cdk8s-mastodon README,
    section "Delivery"), then create the namespace before anything that lives in it:
