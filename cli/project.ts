@@ -2,6 +2,7 @@
  * What `cdk8s-mastodon init` writes: a GitOps repository for one server that depends on this
  * package. Pure text; cli/cdk8s-mastodon.ts writes it to disk.
  */
+import { operatorInstallMarkdown } from '../lib/rules/operators';
 
 /** The choices init asks for. */
 export interface ProjectOptions {
@@ -167,8 +168,8 @@ ${o.versions['cdk8s-mastodon']} (a dependency you upgrade, not a fork).
    \`git init -b main && git add -A && git commit -m "${o.name}" && git remote add origin ${o.repoURL === REPO_PLACEHOLDER ? '<your repository URL>' : o.repoURL} && git push -u origin main\`.
    Argo CD reads the pushed repository; if it is private, give Argo CD read access first:
    \`argocd repo add <url> --username <user> --password <token>\` (or a deploy key).
-5. On the cluster, once: install the operators (the commands are in the cdk8s-mastodon README,
-   section "Delivery"), then create the namespace before anything that lives in it:
+5. On the cluster, once: install the operators ([below](#operators-once-per-cluster)), then
+   create the namespace before anything that lives in it:
 
    \`\`\`sh
    kubectl create namespace mastodon
@@ -178,6 +179,13 @@ ${o.versions['cdk8s-mastodon']} (a dependency you upgrade, not a fork).
    \`\`\`
 
 6. \`npm run routes\`: the public host names and Services to enter in the Cloudflare dashboard.
+
+## Operators, once per cluster
+
+In this order, before the first sync (the same pinned steps as the cdk8s-mastodon README,
+section "Delivery"; its docs/operators.md says what each pin was checked against):
+
+${operatorInstallMarkdown()}
 
 Upgrading: bump \`cdk8s-mastodon\` in package.json, \`npm install\`, \`npm run synth\`, review the
 diff of \`dist/\`, commit.

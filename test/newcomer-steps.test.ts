@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
+import { operatorInstallMarkdown } from '../lib';
 import { ROOT } from './support/fixtures';
 
 const OPTIONS = { name: 'ex', domain: 'example.social', repoURL: 'https://github.com/you/mastodon-gitops.git', versions: { 'cdk8s-mastodon': '0.1.0' } };
@@ -66,3 +67,6 @@ describe('committing and pushing the server repository', () => {
   });
 });
 
+test('the README init writes carries the pinned operator install steps (one source)', () => {
+  expect(readme(OPTIONS)).toContain(operatorInstallMarkdown(parse(serverYaml(OPTIONS)).network?.cnpgOperatorNamespace));
+});
