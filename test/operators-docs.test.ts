@@ -2,8 +2,11 @@
  * One way to install the operators, the same everywhere: the README's block and the Helm
  * chart's README are both operatorInstallMarkdown(), and every step is pinned.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib';
 import { ROOT } from './support/fixtures';
 
@@ -28,7 +31,34 @@ test('CloudNativePG and the plugin go to the namespace the network policies allo
   const md = operatorInstallMarkdown('db-operators');
   expect(md).toMatch(/--namespace db-operators --create-namespace/);
   expect(md).toMatch(/kubectl -n db-operators rollout status deployment\/barman-cloud/);
-  expect(md).toMatch(/replace it with db-operators before applying/);
+});
+
+test('with another operator namespace, the plugin step itself puts the plugin there', () => {
+  // The release's manifest.yaml is kustomize output with `namespace: cnpg-system` on every
+  // namespaced object and on the ClusterRoleBinding's subject (plugin-barman-cloud v0.14.0:
+  // kubernetes/kustomization.yaml, config/rbac/role_binding.yaml). A sample of that shape stands
+  // in for the download; the step's pipeline runs with real bash and sed.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-plugin-ns-'));
+  try {
+    const sample = path.join(tmp, 'manifest.yaml');
+    fs.writeFileSync(sample, [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: barman-cloud\n  namespace: cnpg-system\n',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: barman-cloud\n  namespace: cnpg-system\n',
+      'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: plugin-barman-cloud-binding\nsubjects:\n- kind: ServiceAccount\n  name: plugin-barman-cloud\n  namespace: cnpg-system\n',
+    ].join('---\n'));
+    const step = operatorInstalls('db-operators').find((o) => /Barman/.test(o.name))!;
+    const url = 'https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.14.0/manifest.yaml';
+    const apply = step.commands.find((c) => c.includes(url))!;
+    expect(apply).toMatch(/^curl -fsSL \S+ \| sed .* \| kubectl apply -f -$/);
+    // what reaches the cluster: the download is the sample, kubectl apply prints what it gets
+    const script = apply.replace(new RegExp(`curl -fsSL ${url.replace(/[.]/g, '\\.')}`), `cat ${sample}`).replace('kubectl apply -f -', 'cat');
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    const applied = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter((o) => o);
+    expect(applied.map((o) => o.metadata.namespace ?? o.subjects[0].namespace)).toEqual(['db-operators', 'db-operators', 'db-operators']);
+    expect(step.commands).toContain('kubectl -n db-operators rollout status deployment/barman-cloud');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 // The Helm chart's README carrying the same steps is checked in delivery.test.ts, on the chart it builds.

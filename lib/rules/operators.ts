@@ -33,11 +33,18 @@ export interface OperatorInstall {
 /**
  * The install steps, in the order they must run (cert-manager before the plugin, the
  * CloudNativePG operator before the plugin that joins its namespace). `cnpgNamespace` is
- * `network.cnpgOperatorNamespace`; the plugin's manifest is fixed to cnpg-system, so another
- * namespace needs the manifest edited (said in the step).
+ * `network.cnpgOperatorNamespace`; the plugin's manifest is fixed to cnpg-system, so for another
+ * namespace the step rewrites it on its way to kubectl.
  */
 export function operatorInstalls(cnpgNamespace = 'cnpg-system'): OperatorInstall[] {
-  const pluginNote = cnpgNamespace === 'cnpg-system' ? [] : [`# the manifest installs into cnpg-system: replace it with ${cnpgNamespace} before applying`];
+  const pluginManifest = 'https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.14.0/manifest.yaml';
+  // The release's manifest.yaml is kustomize output that writes `namespace: cnpg-system` on every
+  // namespaced object and on the ClusterRoleBinding's subject (kubernetes/kustomization.yaml,
+  // config/rbac/role_binding.yaml at v0.14.0); the operator only finds plugins in its own
+  // namespace, so another namespace rewrites those lines on the way in.
+  const pluginApply = cnpgNamespace === 'cnpg-system'
+    ? [`kubectl apply -f ${pluginManifest}`]
+    : [`# the manifest installs into cnpg-system: rewritten to ${cnpgNamespace}`, `curl -fsSL ${pluginManifest} | sed 's/namespace: cnpg-system$/namespace: ${cnpgNamespace}/' | kubectl apply -f -`];
   return [
     {
       name: 'cert-manager', version: 'v1.21.1', why: 'TLS between the CloudNativePG operator and the Barman Cloud plugin',
@@ -55,8 +62,7 @@ export function operatorInstalls(cnpgNamespace = 'cnpg-system'): OperatorInstall
     {
       name: 'Barman Cloud plugin', version: 'v0.14.0', why: 'ObjectStore, WAL archiving and base backups; must run in the operator\'s namespace',
       commands: [
-        ...pluginNote,
-        'kubectl apply -f https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.14.0/manifest.yaml',
+        ...pluginApply,
         `kubectl -n ${cnpgNamespace} rollout status deployment/barman-cloud`,
       ],
     },
