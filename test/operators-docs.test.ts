@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib';
-import { ROOT } from './support/fixtures';
+import { exampleRaw, resolved, ROOT, withChange } from './support/fixtures';
 
 test('the README holds exactly the generated install steps', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -72,4 +72,23 @@ test('the snapshot-controller runs the external-snapshotter release its CRDs com
   expect(ref).toBe('v8.6.0');
   expect(step.commands).toContain(`kubectl -n kube-system set image deployment/snapshot-controller snapshot-controller=registry.k8s.io/sig-storage/snapshot-controller:${ref}`);
   expect(step.commands).toContain('kubectl -n kube-system rollout status deployment/snapshot-controller');
+});
+
+describe('the Kubernetes the pinned CloudNativePG chart installs on', () => {
+  // cloudnative-pg/charts tag cloudnative-pg-v0.29.0, charts/cloudnative-pg/Chart.yaml:
+  // kubeVersion ">=1.29.0-0": helm refuses the install step on an older cluster.
+  const withK3s = (version: string, mode?: 'external') => resolved(withChange(exampleRaw(), (c) => {
+    c.k3s = { ...c.k3s, version };
+    if (mode) c.database = { mode, host: 'db.example.org', passwordSecret: { name: 'db', key: 'password' } };
+  })).warnings.join('\n');
+
+  test('k3s 1.28 with database.mode cnpg is warned about, naming the version and the chart', () => {
+    expect(withK3s('v1.28.15+k3s1')).toMatch(/k3s\.version: v1\.28\.15\+k3s1 is Kubernetes 1\.28, but the CloudNativePG Helm chart 0\.29\.0 .* requires Kubernetes >= 1\.29/);
+  });
+
+  test('1.29 and newer, or an external database, are not', () => {
+    expect(withK3s('v1.29.7+k3s1')).not.toMatch(/CloudNativePG Helm chart/);
+    expect(withK3s('v1.30.6+k3s1')).not.toMatch(/CloudNativePG Helm chart/);
+    expect(withK3s('v1.28.15+k3s1', 'external')).not.toMatch(/CloudNativePG Helm chart/);
+  });
 });

@@ -12,6 +12,7 @@ import { parseMemory, formatMemory } from '../rules/quantity';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
+import { cnpgChartKubernetesProblem } from '../rules/operators';
 import { MastodonConfigSchema, MastodonConfigParsed, SidekiqProcessParsed, ResourcesConfig, KedaConfig } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 
@@ -158,6 +159,10 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
   for (const problem of checkK3sInventory(c.nodes.inventory, c.k3s?.version)) err(problem.path, problem.message);
+  if (c.database.mode === 'cnpg') {
+    const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
+    if (tooOld) warnings.push(tooOld);
+  }
 
   const checkPlacement = (path: string, pool: string, image: ImageSpec) => {
     const arches = poolArches.get(pool);

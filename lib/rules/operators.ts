@@ -22,6 +22,23 @@
  *   snapshot-controller:v8.5.0 (master bumps it to v8.6.0 in 1d996efb), hence the set image.
  */
 
+/**
+ * The oldest Kubernetes minor the pinned CloudNativePG chart installs on: cloudnative-pg/charts
+ * tag cloudnative-pg-v0.29.0, charts/cloudnative-pg/Chart.yaml `kubeVersion: ">=1.29.0-0"`, which
+ * helm checks against the cluster before installing.
+ */
+export const CNPG_CHART_MIN_KUBERNETES_MINOR = 29;
+
+/**
+ * Why the pinned CloudNativePG install step cannot run on the given k3s release (`v1.M.P+k3sN`),
+ * or undefined when it can (or the version is unknown).
+ */
+export function cnpgChartKubernetesProblem(k3sVersion: string | undefined): string | undefined {
+  const minor = /^v1\.(\d+)\./.exec(k3sVersion ?? '')?.[1];
+  if (minor === undefined || Number(minor) >= CNPG_CHART_MIN_KUBERNETES_MINOR) return undefined;
+  return `k3s.version: ${k3sVersion} is Kubernetes 1.${minor}, but the CloudNativePG Helm chart 0.29.0 (operator 1.30.0) that database.mode cnpg needs requires Kubernetes >= 1.${CNPG_CHART_MIN_KUBERNETES_MINOR} (its Chart.yaml kubeVersion), so helm refuses the install step; upgrade k3s to v1.${CNPG_CHART_MIN_KUBERNETES_MINOR} or newer first`;
+}
+
 /** One operator: what it is for and the commands that install it, in order. */
 export interface OperatorInstall {
   readonly name: string;
