@@ -159,7 +159,7 @@ from its config. Do not edit the templates: change the config and run \`npm run 
 
 Install these first, in this order; their CRDs are not part of this chart (the operators own them):
 
-${operatorInstallMarkdown(c.network.cnpgOperatorNamespace)}
+${operatorInstallMarkdown(c.network.cnpgOperatorNamespace, c.sidekiq.keda?.operatorNamespace)}
 
 ## Install
 
@@ -213,7 +213,7 @@ export function buildHelmChart(outDir: string, configFile: string = process.env.
       icon: ICON,
       home: 'https://joinmastodon.org',
       keywords: ['mastodon', 'fediverse', 'cloudnative-pg', 'cloudflare-tunnel', 'k3s'],
-      annotations: { 'cdk8s-mastodon/operators': operatorInstalls(c.network.cnpgOperatorNamespace).map((o) => `${o.name} ${o.version}`).join(', ') },
+      annotations: { 'cdk8s-mastodon/operators': operatorInstalls(c.network.cnpgOperatorNamespace, c.sidekiq.keda?.operatorNamespace).map((o) => `${o.name} ${o.version}`).join(', ') },
     }));
     fs.writeFileSync(path.join(chart, 'README.md'), readme(c, wired.knobs));
     fs.rmSync(outDir, { recursive: true, force: true });

@@ -63,7 +63,8 @@ describe('the Helm chart', () => {
   });
   // Moved from operators-docs.test.ts, to share this file's chart (building one runs the cdk8s CLI).
   test('the Helm chart README carries the same operator install steps as the README', () => {
-    expect(fs.readFileSync(path.join(chart, 'README.md'), 'utf8')).toContain(operatorInstallMarkdown());
+    // the example sets sidekiq.keda (operatorNamespace keda), so the KEDA step is there too
+    expect(fs.readFileSync(path.join(chart, 'README.md'), 'utf8')).toContain(operatorInstallMarkdown('cnpg-system', 'keda'));
   });
   test('helm lint --strict passes', () => {
     const r = runHelm('lint', '--strict', chart);

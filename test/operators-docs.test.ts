@@ -17,7 +17,7 @@ test('the README holds exactly the generated install steps', () => {
 });
 
 test('every command is pinned (no latest, no unversioned chart or manifest)', () => {
-  for (const o of operatorInstalls()) {
+  for (const o of operatorInstalls('cnpg-system', 'keda')) {
     for (const c of o.commands.filter((x) => !x.startsWith('#'))) {
       expect(c).not.toMatch(/latest|\/main\/|refs\/heads/);
       if (/https:\/\/github.com\/.*\/releases\/download\//.test(c)) expect(c).toMatch(/\/download\/v\d+\.\d+\.\d+\//);
@@ -90,5 +90,21 @@ describe('the Kubernetes the pinned CloudNativePG chart installs on', () => {
     expect(withK3s('v1.29.7+k3s1')).not.toMatch(/CloudNativePG Helm chart/);
     expect(withK3s('v1.30.6+k3s1')).not.toMatch(/CloudNativePG Helm chart/);
     expect(withK3s('v1.28.15+k3s1', 'external')).not.toMatch(/CloudNativePG Helm chart/);
+  });
+});
+
+describe('KEDA, when sidekiq.keda is set', () => {
+  // kedacore/charts tag v2.20.2 (cbb9bb8 "prepare v2.20.2 release"): keda/Chart.yaml version and
+  // appVersion 2.20.2, the release crds/keda was vendored from; values.yaml crds.install: true.
+  const step = 'helm upgrade --install keda keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace keda-ops --create-namespace --wait';
+
+  test('is a pinned step into sidekiq.keda.operatorNamespace, only when asked for', () => {
+    expect(operatorInstalls('cnpg-system', 'keda-ops').flatMap((o) => o.commands)).toContain(step);
+    expect(operatorInstalls().map((o) => o.name)).not.toContain('KEDA');
+  });
+
+  test('the README carries it (the Helm chart README: delivery.test.ts)', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(step.replace('keda-ops', 'keda'));
   });
 });

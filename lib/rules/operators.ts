@@ -49,11 +49,12 @@ export interface OperatorInstall {
 
 /**
  * The install steps, in the order they must run (cert-manager before the plugin, the
- * CloudNativePG operator before the plugin that joins its namespace). `cnpgNamespace` is
+ * CloudNativePG operator before the plugin that joins its namespace; KEDA last, only with
+ * `kedaNamespace`, which is `sidekiq.keda.operatorNamespace`). `cnpgNamespace` is
  * `network.cnpgOperatorNamespace`; the plugin's manifest is fixed to cnpg-system, so for another
  * namespace the step rewrites it on its way to kubectl.
  */
-export function operatorInstalls(cnpgNamespace = 'cnpg-system'): OperatorInstall[] {
+export function operatorInstalls(cnpgNamespace = 'cnpg-system', kedaNamespace?: string): OperatorInstall[] {
   const pluginManifest = 'https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.14.0/manifest.yaml';
   // The release's manifest.yaml is kustomize output that writes `namespace: cnpg-system` on every
   // namespaced object and on the ClusterRoleBinding's subject (kubernetes/kustomization.yaml,
@@ -93,10 +94,18 @@ export function operatorInstalls(cnpgNamespace = 'cnpg-system'): OperatorInstall
         'kubectl -n kube-system rollout status deployment/snapshot-controller',
       ],
     },
+    // kedacore/charts tag v2.20.2: keda/Chart.yaml version and appVersion 2.20.2 (the release
+    // crds/keda comes from); the chart installs its CRDs (values.yaml crds.install: true).
+    ...(kedaNamespace === undefined ? [] : [{
+      name: 'KEDA', version: '2.20.2 (Helm chart keda 2.20.2)', why: `ScaledObject, TriggerAuthentication (sidekiq.keda); in ${kedaNamespace}, where the network policies let it reach Redis (sidekiq.keda.operatorNamespace)`,
+      commands: [
+        `helm upgrade --install keda keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace ${kedaNamespace} --create-namespace --wait`,
+      ],
+    }]),
   ];
 }
 
 /** The steps as a Markdown list of shell blocks, for READMEs. */
-export function operatorInstallMarkdown(cnpgNamespace = 'cnpg-system'): string {
-  return operatorInstalls(cnpgNamespace).map((o, i) => `${i + 1}. **${o.name}** ${o.version}: ${o.why}.\n\n   \`\`\`sh\n${o.commands.map((c) => `   ${c}`).join('\n')}\n   \`\`\``).join('\n\n');
+export function operatorInstallMarkdown(cnpgNamespace = 'cnpg-system', kedaNamespace?: string): string {
+  return operatorInstalls(cnpgNamespace, kedaNamespace).map((o, i) => `${i + 1}. **${o.name}** ${o.version}: ${o.why}.\n\n   \`\`\`sh\n${o.commands.map((c) => `   ${c}`).join('\n')}\n   \`\`\``).join('\n\n');
 }
