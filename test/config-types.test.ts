@@ -84,3 +84,22 @@ test('the generated types and zod\'s inferred types are mutually assignable (con
   const text = fs.readFileSync(check, 'utf8');
   for (const t of ['inputToZod', 'zodToInput', 'outputToZod', 'zodToOutput']) expect(text).toContain(t);
 });
+
+test('no description states a default other than the @default hover shows next to it', () => {
+  // A hover reads "… (the default is 300) @default 30" as a contradiction: a description may
+  // name another program's default only as that program's.
+  const found: string[] = [];
+  const walk = (n: any, at: string) => {
+    if (!n || typeof n !== 'object') return;
+    if (typeof n.description === 'string' && 'default' in n) {
+      for (const m of n.description.matchAll(/\b(?:the )?default (?:is|of) (\d+|"[^"]*"|'[^']*')/gi)) {
+        if (m[1].replace(/^['"]|['"]$/g, '') !== String(n.default)) found.push(`${at}: "${m[0]}" but @default ${JSON.stringify(n.default)}`);
+      }
+    }
+    for (const [k, v] of Object.entries(n.properties ?? {})) walk(v, `${at}.${k}`);
+    if (n.items) walk(n.items, `${at}[]`);
+    for (const alt of [...(n.oneOf ?? []), ...(n.anyOf ?? [])]) walk(alt, at);
+  };
+  walk(configJsonSchema(), '');
+  expect(found).toEqual([]);
+});

@@ -502,7 +502,7 @@ export const MastodonConfigSchema = z.strictObject({
       .default(['127.0.0.1/32', '::1/128', '10.42.0.0/16'])
       .describe('TRUSTED_PROXY_IP: loopback plus the pod CIDR the tunnel connects from (k3s: 10.42.0.0/16).'),
     failoverSeconds: z.number().int().min(0).max(300).default(30)
-      .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (the default is 300).'),
+      .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (Kubernetes sets 300 when none is given: pods on a dead node would wait 5 minutes to move).'),
     cnpgOperatorNamespace: dnsLabel(63, 'cnpgOperatorNamespace').default('cnpg-system')
       .describe('Namespace of the CloudNativePG operator, allowed to reach the instances on 8000 and 5432.'),
     dns: z.strictObject({

@@ -934,7 +934,7 @@ export interface MastodonConfigInput {
      */
     trustedProxies?: string[];
     /**
-     * tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (the default is 300).
+     * tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (Kubernetes sets 300 when none is given: pods on a dead node would wait 5 minutes to move).
      *
      * @default 30
      */
@@ -2317,7 +2317,7 @@ export interface MastodonConfigParsed {
      */
     trustedProxies: string[];
     /**
-     * tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (the default is 300).
+     * tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (Kubernetes sets 300 when none is given: pods on a dead node would wait 5 minutes to move).
      *
      * @default 30
      */
