@@ -76,7 +76,11 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
     }
     text = text.split(`app.kubernetes.io/version: ${tag}\n`).join(`app.kubernetes.io/version: ${token(tagKnob.key)}\n`);
   }
-  text = text.split(`"${RELEASE_NAMESPACE}"`).join(RELEASE_NAMESPACE).split(RELEASE_NAMESPACE).join('{{ .Release.Namespace }}');
+  // The YAML writer quotes a value that is only the token (it starts with @): unquote those
+  // whole values, and only those; a token inside a longer string keeps the quotes around it,
+  // which belong to that string (PromQL's namespace="…" must stay quoted to parse).
+  text = text.replace(new RegExp(`(^\\s*(?:- )?(?:[^\\s:"][^:"]*: )?)"${RELEASE_NAMESPACE}"$`, 'gm'), `$1${RELEASE_NAMESPACE}`)
+    .split(RELEASE_NAMESPACE).join('{{ .Release.Namespace }}');
   for (const k of knobs) {
     const t = token(k.key);
     // A whole-value token (replicas, a label) was quoted by the YAML writer; one inside an

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { exampleRaw, find, render, withChange } from '../support/fixtures';
 import { run, runOk, scratchDir } from './support/servers';
 
@@ -126,3 +126,21 @@ test('Prometheus renders the runbook annotations with the labels of the firing s
   const r = promtoolTest('annotations.yaml');
   if (r.status !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
 });
+
+test('the Helm chart\'s rules, rendered by helm template -n other, pass promtool check rules too', async () => {
+  // The chart rewrites the namespace into {{ .Release.Namespace }} and escapes Prometheus'
+  // own {{ }}: what Helm renders must still be valid PromQL and valid templates.
+  const { buildHelmChart } = await import('../../scripts/synth-helm');
+  const { helmBinary } = await import('../../scripts/helm-binary');
+  const config = path.join(dir, 'monitoring.yaml');
+  fs.writeFileSync(config, stringify(withChange(exampleRaw(), (c) => { c.monitoring = { enabled: true, ruleLabels: { release: 'kube-prometheus-stack' } }; })));
+  const chart = path.join(dir, 'chart');
+  expect(buildHelmChart(chart, config)).toBeUndefined();
+  const rendered = runOk(await helmBinary(), ['template', 'ocw', chart, '--namespace', 'other'], { cwd: dir });
+  const rules = parseAllDocuments(rendered).map((d) => d.toJS()).filter((o) => o?.kind === 'PrometheusRule');
+  const helmGroups = rules.flatMap((r) => r.spec.groups) as Group[];
+  expect(helmGroups.map((g) => g.name)).toEqual(groups.map((g) => g.name));
+  writeRules('rules-helm.yaml', helmGroups);
+  const count = helmGroups.reduce((n, g) => n + g.rules.length, 0);
+  expect(runOk('promtool', ['check', 'rules', 'rules-helm.yaml'], { cwd: dir })).toContain(`SUCCESS: ${count} rules found`);
+}, 300_000);
