@@ -2,15 +2,23 @@
  * npm run synth:helm [-- --out DIR]: a Helm chart of the same manifests as dist/, written to
  * chart/ (outside dist/, so Argo CD never applies both).
  *
- * `cdk8s synth --format helm` does the synthesis; this script then fixes what the CLI gets
- * wrong: the chart name (the folder's), the versions, the copied CRDs (the operators own
- * them), the description and icon, the README; and it wires a small values.yaml into the
- * templates (image tag and replica counts) with a values.schema.json.
+ * The templates are the app's Mastodon chart, synthesized in this process (`synthesizeApp` with
+ * `mastodonOnly`, as main.ts does under CDK8S_MASTODON_ONLY) into templates/. That is all that is
+ * kept of what `cdk8s synth --format helm` writes: read in cdk8s-cli 2.x,
+ * lib/cli/cmds/synth.js, `--format helm` scaffolds Chart.yaml (name = the folder's, the given
+ * version) and a one-line README.md, copies every imported CRD into crds/, then runs the app with
+ * templates/ as its output folder; this script replaces Chart.yaml and README.md and drops crds/
+ * (the operators own them). So building in-process gives the same bytes without the CLI's two
+ * extra Node processes and the TypeScript compile: test/integration/helm-chart-equivalence.itest.ts
+ * builds the chart both ways (`{ synth: 'cli' }`) and compares every file.
+ *
+ * It then wires a small values.yaml into the templates (image tag and replica counts) with a
+ * values.schema.json, and writes the chart's name, versions, description, icon and README.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { helmTimeoutAdvice, loadConfigFile, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName, sidekiqReplicas } from '../lib';
+import { helmTimeoutAdvice, loadConfigFile, synthesizeApp, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName, sidekiqReplicas } from '../lib';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
@@ -189,16 +197,31 @@ Everything else is fixed at generation time, because it is derived and checked t
 `;
 }
 
+/** Options for {@link buildHelmChart}. */
+export interface HelmChartOptions {
+  /**
+   * How the templates are synthesized: in this process, or by the real `cdk8s synth --format
+   * helm` (the cdk8s.yaml app through ts-node; the integration suite compares the two).
+   * @default 'in-process'
+   */
+  readonly synth?: 'in-process' | 'cli';
+}
+
 /** Builds the chart into `outDir` (replacing it only on success). Returns the problems, if any. */
-export function buildHelmChart(outDir: string, configFile: string = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE): string | undefined {
+export function buildHelmChart(outDir: string, configFile: string = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE, options: HelmChartOptions = {}): string | undefined {
   const loaded = loadConfigFile(configFile);
   if (!loaded.ok) return loaded.errors.map((e) => `${e.path}: ${e.message}`).join('\n');
   const c = loaded.config;
   const scratch = fs.mkdtempSync(path.join(ROOT, '.synth-tmp-helm-'));
   try {
     const chart = path.join(scratch, 'chart');
-    const r = cdk8sSynth(chart, { MASTODON_CONFIG: configFile, CDK8S_MASTODON_ONLY: 'true' }, ['--format', 'helm', '--chart-version', PKG.version]);
-    if (r.status !== 0) return r.stderr || r.stdout;
+    if (options.synth === 'cli') {
+      const r = cdk8sSynth(chart, { MASTODON_CONFIG: configFile, CDK8S_MASTODON_ONLY: 'true' }, ['--format', 'helm', '--chart-version', PKG.version]);
+      if (r.status !== 0) return r.stderr || r.stdout;
+    } else {
+      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true });
+      if (!r.ok) return r.report;
+    }
     fs.rmSync(path.join(chart, 'crds'), { recursive: true, force: true });
     const templateFile = path.join(chart, 'templates', 'mastodon.k8s.yaml');
     const wired = wireValues(fs.readFileSync(templateFile, 'utf8'), c);

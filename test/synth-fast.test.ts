@@ -1,7 +1,7 @@
 /**
  * The fast synth path (README "How synth is fast"): `synthInto` swaps a complete output in or
  * leaves the target alone, recovers after a process killed mid-swap, reports bad input without
- * a stack; the require hook never serves stale JavaScript. The byte equality with the real
+ * a stack; the require hook never serves stale JavaScript (with @swc/core). The byte equality with the real
  * `cdk8s synth` and the killed-process runs are in test/integration/synth-equivalence.itest.ts.
  */
 import { spawnSync } from 'child_process';
@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { synthesizeApp } from '../lib/synthesize';
 import { synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
+import { describeStaleCacheCases } from './support/ts-register-cases';
 
 jest.setTimeout(60_000);
 
@@ -102,52 +103,10 @@ test('warnings are returned for the caller to print', () => {
   expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
 });
 
-describe.each(['@swc/core', 'typescript'])('scripts/ts-register.js with %s never serves stale JavaScript', (compiler) => {
-  const run = (file: string, cache: string) => spawnSync(process.execPath, ['-r', path.join(ROOT, 'scripts', 'ts-register.js'), file], {
-    encoding: 'utf8', env: { ...process.env, CDK8S_MASTODON_TS_CACHE: cache, CDK8S_MASTODON_TS_COMPILER: compiler },
-  });
-  const cached = (cache: string) => fs.readdirSync(cache, { recursive: true }).filter((f) => String(f).endsWith('.js'));
-
-  test('an edit is picked up even when size and mtime stay the same; the compiled file is reused when nothing changed', () => {
-    const dir = path.join(tmp, `hook-${compiler.replace(/\W/g, '')}`);
-    const cache = path.join(dir, 'cache');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'main.ts');
-    fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const n: number = 1;\n');
-    fs.writeFileSync(file, "import { n } from './dep';\nconst x: string = 'A' + n;\nconsole.log(x);\n");
-    const stamp = new Date('2020-01-01T00:00:00Z');
-    fs.utimesSync(file, stamp, stamp);
-    expect(run(file, cache).stdout).toBe('A1\n');
-    expect(cached(cache)).toHaveLength(2);
-
-    // Same length, same mtime, different content.
-    fs.writeFileSync(file, "import { n } from './dep';\nconst x: string = 'B' + n;\nconsole.log(x);\n");
-    fs.utimesSync(file, stamp, stamp);
-    expect(run(file, cache).stdout).toBe('B1\n');
-    // An imported file's edit too.
-    fs.writeFileSync(path.join(dir, 'dep.ts'), 'export const n: number = 2;\n');
-    expect(run(file, cache).stdout).toBe('B2\n');
-    expect(cached(cache)).toHaveLength(4);
-
-    // Unchanged sources: served from the cache (prove it by editing a cache entry's bytes in a
-    // way only a cache read can surface), so a hit really skips the compiler.
-    const entries = cached(cache).map((f) => path.join(cache, String(f)));
-    for (const e of entries) if (fs.readFileSync(e, 'utf8').includes("'B'")) fs.writeFileSync(e, fs.readFileSync(e, 'utf8').replace("'B'", "'C'"));
-    expect(run(file, cache).stdout).toBe('C2\n');
-  });
-
-  test('a compile error is reported with the file and line, and nothing is cached for it', () => {
-    const dir = path.join(tmp, `hook-error-${compiler.replace(/\W/g, '')}`);
-    const cache = path.join(dir, 'cache');
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'broken.ts');
-    fs.writeFileSync(file, 'const = 1;\n');
-    const r = run(file, cache);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('broken.ts');
-    expect(fs.existsSync(cache) ? cached(cache) : []).toEqual([]);
-  });
-});
+// The TypeScript fallback (a server repository made by `cdk8s-mastodon init` has no @swc/core)
+// runs the same cases in the integration suite (test/integration/ts-register.itest.ts): each of
+// its runs loads the TypeScript compiler, seconds of CPU.
+describeStaleCacheCases('@swc/core', () => tmp);
 
 test('the synth renders each chart once: the objects the catch-up check planned are the objects written, unchanged by the planner', () => {
   // The catch-up check plans the rendered objects; app.synth() used to render them a second
