@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import {
-  alertGroups, canReach, End, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
+  alertGroups, canReach, End, K3S_EVICTION_HARD, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
 } from '../lib';
 import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, ROOT, withChange } from './support/fixtures';
 import { K8S_VERSIONS, K8sValidator, loadCrdSchemas, translateGoPattern } from './support/k8s-validator';
@@ -400,6 +400,14 @@ describe('the alert rules', () => {
     expect(notRun().expr).toMatch(/cronjob="ocw-db-amcheck".*\) > 756000$/);
     expect(notRun('0 5 * * *').expr).toMatch(/ > 108000$/);
     expect(notRun().labels.severity).toBe('warning');
+  });
+
+  test('the node filesystem page comes before k3s\' kubelet evicts, and names the threshold k3s sets (5%, not upstream\'s 10%)', () => {
+    const almost = rules.find((r: any) => r.alert === 'MastodonNodeFilesystemAlmostFull');
+    const threshold = Number(/\) < ([0-9.]+) and predict_linear/.exec(almost.expr)![1]);
+    expect(threshold).toBeGreaterThan(K3S_EVICTION_HARD.nodefsAvailable);
+    expect(almost.annotations.description).toContain(`below ${K3S_EVICTION_HARD.nodefsAvailable * 100}% free`);
+    expect(almost.annotations.description).not.toMatch(/10%/);
   });
 
   test('a node going away warns, never pages', () => {

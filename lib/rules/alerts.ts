@@ -43,6 +43,7 @@ import type { ResolvedConfig } from '../config/resolve';
 import { resourceName, webMetricsName } from '../conventions/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
+import { K3S_EVICTION_HARD } from './k3s';
 import { parseMemory, parsePgSizeMB } from './quantity';
 import { SLOT_LOST_METRIC, SLOT_UNRESERVED_METRIC } from './slot-queries';
 
@@ -429,12 +430,12 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       },
       {
         alert: 'MastodonNodeFilesystemAlmostFull',
-        // The kubelet's default hard eviction starts at nodefs.available < 10%: page before it.
+        // k3s' kubelet evicts at nodefs.available < 5% (./k3s K3S_EVICTION_HARD): page well before it.
         expr: `(${fsRatio}) < 0.15 and predict_linear(${fsAvail}[6h], 86400) < 0 and node_filesystem_readonly${diskFs} == 0`,
         for: '15m',
         severity: 'critical',
         summary: 'A node filesystem will be full within a day',
-        description: '{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has {{ $value | humanizePercentage }} free and fills within 24 hours: below 10% free the kubelet evicts pods (its default nodefs.available hard threshold), and Postgres and Redis on local-path volumes of that node stop when it is full.',
+        description: `{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has {{ $value | humanizePercentage }} free and fills within 24 hours: below ${K3S_EVICTION_HARD.nodefsAvailable * 100}% free k3s' kubelet evicts pods (the nodefs.available and imagefs.available hard thresholds k3s sets), and Postgres and Redis on local-path volumes of that node stop when it is full.`,
         action: 'Act now: free space on that node (see MastodonNodeFilesystemFillingUp); if Postgres already stopped, free space first, then it restarts by itself.',
       },
     ],
