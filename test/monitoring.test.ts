@@ -402,6 +402,15 @@ describe('the alert rules', () => {
     expect(notRun().labels.severity).toBe('warning');
   });
 
+  test('a lost replication slot warns, never pages: it is no outage, and with Postgres 16-17 it stays lost while its standby streams until someone drops it', () => {
+    // A standby without its slot replays from the archive, up to archive_timeout (5 min) behind:
+    // the exposure PostgresReplicaLagging (a warning) reports; CloudNativePG's failover prefers
+    // the standby with the highest received LSN (pkg/postgres/status.go), a streaming one.
+    const sev = (a: string) => rules.find((r: any) => r.alert === a).labels.severity;
+    expect(sev('PostgresReplicationSlotLost')).toBe(sev('PostgresReplicaLagging'));
+    expect(sev('PostgresReplicationSlotLost')).toBe('warning');
+  });
+
   test('the node filesystem page comes before k3s\' kubelet evicts, and names the threshold k3s sets (5%, not upstream\'s 10%)', () => {
     const almost = rules.find((r: any) => r.alert === 'MastodonNodeFilesystemAlmostFull');
     const threshold = Number(/\) < ([0-9.]+) and predict_linear/.exec(almost.expr)![1]);

@@ -226,11 +226,14 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         action: `kubectl cnpg status ${n.cluster} -n ${ns}: bring the standby of that slot back now (its pod, its node), or accept that it will replay from the archive; see PostgresReplicationSlotLost.`,
       },
       {
+        // A warning, like PostgresReplicaLagging: a standby without its slot replays from the
+        // archive (up to archive_timeout behind), nothing is down, and CloudNativePG's failover
+        // prefers the standby with the highest received LSN (pkg/postgres/status.go).
         alert: 'PostgresReplicationSlotLost',
         expr: `max by (namespace, pod, slot_name) (${SLOT_LOST_METRIC}${sel(instances)}) == 1`,
         for: '5m',
-        severity: 'critical',
-        summary: 'A replication slot is invalidated: its standby no longer streams',
+        severity: 'warning',
+        summary: 'A replication slot is invalidated: it keeps no WAL for its standby',
         description: 'Slot {{ $labels.slot_name }} on {{ $labels.pod }} is invalidated (wal_status lost, or an invalidation_reason on Postgres 17+): the WAL it needed was removed. Postgres 18 refuses to stream from it, so that standby replays only from the WAL archive, up to archive_timeout behind. 16 and 17 let the standby stream through it again, but the slot stays invalidated and keeps no WAL for it until it is dropped (on 16 it then shows as unreserved). 14 and 15 give it a position again once the standby streams, and this clears.',
         action: `kubectl cnpg status ${n.cluster} -n ${ns}. CloudNativePG only creates missing slots, never replaces an invalidated one: kubectl cnpg psql ${n.cluster} -n ${ns} -- -c "SELECT pg_drop_replication_slot('{{ $labels.slot_name }}')" and the operator creates a fresh one. If the archive no longer has the WAL the standby needs: kubectl cnpg destroy ${n.cluster} <instance> -n ${ns} so it is cloned again.`,
       },
