@@ -405,14 +405,15 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         severity: 'critical',
         summary: 'A volume will be full within a day',
         description: 'PVC {{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free and fills within 24 hours at the current rate; Postgres stops when its WAL or data volume is full.',
-        action: 'Act now: fix the cause named under MastodonVolumeFillingUp, or grow the volume (storage.size / walStorage.size, then let CloudNativePG resize the PVCs).',
+        action: 'Act now: fix the cause named under MastodonVolumeFillingUp, or grow the volume (storage.size / walStorage.size, then let CloudNativePG resize the PVCs). On k3s local-path the numbers are the whole node filesystem and a claim cannot grow: free space on the node (MastodonNodeFilesystemAlmostFull).',
       },
     ],
   });
 
-  // The nodes' own filesystems. On k3s' local-path volumes (hostPath PVs) the kubelet reports no
-  // volume stats at all (kubernetes/kubernetes pkg/volume/hostpath/host_path.go embeds
-  // volume.MetricsNil), so the volume alerts above stay silent there and a full node disk is
+  // The nodes' own filesystems. On local-path volumes the kubelet reports either nothing (hostPath
+  // PVs: kubernetes/kubernetes pkg/volume/hostpath/host_path.go embeds volume.MetricsNil) or the
+  // whole node filesystem (local PVs, k3s' StorageClass since k3s-io/k3s#9872: statfs of the bind
+  // mount), never the claim's size (docs/monitoring.md), and a full node disk is
   // what stops Postgres: read node-exporter's filesystem metrics (prometheus/node_exporter
   // collector/filesystem_linux.go: node_filesystem_avail_bytes and _size_bytes{device,
   // fstype, mountpoint} from statfs, readonly from ST_RDONLY) for disk-backed filesystems.
