@@ -419,6 +419,15 @@ describe('the alert rules', () => {
     expect(almost.annotations.description).not.toMatch(/10%/);
   });
 
+  test('a lost slot is dropped on the pod that reports it: a standby\'s invalidated copy is never replaced by CloudNativePG', () => {
+    // internal/management/controller/slots/runner/runner.go synchronizeReplicationSlots: a standby
+    // skips a primary HA slot without restart_lsn (an invalidated one), deletes a copy only when
+    // the primary has no such slot, and otherwise advances it, which Postgres refuses for an
+    // invalidated slot. The query runs on every instance, so the alert names the pod.
+    const action = rules.find((r: any) => r.alert === 'PostgresReplicationSlotLost').annotations.runbook;
+    expect(action).toContain('kubectl exec -n mastodon {{ $labels.pod }} -c postgres -- psql -c "SELECT pg_drop_replication_slot(\'{{ $labels.slot_name }}\')"');
+  });
+
   test('a node going away warns, never pages', () => {
     for (const r of rules.filter((x: any) => x.alert === 'MastodonNodeNotReady')) expect(r.labels.severity).toBe('warning');
   });

@@ -235,7 +235,10 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         severity: 'warning',
         summary: 'A replication slot is invalidated: it keeps no WAL for its standby',
         description: 'Slot {{ $labels.slot_name }} on {{ $labels.pod }} is invalidated (wal_status lost, or an invalidation_reason on Postgres 17+): the WAL it needed was removed. Postgres 18 refuses to stream from it, so that standby replays only from the WAL archive, up to archive_timeout behind. 16 and 17 let the standby stream through it again, but the slot stays invalidated and keeps no WAL for it until it is dropped (on 16 it then shows as unreserved). 14 and 15 give it a position again once the standby streams, and this clears.',
-        action: `kubectl cnpg status ${n.cluster} -n ${ns}. CloudNativePG only creates missing slots, never replaces an invalidated one: kubectl cnpg psql ${n.cluster} -n ${ns} -- -c "SELECT pg_drop_replication_slot('{{ $labels.slot_name }}')" and the operator creates a fresh one. If the archive no longer has the WAL the standby needs: kubectl cnpg destroy ${n.cluster} <instance> -n ${ns} so it is cloned again.`,
+        // The query runs on every instance: a standby reports its copies of the other standbys'
+        // HA slots, which CloudNativePG's slot runner (internal/management/controller/slots/runner)
+        // deletes only when the primary has no such slot and cannot advance once invalidated.
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}. CloudNativePG only creates missing slots, never replaces an invalidated one: drop it on the pod that reports it, kubectl exec -n ${ns} {{ $labels.pod }} -c postgres -- psql -c "SELECT pg_drop_replication_slot('{{ $labels.slot_name }}')"; on the primary the operator creates a fresh slot, on a standby its slot runner copies the primary's again. If the archive no longer has the WAL the standby needs: kubectl cnpg destroy ${n.cluster} <instance> -n ${ns} so it is cloned again.`,
       },
       {
         alert: 'PostgresReplicaLagging',
