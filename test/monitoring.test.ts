@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import {
-  alertGroups, canReach, End, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
+  alertGroups, canReach, End, K3S_EVICTION_HARD, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
 } from '../lib';
 import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, ROOT, withChange } from './support/fixtures';
 import { K8S_VERSIONS, K8sValidator, loadCrdSchemas, translateGoPattern } from './support/k8s-validator';
@@ -400,6 +400,32 @@ describe('the alert rules', () => {
     expect(notRun().expr).toMatch(/cronjob="ocw-db-amcheck".*\) > 756000$/);
     expect(notRun('0 5 * * *').expr).toMatch(/ > 108000$/);
     expect(notRun().labels.severity).toBe('warning');
+  });
+
+  test('a lost replication slot warns, never pages: it is no outage, and with Postgres 16-17 it stays lost while its standby streams until someone drops it', () => {
+    // A standby without its slot replays from the archive, up to archive_timeout (5 min) behind:
+    // the exposure PostgresReplicaLagging (a warning) reports; CloudNativePG's failover prefers
+    // the standby with the highest received LSN (pkg/postgres/status.go), a streaming one.
+    const sev = (a: string) => rules.find((r: any) => r.alert === a).labels.severity;
+    expect(sev('PostgresReplicationSlotLost')).toBe(sev('PostgresReplicaLagging'));
+    expect(sev('PostgresReplicationSlotLost')).toBe('warning');
+  });
+
+  test('the node filesystem page comes before k3s\' kubelet evicts, and names the threshold k3s sets (5%, not upstream\'s 10%)', () => {
+    const almost = rules.find((r: any) => r.alert === 'MastodonNodeFilesystemAlmostFull');
+    const threshold = Number(/\) < ([0-9.]+) and predict_linear/.exec(almost.expr)![1]);
+    expect(threshold).toBeGreaterThan(K3S_EVICTION_HARD.nodefsAvailable);
+    expect(almost.annotations.description).toContain(`below ${K3S_EVICTION_HARD.nodefsAvailable * 100}% free`);
+    expect(almost.annotations.description).not.toMatch(/10%/);
+  });
+
+  test('a lost slot is dropped on the pod that reports it: a standby\'s invalidated copy is never replaced by CloudNativePG', () => {
+    // internal/management/controller/slots/runner/runner.go synchronizeReplicationSlots: a standby
+    // skips a primary HA slot without restart_lsn (an invalidated one), deletes a copy only when
+    // the primary has no such slot, and otherwise advances it, which Postgres refuses for an
+    // invalidated slot. The query runs on every instance, so the alert names the pod.
+    const action = rules.find((r: any) => r.alert === 'PostgresReplicationSlotLost').annotations.runbook;
+    expect(action).toContain('kubectl exec -n mastodon {{ $labels.pod }} -c postgres -- psql -c "SELECT pg_drop_replication_slot(\'{{ $labels.slot_name }}\')"');
   });
 
   test('a node going away warns, never pages', () => {

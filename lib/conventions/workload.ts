@@ -121,10 +121,15 @@ export interface ScheduledJobProps {
  * schedules in (lib/rules/cron.ts), so "Sundays 04:00" means the same hour for the weekly volume
  * snapshot and for the jobs and restarts around it. Without `timeZone` a CronJob runs in the
  * kube-controller-manager's local time, which on k3s is the server host's. kubernetes/kubernetes
- * staging/src/k8s.io/api/batch/v1/types.go (`CronJobSpec.TimeZone`): the zone database is the
- * system's, else a bundled copy; GA since Kubernetes 1.27.
+ * staging/src/k8s.io/api/batch/v1/types.go (`CronJobSpec.TimeZone`), GA since Kubernetes 1.27.
+ * Spelled `UTC`, not `Etc/UTC`: the API server's validation and the CronJob controller both call
+ * Go's `time.LoadLocation`, which returns UTC for "UTC" without reading any zone database, while
+ * every other name needs one. Upstream kube-apiserver embeds `time/tzdata`
+ * (cmd/kube-apiserver/apiserver.go); the single k3s binary does not (k3s-io/k3s#8832: its image
+ * refused `Etc/UTC` with "unknown time zone" until #8764 added tzdata), so on a node OS without
+ * tzdata every CronJob with `Etc/UTC` would be refused at sync.
  */
-export const CRONJOB_TIME_ZONE = 'Etc/UTC';
+export const CRONJOB_TIME_ZONE = 'UTC';
 
 /** Creates a CronJob: UTC, `Forbid` concurrency, a one-hour start deadline, 1 success and 3 failures kept. */
 export function scheduledJob(scope: Construct, id: string, p: ScheduledJobProps): k8s.KubeCronJob {

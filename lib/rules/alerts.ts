@@ -43,6 +43,7 @@ import type { ResolvedConfig } from '../config/resolve';
 import { resourceName, webMetricsName } from '../conventions/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
+import { K3S_EVICTION_HARD } from './k3s';
 import { parseMemory, parsePgSizeMB } from './quantity';
 import { SLOT_LOST_METRIC, SLOT_UNRESERVED_METRIC } from './slot-queries';
 
@@ -225,13 +226,19 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         action: `kubectl cnpg status ${n.cluster} -n ${ns}: bring the standby of that slot back now (its pod, its node), or accept that it will replay from the archive; see PostgresReplicationSlotLost.`,
       },
       {
+        // A warning, like PostgresReplicaLagging: a standby without its slot replays from the
+        // archive (up to archive_timeout behind), nothing is down, and CloudNativePG's failover
+        // prefers the standby with the highest received LSN (pkg/postgres/status.go).
         alert: 'PostgresReplicationSlotLost',
         expr: `max by (namespace, pod, slot_name) (${SLOT_LOST_METRIC}${sel(instances)}) == 1`,
         for: '5m',
-        severity: 'critical',
-        summary: 'A replication slot is invalidated: its standby no longer streams',
-        description: 'Slot {{ $labels.slot_name }} on {{ $labels.pod }} is invalidated (wal_status lost): the WAL it needed was removed. Postgres 18 refuses to stream from it, so that standby replays only from the WAL archive, up to archive_timeout behind (14 to 17 let it stream again once it caught up, and this clears).',
-        action: `kubectl cnpg status ${n.cluster} -n ${ns}. CloudNativePG only creates missing slots, never replaces an invalidated one: kubectl cnpg psql ${n.cluster} -n ${ns} -- -c "SELECT pg_drop_replication_slot('{{ $labels.slot_name }}')" and the operator creates a fresh one. If the archive no longer has the WAL the standby needs: kubectl cnpg destroy ${n.cluster} <instance> -n ${ns} so it is cloned again.`,
+        severity: 'warning',
+        summary: 'A replication slot is invalidated: it keeps no WAL for its standby',
+        description: 'Slot {{ $labels.slot_name }} on {{ $labels.pod }} is invalidated (wal_status lost, or an invalidation_reason on Postgres 17+): the WAL it needed was removed. Postgres 18 refuses to stream from it, so that standby replays only from the WAL archive, up to archive_timeout behind. 16 and 17 let the standby stream through it again, but the slot stays invalidated and keeps no WAL for it until it is dropped (on 16 it then shows as unreserved). 14 and 15 give it a position again once the standby streams, and this clears.',
+        // The query runs on every instance: a standby reports its copies of the other standbys'
+        // HA slots, which CloudNativePG's slot runner (internal/management/controller/slots/runner)
+        // deletes only when the primary has no such slot and cannot advance once invalidated.
+        action: `kubectl cnpg status ${n.cluster} -n ${ns}. CloudNativePG only creates missing slots, never replaces an invalidated one: drop it on the pod that reports it, kubectl exec -n ${ns} {{ $labels.pod }} -c postgres -- psql -c "SELECT pg_drop_replication_slot('{{ $labels.slot_name }}')"; on the primary the operator creates a fresh slot, on a standby its slot runner copies the primary's again. If the archive no longer has the WAL the standby needs: kubectl cnpg destroy ${n.cluster} <instance> -n ${ns} so it is cloned again.`,
       },
       {
         alert: 'PostgresReplicaLagging',
@@ -401,14 +408,15 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         severity: 'critical',
         summary: 'A volume will be full within a day',
         description: 'PVC {{ $labels.persistentvolumeclaim }} has {{ $value | humanizePercentage }} free and fills within 24 hours at the current rate; Postgres stops when its WAL or data volume is full.',
-        action: 'Act now: fix the cause named under MastodonVolumeFillingUp, or grow the volume (storage.size / walStorage.size, then let CloudNativePG resize the PVCs).',
+        action: 'Act now: fix the cause named under MastodonVolumeFillingUp, or grow the volume (storage.size / walStorage.size, then let CloudNativePG resize the PVCs). On k3s local-path the numbers are the whole node filesystem and a claim cannot grow: free space on the node (MastodonNodeFilesystemAlmostFull).',
       },
     ],
   });
 
-  // The nodes' own filesystems. On k3s' local-path volumes (hostPath PVs) the kubelet reports no
-  // volume stats at all (kubernetes/kubernetes pkg/volume/hostpath/host_path.go embeds
-  // volume.MetricsNil), so the volume alerts above stay silent there and a full node disk is
+  // The nodes' own filesystems. On local-path volumes the kubelet reports either nothing (hostPath
+  // PVs: kubernetes/kubernetes pkg/volume/hostpath/host_path.go embeds volume.MetricsNil) or the
+  // whole node filesystem (local PVs, k3s' StorageClass since k3s-io/k3s#9872: statfs of the bind
+  // mount), never the claim's size (docs/monitoring.md), and a full node disk is
   // what stops Postgres: read node-exporter's filesystem metrics (prometheus/node_exporter
   // collector/filesystem_linux.go: node_filesystem_avail_bytes and _size_bytes{device,
   // fstype, mountpoint} from statfs, readonly from ST_RDONLY) for disk-backed filesystems.
@@ -429,12 +437,12 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       },
       {
         alert: 'MastodonNodeFilesystemAlmostFull',
-        // The kubelet's default hard eviction starts at nodefs.available < 10%: page before it.
+        // k3s' kubelet evicts at nodefs.available < 5% (./k3s K3S_EVICTION_HARD): page well before it.
         expr: `(${fsRatio}) < 0.15 and predict_linear(${fsAvail}[6h], 86400) < 0 and node_filesystem_readonly${diskFs} == 0`,
         for: '15m',
         severity: 'critical',
         summary: 'A node filesystem will be full within a day',
-        description: '{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has {{ $value | humanizePercentage }} free and fills within 24 hours: below 10% free the kubelet evicts pods (its default nodefs.available hard threshold), and Postgres and Redis on local-path volumes of that node stop when it is full.',
+        description: `{{ $labels.mountpoint }} ({{ $labels.device }}) on {{ $labels.instance }} has {{ $value | humanizePercentage }} free and fills within 24 hours: below ${K3S_EVICTION_HARD.nodefsAvailable * 100}% free k3s' kubelet evicts pods (the nodefs.available and imagefs.available hard thresholds k3s sets), and Postgres and Redis on local-path volumes of that node stop when it is full.`,
         action: 'Act now: free space on that node (see MastodonNodeFilesystemFillingUp); if Postgres already stopped, free space first, then it restarts by itself.',
       },
     ],

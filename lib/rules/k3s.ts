@@ -210,3 +210,12 @@ export function checkK3sInventory(inventory: readonly K3sNode[], version?: strin
   }
   return out;
 }
+
+/**
+ * The kubelet hard-eviction thresholds k3s sets on every node (k3s-io/k3s
+ * pkg/daemons/agent/agent_linux.go `kubeletArgs`: `eviction-hard:
+ * imagefs.available<5%,nodefs.available<5%` and `eviction-minimum-reclaim` 10% of each; later
+ * releases write the same values into the kubelet's configuration file), in place of upstream's
+ * `nodefs.available<10%`, `imagefs.available<15%`. A node's own `kubelet-arg` may change them.
+ */
+export const K3S_EVICTION_HARD = { nodefsAvailable: 0.05, imagefsAvailable: 0.05, minimumReclaim: 0.1 } as const;

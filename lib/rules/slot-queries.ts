@@ -19,10 +19,23 @@
  *
  * Postgres (pg_replication_slots, 13+): wal_status is `reserved` or `extended` while the slot's
  * WAL is kept, `unreserved` once the slot needs more than max_slot_wal_keep_size (the next
- * checkpoint removes that WAL), `lost` once it was removed: the slot is invalidated. Postgres 18
- * refuses to stream from an invalidated slot, so that standby replays only from the archive
- * until the slot is dropped and recreated. The query is checked against Postgres 15 in
- * test/integration/wal-slots.itest.ts (a slot really invalidated by max_slot_wal_keep_size).
+ * checkpoint removes that WAL), `lost` once it was removed: the slot is invalidated.
+ * What an invalidated slot looks like later depends on the version (postgres/postgres
+ * src/backend/replication/slot.c, slotfuncs.c pg_get_replication_slots):
+ * - 14 and 15 mark it by an invalid restart_lsn only; a standby that streams through it again
+ *   gives it a position, and it is `reserved` and keeps WAL again.
+ * - 16 and 17 keep `data.invalidated` until the slot is dropped; ReplicationSlotsComputeRequiredLSN
+ *   skips such a slot (it keeps no WAL), and the view shows `lost`, or `unreserved` while a
+ *   walsender uses it, so a standby streaming through it again would read as "about to be
+ *   lost". 17 adds `invalidation_reason` (wal_removed, rows_removed, wal_level_insufficient; 18
+ *   adds idle_timeout), set for physical slots too: the query counts a slot with a reason as lost
+ *   and never as unreserved. It reads the column through `to_jsonb(s)` so that the same text runs
+ *   on 14 to 16, which lack it (NULL there). On 16 a reused invalidated slot still shows as
+ *   unreserved: the view gives no other sign.
+ * - 18 refuses to stream from an invalidated slot, so that standby replays only from the archive
+ *   until the slot is dropped and recreated.
+ * The query runs against Postgres 15 in test/integration/wal-slots.itest.ts (a slot really
+ * invalidated by max_slot_wal_keep_size), and against rows with the 17/18 view's columns there.
  */
 import { stringify } from 'yaml';
 
@@ -38,9 +51,9 @@ export const SLOT_QUERY_KEY = 'queries';
 /** The SQL, on its own so the integration test runs exactly what CloudNativePG runs. */
 export const SLOT_QUERY_SQL = [
   'SELECT slot_name,',
-  "  CASE WHEN wal_status = 'lost' THEN 1 ELSE 0 END AS lost,",
-  "  CASE WHEN wal_status = 'unreserved' THEN 1 ELSE 0 END AS unreserved",
-  'FROM pg_catalog.pg_replication_slots',
+  "  CASE WHEN wal_status = 'lost' OR to_jsonb(s) ->> 'invalidation_reason' IS NOT NULL THEN 1 ELSE 0 END AS lost,",
+  "  CASE WHEN wal_status = 'unreserved' AND to_jsonb(s) ->> 'invalidation_reason' IS NULL THEN 1 ELSE 0 END AS unreserved",
+  'FROM pg_catalog.pg_replication_slots s',
   'WHERE NOT temporary',
 ].join('\n');
 

@@ -114,7 +114,31 @@ test('the chart\'s slot query (lib/rules/slot-queries.ts) reports the invalidate
   psql("SELECT pg_drop_replication_slot('_cnpg_ocw_db_3')");
 });
 
-test('a standby that comes back streams again through its invalidated slot (Postgres 15-17), which then keeps WAL for it again', () => {
+test('the slot query reads the invalidation itself on Postgres 17+, where a slot stays invalidated while its standby streams again', () => {
+  // Postgres 16+ keeps a slot's invalidation (slot.c: `data.invalidated` is never reset, and
+  // ReplicationSlotsComputeRequiredLSN skips invalidated slots: such a slot holds no WAL), and
+  // pg_get_replication_slots (slotfuncs.c) reports it as wal_status 'unreserved' while a
+  // walsender uses it and 'lost' otherwise; Postgres 17 adds invalidation_reason for physical
+  // and logical slots (wal_removed, rows_removed, wal_level_insufficient; 18 adds idle_timeout).
+  // Postgres 15 here has no such column, so the rows of a 17/18 view stand in a table with its
+  // columns, and the rendered query runs on them unchanged but for the relation's name.
+  const sql = renderedSlotQuery();
+  expect(sql).toContain('pg_catalog.pg_replication_slots');
+  const rows = psql(`CREATE TEMP TABLE slots17 (slot_name name, temporary boolean, wal_status text, invalidation_reason text);
+    INSERT INTO slots17 VALUES
+      ('_cnpg_back', false, 'unreserved', 'wal_removed'),
+      ('_cnpg_gone', false, 'lost', 'wal_removed'),
+      ('_cnpg_idle', false, 'lost', 'idle_timeout'),
+      ('_cnpg_late', false, 'unreserved', NULL),
+      ('_cnpg_ok', false, 'reserved', NULL),
+      ('pg_basebackup_1', true, 'unreserved', NULL);
+    ${sql.replace('pg_catalog.pg_replication_slots', 'slots17')}`, ['-q', '-F', ' ']).split('\n').sort();
+  // slot_name lost unreserved: an invalidated slot is lost even while its standby streams, and
+  // only a slot that is not invalidated can be "about to be".
+  expect(rows).toEqual(['_cnpg_back 1 0', '_cnpg_gone 1 0', '_cnpg_idle 1 0', '_cnpg_late 0 1', '_cnpg_ok 0 0']);
+});
+
+test('a standby that comes back streams again through its invalidated slot (Postgres 14-15), which then keeps WAL for it again', () => {
   const slot = () => psql("SELECT coalesce(restart_lsn::text, 'none') || ' ' || wal_status FROM pg_replication_slots WHERE slot_name = '_cnpg_ocw_db_2'");
   expect(slot()).toBe('none lost');
   // A standby asks for the position it has reached; pg_receivewal stands for it (what it missed
@@ -125,8 +149,9 @@ test('a standby that comes back streams again through its invalidated slot (Post
   const r2 = run(`${BIN}/pg_receivewal`, ['-h', sock, '-p', String(pg!.port), '-U', 'postgres', '--slot', '_cnpg_ocw_db_2', '-D', recv,
     '--no-loop', '-n', '--endpos', psql('SELECT pg_current_wal_lsn()')], { user: 'postgres', timeoutMs: 30_000 });
   expect([r2.status, r2.stderr]).toEqual([0, expect.any(String)]);
-  // Postgres 15 (and 17, walsender.c StartReplication does not check the slot's restart_lsn) lets
-  // it in, and the standby's feedback gives the slot a position again. Postgres 18 refuses an
+  // Postgres 15 (walsender.c StartReplication does not check the slot's restart_lsn) lets it in,
+  // and the standby's feedback gives the slot a position again. 16 and 17 let it in too, but the
+  // slot stays invalidated and holds no WAL (see the test above). Postgres 18 refuses an
   // invalidated slot (ReplicationSlotAcquire(..., error_if_invalid = true)); the README says how
   // to drop it so CloudNativePG creates a fresh one.
   expect(slot()).toMatch(/^[0-9A-F]+\/[0-9A-F]+ (reserved|extended)$/);
