@@ -11,6 +11,7 @@
  * README "How synth is fast" has the figures.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { synthesizeApp } from '../lib/synthesize';
@@ -23,6 +24,19 @@ export type SynthOutcome =
 
 const SCRATCH_PREFIX = '.synth-tmp-';
 
+/** A name part made of word characters and dots only (so `-` separates the parts unambiguously). */
+const namePart = (s: string) => s.replace(/[^\w.]/g, '_');
+
+/**
+ * The start of a scratch folder's name: `.synth-tmp-<host>-<pid>-<target>-`. The host is part of
+ * it because a PID only means something on its own machine: on a folder shared between hosts
+ * (NFS, a bind mount into a container with its own PID namespace and hostname) another host's
+ * live synth must never be taken for a dead one here.
+ */
+export function scratchPrefix(target: string, host: string = os.hostname(), pid: number = process.pid): string {
+  return `${SCRATCH_PREFIX}${namePart(host)}-${pid}-${namePart(path.basename(target))}-`;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -33,13 +47,15 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Scratch folders of synth processes that died (killed, out of memory): removed, and if one
- * died between its two renames (dist/ moved aside, the new one not yet in place), its
- * `previous` folder is put back first, so dist/ is never lost.
+ * Scratch folders of synth processes of this host that died (killed, out of memory): removed,
+ * and if one died between its two renames (dist/ moved aside, the new one not yet in place), its
+ * `previous` folder is put back first, so dist/ is never lost. Scratch folders of other hosts
+ * are left alone (their PIDs cannot be checked from here).
  */
 function recoverAbandoned(target: string): void {
   const parent = path.dirname(target);
-  const mine = new RegExp(`^${SCRATCH_PREFIX.replace(/\./g, '\\.')}(\\d+)-${path.basename(target).replace(/[^\w]/g, '_')}-`);
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^${escape(SCRATCH_PREFIX)}${escape(namePart(os.hostname()))}-(\\d+)-${escape(namePart(path.basename(target)))}-`);
   let entries: string[];
   try {
     entries = fs.readdirSync(parent);
@@ -57,16 +73,34 @@ function recoverAbandoned(target: string): void {
 }
 
 /**
+ * The folder the output goes to: `target` itself, or where it points when it is a symlink (as
+ * `cdk8s synth` writes through a symlinked output folder), so the link survives the swap.
+ */
+function resolveTarget(target: string): string {
+  target = path.resolve(target);
+  try {
+    return fs.realpathSync(target);
+  } catch {
+    // Not there yet; a dangling link still names where the output belongs.
+  }
+  try {
+    return path.resolve(path.dirname(target), fs.readlinkSync(target));
+  } catch {
+    return target;
+  }
+}
+
+/**
  * Synthesizes the config file into `target`, atomically from the reader's side: everything is
  * written into a scratch folder beside `target` and swapped in by two renames only when the
  * whole synth succeeded. On failure `target` is untouched and the report says why.
  * `synthesize` is the app (tests pass one that fails half-way).
  */
 export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {
-  target = path.resolve(target);
+  target = resolveTarget(target);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   recoverAbandoned(target);
-  const scratch = fs.mkdtempSync(path.join(path.dirname(target), `${SCRATCH_PREFIX}${process.pid}-${path.basename(target).replace(/[^\w]/g, '_')}-`));
+  const scratch = fs.mkdtempSync(path.join(path.dirname(target), scratchPrefix(target)));
   try {
     const out = path.join(scratch, 'dist');
     let result;

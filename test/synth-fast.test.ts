@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { synthesizeApp } from '../lib/synthesize';
-import { synthInto } from '../scripts/synth';
+import { scratchPrefix, synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
 
 jest.setTimeout(60_000);
@@ -78,18 +78,44 @@ test('a process killed between its two renames (dist/ moved aside) gets dist/ ba
   const target = path.join(tmp, 'killed', 'out');
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a PID that has exited
-  const scratch = path.join(path.dirname(target), `.synth-tmp-${dead}-out-abc123`);
+  const scratch = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), dead)}abc123`);
   fs.mkdirSync(path.join(scratch, 'previous'), { recursive: true });
   fs.writeFileSync(path.join(scratch, 'previous', 'mastodon.k8s.yaml'), 'the previous manifests\n');
   fs.mkdirSync(path.join(scratch, 'dist'));
   fs.writeFileSync(path.join(scratch, 'dist', 'mastodon.k8s.yaml'), 'half');
   // A live process's scratch folder is not touched.
-  const live = path.join(path.dirname(target), `.synth-tmp-${process.ppid}-out-live12`);
+  const live = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), process.ppid)}live12`);
   fs.mkdirSync(live);
   const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml'), target);
   expect(r.ok).toBe(false);
   expect(tree(target)).toEqual({ 'mastodon.k8s.yaml': 'the previous manifests\n' });
   expect(leftovers(target)).toEqual([path.basename(live)]);
+});
+
+test('a symlinked target keeps its link: the new output lands in the folder it points to', () => {
+  // dist/ symlinked into a GitOps checkout: `cdk8s synth` writes through the link; so must we.
+  const real = oldOutput('link-real');
+  const target = path.join(tmp, 'link', 'dist');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.symlinkSync(real, target);
+  const r = synthInto(EXAMPLE_FILE, target);
+  expect(r.ok).toBe(true);
+  expect(fs.lstatSync(target).isSymbolicLink()).toBe(true);
+  expect(fs.readlinkSync(target)).toBe(real);
+  expect(tree(real)).toEqual(tree(path.join(ROOT, 'dist')));
+  expect(leftovers(real)).toEqual([]);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('a scratch folder of another host (a shared folder) is never taken for a dead process', () => {
+  const target = path.join(tmp, 'other-host', 'out');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // dead here, maybe alive there
+  const theirs = path.join(path.dirname(target), `${scratchPrefix(target, 'another-host', dead)}abc123`);
+  fs.mkdirSync(path.join(theirs, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'), 'being written by a live process on another host\n');
+  expect(synthInto(EXAMPLE_FILE, target).ok).toBe(true);
+  expect(fs.existsSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'))).toBe(true);
 });
 
 test('warnings are returned for the caller to print', () => {
@@ -144,7 +170,8 @@ describe.each(['@swc/core', 'typescript'])('scripts/ts-register.js with %s never
     fs.writeFileSync(file, 'const = 1;\n');
     const r = run(file, cache);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('broken.ts');
+    // The first line a reader sees names the file, the line and the column.
+    expect(r.stderr).toMatch(/broken\.ts:1:\d+ - error/);
     expect(fs.existsSync(cache) ? cached(cache) : []).toEqual([]);
   });
 });
