@@ -10,7 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { synthesizeApp } from '../lib/synthesize';
-import { scratchPrefix, synthInto } from '../scripts/synth';
+import { scratchPrefix } from '../lib/tools/swap';
+import { synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
 
 jest.setTimeout(60_000);
