@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { synthesizeApp } from '../lib/synthesize';
-import { scratchPrefix } from '../lib/tools/swap';
+import { scratchPrefix, swapRenames } from '../lib/tools/swap';
 import { synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
 
@@ -175,4 +175,28 @@ describe.each(['@swc/core', 'typescript'])('scripts/ts-register.js with %s never
     expect(r.stderr).toMatch(/broken\.ts:1:\d+ - error/);
     expect(fs.existsSync(cache) ? cached(cache) : []).toEqual([]);
   });
+});
+
+test('two synths at once: one that finds the other\'s output in place between its renames still swaps, without an error', () => {
+  const target = oldOutput('race');
+  const real = swapRenames.rename;
+  let raced = false;
+  // The other synth: right after ours moved the target aside, it puts its complete output there.
+  swapRenames.rename = (from, to) => {
+    real(from, to);
+    if (!raced && from === target) {
+      raced = true;
+      fs.mkdirSync(target);
+      fs.writeFileSync(path.join(target, 'mastodon.k8s.yaml'), 'the other synth\'s output\n');
+    }
+  };
+  try {
+    const r = synthInto(EXAMPLE_FILE, target);
+    expect(raced).toBe(true);
+    expect(r.ok).toBe(true);
+  } finally {
+    swapRenames.rename = real;
+  }
+  expect(tree(target)).toEqual(tree(path.join(ROOT, 'dist')));
+  expect(leftovers(target)).toEqual([]);
 });

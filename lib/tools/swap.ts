@@ -76,12 +76,16 @@ export function resolveTarget(target: string): string {
   }
 }
 
+/** The renames of the swap; a test replaces `rename` to stage another synth racing this one. */
+export const swapRenames = { rename: (from: string, to: string): void => fs.renameSync(from, to) };
+
 /**
  * Runs `write` into a scratch folder beside `target` (a symlinked target: beside the folder it
  * points to) and, when it returns `ok`, swaps the result in: `target` moves into the scratch
  * folder, the new output takes its name. Otherwise (or when `write` throws) `target` is untouched.
  * The scratch folder is removed either way; a process killed between the two renames leaves
- * `target` in its scratch folder, and the next call puts it back.
+ * `target` in its scratch folder, and the next call puts it back. Two calls at once on the same
+ * target both succeed; the one that finishes last wins.
  */
 export function writeThenSwap<T extends { readonly ok: boolean }>(target: string, write: (out: string) => T): T {
   target = resolveTarget(target);
@@ -92,9 +96,23 @@ export function writeThenSwap<T extends { readonly ok: boolean }>(target: string
     const out = path.join(scratch, 'dist');
     const result = write(out);
     if (!result.ok) return result;
-    if (fs.existsSync(target)) fs.renameSync(target, path.join(scratch, 'previous'));
-    fs.renameSync(out, target);
-    return result;
+    // Another synth of the same target may swap between our two renames (two terminals, an
+    // editor's synth-on-save): then its output is in place; move it aside too and try again, so
+    // the last one to finish wins and neither fails. A target that vanished meanwhile is fine.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        swapRenames.rename(target, path.join(scratch, attempt === 0 ? 'previous' : `previous-${attempt}`));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      try {
+        swapRenames.rename(out, target);
+        return result;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 4) throw e;
+      }
+    }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
