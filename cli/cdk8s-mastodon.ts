@@ -15,6 +15,7 @@ import {
   renderMastodonSecret, secretSkeletons,
 } from '../lib';
 import { packageRoot, packageVersion } from '../lib/tools/package-root';
+import { writeThenSwap } from '../lib/tools/swap';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
 
 const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
@@ -57,25 +58,23 @@ function files(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
 }
 
-/** synth: the app into a scratch folder, swapped into dist/ only on success. */
+/**
+ * synth: the app into a scratch folder, swapped into dist/ only on success (lib/tools/swap.ts,
+ * the same swap as this package's own npm run synth: a symlinked dist/ keeps its link, and the
+ * scratch folder of a synth killed mid-swap is recovered by the next run).
+ */
 function synth(): number {
-  const scratch = fs.mkdtempSync(path.join(process.cwd(), '.synth-tmp-'));
-  try {
-    const out = path.join(scratch, 'dist');
-    const r = runApp(out);
-    if (r.status !== 0) {
-      process.stderr.write(r.stderr);
-      process.stderr.write('synth failed: dist/ was left as it was.\n');
-      return 1;
-    }
-    process.stderr.write(r.stderr);
-    if (fs.existsSync('dist')) fs.renameSync('dist', path.join(scratch, 'previous'));
-    fs.renameSync(out, 'dist');
-    for (const f of files('dist')) console.log(`  dist/${f}`);
-    return 0;
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
+  const r = writeThenSwap('dist', (out) => {
+    const a = runApp(out);
+    return { ok: a.status === 0, stderr: a.stderr };
+  });
+  process.stderr.write(r.stderr);
+  if (!r.ok) {
+    process.stderr.write('synth failed: dist/ was left as it was.\n');
+    return 1;
   }
+  for (const f of files('dist')) console.log(`  dist/${f}`);
+  return 0;
 }
 
 function distObjects(): any[] {

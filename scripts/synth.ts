@@ -14,47 +14,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { synthesizeApp } from '../lib/synthesize';
+import { resolveTarget, writeThenSwap } from '../lib/tools/swap';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
 /** What {@link synthInto} did. */
 export type SynthOutcome =
   | { readonly ok: true; readonly files: readonly string[]; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly report: string };
-
-const SCRATCH_PREFIX = '.synth-tmp-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Scratch folders of synth processes that died (killed, out of memory): removed, and if one
- * died between its two renames (dist/ moved aside, the new one not yet in place), its
- * `previous` folder is put back first, so dist/ is never lost.
- */
-function recoverAbandoned(target: string): void {
-  const parent = path.dirname(target);
-  const mine = new RegExp(`^${SCRATCH_PREFIX.replace(/\./g, '\\.')}(\\d+)-${path.basename(target).replace(/[^\w]/g, '_')}-`);
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(parent);
-  } catch {
-    return;
-  }
-  for (const name of entries) {
-    const m = mine.exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
-    const dir = path.join(parent, name);
-    const previous = path.join(dir, 'previous');
-    if (!fs.existsSync(target) && fs.existsSync(previous)) fs.renameSync(previous, target);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /**
  * Synthesizes the config file into `target`, atomically from the reader's side: everything is
@@ -63,27 +29,17 @@ function recoverAbandoned(target: string): void {
  * `synthesize` is the app (tests pass one that fails half-way).
  */
 export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {
-  target = path.resolve(target);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  recoverAbandoned(target);
-  const scratch = fs.mkdtempSync(path.join(path.dirname(target), `${SCRATCH_PREFIX}${process.pid}-${path.basename(target).replace(/[^\w]/g, '_')}-`));
-  try {
-    const out = path.join(scratch, 'dist');
-    let result;
+  target = resolveTarget(target);
+  const r = writeThenSwap(target, (out): { ok: true; warnings: readonly string[] } | { ok: false; report: string } => {
     try {
-      result = synthesize(configFile, out);
+      const result = synthesize(configFile, out);
+      return result.ok ? { ok: true, warnings: result.warnings } : { ok: false, report: result.report };
     } catch (e) {
       // Not bad input (that is reported above without throwing): a defect. Say where.
       return { ok: false, report: `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}` };
     }
-    if (!result.ok) return { ok: false, report: result.report };
-    const old = path.join(scratch, 'previous');
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(out, target);
-    return { ok: true, files: fs.readdirSync(target).sort(), warnings: result.warnings };
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
+  });
+  return r.ok ? { ok: true, files: fs.readdirSync(target).sort(), warnings: r.warnings } : r;
 }
 
 if (require.main === module) {

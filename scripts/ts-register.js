@@ -67,16 +67,36 @@ function compiler() {
 /** TypeScript's equivalent of SWC_OPTIONS (numbers: ts.ScriptTarget.ES2022, ts.ModuleKind.CommonJS). */
 const TS_OPTIONS = { target: 9, module: 1, esModuleInterop: true, useDefineForClassFields: true, sourceMap: false, inlineSourceMap: false };
 
+/** A compile error whose first line is `file:line:column - error: message` (1-based, as tsc prints). */
+function compileError(lines) {
+  const e = new SyntaxError(lines.join('\n'));
+  e.code = 'CDK8S_MASTODON_TS_COMPILE';
+  return e;
+}
+
 function transpile(source, filename) {
   const c = compiler();
   const lib = require(c.entry);
   if (c.name === 'typescript') {
     const r = lib.transpileModule(source, { fileName: filename, compilerOptions: TS_OPTIONS, reportDiagnostics: true });
     const errors = (r.diagnostics ?? []).filter((d) => d.category === lib.DiagnosticCategory.Error);
-    if (errors.length > 0) throw new Error(`${filename}: ${lib.flattenDiagnosticMessageText(errors[0].messageText, '\n')}`);
+    if (errors.length > 0) {
+      throw compileError(errors.map((d) => {
+        const at = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
+        return `${filename}:${at.line + 1}:${at.character + 1} - error TS${d.code}: ${lib.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+      }));
+    }
     return r.outputText;
   }
-  return lib.transformSync(source, { ...SWC_OPTIONS, filename }).code;
+  try {
+    return lib.transformSync(source, { ...SWC_OPTIONS, filename }).code;
+  } catch (e) {
+    // swc's report: "  x message" then a code frame headed ",-[file:line:column]".
+    const text = String(e && e.message !== undefined ? e.message : e);
+    const where = /,-\[(.*):(\d+):(\d+)\]/.exec(text);
+    const what = /^\s*x (.*)$/m.exec(text);
+    throw compileError([`${where ? `${where[1]}:${where[2]}:${where[3]}` : filename} - error: ${what ? what[1] : text.split('\n')[0]}`, text]);
+  }
 }
 
 /** The JavaScript for a TypeScript source, from the cache or freshly compiled (and cached). */

@@ -86,6 +86,26 @@ describe('compiled validators kept in a cache folder', () => {
     expect(reader.validate({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } })).not.toEqual([]);
   });
 
+  test("a change to the validator's own code (here: ajv options) never meets code compiled by the old one", () => {
+    // A copy of the module beside it, with allErrors off: the same schemas, other compiled code.
+    const src = path.join(ROOT, 'lib', 'tools', 'k8s-validator.ts');
+    const copy = path.join(ROOT, 'lib', 'tools', `.k8s-validator-copy-${process.pid}.ts`);
+    const text = fs.readFileSync(src, 'utf8');
+    expect(text).toContain('allErrors: true');
+    const deployment = distObjects().find((o) => o.kind === 'Deployment');
+    const twoErrors = withChange(deployment, (d) => { d.spec.replicas = 'two'; d.spec.revisionHistoryLimit = 'ten'; });
+    const own = path.join(dir, 'own-code');
+    expect(new K8sValidator('v1.30.0', { cacheDir: own }).validate(twoErrors)).toHaveLength(2);
+    fs.writeFileSync(copy, text.replace('allErrors: true', 'allErrors: false'));
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const changed = require(copy) as typeof import('../lib/tools/k8s-validator');
+      expect(new changed.K8sValidator('v1.30.0', { cacheDir: own }).validate(twoErrors)).toHaveLength(1);
+    } finally {
+      fs.rmSync(copy, { force: true });
+    }
+  });
+
   test('the tests keep theirs under node_modules/.cache, named by version and content hash', () => {
     expect(VALIDATOR_CACHE).toBe(path.join(ROOT, 'node_modules', '.cache', 'cdk8s-mastodon', 'k8s-validator'));
   });

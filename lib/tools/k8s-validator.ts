@@ -146,12 +146,19 @@ export interface ValidationFailure {
 export interface K8sValidatorOptions {
   /**
    * A folder where compiled validators are kept between processes (ajv's standalone code, one
-   * file per kind, named by a hash of the schema files, the ajv version, the code of the schema
-   * transforms and the cache format, so a changed schema, CRD or transform never meets an old file). Compiling the schemas of one
+   * file per kind, named by a hash of the schema files, the ajv version, this module's own source
+   * (transforms, ajv options) and the cache format, so a changed schema, CRD, transform or option
+   * never meets an old file). Compiling the schemas of one
    * version takes seconds; loading the kept code takes milliseconds.
    * @default - no cache: every validator compiles what it checks
    */
   readonly cacheDir?: string;
+}
+
+/** This module's own text (TypeScript under a hook or jest, JavaScript in the package), read once. */
+let ownSourceText: Buffer | undefined;
+function ownSource(): Buffer {
+  return (ownSourceText ??= fs.readFileSync(__filename));
 }
 
 /** Bump when the compiled code or the index written to a cache folder changes shape. */
@@ -188,10 +195,10 @@ export class K8sValidator {
    */
   private get hashes(): { defs: string; crds: string } {
     if (!this.hashCache) {
-      // The code of the schema transforms is part of the key too: a changed closeSchemas or
-      // translateGoPattern must not meet code compiled from the old transforms.
-      const transforms = [closeSchemas, translateGoPatterns, translateGoPattern, dropNulls].map(String).join('\0');
-      const start = () => createHash('sha256').update(`${CACHE_FORMAT}\0${AJV_VERSION}\0${transforms}\0`);
+      // This module's whole source is part of the key too: a changed schema transform
+      // (closeSchemas, translateGoPattern), ajv option or index must not meet code compiled by
+      // the old one. (Hashing only the transforms' text missed the ajv options.)
+      const start = () => createHash('sha256').update(`${CACHE_FORMAT}\0${AJV_VERSION}\0`).update(ownSource()).update('\0');
       const defs = start().update(fs.readFileSync(path.join(SCHEMA_DIR, this.version, '_definitions.json'))).digest('hex').slice(0, 16);
       crdHash ??= crdFiles(CRD_DIR).reduce((h, f) => h.update(`\0${path.relative(CRD_DIR, f)}\0`).update(fs.readFileSync(f)), start()).digest('hex').slice(0, 16);
       this.hashCache = { defs, crds: crdHash };
