@@ -32,6 +32,18 @@ export function relativeNoise(xs: readonly number[]): number | undefined {
   return (1.4826 * median(xs.map((x) => Math.abs(x - m)))) / Math.abs(m);
 }
 
+/**
+ * The uncertainty of a sample's median, relative to it: the standard error of the median,
+ * √(π/2) × σ / √n with σ estimated robustly by {@link relativeNoise}. A median of n runs is
+ * this much less noisy than one run, so a target is judged on this, not on the spread of single
+ * runs (which let a median 90% over its target pass as "within noise" on a busy machine).
+ * Undefined for fewer than two runs.
+ */
+export function medianNoise(xs: readonly number[]): number | undefined {
+  const rel = relativeNoise(xs);
+  return rel === undefined ? undefined : (Math.sqrt(Math.PI / 2) * rel) / Math.sqrt(xs.length);
+}
+
 /** What a target's figure says: a miss within the noise is reported but does not fail. */
 export type Verdict = 'PASS' | 'MISS (within noise)' | 'MISS' | 'FAILED';
 

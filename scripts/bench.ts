@@ -14,8 +14,9 @@
  *
  * Method: one warm-up run of each, then N rounds (7; 3 with --quick) of
  * [npm synth, helm, scripts.synth, helm]; each command is paired with the helm run after it and
- * the ratios are taken per pair. Figures are medians; the noise of a figure is the spread of its
- * samples (scripts/bench-stats.ts: 1.4826 × MAD); a target missed by less than its noise is
+ * the ratios are taken per pair. Figures are medians; the noise of a figure is the standard error
+ * of that median (scripts/bench-stats.ts medianNoise: √(π/2) × 1.4826 × MAD / √n); a target
+ * missed by less than its noise is
  * reported but does not fail. Peak memory comes from scripts/bench-probe.js (loaded with
  * NODE_OPTIONS=--require into every Node process of the tree: process.resourceUsage().maxRSS at
  * exit); when /usr/bin/time exists, every process command runs under `/usr/bin/time -f %M`,
@@ -32,7 +33,7 @@ import { parseArgs } from 'util';
 import { parse } from 'yaml';
 import { planConfig, renderManifests, resolveConfigOrThrow } from '../lib';
 import {
-  BenchRow, countObjects, exitCode, formatMs, formatReport, median, peakMemory, PeakMemory, relativeNoise, spliceReadme, verdict, Verdict,
+  BenchRow, countObjects, exitCode, formatMs, formatReport, median, medianNoise, peakMemory, PeakMemory, relativeNoise, spliceReadme, verdict, Verdict,
 } from './bench-stats';
 import { ROOT } from './cdk8s-cli';
 import { helmBinary } from './helm-binary';
@@ -215,10 +216,12 @@ async function main(): Promise<number> {
   const load1 = os.loadavg()[0];
 
   // The figures and their noise.
-  const noiseOf = (xs: number[]) => relativeNoise(xs.filter(Number.isFinite));
+  // A median figure is judged on its median's uncertainty; a single run on the spread of runs.
+  const noiseOf = (xs: number[]) => medianNoise(xs.filter(Number.isFinite));
+  const runNoiseOf = (xs: number[]) => relativeNoise(xs.filter(Number.isFinite));
   const med = (xs: number[]) => (xs.every(Number.isFinite) ? median(xs) : Number.NaN);
   const helmMedian = med(helmMs);
-  const wallNoises = [noiseOf(synthMs), noiseOf(renderMs), noiseOf(helmMs)].filter((x): x is number => x !== undefined);
+  const wallNoises = [runNoiseOf(synthMs), runNoiseOf(renderMs), runNoiseOf(helmMs)].filter((x): x is number => x !== undefined);
   const machineNoise = wallNoises.length ? Math.max(...wallNoises) : undefined;
   const rows: BenchRow[] = [];
   const verdicts: Verdict[] = [];
@@ -261,7 +264,7 @@ async function main(): Promise<number> {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const notes = [
     `Machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, helm ${helmVersion(helm)}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (other work on the machine makes every figure noisier).`,
-    `Method: a warm-up run of each, then ${PAIRS} rounds of [npm run synth, helm template, scripts.synth, helm template]; each command is paired with the helm run after it and the ratio is the median of the pairs' ratios. Noise is 1.4826 × the median absolute deviation of a target's samples (of the pair ratios for ratio targets; for the single npm test run, the largest spread of this run's wall-time series). A target missed by less than its noise is "MISS (within noise)" and does not fail the bench; a larger miss exits 1.`,
+    `Method: a warm-up run of each, then ${PAIRS} rounds of [npm run synth, helm template, scripts.synth, helm template]; each command is paired with the helm run after it and the ratio is the median of the pairs' ratios. Noise of a median is its standard error, √(π/2) × σ / √n, with σ = 1.4826 × the median absolute deviation of the target's samples (of the pair ratios for ratio targets); for the single npm test run it is the largest run-to-run spread σ of this run's wall-time series. A target missed by less than its noise is "MISS (within noise)" and does not fail the bench; a larger miss exits 1.`,
     `The render process is \`${SYNTH_SCRIPT} --output <scratch>\` (package.json scripts.synth, via sh -c with node_modules/.bin on PATH); its tree had ${processes} Node processes, and the one measured for memory is the one that loaded lib/: ${[...renderScripts].map((s) => path.relative(ROOT, s.split(' ')[0]) || s).join(', ') || 'none'}.`,
     hasTime
       ? `Peak memory: the probe (scripts/bench-probe.js, process.resourceUsage().maxRSS at exit) for the render process; helm's from \`/usr/bin/time -f %M\`. Probe check: the probe's largest process of the tree differs from /usr/bin/time's figure for the same tree by at most ${(Math.max(0, ...probeVsTime) * 100).toFixed(1)}% over ${probeVsTime.length} runs.`

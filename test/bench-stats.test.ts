@@ -1,6 +1,6 @@
 /** The pure parts of npm run bench: statistics, verdicts, exit code, the table, the README splice. */
 import {
-  BENCH_END, BENCH_START, countObjects, exitCode, formatReport, median, peakMemory, relativeNoise, spliceReadme, verdict,
+  BENCH_END, BENCH_START, countObjects, exitCode, formatReport, median, medianNoise, peakMemory, relativeNoise, spliceReadme, verdict,
 } from '../scripts/bench-stats';
 
 describe('median', () => {
@@ -23,6 +23,21 @@ describe('relativeNoise (1.4826 × median absolute deviation / median)', () => {
   test('a robust spread: one wild run does not blow it up', () => {
     // deviations from 100: 10, 0, 10, 0, 900 → MAD 10
     expect(relativeNoise([90, 100, 110, 100, 1000])).toBeCloseTo(1.4826 * 10 / 100, 6);
+  });
+});
+
+describe('medianNoise (standard error of the median)', () => {
+  test('shrinks with the number of runs: a median of 9 is three times steadier than one run', () => {
+    const runs = [90, 100, 110, 100, 1000, 95, 105, 100, 100];
+    expect(medianNoise(runs)).toBeCloseTo((Math.sqrt(Math.PI / 2) * relativeNoise(runs)!) / 3, 9);
+    expect(medianNoise([7])).toBeUndefined();
+  });
+  test('a median 90% over its target is a real miss even when single runs spread that much', () => {
+    // Seven pair ratios on a busy machine: median 11.4×, run-to-run spread σ about ±70%.
+    const ratios = [4, 6, 9, 11.4, 16, 19, 30];
+    const m = median(ratios);
+    expect(verdict(m, 6, relativeNoise(ratios)! * m)).toBe('MISS (within noise)'); // the old, lenient judgement
+    expect(verdict(m, 6, medianNoise(ratios)! * m)).toBe('MISS');
   });
 });
 
