@@ -1,7 +1,7 @@
 /**
  * The real commands: `npm run synth` refuses bad input and leaves dist/ alone; `cdk8s synth`
  * honours MASTODON_CONFIG; `npm run secrets` prints to stdout only; `npm run plan`, `npm run
- * routes`, `npm run secrets -- --skeletons`. Each spawns npm, ts-node and the library (seconds
+ * routes`, `npm run secrets -- --skeletons`. Each spawns npm, the require hook and the library (seconds
  * apiece on 2 cores), so they run here rather than in `npm test`, whose in-process tests cover
  * the same logic (bad-input, plan, public-routes, secret-skeletons).
  */
