@@ -16,6 +16,7 @@ import { caReloadProbeScript, caReloadStartScript, CA_LOADED_FILE } from './rule
 import { databaseConnection, DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from './rules/database';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
 import { imageRef, ImageSpec } from './rules/images';
+import { byCodeUnits } from './rules/order';
 
 /** Props for {@link MastodonEnvironment}. */
 export interface MastodonEnvironmentProps {
@@ -309,5 +310,5 @@ export class MastodonEnvironment extends Construct {
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => byCodeUnits(a, b)));
 }

@@ -4,9 +4,9 @@
  * file, every Node process of the measured tree appends one JSON line to it as it exits: its
  * pid, parent pid, script, peak resident memory (process.resourceUsage().maxRSS, KiB: the
  * kernel's ru_maxrss, the figure /usr/bin/time -f %M reports), and whether it loaded the
- * project's library (lib/ or build/lib/ under CDK8S_MASTODON_BENCH_ROOT): that is the process
- * that renders. A process killed by a signal writes nothing (the bench then reports the render
- * process as not found).
+ * project's library (lib/ or build/lib/ under CDK8S_MASTODON_BENCH_ROOT, loaded by Node or bundled
+ * by scripts/bundle-run.js): that is the process that renders. A process killed by a signal
+ * writes nothing (the bench then reports the render process as not found).
  */
 'use strict';
 const fs = require('fs');
@@ -17,7 +17,8 @@ const root = process.env.CDK8S_MASTODON_BENCH_ROOT;
 if (file) {
   process.on('exit', () => {
     const libs = root ? [path.join(root, 'lib') + path.sep, path.join(root, 'build', 'lib') + path.sep] : [];
-    const loaded = Object.keys(require.cache);
+    // Files loaded by Node, and those inside a bundle run by scripts/bundle-run.js.
+    const loaded = [...Object.keys(require.cache), ...(globalThis[Symbol.for('cdk8s-mastodon.bundled-files')] ?? [])];
     const record = {
       pid: process.pid,
       ppid: process.ppid,

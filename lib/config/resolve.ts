@@ -116,7 +116,7 @@ export type ResolveResult =
 
 /** Parses and resolves raw data (from YAML or code). Never throws for bad input. */
 export function resolveConfig(raw: unknown): ResolveResult {
-  const parsed = MastodonConfigSchema.safeParse(raw, { reportInput: true });
+  const parsed = MastodonConfigSchema.safeParse(raw, { reportInput: true, jitless: true });
   if (!parsed.success) {
     return { ok: false, errors: formatZodIssues(parsed.error.issues, raw) };
   }

@@ -6,6 +6,7 @@
 import { humanMemory } from './quantity';
 import type { LossScenario, PlanPlacement, PlanNode, PlanReport, PodDemand } from './plan';
 import type { CatchUpReport, CatchUpScenario } from './catch-up';
+import { byCodeUnits } from './order';
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 100));
 const cpu = (m: number) => (m >= 1000 ? `${(m / 1000).toFixed(m % 1000 === 0 ? 0 : 2)}` : `${m}m`);
@@ -103,7 +104,7 @@ function panel(title: string, p: PlanPlacement, nodes: readonly PlanNode[], x0: 
     const gone = n.name === lost;
     parts.push(`<rect x="${cx}" y="${base - allocH}" width="${barW}" height="${allocH}" fill="${gone ? '#fde8e8' : '#f7fafc'}" stroke="${gone ? '#e53e3e' : '#a0aec0'}" stroke-dasharray="${gone ? '4 3' : '0'}"/>`);
     let y = base;
-    for (const pod of [...(p.byNode.get(n.name) ?? [])].sort((a, b) => a.component.localeCompare(b.component) || b.memory - a.memory)) {
+    for (const pod of [...(p.byNode.get(n.name) ?? [])].sort((a, b) => byCodeUnits(a.component, b.component) || b.memory - a.memory)) {
       const ph = pod.memory * scale;
       y -= ph;
       parts.push(`<rect x="${cx}" y="${y}" width="${barW}" height="${Math.max(ph, 0.5)}" fill="${colour(pod.component)}" stroke="#ffffff" stroke-width="0.5"><title>${esc(`${pod.id} ${humanMemory(pod.memory)}`)}</title></rect>`);

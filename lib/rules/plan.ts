@@ -9,6 +9,7 @@ import { parseCpu, parseMemory, humanMemory } from './quantity';
 // catch-up.ts and restart-room.ts use this module's functions at call time only, so the cycle is harmless.
 import { catchUpPlan, CatchUpReport } from './catch-up';
 import { restartRoom } from './restart-room';
+import { byCodeUnits } from './order';
 
 /** A node, with what the scheduler may hand out. */
 export interface PlanNode {
@@ -340,7 +341,7 @@ function better(a: number[], b: number[]): boolean {
 
 /** Pods in the order the scheduler's queue takes them: priority, then size, then name. */
 function queueOrder(pods: readonly PodDemand[]): PodDemand[] {
-  return [...pods].sort((a, b) => b.priority - a.priority || b.memory - a.memory || a.id.localeCompare(b.id));
+  return [...pods].sort((a, b) => b.priority - a.priority || b.memory - a.memory || byCodeUnits(a.id, b.id));
 }
 
 /** Why a pod found no node in a placement, in the words the planner uses everywhere. */

@@ -3,6 +3,7 @@
  * themselves (env `secretKeyRef`, secret volumes, the Barman Cloud ObjectStore's
  * `s3Credentials`), so the list can never miss a key the chart uses. Pure: no cdk8s imports.
  */
+import { byCodeUnits } from './order';
 
 /** One Secret the user must create. */
 export interface SecretSkeleton {
@@ -65,6 +66,6 @@ export function secretSkeletons(objects: readonly Obj[], options: SecretSkeleton
   }
   return [...found.entries()]
     .filter(([name]) => !operatorMade.has(name) && name !== options.mastodon?.secretName)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodeUnits(a, b))
     .map(([name, e]) => ({ name, keys: [...e.keys].sort(), usedBy: [...e.usedBy].sort() }));
 }
