@@ -143,6 +143,8 @@ async function build(entry) {
       platform: 'node',
       target: `node${process.versions.node.split('.')[0]}`,
       format: 'cjs',
+      // Every non-ASCII character escaped (esbuild's default, stated): see run().
+      charset: 'ascii',
       // Not minified: a stack trace names the bundle and a line in it, and esbuild heads each
       // file in the bundle with a `// path` comment, so the source is easy to find. Names are
       // not kept (keepNames wraps every function: ≈20 ms): a class's `name` only changes when it
@@ -184,7 +186,8 @@ async function build(entry) {
 function run(entry, bundleFile, hash, inputs, code) {
   let source;
   try {
-    source = (code ?? fs.readFileSync(bundleFile)).toString('utf8');
+    // Read as Latin-1: the bundle is ASCII (charset below), and Latin-1 decoding is 4× faster.
+    source = (code ?? fs.readFileSync(bundleFile)).toString('latin1');
   } catch {
     return false; // deleted under us: the caller rebuilds
   }
