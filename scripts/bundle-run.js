@@ -186,7 +186,9 @@ async function build(entry) {
 function run(entry, bundleFile, hash, inputs, code) {
   let source;
   try {
-    // Read as Latin-1: the bundle is ASCII (charset below), and Latin-1 decoding is 4× faster.
+    // Read as Latin-1 (4× faster than UTF-8, and a one-byte string): esbuild escapes every
+    // non-ASCII character in code (charset below); only comments it keeps may hold UTF-8 bytes,
+    // which then read as other characters, in comments.
     source = (code ?? fs.readFileSync(bundleFile)).toString('latin1');
   } catch {
     return false; // deleted under us: the caller rebuilds
