@@ -105,11 +105,14 @@ function npmSynth(out: string): Run {
 
 const SYNTH_SCRIPT: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.synth;
 const PROBE = path.join(__dirname, 'bench-probe.js');
+/** Runs of the render process from an empty bundle cache (informational). */
+const COLD_RUNS = 3;
 
 /** package.json's scripts.synth run directly (what npm would run, without npm), with the probe. */
-function renderProcess(out: string): Run & { peak?: PeakMemory } {
+function renderProcess(out: string, extraEnv: NodeJS.ProcessEnv = {}): Run & { peak?: PeakMemory } {
   const probeFile = path.join(tmp, `probe-${runNo}`);
   const env = baseEnv({
+    ...extraEnv,
     PATH: `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`,
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require "${PROBE}"`.trim(),
     CDK8S_MASTODON_BENCH_RSS: probeFile,
@@ -178,6 +181,11 @@ async function main(): Promise<number> {
   const chartObjects = countObjects(yamlFiles(out(`helm-${PAIRS - 1}b`)));
   const distFiles = fs.existsSync(out(`render-${PAIRS - 1}`)) ? fs.readdirSync(out(`render-${PAIRS - 1}`)).sort() : [];
   const perFile = distFiles.map((f) => `${f} ${countObjects([fs.readFileSync(path.join(out(`render-${PAIRS - 1}`), f), 'utf8')])}`).join(', ');
+
+  // After an edit to a source file the first run rebuilds the bundle and its code cache
+  // (scripts/bundle-run.js): each of these runs starts from an empty bundle cache.
+  say(`render process after a source edit (empty bundle cache), ${COLD_RUNS} runs`);
+  const coldMs = Array.from({ length: COLD_RUNS }, (_, i) => renderProcess(out(`cold-${i}`), { CDK8S_MASTODON_BUNDLE_CACHE: out(`bundle-cache-${i}`) }).ms);
 
   say(`in-process: resolve + render, default app and 100 Sidekiq processes on 30 nodes, ${PAIRS} pairs`);
   const exampleInput = parse(fs.readFileSync(DEFAULT_CONFIG_FILE, 'utf8'));
@@ -251,6 +259,8 @@ async function main(): Promise<number> {
   const lRatio = med(bigRatio);
   targetRow(`in-process resolve + render: 100 Sidekiq processes, 30 nodes (${bigCount} objects) vs default (${defCount}), median of ${PAIRS} pairs`,
     `${formatMs(median(bigMs))} vs ${formatMs(median(defMs))}`, '—', fmtX(lRatio), `≤ ${TARGET.largeVsDefault}× default`, lRatio, TARGET.largeVsDefault, noiseOf(bigRatio), fmtX);
+  rows.push({ what: `render process after a source edit: the bundle and its code cache rebuilt (scripts/bundle-run.js; median of ${COLD_RUNS})`,
+    figure: formatMs(median(coldMs)), helm: '—', ratio: '—', target: 'informational', noise: '—', verdict: '' });
   if (integrationRun) {
     rows.push({ what: 'npm run test:integration (wall, 1 run)', figure: formatMs(integrationRun.ms), helm: '—', ratio: '—', target: 'none: stated here', noise: pct(machineNoise), verdict: '' });
     if (!integrationRun.ok) verdicts.push('FAILED');
