@@ -184,16 +184,17 @@ async function build(entry) {
 
 /** Runs the bundle as the main module, from its code cache when there is a good one. */
 function run(entry, bundleFile, hash, inputs, code) {
-  let source;
+  let bytes;
   try {
-    // Read as Latin-1 (4× faster than UTF-8, and a one-byte string): esbuild escapes every
-    // non-ASCII character in code (charset below); only comments it keeps may hold UTF-8 bytes,
-    // which then read as other characters, in comments.
-    source = (code ?? fs.readFileSync(bundleFile)).toString('latin1');
+    bytes = code ?? fs.readFileSync(bundleFile);
   } catch {
     return false; // deleted under us: the caller rebuilds
   }
-  if (sha256(source) !== hash) return false; // damaged: the caller rebuilds
+  if (sha256(bytes) !== hash) return false; // damaged: the caller rebuilds
+  // Decoded as Latin-1 (4× faster than UTF-8, and a one-byte string): esbuild escapes every
+  // non-ASCII character in code (charset below); only comments it keeps may hold UTF-8 bytes,
+  // which then read as other characters, in comments.
+  const source = bytes.toString('latin1');
   const cacheFile = `${bundleFile.slice(0, -3)}.v8`;
   let cachedData;
   try {
@@ -222,7 +223,9 @@ function run(entry, bundleFile, hash, inputs, code) {
 
 async function mainAsync(entry) {
   const { manifest, code } = await build(entry);
-  run(entry, manifest.bundle, manifest.hash, Object.keys(manifest.files), code);
+  if (!run(entry, manifest.bundle, manifest.hash, Object.keys(manifest.files), code)) {
+    throw new Error(`${entry}: the bundle just built does not match its own hash (a defect in scripts/bundle-run.js)`);
+  }
 }
 
 function start() {
