@@ -114,6 +114,24 @@ function perFileValues(entry) {
   return {
     name: 'cdk8s-mastodon-per-file',
     setup(build) {
+      // One copy of a package that node_modules holds twice at the same version (cdk8s nests
+      // its own yaml 2.9.1 beside ours): half the code to load, same behaviour.
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (!args.importer.includes(NM) || args.pluginData === 'dedupe') return undefined;
+        const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+        let nested;
+        let top;
+        try {
+          nested = require.resolve(`${name}/package.json`, { paths: [args.resolveDir] });
+          top = require.resolve(`${name}/package.json`, { paths: [ROOT] });
+        } catch {
+          return undefined;
+        }
+        if (nested === top) return undefined;
+        const version = (f) => JSON.parse(fs.readFileSync(f, 'utf8')).version;
+        if (version(nested) !== version(top)) return undefined;
+        return build.resolve(args.path, { kind: args.kind, resolveDir: ROOT, pluginData: 'dedupe' });
+      });
       build.onLoad({ filter: /\.(ts|js|cjs)$/ }, (args) => {
         const text = fs.readFileSync(args.path, 'utf8');
         const own = !args.path.includes(NM);
