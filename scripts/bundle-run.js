@@ -109,6 +109,20 @@ function freshManifest(entry) {
   return m;
 }
 
+/** Whether a file under node_modules is CommonJS (not .mjs, and its package is not "type": "module"). */
+function isCommonJs(file) {
+  if (file.endsWith('.mjs')) return false;
+  if (file.endsWith('.cjs')) return true;
+  for (let d = path.dirname(file); d.includes(NM); d = path.dirname(d)) {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).type !== 'module';
+    } catch {
+      // No package.json here: look further up.
+    }
+  }
+  return true;
+}
+
 /** esbuild plugin: per-file __dirname/__filename, and `module` for non-entry main blocks. */
 function perFileValues(entry) {
   return {
@@ -132,6 +146,21 @@ function perFileValues(entry) {
         if (version(nested) !== version(top)) return undefined;
         return build.resolve(args.path, { kind: args.kind, resolveDir: ROOT, pluginData: 'dedupe' });
       });
+      // An ES module importing a CommonJS one gets a copy of its exports (esbuild's __toESM), once
+      // per importing file: cdk8s-plus-28's k8s module has over a thousand exports and 13 of our
+      // files import it. Our imports of a CommonJS package go through one ES facade instead, so
+      // the copy is made once.
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.importer.includes(NM) || args.namespace !== 'file' || args.pluginData === 'facade' || args.kind !== 'import-statement') return undefined;
+        const r = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'facade' });
+        if (r.errors.length > 0 || r.external || !r.path.includes(NM) || !isCommonJs(r.path)) return r;
+        return { path: r.path, namespace: 'cjs-facade' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'cjs-facade' }, (args) => ({
+        contents: `export * from ${JSON.stringify(args.path)};\nexport { default } from ${JSON.stringify(args.path)};\n`,
+        resolveDir: path.dirname(args.path),
+        loader: 'js',
+      }));
       build.onLoad({ filter: /\.(ts|js|cjs)$/ }, (args) => {
         const text = fs.readFileSync(args.path, 'utf8');
         const own = !args.path.includes(NM);
