@@ -55,6 +55,7 @@ export * from './metrics-sidecars';
 export * from './rules/alerts';
 export * from './rules/metrics';
 export * from './rules/cron';
+export * from './rules/order';
 export * from './node-tuning';
 export * from './rules/node-tuning';
 export * from './rules/k3s';

@@ -1,6 +1,6 @@
 import {
   formatMemory, generateSidekiqLayout, humanMemory, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
-  formatWeekMinute, parseCron, weeklyStartMinutes, parsePgMemory, parsePgSizeMB,
+  formatWeekMinute, parseCron, weeklyStartMinutes, parsePgMemory, parsePgSizeMB, byCodeUnits,
 } from '../lib';
 
 describe('quantities', () => {
@@ -134,6 +134,25 @@ describe('cron schedules, read as robfig/cron reads them (Kubernetes: v3 ParseSt
     expect(starts('@weekly', 'kubernetes')).toEqual(['Sun 00:00']);
     expect(starts('@hourly', 'cnpg')).toHaveLength(7 * 24);
   });
+  test('a schedule with every day of the month starts on its weekdays only; */2 days of the month still walk the calendar', () => {
+    expect(starts('0 4 * 2 3', 'kubernetes')).toEqual(['Wed 04:00']);
+    expect(starts('0 4 * * 0,6', 'kubernetes')).toEqual(['Sun 04:00', 'Sat 04:00']);
+    expect(starts('0 0 4 */2 * 1', 'cnpg')).toEqual(['Mon 04:00']); // AND: odd days that are Mondays
+    expect(starts('0 0 4 */2 * *', 'cnpg')).toHaveLength(7);
+  });
+  test.each([
+    ['0 4 * * 0', 'kubernetes'], ['0 4 * 2 3', 'kubernetes'], ['0 4 1 * *', 'kubernetes'], ['0 4 29 2 *', 'kubernetes'], ['0 4 1 * 1', 'kubernetes'],
+    ['0 0 4 */2 * 1', 'cnpg'], ['0 0 4 1-7 * */2', 'cnpg'], ['0 0 4 31 4 *', 'cnpg'], ['@monthly', 'kubernetes'], ['@weekly', 'cnpg'],
+  ] as const)('%s (%s): the weekdays are those a walk through 28 years of days finds', (schedule, dialect) => {
+    const s = parseCron(schedule, dialect)!;
+    const walked = new Set<number>();
+    for (let day = 0; day < 10227; day++) {
+      const d = new Date(Date.UTC(2024, 0, 1) + day * 86400_000);
+      const dom = s.daysOfMonth.has(d.getUTCDate()); const dow = s.daysOfWeek.has(d.getUTCDay());
+      if (s.months.has(d.getUTCMonth() + 1) && (s.domStar || s.dowStar ? dom && dow : dom || dow)) walked.add(d.getUTCDay());
+    }
+    expect([...new Set(weeklyStartMinutes(s).map((m) => Math.floor(m / 1440)))]).toEqual([...walked].sort((a, b) => a - b));
+  });
   test('a date-bound schedule may start on any weekday', () => {
     expect(starts('0 4 1 * *', 'kubernetes')).toHaveLength(7);
     expect(starts('0 4 29 2 *', 'kubernetes')).toHaveLength(7);
@@ -174,5 +193,14 @@ describe('sizes in both grammars: Kubernetes quantities and Postgres memory sett
   test('Postgres: a kB-based setting (work_mem) and a byte-based one', () => {
     expect(parsePgMemory('64MB', 1024)).toBe(65536);
     expect(parsePgMemory('1.5kB', 1)).toBe(1536);
+  });
+});
+
+describe('byCodeUnits: text order that does not depend on the machine\'s locale', () => {
+  test('UTF-16 code units, as sort() without a comparator (localeCompare puts CH after H in Czech, _ before letters in English)', () => {
+    const keys = ['H', 'CH', 'A_B', 'AB', 'a', 'B'];
+    expect([...keys].sort(byCodeUnits)).toEqual(['AB', 'A_B', 'B', 'CH', 'H', 'a']);
+    expect([...keys].sort(byCodeUnits)).toEqual([...keys].sort());
+    expect(byCodeUnits('x', 'x')).toBe(0);
   });
 });

@@ -141,13 +141,15 @@ const CYCLE_DAYS = 10227;
  * date falls: every weekday it falls on in 28 years counts.
  */
 export function weeklyStartMinutes(s: CronSchedule): number[] {
-  // With the day of month unrestricted (`*`), a day runs iff its month and weekday do (robfig's
-  // dayMatches), and every allowed month has every weekday: the weekdays are the field's own.
-  // Only schedules tied to dates need the walk below (which, for a weekly schedule, never
-  // reached 7 weekdays and so walked all 28 years: a sixth of the synth's own code time).
-  const weekdays = new Set<number>(s.domStar ? s.daysOfWeek : []);
+  // A day of month that is exactly `*` (star bit, all 31 days) matches every day, so a day runs
+  // iff its month and weekday do (robfig's dayMatches ANDs when a star bit is set), and every
+  // allowed month has every weekday: the weekdays are the field's own. Other schedules walk the
+  // days below (for a weekly schedule the walk never reached 7 weekdays, so it walked all 28
+  // years: a sixth of the synth's own code time).
+  const everyDay = s.domStar && s.daysOfMonth.size === 31;
+  const weekdays = new Set<number>(everyDay ? s.daysOfWeek : []);
   const start = Date.UTC(2024, 0, 1);
-  for (let day = 0; !s.domStar && day < CYCLE_DAYS && weekdays.size < 7; day++) {
+  for (let day = 0; !everyDay && day < CYCLE_DAYS && weekdays.size < 7; day++) {
     const d = new Date(start + day * 86400_000);
     if (runsOn(s, d)) weekdays.add(d.getUTCDay());
   }
