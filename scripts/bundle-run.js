@@ -9,14 +9,15 @@
  * README "How synth is fast" has the measurements.
  *
  * Freshness, so a stale bundle is never run: the bundle's manifest lists every input esbuild
- * read (its metafile). A file of this repository is compared by the SHA-256 of its content (an
- * edit that keeps size and modification time is still seen); a file under node_modules by size,
- * modification time and inode (npm replaces files; it does not edit them in place), and
- * node_modules/.package-lock.json by content (any install changes it). The folders of this
- * repository's inputs are compared by their modification time, which changes when a file is
- * added or removed there (a new `lib/x/index.ts` could change what `lib/x` resolves to).
- * tsconfig.json, this file and esbuild's version are inputs too. Anything different: rebuild
- * (≈0.5 s), then run.
+ * read (its metafile), each with its size, modification time, status-change time (ctime) and
+ * inode. The ctime is set by the kernel to the current time on every write, rename or chmod, and
+ * no tool can set it back (utimes sets only atime and mtime), so an edit that keeps size and
+ * modification time is still seen, as a content hash would see it, for the cost of one stat.
+ * npm replaces files when it installs, so node_modules changes are seen the same way. The
+ * folders of this repository's inputs are compared by their modification time, which changes
+ * when a file is added or removed there (a new `lib/x/index.ts` could change what `lib/x`
+ * resolves to). tsconfig.json, node_modules/.package-lock.json (any install, esbuild's own
+ * upgrade included) and this file are inputs too. Anything different: rebuild (≈1 s), then run.
  *
  * The code cache is keyed by the bundle's SHA-256 (V8's own check only compares the source's
  * length, which an edit can keep) and V8 rejects it for another Node version or other V8 flags;
@@ -54,11 +55,8 @@ const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 /** What a file is compared by (see the header). */
 function signature(file) {
   try {
-    if (file.includes(NM) && path.basename(file) !== '.package-lock.json') {
-      const s = fs.statSync(file, { bigint: true });
-      return `stat:${s.size}:${s.mtimeNs}:${s.ino}`;
-    }
-    return `sha256:${sha256(fs.readFileSync(file))}`;
+    const s = fs.statSync(file, { bigint: true });
+    return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
   } catch {
     return 'missing';
   }
@@ -220,7 +218,9 @@ async function build(entry) {
   writeAtomically(bundle, code);
   const files = {};
   const dirs = {};
-  for (const input of [...Object.keys(result.metafile.inputs).map((f) => path.resolve(ROOT, f)), ...fixedInputs()]) {
+  // Inputs in a plugin's namespace (`cjs-facade:…`) are made from a file that is itself an input.
+  const read = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z-]+:/.test(f)).map((f) => path.resolve(ROOT, f));
+  for (const input of [...read, ...fixedInputs()]) {
     files[input] = signature(input);
     if (!input.includes(NM)) dirs[path.dirname(input)] = dirSignature(path.dirname(input));
   }
