@@ -198,12 +198,17 @@ function writeString(s: string, indent: string): string {
   return s;
 }
 
-/** A map key. At the top level a key starting a document marker is quoted; left to the library. */
+/** A map key: plain where it can be, else quoted; at the top level also when it starts like a document marker. */
 function writeKey(k: string, topLevel: boolean): string {
-  // Keys over 1024 characters become explicit (`? key`); multi-line keys are double quoted with escapes.
-  if (k.length > 1000 || k.includes('\n') || NEEDS_ESCAPES.test(k)) throw OUT;
-  if (topLevel && DOCUMENT_MARKER.test(k)) throw OUT;
-  if (PLAIN_UNSAFE.test(k) || YAML11_NON_STRING.test(k)) return quote(k);
+  // Left to the library: keys over 1024 characters (it writes them explicit, `? key`).
+  if (k.length > 1000 || NEEDS_ESCAPES.test(k)) throw OUT;
+  // A multi-line key is always double quoted on one line (`\n` escaped), which for text without
+  // control characters is JSON's form, except that a space before a newline gets escaped too.
+  if (k.includes('\n')) {
+    if (k.includes(' \n')) throw OUT;
+    return JSON.stringify(k);
+  }
+  if (PLAIN_UNSAFE.test(k) || YAML11_NON_STRING.test(k) || (topLevel && DOCUMENT_MARKER.test(k))) return quote(k);
   return k;
 }
 
