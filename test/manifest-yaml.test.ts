@@ -28,7 +28,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
  * The documents of every file `synthesizeApp` writes for a config (all charts: Mastodon, Argo CD,
  * node tuning), caught at cdk8s's `Yaml.save`, and the bytes the app wrote for each.
  */
-function synthesized(name: string, raw: unknown): { docs: unknown[][]; written: string[]; fallbacks: number } {
+function synthesized(name: string, raw: unknown): { docs: unknown[][]; written: string[]; fallbacks: number; byWriter: number } {
   const file = path.join(tmp, `${name}.yaml`);
   fs.writeFileSync(file, stringify(raw));
   const out = path.join(tmp, name);
@@ -40,14 +40,15 @@ function synthesized(name: string, raw: unknown): { docs: unknown[][]; written: 
     save(filePath, d);
     written.push(fs.readFileSync(filePath, 'utf8'));
   });
-  const before = manifestYamlStats.fallbacks;
+  const before = { ...manifestYamlStats };
   try {
     const r = synthesizeApp(file, out);
     if (!r.ok) throw new Error(r.report);
   } finally {
     spy.mockRestore();
   }
-  return { docs, written, fallbacks: manifestYamlStats.fallbacks - before };
+  const fallbacks = manifestYamlStats.fallbacks - before.fallbacks;
+  return { docs, written, fallbacks, byWriter: manifestYamlStats.documents - before.documents - fallbacks };
 }
 
 const validFixtures = fs.readdirSync(path.join(ROOT, 'test', 'fixtures', 'valid')).filter((f) => f.endsWith('.yaml')).sort();
@@ -72,13 +73,15 @@ test.each(configs)('every file of %s is what cdk8s writes, byte for byte, writte
       expect(stringifyManifests(docs)).toBe(expected);
     });
     expect(r.fallbacks).toBe(0);
+    expect(r.byWriter).toBe(r.docs.flat().length);
   }
 });
 
 test('the default app is written by the manifest writer, and Yaml.stringify is cdk8s\'s again afterwards', () => {
   const before = Yaml.stringify;
-  const { docs, fallbacks } = synthesized('default-again', exampleRaw());
+  const { docs, fallbacks, byWriter } = synthesized('default-again', exampleRaw());
   expect(docs.flat().length).toBeGreaterThan(40);
+  expect(byWriter).toBe(docs.flat().length);
   expect(fallbacks).toBe(0);
   expect(Yaml.stringify).toBe(before);
 });
