@@ -48,9 +48,10 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   // cdk8s's App.synth (node_modules/cdk8s/lib/app.js) writes each chart with Yaml.save, which
   // calls the static Yaml.stringify(...docs) (lib/yaml.js). For this call only, that is the
   // manifest writer: the same bytes (test/manifest-yaml.test.ts), without the yaml library's
-  // node tree per object (README "How synth is fast"). Restored even when synth throws.
+  // node tree per object (README "How synth is fast"); a document outside its domain is written
+  // by cdk8s's own Yaml.stringify. Restored even when synth throws.
   const libraryStringify = Yaml.stringify;
-  Yaml.stringify = (...docs: any[]) => stringifyManifests(docs);
+  Yaml.stringify = (...docs: any[]) => stringifyManifests(docs, (doc) => libraryStringify.call(Yaml, doc));
   try {
     app.synth();
   } finally {

@@ -198,6 +198,15 @@ describe('values outside the writer\'s domain go to the yaml library, with the s
     expect(manifestYamlStats.fallbacks).toBe(before + 1);
   });
 
+  test('the fallback is the yaml copy cdk8s loads, or the one given (synthesizeApp gives cdk8s\'s Yaml.stringify)', () => {
+    stringifyManifests([{ a: NaN }]);
+    const cdk8sYaml = require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s/package.json'))] });
+    expect(Object.keys(require.cache)).toContain(cdk8sYaml);
+    const given: unknown[] = [];
+    expect(stringifyManifests([{ a: 1 }, { b: undefined }], (d) => { given.push(d); return 'X\n'; })).toBe('a: 1\n---\nX\n');
+    expect(given).toEqual([{ b: undefined }]);
+  });
+
   test('JSON-like values are written without the library', () => {
     const before = manifestYamlStats.fallbacks;
     const docs = [{ a: 'x\ny\n', b: ['0755', 'yes', -0, 1e21, null, true, {}, []], 'c d': { '<<': 'on', '---': 1, 'multi\nline': 2 }, '---': 1, '%a': 2, '... b': 3 }];

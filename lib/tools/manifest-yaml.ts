@@ -27,21 +27,25 @@ const OUT = new OutOfDomain('outside the manifest writer domain');
 /** How many documents were written by the `yaml` library instead (for tests and the bench). */
 export const manifestYamlStats = { documents: 0, fallbacks: 0 };
 
+/** Writes one document the way cdk8s's `Yaml.stringify(doc)` does; used outside the writer's domain. */
+export type ManifestFallback = (doc: unknown) => string;
+
 /**
  * The manifests as cdk8s writes them: each document as YAML 1.1, `undefined` as an empty line,
- * separated by `---`.
+ * separated by `---`. `fallback` writes a document the writer leaves to the library (default: the
+ * `yaml` copy cdk8s itself loads, with cdk8s's options).
  */
-export function stringifyManifests(docs: readonly unknown[]): string {
+export function stringifyManifests(docs: readonly unknown[], fallback: ManifestFallback = libraryStringify): string {
   let out = '';
   for (let i = 0; i < docs.length; i++) {
     if (i > 0) out += '---\n';
-    out += stringifyManifest(docs[i]);
+    out += stringifyManifest(docs[i], fallback);
   }
   return out;
 }
 
 /** One document, ending in a newline (`\n` alone for `undefined`, as cdk8s writes it). */
-export function stringifyManifest(doc: unknown): string {
+export function stringifyManifest(doc: unknown, fallback: ManifestFallback = libraryStringify): string {
   if (doc === undefined) return '\n';
   manifestYamlStats.documents++;
   if (isPlainObject(doc)) {
@@ -52,13 +56,26 @@ export function stringifyManifest(doc: unknown): string {
     }
   }
   manifestYamlStats.fallbacks++;
-  return libraryStringify(doc);
+  return fallback(doc);
 }
 
 let yamlLibrary: { stringify(value: unknown, options: object): string } | undefined;
+/**
+ * The `yaml` library cdk8s loads (cdk8s has its own copy in node_modules/cdk8s/node_modules),
+ * found by module resolution from cdk8s's folder without loading cdk8s; the project's copy if
+ * cdk8s is not installed.
+ */
 function libraryStringify(doc: unknown): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  yamlLibrary ??= require('yaml') as { stringify(value: unknown, options: object): string };
+  if (!yamlLibrary) {
+    let from: string[] | undefined;
+    try {
+      from = [require('path').dirname(require.resolve('cdk8s/package.json'))];
+    } catch {
+      from = undefined;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    yamlLibrary = require(require.resolve('yaml', from ? { paths: from } : undefined)) as { stringify(value: unknown, options: object): string };
+  }
   return yamlLibrary.stringify(doc, CDK8S_YAML_OPTIONS);
 }
 
