@@ -10,5 +10,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Fills the validator and helm caches once before the test files start (see the file).
+  globalSetup: '<rootDir>/test/support/warm-caches.ts',
   maxWorkers: '100%',
 };

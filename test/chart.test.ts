@@ -1,10 +1,11 @@
+import { App, Chart } from 'cdk8s';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  MASTODON_SECRET_KEYS, SIDEKIQ_READY_FILE, SIDEKIQ_PROCESS_LABEL, Manifest,
+  MASTODON_SECRET_KEYS, SIDEKIQ_READY_FILE, SIDEKIQ_PROCESS_LABEL, Manifest, MastodonStreaming, SIDEKIQ_READY_FILENAME, PRIORITY_TIERS, MastodonEnvironment, MastodonWeb, PostgresCluster, PriorityClasses, SidekiqQueue,
 } from '../lib';
-import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS } from './support/fixtures';
+import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS, resolved } from './support/fixtures';
 
 const objects = render();
 const workloads = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
@@ -115,7 +116,7 @@ describe('every pod', () => {
       for (const c of containersOf(w)) {
         expect(c.readinessProbe).toBeDefined();
         expect(c.startupProbe).toBeDefined();
-        // Sidekiq has no liveness probe that could fail (see test/sidekiq.test.ts).
+        // Sidekiq has no liveness probe that could fail (see the sidekiq describe below).
         if (c.name !== 'sidekiq') expect(c.livenessProbe).toBeDefined();
       }
     }
@@ -386,5 +387,166 @@ describe('cleanup CronJobs', () => {
       expect(cj.spec.concurrencyPolicy).toBe('Forbid');
       expect(podSpecOf(cj).restartPolicy).toBe('Never');
     }
+  });
+});
+
+// Formerly test/streaming-shutdown.test.ts (one file less for jest to load the library into).
+/**
+ * Streaming shutdown. Mastodon's streaming/index.js answers SIGTERM with `server.close()` and
+ * `process.exit(0)` at once: every WebSocket drops and the port closes while the pod may still
+ * be in the Service's endpoints (their removal races the SIGTERM), so new connections in that
+ * window are refused. A preStop sleep keeps the old pod serving until the endpoint is gone.
+ */
+describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => {
+  const pod = podSpecOf(find(render(), 'Deployment', 'ocw-streaming'));
+  const c = pod.containers[0];
+
+  test('streaming sleeps in preStop before node gets SIGTERM', () => {
+    expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', String(MastodonStreaming.DRAIN_SECONDS)]);
+    expect(MastodonStreaming.DRAIN_SECONDS).toBeGreaterThanOrEqual(5);
+  });
+
+  test('the grace period covers the sleep and the exit', () => {
+    // The preStop hook counts against terminationGracePeriodSeconds.
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(MastodonStreaming.DRAIN_SECONDS + 5);
+  });
+
+  test('no command; args, when set (database CA copy), end by exec-ing the image CMD so node itself gets SIGTERM', () => {
+    expect(c.command).toBeUndefined();
+    if (c.args !== undefined) {
+      expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(c.args[2].trim().split('\n').pop()).toBe('exec node ./streaming/index.js');
+    }
+  });
+});
+
+// Formerly test/sidekiq.test.ts (one file less for jest to load the library into).
+/**
+ * Defect 7: a restarted Sidekiq container must not be ready before Sidekiq has started again,
+ * and its liveness probe must be able to fail (or be absent). The behaviour of the rendered
+ * shell line is run for real in test/integration/sidekiq.itest.ts.
+ */
+describe('sidekiq: a restarted container is not ready before Sidekiq is', () => {
+  const objects = render();
+  const sidekiqs = objects.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('ocw-sidekiq-'));
+  const containerOf = (o: any) => podSpecOf(o).containers[0];
+
+  test('three Sidekiq Deployments are rendered', () => {
+    expect(sidekiqs.map((o) => o.metadata.name).sort()).toEqual(['ocw-sidekiq-default', 'ocw-sidekiq-pull', 'ocw-sidekiq-push']);
+  });
+
+  describe.each(sidekiqs.map((o) => [o.metadata.name, o] as const))('%s', (_name, d) => {
+    const c = containerOf(d);
+    test('removes a stale ready file, then execs Sidekiq under the image entrypoint', () => {
+      expect(c.command).toBeUndefined();
+      expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(c.args).toHaveLength(3);
+      expect(c.args[2]).toMatch(new RegExp(`^rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec bundle exec sidekiq -c \\d+ -t 25( -q [a-z]+)+$`));
+      // The relative path is only right in Rails.root, so the working directory is stated.
+      expect(c.workingDir).toBe('/opt/mastodon');
+    });
+    test('Mastodon is told the file name the probes look for', () => {
+      expect(c.env).toContainEqual({ name: 'MASTODON_SIDEKIQ_READY_FILENAME', value: SIDEKIQ_READY_FILENAME });
+      expect(SIDEKIQ_READY_FILE).toBe(`/opt/mastodon/tmp/${SIDEKIQ_READY_FILENAME}`);
+      expect(c.readinessProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
+      expect(c.startupProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
+    });
+    test('no liveness probe on the ready file (it exists from start to shutdown, so it can never fail)', () => {
+      expect(c.livenessProbe).toBeUndefined();
+    });
+  });
+
+  test('the scheduler process leads with scheduler', () => {
+    const line = containerOf(find(objects, 'Deployment', 'ocw-sidekiq-default')).args[2];
+    expect(line).toMatch(/exec bundle exec sidekiq -c 10 -t 25 -q scheduler -q mailers -q default -q ingress -q push -q pull -q fasp$/);
+  });
+});
+
+// Formerly test/priority.test.ts (one file less for jest to load the library into).
+describe('priority: when memory runs short, Sidekiq goes first', () => {
+  const objects = render();
+  const classOf = (kind: string, name: string) => {
+    const o = find(objects, kind, name);
+    return kind === 'Cluster' ? o.spec.priorityClassName : kind === 'Pooler' ? o.spec.template.spec.priorityClassName : podSpecOf(o).priorityClassName;
+  };
+  const value = (cls: string) => find(objects, 'PriorityClass', cls).value;
+
+  describe('priorities: when memory runs short, Sidekiq goes first', () => {
+    test('three cluster-wide classes, frontend > data > workers; workers never preempt', () => {
+      expect(value('ocw-frontend')).toBeGreaterThan(value('ocw-data'));
+      expect(value('ocw-data')).toBeGreaterThan(value('ocw-workers'));
+      expect(find(objects, 'PriorityClass', 'ocw-workers').preemptionPolicy).toBe('Never');
+      expect(find(objects, 'PriorityClass', 'ocw-frontend').globalDefault).toBe(false);
+      expect(Object.keys(PRIORITY_TIERS)).toEqual(['frontend', 'data', 'workers']);
+    });
+    test.each([
+      ['Deployment', 'ocw-web', 'ocw-frontend'], ['Deployment', 'ocw-streaming', 'ocw-frontend'], ['Deployment', 'ocw-tunnel', 'ocw-frontend'],
+      ['Cluster', 'ocw-db', 'ocw-frontend'], ['Pooler', 'ocw-db-pooler', 'ocw-frontend'],
+      ['StatefulSet', 'ocw-redis', 'ocw-data'],
+      ['Deployment', 'ocw-sidekiq-default', 'ocw-workers'], ['Deployment', 'ocw-sidekiq-push', 'ocw-workers'],
+      ['Job', 'ocw-db-migrate-pre', 'ocw-workers'], ['CronJob', 'ocw-media-remove', 'ocw-workers'], ['CronJob', 'ocw-db-amcheck', 'ocw-workers'],
+    ])('%s/%s runs at %s', (kind, name, cls) => {
+      expect(classOf(kind, name)).toBe(cls);
+    });
+    test('every pod this chart makes has a class', () => {
+      for (const w of objects.filter((o) => WORKLOAD_KINDS.includes(o.kind))) {
+        expect([w.metadata.name, podSpecOf(w).priorityClassName]).toEqual([w.metadata.name, expect.stringMatching(/^ocw-(frontend|data|workers)$/)]);
+      }
+    });
+  });
+});
+
+// Formerly test/hand-composed.test.ts (one file less for jest to load the library into).
+/**
+ * A chart composed by hand (as in the README) holds every PriorityClass its pods name: a pod
+ * whose priorityClassName does not exist is rejected by the API server.
+ */
+describe('hand-composed: constructs used without the chart', () => {
+  function classesReferenced(objects: Manifest[]): string[] {
+    const names = new Set<string>();
+    for (const o of objects) {
+      if (WORKLOAD_KINDS.includes(o.kind) && podSpecOf(o).priorityClassName) names.add(podSpecOf(o).priorityClassName);
+      if (o.kind === 'Cluster' && o.spec.priorityClassName) names.add(o.spec.priorityClassName);
+      if (o.kind === 'Pooler' && o.spec.template?.spec?.priorityClassName) names.add(o.spec.template.spec.priorityClassName);
+    }
+    return [...names].sort();
+  }
+  const classesMade = (objects: Manifest[]) => objects.filter((o) => o.kind === 'PriorityClass').map((o) => o.metadata.name).sort();
+
+  test('an environment composed without PriorityClasses creates the ones its pods use', () => {
+    const config = resolved();
+    const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
+    const environment = new MastodonEnvironment(chart, 'Env', { config });
+    new MastodonWeb(chart, 'Web', { environment });
+    for (const p of config.sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, process: p });
+    const objects = chart.toJson() as Manifest[];
+    expect(classesReferenced(objects)).toEqual(['ocw-frontend', 'ocw-workers']);
+    for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
+    expect(environment.priorityClasses.classes.frontend.name).toBe('ocw-frontend');
+  });
+
+  test('given PriorityClasses (shared with Postgres), the environment uses them and makes no second set', () => {
+    const config = resolved();
+    if (config.database.mode !== 'cnpg' || !config.postgres) throw new Error('the example uses cnpg');
+    const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
+    const priority = new PriorityClasses(chart, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
+    const postgres = new PostgresCluster(chart, 'Postgres', {
+      instance: config.name, database: config.database, resolved: config.postgres,
+      poolLabel: config.nodes.poolLabel, kubectlImage: config.images.kubectl,
+      priorityClassNames: { frontend: priority.classes.frontend.name, workers: priority.classes.workers.name },
+    });
+    const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection, priorityClasses: priority });
+    new MastodonWeb(chart, 'Web', { environment });
+    const objects = chart.toJson() as Manifest[];
+    expect(classesMade(objects)).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
+    for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
+  });
+
+  test('a second environment in the same chart reuses the PriorityClasses already there', () => {
+    const config = resolved();
+    const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
+    new PriorityClasses(chart, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
+    new MastodonEnvironment(chart, 'Env', { config });
+    expect(classesMade(chart.toJson() as Manifest[])).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
   });
 });

@@ -106,6 +106,31 @@ describe('compiled validators kept in a cache folder', () => {
     }
   });
 
+  test('prepare() compiles a kind into the folder without loading it; a later validator loads that code (the unit suite fills the cache once this way: test/support/warm-caches.ts)', () => {
+    const warm = path.join(dir, 'warm');
+    const writer = new K8sValidator('v1.30.0', { cacheDir: warm });
+    expect(writer.crdKinds()).toEqual(expect.arrayContaining([{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup' }]));
+    expect(writer.crdKinds().length).toBeGreaterThanOrEqual(10);
+    expect(writer.prepare('v1', 'ConfigMap')).toBe(true);
+    expect(writer.prepare('postgresql.cnpg.io/v1', 'ScheduledBackup')).toBe(true);
+    expect(writer.prepare('apps/v1', 'Deploymnet')).toBe(false);
+    const kept = fs.readdirSync(warm);
+    expect(kept.filter((f) => /^v1\.30\.0-\w+-io\.k8s\.api\.core\.v1\.ConfigMap\.js$/.test(f))).toHaveLength(1);
+    expect(kept.filter((f) => /^crd-\w+-crd_postgresql\.cnpg\.io_v1_ScheduledBackup\.js$/.test(f))).toHaveLength(1);
+    // Already kept: prepare() neither compiles nor loads it again.
+    const again = new K8sValidator('v1.30.0', { cacheDir: warm });
+    const compiles = jest.spyOn(again as any, 'compilerState', 'get');
+    const loads = jest.spyOn(fs, 'readFileSync');
+    expect(again.prepare('v1', 'ConfigMap')).toBe(true);
+    expect(loads.mock.calls.filter(([f]) => String(f).endsWith('ConfigMap.js'))).toEqual([]);
+    loads.mockRestore();
+    // And a validator judges with the kept code, compiling nothing.
+    const bad = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, dataa: {} };
+    expect(again.validate(bad).join('\n')).toMatch(/dataa/);
+    expect(again.validate({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name: 'b' }, spec: { schedule: '0 0 0 * * 0', cluster: { name: 'c' } } })).toEqual([]);
+    expect(compiles).not.toHaveBeenCalled();
+  });
+
   test('the tests keep theirs under node_modules/.cache, named by version and content hash', () => {
     expect(VALIDATOR_CACHE).toBe(path.join(ROOT, 'node_modules', '.cache', 'cdk8s-mastodon', 'k8s-validator'));
   });

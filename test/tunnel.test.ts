@@ -1,9 +1,9 @@
 import { parse } from 'yaml';
 import {
-  CATCH_ALL, generateIngressRules, maintenanceNginxConf, SourcedRule, validateIngressRules, Manifest,
+  CATCH_ALL, generateIngressRules, maintenanceNginxConf, SourcedRule, validateIngressRules, Manifest, formatPublicRoutes, publicRoutes,
 } from '../lib';
 import { K8sValidator } from './support/k8s-validator';
-import { errorsOf, exampleRaw, find, podMetaOf, podSpecOf, render, withChange } from './support/fixtures';
+import { errorsOf, exampleRaw, find, podMetaOf, podSpecOf, render, withChange, messageAt, resolved } from './support/fixtures';
 
 const objects = render();
 const tunnelConfig = (o: Manifest[]) => parse(find(o, 'ConfigMap', 'ocw-tunnel').data['config.yaml']);
@@ -221,5 +221,84 @@ describe('maintenance mode', () => {
 describe('Mastodon behind the tunnel', () => {
   test('TRUSTED_PROXY_IP trusts loopback and the pod network the connectors come from, space-separated', () => {
     expect(find(objects, 'ConfigMap', 'ocw-env').data.TRUSTED_PROXY_IP).toBe('127.0.0.1/32 ::1/128 10.42.0.0/16');
+  });
+});
+
+// Formerly test/tunnel-shadow.test.ts (one file less for jest to load the library into).
+/**
+ * Rules that can never match. cloudflared takes the first rule that matches (ingress.go
+ * FindMatchingRule); a rule matches when its host matches (exact, "*.example.com" = any name
+ * ending in ".example.com" but not example.com itself, "" or "*" = any) and its path regexp
+ * finds a match in the path (none = every path) (rule.go Rules.Matches, ingress.go matchHost).
+ * A later rule whose every request an earlier rule already takes is dead: refuse it, naming both.
+ */
+describe('tunnel-shadow: rules that can never match', () => {
+  const r = (hostname: string | undefined, path?: string, source?: string): SourcedRule => ({ hostname, path, service: 'http://x:80', source });
+  const problems = (rules: SourcedRule[]) => validateIngressRules([...rules, CATCH_ALL]).map((p) => `${p.path}: ${p.message}`);
+
+  test.each<[string, SourcedRule[], RegExp]>([
+    ['a wildcard before a host it covers', [r('*.ocw.social', undefined, 'a'), r('media.ocw.social', undefined, 'b')], /^b: rule 2 \(hostname media\.ocw\.social\) can never match: rule 1 \(hostname \*\.ocw\.social\) \(a\) comes first/],
+    ['a wildcard before a deeper host', [r('*.ocw.social', undefined, 'a'), r('a.b.ocw.social', '^/x', 'b')], /rule 2 .* can never match: rule 1/],
+    ['a wildcard before a narrower wildcard', [r('*.ocw.social', undefined, 'a'), r('*.eu.ocw.social', undefined, 'b')], /rule 2 .* can never match: rule 1/],
+    ['a host-only rule before a path rule on the same host', [r('ocw.social', undefined, 'a'), r('ocw.social', '^/admin', 'b')], /rule 2 \(hostname ocw\.social, path \^\/admin\) can never match: rule 1 \(hostname ocw\.social\)/],
+    ['a path rule before the same path on a covered host', [r('*.ocw.social', '^/x', 'a'), r('m.ocw.social', '^/x', 'b')], /rule 2 .* can never match: rule 1/],
+  ])('%s is refused', (_, rules, message) => {
+    expect(problems(rules).join('\n')).toMatch(message);
+  });
+
+  test.each<[string, SourcedRule[]]>([
+    ['a wildcard does not cover the bare domain', [r('*.ocw.social'), r('ocw.social')]],
+    ['a specific host before a wildcard is fine', [r('media.ocw.social'), r('*.ocw.social')]],
+    ['a path rule before the host-only rule is the right order', [r('ocw.social', '^/api/v1/streaming'), r('ocw.social')]],
+    ['different paths on one host', [r('ocw.social', '^/a'), r('ocw.social', '^/b')]],
+    ['a suffix that is not a label boundary', [r('*.cw.social'), r('ocw.social')]],
+  ])('%s is accepted', (_, rules) => {
+    expect(problems(rules)).toEqual([]);
+  });
+
+  test('an extra route on the Mastodon host is refused, naming the generated web rule', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => {
+      c.tunnel.extraRoutes = [{ hostname: 'ocw.social', path: '^/status', service: 'http://uptime-kuma.monitoring:3001' }];
+    }));
+    expect(messageAt(errors, 'tunnel.extraRoutes[0]')).toMatch(/can never match: rule \d \(hostname ocw\.social\), the route to Mastodon web, comes first.*give this route a host name of its own/);
+  });
+
+  test('an extra wildcard route before a specific one is refused, naming both', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => {
+      c.tunnel.extraRoutes = [
+        { hostname: '*.tools.ocw.social', service: 'http://a.tools:80' },
+        { hostname: 'grafana.tools.ocw.social', service: 'http://grafana.monitoring:3000' },
+      ];
+    }));
+    expect(messageAt(errors, 'tunnel.extraRoutes[1]')).toMatch(/grafana\.tools\.ocw\.social\) can never match: rule \d+ \(hostname \*\.tools\.ocw\.social\) \(tunnel\.extraRoutes\[0\]\) comes first.*move it before/);
+  });
+});
+
+// Formerly test/public-routes.test.ts (one file less for jest to load the library into).
+/** A remotely managed tunnel's user gets the host names and Services to enter in Cloudflare. */
+describe('public-routes: the host names and Services a remotely managed tunnel needs', () => {
+  const remote = (c: any) => { c.tunnel = { mode: 'remote', tokenSecret: { name: 'ocw-tunnel-token', key: 'token' } }; };
+
+  test('remote mode: streaming path first, then the host, for each Mastodon host', () => {
+    const c = resolved(withChange(exampleRaw(), (x) => { remote(x); x.webDomain = 'www.ocw.social'; }));
+    expect(publicRoutes(c)).toEqual([
+      { hostname: 'www.ocw.social', path: '^/api/v1/streaming', service: 'http://ocw-streaming:4000' },
+      { hostname: 'ocw.social', path: '^/api/v1/streaming', service: 'http://ocw-streaming:4000' },
+      { hostname: 'www.ocw.social', path: undefined, service: 'http://ocw-web:3000' },
+      { hostname: 'ocw.social', path: undefined, service: 'http://ocw-web:3000' },
+    ]);
+  });
+
+  test('local mode: exactly the rules the chart writes, extra routes included', () => {
+    const c = resolved();
+    expect(publicRoutes(c)).toEqual(c.resolvedTunnel!.rules!.filter((r) => r.hostname).map(({ hostname, path, service }) => ({ hostname, path, service })));
+  });
+
+  // What `npm run routes` prints, in-process (the command itself runs in test/integration/cli.itest.ts).
+  test('the printed routes for a remote-mode config: the dashboard steps, streaming path first', () => {
+    const text = formatPublicRoutes(resolved(withChange(exampleRaw(), remote)));
+    expect(text).toMatch(/Cloudflare dashboard/);
+    expect(text).toMatch(/1\. ocw\.social +\^\/api\/v1\/streaming +http:\/\/ocw-streaming:4000/);
+    expect(text).toMatch(/2\. ocw\.social +http:\/\/ocw-web:3000/);
   });
 });

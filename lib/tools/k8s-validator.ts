@@ -168,6 +168,8 @@ const CACHE_FORMAT = 1;
 let crdHash: string | undefined;
 /** Code loaded from a cache folder, by file: shared by every validator of the process. */
 const loadedFromCache = new Map<string, ValidateFunction>();
+/** The vendored CRDs' schemas, parsed once per process (≈1 s of YAML) for every validator that compiles. */
+let crdSchemas: Map<string, object> | undefined;
 
 /** What a validator needs to know before it compiles anything: kept in the cache folder. */
 interface SchemaIndex {
@@ -230,7 +232,7 @@ export class K8sValidator {
       // code.source keeps each compiled function's source, so it can be written to the cache folder.
       const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { source: !!this.cacheDir } });
       ajv.addSchema({ $id: 'k8s', definitions: defs.definitions });
-      const crds = loadCrdSchemas();
+      const crds = (crdSchemas ??= loadCrdSchemas());
       this.compiler = { ajv, crds };
       this.indexCache ??= { byGvk, crdKeys: [...crds.keys()] };
       const file = this.cacheFile('index.json');
@@ -275,6 +277,32 @@ export class K8sValidator {
     }
     this.compiled.set(key, fn);
     return fn;
+  }
+
+  /** The vendored CRDs' kinds (from the cache folder's index when it is kept there). */
+  public crdKinds(): { apiVersion: string; kind: string }[] {
+    return this.index.crdKeys.map((k) => {
+      const at = k.lastIndexOf('/');
+      return { apiVersion: k.slice(0, at), kind: k.slice(at + 1) };
+    });
+  }
+
+  /**
+   * Makes sure the validator of a kind is compiled, so a later `validate` of it is fast: with a
+   * cache folder, code already kept there is neither compiled nor loaded; otherwise it is
+   * compiled (into the folder, or into memory without one). Returns false for a kind neither the
+   * schema nor a vendored CRD knows. The unit tests' global setup fills their cache this way once,
+   * instead of every test file compiling the same validators at the same time.
+   */
+  public prepare(apiVersion: string, kind: string): boolean {
+    const crdKey = `${apiVersion}/${kind}`;
+    const def = this.definitionFor(apiVersion, kind);
+    if (!def && !this.index.crdKeys.includes(crdKey)) return false;
+    const key = def ?? `crd:${crdKey}`;
+    const file = this.cacheFile(`${key}.js`);
+    if (this.compiled.has(key) || (file && (loadedFromCache.has(file) || fs.existsSync(file)))) return true;
+    this.validatorFor(key, def, crdKey);
+    return true;
   }
 
   /**

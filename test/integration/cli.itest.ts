@@ -81,7 +81,7 @@ describe('npm run plan', () => {
   });
 });
 
-// Moved from test/public-routes.test.ts (the logic and the text stay there, in-process).
+// Moved from test/public-routes.test.ts (the logic and the text stay in-process, now in test/tunnel.test.ts).
 describe('npm run routes', () => {
   const remote = (c: any) => { c.tunnel = { mode: 'remote', tokenSecret: { name: 'ocw-tunnel-token', key: 'token' } }; };
   test('npm run routes prints them for a remote-mode config', () => {
@@ -100,7 +100,7 @@ describe('npm run routes', () => {
   });
 });
 
-// Moved from test/secret-skeletons.test.ts (the skeleton logic stays there, in-process).
+// Moved from test/secret-skeletons.test.ts (the skeleton logic stays in-process, now in test/secrets.test.ts).
 describe('npm run secrets -- --skeletons', () => {
   test('npm run secrets -- --skeletons prints each Secret to fill in, with placeholders, and no values', () => {
     const r = spawnSync('npm', ['run', '-s', 'secrets', '--', '--skeletons'], { cwd: ROOT, encoding: 'utf8' });
