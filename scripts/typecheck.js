@@ -59,20 +59,23 @@ function docBlocks(root = ROOT) {
  * tsconfig.json's global type packages (node, jest): a test's small program passes `[]`, since
  * loading @types/node and @types/jest is most of its cost.
  */
-function typecheck({ blocks = docBlocks(), rootNames, types } = {}) {
+function typecheck({ blocks = docBlocks(), rootNames, types, virtualFiles = {} } = {}) {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), { noEmit: true }, {
     ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
   });
   const options = { ...config.options, ...(types ? { types } : {}), paths: { ...(config.options.paths ?? {}), 'cdk8s-mastodon': ['./lib/index.ts'] }, pathsBasePath: ROOT };
   const files = new Map(blocks.map((b, i) => [path.join(BLOCK_DIR, `block-${i}.ts`), { ...b, text: `${b.code}\nexport {};\n` }]));
+  // Files that exist only in memory (a test's probe), at the path they pretend to have.
+  const virtual = new Map(Object.entries(virtualFiles).map(([f, text]) => [path.resolve(f), text]));
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (f) => files.has(path.resolve(f)) || fileExists.call(host, f);
-  host.readFile = (f) => files.get(path.resolve(f))?.text ?? readFile.call(host, f);
+  host.fileExists = (f) => files.has(path.resolve(f)) || virtual.has(path.resolve(f)) || fileExists.call(host, f);
+  host.readFile = (f) => files.get(path.resolve(f))?.text ?? virtual.get(path.resolve(f)) ?? readFile.call(host, f);
   host.getSourceFile = (f, lang, ...rest) => {
     const b = files.get(path.resolve(f));
     if (b) return ts.createSourceFile(f, b.text, lang);
-    if (isGenerated(f)) return ts.createSourceFile(f, `// @ts-nocheck\n${readFile.call(host, f)}`, lang);
+    if (isGenerated(f)) return ts.createSourceFile(f, `// @ts-nocheck\n${host.readFile(f)}`, lang);
+    if (virtual.has(path.resolve(f))) return ts.createSourceFile(f, virtual.get(path.resolve(f)), lang);
     return getSourceFile.call(host, f, lang, ...rest);
   };
   const program = ts.createProgram({ rootNames: [...(rootNames ?? config.fileNames), ...files.keys()], options, host, configFileParsingDiagnostics: config.errors });
