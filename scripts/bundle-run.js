@@ -15,20 +15,22 @@
  * modification time is still seen, as a content hash would see it, for the cost of one stat.
  * npm replaces files when it installs, so node_modules changes are seen the same way. The
  * folders of this repository's inputs are compared by their modification time, which changes
- * when a file is added or removed there (a new `lib/x/index.ts` could change what `lib/x`
- * resolves to). tsconfig.json, node_modules/.package-lock.json (any install, esbuild's own
+ * when a file is added or removed there (a new `lib/x.tsx` beside `lib/x.ts` is preferred); for
+ * an input `x/index.ts`, the files that would be preferred to it (`x.ts`, `x.js`, … beside the
+ * folder) are recorded as missing. Each input is stat-ed as esbuild is about to read it (see
+ * perFileValues), so an edit saved during a build is seen by the next run. tsconfig.json, node_modules/.package-lock.json (any install, esbuild's own
  * upgrade included) and this file are inputs too. Anything different: rebuild (≈1 s), then run.
  *
  * The code cache is keyed by the bundle's SHA-256 (V8's own check only compares the source's
  * length, which an edit can keep) and V8 rejects it for another Node version or other V8 flags;
+ * our own SHA-256 of the cache guards against damage V8 does not check (see {@link run});
  * a rejected or missing cache is rewritten after the run, when it also holds the functions the
  * run compiled lazily. Every write is a unique temporary file renamed into place, so concurrent
  * runs never read half a file; a read-only cache folder only costs speed.
  *
  * Per-file values a bundle would otherwise lose: `__dirname`/`__filename` are given to each file
- * that mentions them (same line, so line numbers stay), and a non-entry file of this repository
- * that tests `require.main === module` gets a `module` of its own, so only the entry's main
- * block runs. Compile errors print as `file:line:column: message` and exit 1 before anything ran.
+ * that mentions them (same line, so line numbers stay), and in a non-entry file of this
+ * repository `require.main === module` reads false, so only the entry's main block runs. Compile errors print as `file:line:column: message` and exit 1 before anything ran.
  */
 'use strict';
 const crypto = require('crypto');
@@ -37,7 +39,7 @@ const Module = require('module');
 const path = require('path');
 const vm = require('vm');
 
-const RUNNER_VERSION = '1';
+const RUNNER_VERSION = '2';
 const ROOT = path.join(__dirname, '..');
 const CACHE_DIR = process.env.CDK8S_MASTODON_BUNDLE_CACHE || path.join(ROOT, 'node_modules', '.cache', 'cdk8s-mastodon', 'bundle');
 const NM = `${path.sep}node_modules${path.sep}`;
@@ -121,8 +123,28 @@ function isCommonJs(file) {
   return true;
 }
 
-/** esbuild plugin: per-file __dirname/__filename, and `module` for non-entry main blocks. */
-function perFileValues(entry) {
+/** esbuild's resolveExtensions default, in its order of preference. */
+const EXTENSIONS = ['.tsx', '.ts', '.jsx', '.js', '.css', '.json'];
+
+/**
+ * The files that, added, would be chosen instead of `dir/x/index.ts` for an import of `./x`:
+ * `dir/x.tsx`, `dir/x.ts`, … (a file is preferred to a folder; esbuild and Node agree). They sit
+ * in the parent folder, which holds no input when nothing else is imported from there; the
+ * manifest records them as missing.
+ */
+function shadowsOf(input) {
+  if (!/^index\.[a-z]+$/.test(path.basename(input))) return [];
+  const folder = path.dirname(input);
+  return EXTENSIONS.map((ext) => `${folder}${ext}`);
+}
+
+/**
+ * esbuild plugin: per-file __dirname/__filename, main blocks of non-entry files, and into `seen`
+ * the signature of each file taken before esbuild reads it. A signature taken after the build
+ * missed an edit saved during it (the bundle held the old text, the manifest the new stat: stale
+ * until the next edit); taken before the read, any later change differs from it.
+ */
+function perFileValues(entry, seen) {
   return {
     name: 'cdk8s-mastodon-per-file',
     setup(build) {
@@ -159,18 +181,25 @@ function perFileValues(entry) {
         resolveDir: path.dirname(args.path),
         loader: 'js',
       }));
-      build.onLoad({ filter: /\.(ts|js|cjs)$/ }, (args) => {
+      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
+        seen.set(args.path, signature(args.path));
+        if (!/\.(ts|js|cjs)$/.test(args.path)) return undefined;
         const text = fs.readFileSync(args.path, 'utf8');
         const own = !args.path.includes(NM);
         const decl = [];
         if (text.includes('__dirname')) decl.push(`__dirname = ${JSON.stringify(path.dirname(args.path))}`);
         if (text.includes('__filename')) decl.push(`__filename = ${JSON.stringify(args.path)}`);
-        if (own && args.path !== entry && /require\.main\s*===?\s*module/.test(text)) decl.push(`module = { id: ${JSON.stringify(args.path)} }`);
-        if (decl.length === 0) return undefined;
+        // A main block of another file of ours must not run: its test becomes false (true for
+        // `!==`). Not by declaring a `module` of its own: in a CommonJS file esbuild's wrapper
+        // passes the real `module`, and a declared one took its place, so `module.exports` went
+        // nowhere and importers got undefined.
+        let body = text;
+        if (own && args.path !== entry) body = body.replace(/require\.main\s*(===?|!==?)\s*module\b/g, (_m, op) => (op.startsWith('=') ? 'false' : 'true'));
+        if (decl.length === 0 && body === text) return undefined;
         // On the first line, so every line number stays. A leading "#!" line stays first.
-        const shebang = text.startsWith('#!') ? text.slice(0, text.indexOf('\n') + 1) : '';
+        const shebang = body.startsWith('#!') ? body.slice(0, body.indexOf('\n') + 1) : '';
         const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
-        return { contents: `${shebang}var ${decl.join(', ')}; ${text.slice(shebang.length)}`, loader };
+        return { contents: decl.length ? `${shebang}var ${decl.join(', ')}; ${body.slice(shebang.length)}` : body, loader };
       });
     },
   };
@@ -180,6 +209,7 @@ function perFileValues(entry) {
 async function build(entry) {
   const esbuild = require('esbuild');
   let result;
+  const seen = new Map();
   try {
     result = await esbuild.build({
       entryPoints: [entry],
@@ -202,7 +232,7 @@ async function build(entry) {
       // host in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING); every package we import() is CommonJS.
       supported: { 'dynamic-import': false },
       external: NOT_BUNDLED.flatMap((p) => [p, `${p}/*`]),
-      plugins: [perFileValues(entry)],
+      plugins: [perFileValues(entry, seen)],
     });
   } catch (e) {
     for (const err of e.errors ?? []) {
@@ -220,9 +250,14 @@ async function build(entry) {
   const dirs = {};
   // Inputs in a plugin's namespace (`cjs-facade:…`) are made from a file that is itself an input.
   const read = Object.keys(result.metafile.inputs).filter((f) => !/^[a-z-]+:/.test(f)).map((f) => path.resolve(ROOT, f));
-  for (const input of [...read, ...fixedInputs()]) {
-    files[input] = signature(input);
-    if (!input.includes(NM)) dirs[path.dirname(input)] = dirSignature(path.dirname(input));
+  for (const input of [...read, ...fixedInputs()]) files[input] = seen.get(input) ?? signature(input);
+  // Only the folders esbuild resolved in, not those of the fixed inputs: the repository's root
+  // (tsconfig.json's folder) changes whenever synth swaps dist/ in, and tracking it rebuilt the
+  // bundle on every run.
+  for (const input of read) {
+    if (input.includes(NM)) continue;
+    dirs[path.dirname(input)] = dirSignature(path.dirname(input));
+    for (const shadow of shadowsOf(input)) files[shadow] = signature(shadow);
   }
   const manifest = { runner: RUNNER_VERSION, entry, node: process.version, esbuild: esbuild.version, bundle, hash, files, dirs };
   writeAtomically(locations(entry).manifest, JSON.stringify(manifest));
@@ -243,22 +278,36 @@ function run(entry, bundleFile, hash, inputs, code) {
   // which then read as other characters, in comments.
   const source = bytes.toString('latin1');
   const cacheFile = `${bundleFile.slice(0, -3)}.v8`;
+  // The cache file is the SHA-256 of the V8 data, then the data. V8 (Node 20) checks only a
+  // header (version, flags, source length, payload length) before deserializing: a cache damaged
+  // inside its payload (a bad disk block, a copy cut short and padded) made the process abort
+  // with "Fatal error … unreachable code" on every run until the file was deleted, or was
+  // accepted. Our checksum rejects it first (a few ms for the ≈1.6 MB of synth's cache).
   let cachedData;
   try {
-    cachedData = fs.readFileSync(cacheFile);
+    const file = fs.readFileSync(cacheFile);
+    const data = file.subarray(32);
+    if (file.length > 32 && crypto.createHash('sha256').update(data).digest().equals(file.subarray(0, 32))) cachedData = data;
   } catch {
     // No cache yet.
   }
   // The bundle's file name is the entry's, so stack traces and require.main name the script.
   const script = new vm.Script(Module.wrap(source), { filename: bundleFile, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
-    process.once('exit', () => writeAtomically(cacheFile, script.createCachedData()));
+    process.once('exit', () => {
+      const data = script.createCachedData();
+      writeAtomically(cacheFile, Buffer.concat([crypto.createHash('sha256').update(data).digest(), data]));
+    });
   }
   const main = new Module(entry, null);
   main.filename = entry;
   main.paths = Module._nodeModulePaths(path.dirname(entry));
   main.loaded = true;
-  const req = Module.createRequire(bundleFile);
+  // Packages left out of the bundle (NOT_BUNDLED) and require.resolve() are resolved from the
+  // entry, as Node does for the script itself: from the bundle's folder they were not found when
+  // CDK8S_MASTODON_BUNDLE_CACHE points outside the repository ("Cannot find module
+  // '@resvg/resvg-js'" in `npm run plan`).
+  const req = Module.createRequire(entry);
   Object.defineProperty(req, 'main', { value: main });
   process.argv[1] = entry;
   // What the bundle holds, for scripts/bench-probe.js (which finds the process that rendered by
