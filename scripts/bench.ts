@@ -182,6 +182,14 @@ async function main(): Promise<number> {
   const distFiles = fs.existsSync(out(`render-${PAIRS - 1}`)) ? fs.readdirSync(out(`render-${PAIRS - 1}`)).sort() : [];
   const perFile = distFiles.map((f) => `${f} ${countObjects([fs.readFileSync(path.join(out(`render-${PAIRS - 1}`), f), 'utf8')])}`).join(', ');
 
+  // The floor: a bare Node start, with this machine's environment and, when it names a CA bundle
+  // (NODE_EXTRA_CA_CERTS, which Node parses as it starts), without it (as synth runs).
+  say(`node -e 0, ${PAIRS} runs${process.env.NODE_EXTRA_CA_CERTS ? ' with and without NODE_EXTRA_CA_CERTS' : ''}`);
+  const bareMs = Array.from({ length: PAIRS }, () => measure(process.execPath, ['-e', '0'], { env: baseEnv() }).ms);
+  const bareNoCaMs = process.env.NODE_EXTRA_CA_CERTS
+    ? Array.from({ length: PAIRS }, () => measure(process.execPath, ['-e', '0'], { env: baseEnv({ NODE_EXTRA_CA_CERTS: '' }) }).ms)
+    : undefined;
+
   // After an edit to a source file the first run rebuilds the bundle and its code cache
   // (scripts/bundle-run.js): each of these runs starts from an empty bundle cache.
   say(`render process after a source edit (empty bundle cache), ${COLD_RUNS} runs`);
@@ -259,6 +267,12 @@ async function main(): Promise<number> {
   const lRatio = med(bigRatio);
   targetRow(`in-process resolve + render: 100 Sidekiq processes, 30 nodes (${bigCount} objects) vs default (${defCount}), median of ${PAIRS} pairs`,
     `${formatMs(median(bigMs))} vs ${formatMs(median(defMs))}`, '—', fmtX(lRatio), `≤ ${TARGET.largeVsDefault}× default`, lRatio, TARGET.largeVsDefault, noiseOf(bigRatio), fmtX);
+  rows.push({ what: `node -e 0, this machine's environment${process.env.NODE_EXTRA_CA_CERTS ? ` (NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS})` : ''} (median of ${PAIRS})`,
+    figure: formatMs(median(bareMs)), helm: '—', ratio: '—', target: 'informational', noise: '—', verdict: '' });
+  if (bareNoCaMs) {
+    rows.push({ what: `node -e 0 with NODE_EXTRA_CA_CERTS= (empty), as package.json's synth runs (median of ${PAIRS})`,
+      figure: formatMs(median(bareNoCaMs)), helm: '—', ratio: '—', target: 'informational', noise: '—', verdict: '' });
+  }
   rows.push({ what: `render process after a source edit: the bundle and its code cache rebuilt (scripts/bundle-run.js; median of ${COLD_RUNS})`,
     figure: formatMs(median(coldMs)), helm: '—', ratio: '—', target: 'informational', noise: '—', verdict: '' });
   if (integrationRun) {
