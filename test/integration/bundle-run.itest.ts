@@ -308,7 +308,7 @@ describe('the npm scripts give what the old runner (scripts/ts-register.js) gave
     ['secrets', ['--skeletons']],
     ['check-dist', []],
   ])('npm run %s', (name, args) => {
-    expect(scripts[name]).toMatch(/^node (--[\w-]+(=\S+)? )*scripts\/bundle-run\.js scripts\/[\w-]+\.ts$/);
+    expect(scripts[name]).toMatch(/^(NODE_EXTRA_CA_CERTS= )?node (--[\w-]+(=\S+)? )*scripts\/bundle-run\.js scripts\/[\w-]+\.ts$/);
     const entry = scripts[name].split(' ').find((w) => w.endsWith('.ts'))!;
     const env = { CDK8S_CHECK_UPGRADE: 'false', HOME: process.env.HOME, CDK8S_MASTODON_BUNDLE_CACHE: path.join(tmp, 'npm-cache') };
     const withOut = (which: string) => args.map((a) => a.replace('{out}', path.join(tmp, `${name}-${which}`)));

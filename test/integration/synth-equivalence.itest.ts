@@ -13,9 +13,13 @@ import { largeConfig } from '../../scripts/large-config';
 import { run, scratchDir, sleep } from './support/servers';
 
 const ROOT = path.join(__dirname, '..', '..');
-const ENV = { CDK8S_CHECK_UPGRADE: 'false', HOME: process.env.HOME };
-/** package.json's `scripts.synth`, the command the bench and npm run, as argv. */
-const SYNTH = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.synth as string).split(' ');
+/** package.json's `scripts.synth`, the command the bench and npm run: its leading `NAME=value`
+ * words are environment (SYNTH_ENV, part of ENV), the rest the argv (SYNTH). */
+const SYNTH_WORDS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.synth as string).split(' ');
+const SYNTH_ASSIGNMENTS = SYNTH_WORDS.slice(0, SYNTH_WORDS.findIndex((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w)));
+const SYNTH_ENV = Object.fromEntries(SYNTH_ASSIGNMENTS.map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+const SYNTH = SYNTH_WORDS.slice(SYNTH_ASSIGNMENTS.length);
+const ENV = { CDK8S_CHECK_UPGRADE: 'false', HOME: process.env.HOME, ...SYNTH_ENV };
 
 function tree(dir: string): Record<string, string> {
   return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
