@@ -91,6 +91,13 @@ test('dist/ is what the writer gives for the default app', () => {
   expect(written[0]).toBe(fs.readFileSync(path.join(ROOT, 'dist', 'mastodon.k8s.yaml'), 'utf8'));
 });
 
+/**
+ * Runs per property: a few hundred in the unit suite (well under a second each);
+ * CDK8S_MASTODON_PROPERTY_RUNS multiplies them, and the integration suite runs this describe
+ * with 10× (test/integration/manifest-yaml-deep.itest.ts).
+ */
+const RUNS = Number(process.env.CDK8S_MASTODON_PROPERTY_RUNS ?? 1);
+
 describe('generated values', () => {
   // Strings that stress every rule: YAML indicators, white space and newlines at the ends and in
   // the middle, tabs, unicode, controls, the YAML 1.1 words and number shapes, document markers.
@@ -131,7 +138,7 @@ describe('generated values', () => {
   test('documents of nested JSON-like values with hostile strings and keys: the same bytes as cdk8s', () => {
     fc.assert(fc.property(fc.array(fc.option(doc, { nil: undefined, freq: 10 }), { minLength: 1, maxLength: 3 }), (docs) => {
       expect(stringifyManifests(docs)).toBe(cdk8sStringify(...docs));
-    }), { numRuns: 2000 });
+    }), { numRuns: 500 * RUNS });
   });
 
   test('documents whose strings avoid the shapes left to the library are all written by the writer itself', () => {
@@ -152,8 +159,8 @@ describe('generated values', () => {
       const f = manifestYamlStats.fallbacks;
       expect(stringifyManifests([d])).toBe(cdk8sStringify(d));
       expect(manifestYamlStats.fallbacks).toBe(f);
-    }), { numRuns: 1000 });
-    expect(manifestYamlStats.documents - before.documents).toBeGreaterThanOrEqual(1000);
+    }), { numRuns: 300 * RUNS });
+    expect(manifestYamlStats.documents - before.documents).toBeGreaterThanOrEqual(300 * RUNS);
     expect(manifestYamlStats.fallbacks - before.fallbacks).toBe(0);
   });
 });
