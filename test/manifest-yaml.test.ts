@@ -198,6 +198,22 @@ describe('values outside the writer\'s domain go to the yaml library, with the s
     expect(manifestYamlStats.fallbacks).toBe(before + 1);
   });
 
+  test('keys of at most 1000 characters whose written form is over 1024 (escapes, quotes) are explicit keys, as the library writes them', () => {
+    // The library (yaml 2.9.1 dist/stringify/stringifyPair.js) makes a key explicit (`? key`)
+    // when the key as written, quotes and escapes included, is over 1024 characters.
+    const docs = [
+      { ['\'' + '"'.repeat(999)]: 1 },
+      { ['\'' + '\\'.repeat(600)]: 1 },
+      { ['a\n'.repeat(400)]: 1 },
+      { a: { ['#' + '\\'.repeat(900)]: 'x' } },
+    ];
+    for (const d of docs) expect(stringifyManifests([d])).toBe(cdk8sStringify(d));
+    // The boundary: written as 1024 characters (quotes included) stays implicit, 1025 does not.
+    for (const k of ['#' + 'x'.repeat(1021), '#' + 'x'.repeat(1022), 'x'.repeat(1024), 'x'.repeat(1025)]) {
+      expect(stringifyManifests([{ [k]: 1 }])).toBe(cdk8sStringify({ [k]: 1 }));
+    }
+  });
+
   test('a document outside the domain does not send the others to the library', () => {
     const before = manifestYamlStats.fallbacks;
     const docs = [{ a: 1 }, { a: NaN }, { a: 'x' }];

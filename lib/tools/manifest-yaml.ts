@@ -217,16 +217,22 @@ function writeString(s: string, indent: string): string {
 
 /** A map key: plain where it can be, else quoted; at the top level also when it starts like a document marker. */
 function writeKey(k: string, topLevel: boolean): string {
-  // Left to the library: keys over 1024 characters (it writes them explicit, `? key`).
-  if (k.length > 1000 || NEEDS_ESCAPES.test(k)) throw OUT;
+  if (NEEDS_ESCAPES.test(k)) throw OUT;
+  let written: string;
   // A multi-line key is always double quoted on one line (`\n` escaped), which for text without
   // control characters is JSON's form, except that a space before a newline gets escaped too.
   if (k.includes('\n')) {
     if (k.includes(' \n')) throw OUT;
-    return JSON.stringify(k);
+    written = JSON.stringify(k);
+  } else if (PLAIN_UNSAFE.test(k) || YAML11_NON_STRING.test(k) || (topLevel && DOCUMENT_MARKER.test(k))) {
+    written = quote(k);
+  } else {
+    written = k;
   }
-  if (PLAIN_UNSAFE.test(k) || YAML11_NON_STRING.test(k) || (topLevel && DOCUMENT_MARKER.test(k))) return quote(k);
-  return k;
+  // Left to the library: a key whose written form (quotes and escapes included) is over 1024
+  // characters, which it writes as an explicit key (`? key`, yaml dist/stringify/stringifyPair.js).
+  if (written.length > 1024) throw OUT;
+  return written;
 }
 
 /**
