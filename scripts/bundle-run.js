@@ -26,7 +26,8 @@
  * our own SHA-256 of the cache guards against damage V8 does not check (see {@link run});
  * a rejected or missing cache is rewritten after the run, when it also holds the functions the
  * run compiled lazily. Every write is a unique temporary file renamed into place, so concurrent
- * runs never read half a file; a read-only cache folder only costs speed.
+ * runs never read half a file; a read-only cache folder only costs speed. A rebuild removes the
+ * entry's older bundles and code caches (see {@link pruneOlder}).
  *
  * Per-file values a bundle would otherwise lose: `__dirname`/`__filename` are given to each file
  * that mentions them (same line, so line numbers stay), and in a non-entry file of this
@@ -261,7 +262,34 @@ async function build(entry) {
   }
   const manifest = { runner: RUNNER_VERSION, entry, node: process.version, esbuild: esbuild.version, bundle, hash, files, dirs };
   writeAtomically(locations(entry).manifest, JSON.stringify(manifest));
+  pruneOlder(locations(entry).base, hash);
   return { manifest, code: Buffer.from(code) };
+}
+
+/**
+ * Removes the entry's other bundles and code caches (`<base>.<other hash>.{js,v8}`): every
+ * rebuild names its bundle by a new hash, and without this each edit left ≈4 MB behind (synth's
+ * bundle and code cache) for ever. A run reading one of them at that moment finds it missing
+ * and rebuilds (see {@link run}); other entries' files and temporary files are left alone.
+ */
+function pruneOlder(base, hash) {
+  const dir = path.dirname(base);
+  const prefix = `${path.basename(base)}.`;
+  const keep = `${prefix}${hash.slice(0, 16)}.`;
+  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name.startsWith(keep) || !/^[0-9a-f]{16}\.(js|v8)$/.test(name.slice(prefix.length))) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+    } catch {
+      // Already gone, or a read-only cache: only costs space.
+    }
+  }
 }
 
 /** Runs the bundle as the main module, from its code cache when there is a good one. */

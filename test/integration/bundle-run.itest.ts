@@ -217,7 +217,28 @@ test('a same-length edit never runs the old bytecode: the code cache is keyed by
   sameStamp(main, "const word: string = 'new';\nconsole.log(word);\n");
   expect(p.run('main.ts').stdout).toBe('new\n');
   expect(p.run('main.ts').stdout).toBe('new\n');
+  // The old bundle and its code cache were removed by the rebuild.
+  expect(p.cached('.v8')).toHaveLength(1);
+});
+
+test('a rebuild removes the entry\'s older bundles and code caches (the cache does not grow with every edit); other entries keep theirs', () => {
+  const p = project();
+  const main = p.write('main.ts', "console.log('v0');\n");
+  p.write('other.ts', "console.log('other');\n");
+  expect(p.run('other.ts').stdout).toBe('other\n');
+  for (let i = 0; i < 4; i++) {
+    p.write('main.ts', `console.log('v${i}');\n`);
+    expect(p.run(main).stdout).toBe(`v${i}\n`);
+    expect(p.run(main).stdout).toBe(`v${i}\n`);
+  }
+  // One bundle and one code cache per entry (main.ts, other.ts), and other.ts's still work.
+  expect(p.cached('.js')).toHaveLength(2);
   expect(p.cached('.v8')).toHaveLength(2);
+  expect(p.cached('.json')).toHaveLength(2);
+  expect(p.cached('.tmp')).toEqual([]);
+  const otherBundle = p.cached('.js').filter((f) => fs.readFileSync(path.join(p.cache, f), 'utf8').includes('"other"'));
+  expect(otherBundle).toHaveLength(1);
+  expect(out(p.run('other.ts'))).toEqual({ status: 0, stdout: 'other\n', stderr: '' });
 });
 
 test('a compile error exits 1 with file:line:column, and nothing runs or is cached', () => {
