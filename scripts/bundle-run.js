@@ -195,7 +195,9 @@ function perFileValues(entry, seen) {
         // passes the real `module`, and a declared one took its place, so `module.exports` went
         // nowhere and importers got undefined.
         let body = text;
-        if (own && args.path !== entry) body = body.replace(/require\.main\s*(===?|!==?)\s*module\b/g, (_m, op) => (op.startsWith('=') ? 'false' : 'true'));
+        // Both orders: `module === require.main` too (in an ES module of ours `module` is the
+        // entry's own in the bundle, so that test read true and ran the block).
+        if (own && args.path !== entry) body = body.replace(/require\.main\s*(===?|!==?)\s*module\b|(?<![\w$.])module\s*(===?|!==?)\s*require\.main\b/g, (_m, op1, op2) => ((op1 ?? op2).startsWith('=') ? 'false' : 'true'));
         if (decl.length === 0 && body === text) return undefined;
         // On the first line, so every line number stays. A leading "#!" line stays first.
         const shebang = body.startsWith('#!') ? body.slice(0, body.indexOf('\n') + 1) : '';

@@ -258,7 +258,8 @@ describe('per-file values, main blocks, argv and exit codes', () => {
   let p: Project;
   beforeAll(() => {
     p = project();
-    p.write('lib/where.ts', 'export const where = [__dirname, __filename];\nif (require.main === module) console.log(\'where.ts MAIN BLOCK RAN\');\n');
+    // Main blocks in both orders (in an ES module of ours, `module` is the entry's in the bundle).
+    p.write('lib/where.ts', 'export const where = [__dirname, __filename];\nif (require.main === module) console.log(\'where.ts MAIN BLOCK RAN\');\nif (module === require.main) console.log(\'where.ts MAIN BLOCK RAN (module first)\');\nif (module == require.main) console.log(\'where.ts MAIN BLOCK RAN (==)\');\n');
     // A CommonJS file of ours with a main block: its exports must still arrive.
     p.write('lib/helper.js', "'use strict';\nmodule.exports = { dir: __dirname, twice: (n) => 2 * n };\nif (require.main === module) console.log('helper.js MAIN BLOCK RAN');\nif (require.main !== module) module.exports.imported = true;\n");
     p.write('main.ts', [
