@@ -80,13 +80,19 @@ function locations(entry) {
 }
 
 function writeAtomically(file, data) {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
   } catch {
-    // A read-only or full disk only costs speed.
+    // A read-only or full disk only costs speed; a half-written temporary file (ENOSPC) or one
+    // that could not be renamed is removed, or each run would leave one more.
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // Never created.
+    }
   }
 }
 

@@ -313,6 +313,19 @@ test('two concurrent first runs of one entry both succeed and print the same', a
   expect(p.run('main.ts').stdout).toBe('dep pkg-1\n');
 });
 
+test('a cache file that cannot be put in place (a full disk, a folder in its way) leaves no temporary file behind', () => {
+  const p = project();
+  p.write('main.ts', "console.log('ran');\n");
+  expect(p.run('main.ts').stdout).toBe('ran\n');
+  // The manifest's place taken by a non-empty folder: its write fails after the temporary
+  // file was written (as with ENOSPC half-way), and every run rebuilds.
+  const manifest = path.join(p.cache, p.cached('.json')[0]);
+  fs.rmSync(manifest);
+  p.write(path.relative(p.dir, path.join(manifest, 'x')), '');
+  for (let i = 0; i < 3; i++) expect(out(p.run('main.ts'))).toEqual({ status: 0, stdout: 'ran\n', stderr: '' });
+  expect(fs.readdirSync(p.cache).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+});
+
 test('a cache folder that cannot be written: still runs, correctly, every time', () => {
   const p = project();
   p.write('main.ts', "console.log('ran');\n");
