@@ -5,8 +5,9 @@
  * leaves dist/ as it was. Reads MASTODON_CONFIG (default config/example.yaml) and prints the
  * config's warnings on stderr.
  *
- * It runs under `node -r ./scripts/ts-register.js` (see that file), not ts-node and not the
- * cdk8s CLI: one Node process, no TypeScript compiler. The real `cdk8s synth` still works and
+ * It runs as package.json's `synth` command: the esbuild bundle of this file run by
+ * scripts/bundle-run.js (see that file), not ts-node and not the cdk8s CLI: one Node process,
+ * no TypeScript compiler. The real `cdk8s synth` still works and
  * writes the same bytes; test/integration/synth-equivalence.itest.ts compares the two.
  * README "How synth is fast" has the figures.
  */
