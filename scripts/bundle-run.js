@@ -327,7 +327,8 @@ function run(entry, bundleFile, hash, inputs, code) {
   } catch {
     // No cache yet.
   }
-  // The bundle's file name is the entry's, so stack traces and require.main name the script.
+  // Stack traces name the bundle file (each file in it is headed by a `// path` comment);
+  // require.main, __filename and process.argv[1] name the script (below).
   const script = new vm.Script(Module.wrap(source), { filename: bundleFile, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
