@@ -17,6 +17,13 @@ export type SynthesisResult =
 export interface SynthesisOptions {
   /** Only the Mastodon chart: no Argo CD file (the Helm chart is made this way). @default false */
   readonly mastodonOnly?: boolean;
+  /**
+   * Write the files with cdk8s's own `Yaml.stringify` (the yaml library) instead of the manifest
+   * writer: the same bytes, slower. This repository's main.ts, the real `cdk8s synth`, sets it, so
+   * test/integration/synth-equivalence.itest.ts compares the writer with the library end to end.
+   * @default false
+   */
+  readonly libraryYaml?: boolean;
 }
 
 /**
@@ -45,6 +52,10 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   const capacity = catchUpErrors(result.config, () => [...once(mastodon), ...(tuning ? once(tuning) : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
   for (const [chart, objects] of rendered) chart.toJson = () => objects;
+  if (options.libraryYaml) {
+    app.synth();
+    return { ok: true, warnings: result.config.warnings };
+  }
   // cdk8s's App.synth (node_modules/cdk8s/lib/app.js) writes each chart with Yaml.save, which
   // calls the static Yaml.stringify(...docs) (lib/yaml.js). For this call only, that is the
   // manifest writer: the same bytes (test/manifest-yaml.test.ts), without the yaml library's

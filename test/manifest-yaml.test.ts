@@ -10,7 +10,7 @@ import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { stringify } from 'yaml';
-import { synthesizeApp } from '../lib/synthesize';
+import { synthesizeApp, SynthesisOptions } from '../lib/synthesize';
 import { manifestYamlStats, stringifyManifests } from '../lib/tools/manifest-yaml';
 import { largeConfig } from '../scripts/large-config';
 import { exampleRaw, ROOT, withChange } from './support/fixtures';
@@ -28,7 +28,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
  * The documents of every file `synthesizeApp` writes for a config (all charts: Mastodon, Argo CD,
  * node tuning), caught at cdk8s's `Yaml.save`, and the bytes the app wrote for each.
  */
-function synthesized(name: string, raw: unknown): { docs: unknown[][]; written: string[]; fallbacks: number; byWriter: number } {
+function synthesized(name: string, raw: unknown, options: SynthesisOptions = {}): { docs: unknown[][]; written: string[]; fallbacks: number; byWriter: number } {
   const file = path.join(tmp, `${name}.yaml`);
   fs.writeFileSync(file, stringify(raw));
   const out = path.join(tmp, name);
@@ -42,7 +42,7 @@ function synthesized(name: string, raw: unknown): { docs: unknown[][]; written: 
   });
   const before = { ...manifestYamlStats };
   try {
-    const r = synthesizeApp(file, out);
+    const r = synthesizeApp(file, out, options);
     if (!r.ok) throw new Error(r.report);
   } finally {
     spy.mockRestore();
@@ -84,6 +84,14 @@ test('the default app is written by the manifest writer, and Yaml.stringify is c
   expect(byWriter).toBe(docs.flat().length);
   expect(fallbacks).toBe(0);
   expect(Yaml.stringify).toBe(before);
+});
+
+test('libraryYaml (main.ts, the real cdk8s synth) writes through the yaml library: the same bytes, not one document by the writer', () => {
+  const viaWriter = synthesized('default-writer', exampleRaw());
+  const viaLibrary = synthesized('default-library', exampleRaw(), { libraryYaml: true });
+  expect(viaLibrary.byWriter + viaLibrary.fallbacks).toBe(0);
+  expect(viaWriter.byWriter).toBeGreaterThan(0);
+  expect(viaLibrary.written).toEqual(viaWriter.written);
 });
 
 test('dist/ is what the writer gives for the default app', () => {
