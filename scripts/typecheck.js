@@ -25,6 +25,8 @@ const BLOCK_DIR = path.join(ROOT, '.readme-blocks');
 const ALLOWED_IN_BLOCKS = new Set([6133, 6138, 6192, 6196, 6198, 6199, 6205]);
 
 const IMPORTS_DIR = path.join(ROOT, 'imports');
+/** `npm run typecheck`'s incremental state (see `buildInfo` below); delete it to check from scratch. */
+const BUILD_INFO = path.join(ROOT, 'node_modules', '.cache', 'cdk8s-mastodon', 'typecheck.tsbuildinfo');
 /** A class file `cdk8s import` generated (imports/*.ts): its declarations are used, its bodies not checked. */
 function isGenerated(f) {
   const abs = path.resolve(f);
@@ -58,12 +60,23 @@ function docBlocks(root = ROOT) {
  * problems: blocks' as `doc:line: TSnnnn message`, others as tsc prints them. `types` replaces
  * tsconfig.json's global type packages (node, jest): a test's small program passes `[]`, since
  * loading @types/node and @types/jest is most of its cost.
+ *
+ * `buildInfo`: a file for TypeScript's incremental state (what `tsc --incremental` keeps in a
+ * .tsbuildinfo): each file's version (a SHA-256 of its text, the in-memory ones included), the
+ * signature of its declarations and its diagnostics. A run re-checks the files whose text changed
+ * and those whose dependencies' declarations changed, and replays the stored diagnostics of the
+ * others, so the answer is the full check's (TypeScript's builder, `createIncrementalProgram`;
+ * it ignores a file it cannot read or one from another TypeScript version or other options).
+ * The file is replaced atomically; failing to write it costs only speed.
  */
-function typecheck({ blocks = docBlocks(), rootNames, types, virtualFiles = {} } = {}) {
+function typecheck({ blocks = docBlocks(), rootNames, types, virtualFiles = {}, buildInfo } = {}) {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), { noEmit: true }, {
     ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
   });
-  const options = { ...config.options, ...(types ? { types } : {}), paths: { ...(config.options.paths ?? {}), 'cdk8s-mastodon': ['./lib/index.ts'] }, pathsBasePath: ROOT };
+  const options = {
+    ...config.options, ...(types ? { types } : {}), paths: { ...(config.options.paths ?? {}), 'cdk8s-mastodon': ['./lib/index.ts'] }, pathsBasePath: ROOT,
+    ...(buildInfo ? { incremental: true, tsBuildInfoFile: path.resolve(buildInfo) } : {}),
+  };
   const files = new Map(blocks.map((b, i) => [path.join(BLOCK_DIR, `block-${i}.ts`), { ...b, text: `${b.code}\nexport {};\n` }]));
   // Files that exist only in memory (a test's probe), at the path they pretend to have.
   const virtual = new Map(Object.entries(virtualFiles).map(([f, text]) => [path.resolve(f), text]));
@@ -71,15 +84,21 @@ function typecheck({ blocks = docBlocks(), rootNames, types, virtualFiles = {} }
   const { getSourceFile, fileExists, readFile } = host;
   host.fileExists = (f) => files.has(path.resolve(f)) || virtual.has(path.resolve(f)) || fileExists.call(host, f);
   host.readFile = (f) => files.get(path.resolve(f))?.text ?? virtual.get(path.resolve(f)) ?? readFile.call(host, f);
-  host.getSourceFile = (f, lang, ...rest) => {
+  const sourceFile = (f, lang, ...rest) => {
     const b = files.get(path.resolve(f));
     if (b) return ts.createSourceFile(f, b.text, lang);
     if (isGenerated(f)) return ts.createSourceFile(f, `// @ts-nocheck\n${host.readFile(f)}`, lang);
     if (virtual.has(path.resolve(f))) return ts.createSourceFile(f, virtual.get(path.resolve(f)), lang);
     return getSourceFile.call(host, f, lang, ...rest);
   };
-  const program = ts.createProgram({ rootNames: [...(rootNames ?? config.fileNames), ...files.keys()], options, host, configFileParsingDiagnostics: config.errors });
-  const diagnostics = ts.getPreEmitDiagnostics(program);
+  host.getSourceFile = (...args) => {
+    const sf = sourceFile(...args);
+    // The version the incremental builder compares (what createIncrementalCompilerHost sets).
+    if (sf && buildInfo) sf.version = ts.sys.createHash(sf.text);
+    return sf;
+  };
+  const programOptions = { rootNames: [...(rootNames ?? config.fileNames), ...files.keys()], options, host, configFileParsingDiagnostics: config.errors };
+  const diagnostics = buildInfo ? incrementalDiagnostics(programOptions) : ts.getPreEmitDiagnostics(ts.createProgram(programOptions));
   const problems = [];
   const others = [];
   for (const d of diagnostics) {
@@ -94,11 +113,39 @@ function typecheck({ blocks = docBlocks(), rootNames, types, virtualFiles = {} }
   return problems;
 }
 
+/**
+ * What ts.getPreEmitDiagnostics gives (config, options, syntax, global, semantic and, with
+ * `declaration`, declaration diagnostics), through the incremental builder; then its state is
+ * written to options.tsBuildInfoFile (with noEmit only the .tsbuildinfo is written).
+ */
+function incrementalDiagnostics(programOptions) {
+  const builder = ts.createIncrementalProgram(programOptions);
+  const diagnostics = ts.sortAndDeduplicateDiagnostics([
+    ...builder.getConfigFileParsingDiagnostics(),
+    ...builder.getOptionsDiagnostics(),
+    ...builder.getSyntacticDiagnostics(),
+    ...builder.getGlobalDiagnostics(),
+    ...builder.getSemanticDiagnostics(),
+    ...(programOptions.options.declaration ? builder.getDeclarationDiagnostics() : []),
+  ]);
+  builder.emit(undefined, (file, text) => {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, text);
+      fs.renameSync(tmp, file);
+    } catch {
+      // A cache that cannot be written (read-only checkout): the next run checks everything.
+    }
+  });
+  return diagnostics;
+}
+
 module.exports = { tsBlocks, docBlocks, typecheck };
 
 if (require.main === module) {
   const blocks = docBlocks();
-  const problems = typecheck({ blocks });
+  const problems = typecheck({ blocks, buildInfo: BUILD_INFO });
   if (problems.length > 0) {
     process.stderr.write(`${problems.join('\n')}\n`);
     process.exit(1);
