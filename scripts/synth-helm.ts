@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { helmTimeoutAdvice, loadConfigFile, synthesizeApp, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName, sidekiqReplicas } from '../lib';
+import { stringifyManifests } from '../lib/tools/manifest-yaml';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
@@ -63,7 +64,10 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
   }
   knobs.push(...Object.values(deployments));
 
-  const docs = parseAllDocuments(templates).map((d) => d.toJS()).filter((o) => o);
+  // Read and written as YAML 1.1, as cdk8s wrote them: Helm and kubectl read manifests with
+  // sigs.k8s.io/yaml (go-yaml v2), where an unquoted on/off/yes/no is a boolean, so a string
+  // parameter `on` must stay quoted (test/delivery.test.ts, "under YAML 1.1 readers").
+  const docs = parseAllDocuments(templates, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o);
   // A Helm chart installs into the namespace it is given (`helm install -n X`): every
   // `namespace` field that holds the configured one (metadata, RoleBinding subjects) becomes
   // .Release.Namespace.
@@ -76,7 +80,7 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
   // Text that is not ours to template (Prometheus alert annotations use {{ $value }}) must reach
   // the rendered objects unchanged: Helm would otherwise parse it and fail. One pass, so the
   // escapes it writes are not escaped again.
-  let text = docs.map((o) => stringify(o, { lineWidth: 0 })).join('---\n')
+  let text = stringifyManifests(docs)
     .replace(/\{\{|\}\}/g, (b) => `{{ "${b}" }}`);
   if (official) {
     for (const repo of ['ghcr.io/mastodon/mastodon', 'ghcr.io/mastodon/mastodon-streaming']) {
@@ -227,7 +231,8 @@ export function buildHelmChart(outDir: string, configFile: string = process.env.
     const wired = wireValues(fs.readFileSync(templateFile, 'utf8'), c);
     fs.writeFileSync(templateFile, wired.templates);
     const { values, schema } = valuesOf(wired.knobs);
-    fs.writeFileSync(path.join(chart, 'values.yaml'), `# Tunable without regenerating; see values.schema.json for the limits.\n${stringify(values)}`);
+    // values.yaml and Chart.yaml as YAML 1.1 too: Helm reads them with the same go-yaml rules.
+    fs.writeFileSync(path.join(chart, 'values.yaml'), `# Tunable without regenerating; see values.schema.json for the limits.\n${stringify(values, { version: '1.1' })}`);
     fs.writeFileSync(path.join(chart, 'values.schema.json'), `${JSON.stringify(schema, null, 2)}\n`);
     fs.writeFileSync(path.join(chart, 'Chart.yaml'), stringify({
       apiVersion: 'v2',
@@ -241,7 +246,7 @@ export function buildHelmChart(outDir: string, configFile: string = process.env.
       home: 'https://joinmastodon.org',
       keywords: ['mastodon', 'fediverse', 'cloudnative-pg', 'cloudflare-tunnel', 'k3s'],
       annotations: { 'cdk8s-mastodon/operators': operatorInstalls(c.network.cnpgOperatorNamespace, c.sidekiq.keda?.operatorNamespace).map((o) => `${o.name} ${o.version}`).join(', ') },
-    }));
+    }, { version: '1.1' }));
     fs.writeFileSync(path.join(chart, 'README.md'), readme(c, wired.knobs));
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.renameSync(chart, outDir);

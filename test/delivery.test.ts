@@ -6,19 +6,20 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildHelmChart, CHART_NAME } from '../scripts/synth-helm';
 import { helmBinary } from '../scripts/helm-binary';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { scanObjects, scanText } from './support/secret-scan';
 import { podPolicyOffences } from './support/pod-policy';
-import { ROOT, resolved } from './support/fixtures';
+import { exampleRaw, ROOT, resolved, withChange } from './support/fixtures';
 import { helmTimeoutAdvice, operatorInstallMarkdown, renderManifests } from '../lib';
 
 jest.setTimeout(120_000);
 
 const DIST = path.join(ROOT, 'dist');
-const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS()).filter((o) => o);
+/** The documents of a manifest text, read as Helm and kubectl read it (YAML 1.1: `yes` is a boolean). */
+const docs = (text: string) => parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o);
 const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const byKey = (objects: any[]) => Object.fromEntries(objects.map((o) => [key(o), o]));
 const distMastodon = docs(fs.readFileSync(path.join(DIST, 'mastodon.k8s.yaml'), 'utf8'));
@@ -117,6 +118,24 @@ describe('the Helm chart', () => {
     const files = fs.readdirSync(chart, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
     expect(files.flatMap((f) => scanText(f, fs.readFileSync(f, 'utf8')))).toEqual([]);
     expect(scanObjects('helm template', rendered)).toEqual([]);
+  });
+});
+
+describe('the Helm chart under YAML 1.1 readers', () => {
+  // Helm and kubectl read manifests with sigs.k8s.io/yaml (go-yaml v2 rules: YAML 1.1), where
+  // on/off/yes/no/y/n are booleans. dist/ is written as YAML 1.1 (cdk8s's Yaml.stringify), so such
+  // strings are quoted there; the chart's templates must be too, or `log_checkpoints: on` reaches
+  // the API server as `true` and CNPG's CRD refuses the Cluster (parameters are strings).
+  test('string parameters that YAML 1.1 reads as booleans stay strings after helm template', () => {
+    const parameters = { log_checkpoints: 'on', wal_compression: 'off', jit: 'no', track_io_timing: 'yes' };
+    const file = path.join(tmp, 'yaml11.yaml');
+    fs.writeFileSync(file, stringify(withChange(exampleRaw(), (c) => { c.database.parameters = parameters; })));
+    const dir = path.join(tmp, 'chart-yaml11');
+    expect(buildHelmChart(dir, file)).toBeUndefined();
+    const r = runHelm('template', 'ocw', dir, '--namespace', 'mastodon');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const cluster = parseAllDocuments(r.stdout, { version: '1.1' }).map((d) => d.toJS()).find((o) => o?.kind === 'Cluster');
+    expect(cluster.spec.postgresql.parameters).toMatchObject(parameters);
   });
 });
 

@@ -41,7 +41,7 @@ function namespaces(o: unknown, at = ''): [string, string][] {
 test('helm template -n other puts every namespaced object (and every reference to its namespace) in other', () => {
   const r = otherRender;
   expect([r.status, r.stderr]).toEqual([0, '']);
-  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter((o) => o);
+  const objects = parseAllDocuments(r.stdout, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o);
   const namespaced = objects.filter((o) => o.kind !== 'PriorityClass');
   expect(namespaced.length).toBeGreaterThan(30);
   for (const o of namespaced) expect(`${o.kind}/${o.metadata.name} ${o.metadata.namespace}`).toBe(`${o.kind}/${o.metadata.name} other`);
@@ -53,7 +53,7 @@ test('helm template -n other puts every namespaced object (and every reference t
 test('values that only equal the namespace keep it (the database name and user are mastodon)', () => {
   const r = otherRender;
   expect([r.status, r.stderr]).toEqual([0, '']);
-  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter((o) => o);
+  const objects = parseAllDocuments(r.stdout, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o);
   const env = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ocw-env');
   expect([env.data.DB_NAME, env.data.DB_USER]).toEqual(['mastodon', 'mastodon']);
   const cluster = objects.find((o) => o.kind === 'Cluster');
@@ -93,7 +93,7 @@ describe('names that embed the namespace follow the release namespace too', () =
     if (problem) throw new Error(problem);
     const r = spawnSync(helm, ['template', 'ocw', out, '--namespace', 'other'], { encoding: 'utf8' });
     expect([r.status, r.stderr]).toEqual([0, '']);
-    objects = parseAllDocuments(r.stdout).map((d) => d.toJS()).filter((o) => o);
+    objects = parseAllDocuments(r.stdout, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o);
   });
 
   test('the configured namespace appears nowhere in helm template -n other', () => {
