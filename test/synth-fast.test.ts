@@ -180,3 +180,12 @@ test('two synths at once: one that finds the other\'s output in place between it
   expect(tree(target)).toEqual(tree(path.join(ROOT, 'dist')));
   expect(leftovers(target)).toEqual([]);
 });
+
+test('the library loads only the k8s L1 classes of cdk8s-plus-28, never its index (the L2 constructs and their dependencies)', () => {
+  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+  const offenders = files(path.join(ROOT, 'lib')).concat(path.join(ROOT, 'main.ts'))
+    .filter((f) => /from 'cdk8s-plus-28(\/lib(\/index)?)?'|require\('cdk8s-plus-28(\/lib(\/index)?)?'\)/.test(fs.readFileSync(f, 'utf8')))
+    .map((f) => path.relative(ROOT, f));
+  expect(offenders).toEqual([]);
+});
