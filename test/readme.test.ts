@@ -6,6 +6,7 @@
  * checked once; these tests check that the blocks are found and that a broken one is reported.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './support/fixtures';
 
@@ -50,16 +51,18 @@ test("classes cdk8s import generated (imports/*.ts) give their types, but their 
 describe('the incremental type check (npm test keeps its state in node_modules/.cache)', () => {
   // Small programs of in-memory files in a scratch folder, checked with a build-info file as
   // `npm run typecheck` does: the answers must be those of a full check whatever the cache holds.
-  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'cdk8s-mastodon-tsinc-'));
+  let dir: string;
+  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-tsinc-')); });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const a = path.join(dir, 'a.ts');
-  const b = path.join(dir, 'b.ts');
-  const buildInfo = path.join(dir, 'cache', 'typecheck.tsbuildinfo');
-  const run = (aText: string) => typecheck({ blocks: [], rootNames: [a, b], types: [], virtualFiles: { [a]: aText, [b]: "import { x } from './a';\nexport const y: number = x;\n" }, buildInfo }).join('\n');
+  const buildInfoOf = () => path.join(dir, 'cache', 'typecheck.tsbuildinfo');
+  const run = (aText: string) => {
+    const [a, b] = [path.join(dir, 'a.ts'), path.join(dir, 'b.ts')];
+    return typecheck({ blocks: [], rootNames: [a, b], types: [], virtualFiles: { [a]: aText, [b]: "import { x } from './a';\nexport const y: number = x;\n" }, buildInfo: buildInfoOf() }).join('\n');
+  };
 
   test('a change in one file is reported in the unchanged file that depends on it, from a warm cache and again from the cache', () => {
     expect(run('export const x: number = 1;\n')).toBe('');
-    expect(fs.existsSync(buildInfo)).toBe(true);
+    expect(fs.existsSync(buildInfoOf())).toBe(true);
     expect(run('export const x: number = 1;\n')).toBe('');
     expect(run("export const x: string = '1';\n")).toMatch(/b\.ts\(2,14\): error TS2322/);
     // Nothing changed since: the error is still there (replayed from the cache, not forgotten).
@@ -69,9 +72,9 @@ describe('the incremental type check (npm test keeps its state in node_modules/.
 
   test('a damaged or foreign cache file is ignored, not trusted', () => {
     expect(run("export const x: string = '1';\n")).toMatch(/TS2322/);
-    fs.writeFileSync(buildInfo, '{"version":"5.9.3","program');
+    fs.writeFileSync(buildInfoOf(), '{"version":"5.9.3","program');
     expect(run("export const x: string = '1';\n")).toMatch(/TS2322/);
-    fs.writeFileSync(buildInfo, JSON.stringify({ version: '0.0.1', program: {} }));
+    fs.writeFileSync(buildInfoOf(), JSON.stringify({ version: '0.0.1', program: {} }));
     expect(run("export const x: string = '1';\n")).toMatch(/TS2322/);
     expect(run('export const x: number = 1;\n')).toBe('');
   });
