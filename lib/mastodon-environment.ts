@@ -1,9 +1,7 @@
 import { createHash } from 'crypto';
 import { Chart } from 'cdk8s';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResolvedConfig } from './config/resolve';
 import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement, PlacementProps } from './conventions/placement';
@@ -15,8 +13,9 @@ import { deploymentWithBudget, DeploymentResult, objectMeta, UpdateStrategy } fr
 import { caReloadProbeScript, caReloadStartScript, CA_LOADED_FILE } from './rules/ca-reload';
 import { databaseConnection, DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from './rules/database';
 import { plainEnv, railsSecretEnv, SecretEnv, streamingSecretEnv } from './rules/environment';
-import { imageRef, ImageSpec } from './rules/images';
+import { imageRef } from './rules/images';
 import { byCodeUnits } from './rules/order';
+import type { ResolvedConfig, ImageSpec } from './model';
 
 /** Props for {@link MastodonEnvironment}. */
 export interface MastodonEnvironmentProps {

@@ -1,7 +1,5 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { WebConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
@@ -9,6 +7,7 @@ import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
 import { webMetricsEnv } from './rules/metrics';
 import { WebMetrics } from './web-metrics';
+import type { WebConfig } from './model';
 
 /** Props for {@link MastodonWeb}. */
 export interface MastodonWebProps {

@@ -1,11 +1,10 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { CleanupConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { scheduledJob } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { TOOTCTL_DB_POOL } from './rules/database';
+import type { CleanupConfig } from './model';
 
 /** Props for {@link MediaCleanup}. */
 export interface MediaCleanupProps {

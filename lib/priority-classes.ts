@@ -1,6 +1,5 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Identity, standardLabels } from './conventions/labels';
 import { PRIORITY_TIERS, priorityClassName, PriorityTier } from './conventions/priority';
