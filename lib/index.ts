@@ -15,9 +15,7 @@ export { NodeTuningChart, type NodeTuningChartProps } from './node-tuning';
 // The constructs MastodonChart composes.
 export { CloudflareTunnel, type CloudflareTunnelProps } from './cloudflare-tunnel';
 export { MaintenancePage, type MaintenancePageProps } from './maintenance-page';
-export {
-  MastodonEnvironment, type MastodonEnvironmentProps, type MastodonDeploymentOptions, type MastodonPodOptions, type RailsContainerOptions,
-} from './mastodon-environment';
+export { MastodonEnvironment, type MastodonEnvironmentProps } from './mastodon-environment';
 export { MastodonStreaming, type MastodonStreamingProps } from './mastodon-streaming';
 export { MastodonWeb, type MastodonWebProps } from './mastodon-web';
 export { MediaCleanup, type MediaCleanupProps } from './media-cleanup';
@@ -31,6 +29,17 @@ export { ScheduledRestarts, type ScheduledRestartsProps } from './scheduled-rest
 export { SidekiqQueue, type SidekiqQueueProps } from './sidekiq-queue';
 export { SidekiqScaling, type SidekiqScalingProps } from './sidekiq-scaling';
 export { WebMetrics, type WebMetricsProps } from './web-metrics';
+
+// The types the constructs' props and handles name: MastodonEnvironment.pods (the factory the
+// Mastodon constructs build their workloads with), the database connection, labels, placement.
+export type {
+  MastodonPods, MastodonPodContext, MastodonDeploymentOptions, MastodonPodOptions, RailsContainerOptions,
+} from './conventions/mastodon-pods';
+export type { Identity } from './conventions/labels';
+export type { PlacementProps } from './conventions/placement';
+export type { PriorityTier } from './conventions/priority';
+export type { DeploymentResult, UpdateStrategy } from './conventions/workload';
+export type { CnpgNames, DatabaseConnection } from './rules/database';
 
 // The config types (input, parsed, resolved) and the objects the library renders.
 export type * from './model';
@@ -48,10 +57,11 @@ export { synthesizeApp, type SynthesisOptions, type SynthesisResult } from './sy
 export { plan, type PlanReport } from './rules/plan';
 export { planConfig } from './app/plan-config';
 export { formatPlan } from './rules/plan-report';
-export {
-  nodesFromInventory, type InventoryNode, type LossScenario, type Pending, type PlanNode, type PlanPlacement, type PodDemand, type RolloutRoom,
+export { nodesFromInventory } from './rules/scheduler';
+export type {
+  InventoryNode, LabelSelectorTerm, LossScenario, Pending, PlanNode, PlanPlacement, PodDemand, RolloutRoom, SelectorExpression,
 } from './rules/scheduler';
-export { type CatchUpReport, type CatchUpScenario } from './rules/catch-up';
+export type { CatchUpReport, CatchUpScenario, ScalableGroup } from './rules/catch-up';
 
 // The Postgres connection budget (database.mode: cnpg).
 export { connectionBudget, checkBudget, type BudgetWorkloads } from './rules/database';

@@ -37,7 +37,7 @@ export class MastodonStreaming extends Construct {
 
   constructor(scope: Construct, id: string, props: MastodonStreamingProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const s = props.streaming ?? c.streaming;
     const identity = env.identity('streaming');

@@ -37,14 +37,14 @@ export class MastodonWeb extends Construct {
 
   constructor(scope: Construct, id: string, props: MastodonWebProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const web = props.web ?? c.web;
     const identity = env.identity('web');
     const name = resourceName(c.name, 'web');
     // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
     // so that an exporter that fails never takes web out of its Service.
-    this.metrics = c.resolvedMonitoring ? new WebMetrics(this, 'Metrics', { environment: env, web }) : undefined;
+    this.metrics = c.resolvedMonitoring ? new WebMetrics(this, 'Metrics', { environment: props.environment, web }) : undefined;
     const container = env.railsContainer({
       name: 'web',
       args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { resourceName } from './conventions/names';
 import { scheduledJob } from './conventions/workload';
+import type { MastodonPods } from './conventions/mastodon-pods';
 import { MastodonEnvironment } from './mastodon-environment';
 import { TOOTCTL_DB_POOL } from './rules/database';
 import type { CleanupConfig } from './model';
@@ -30,13 +31,13 @@ export class MediaCleanup extends Construct {
 
   constructor(scope: Construct, id: string, props: MediaCleanupProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const cl = props.cleanup ?? env.config.cleanup;
     this.media = this.cronJob(env, 'MediaRemove', 'media-remove', cl.media.schedule, ['media', 'remove', '--days', String(cl.media.days)]);
     this.previewCards = this.cronJob(env, 'PreviewCardsRemove', 'preview-cards-remove', cl.previewCards.schedule, ['preview_cards', 'remove', '--days', String(cl.previewCards.days)]);
   }
 
-  private cronJob(env: MastodonEnvironment, id: string, suffix: string, schedule: string, args: string[]): k8s.KubeCronJob {
+  private cronJob(env: MastodonPods, id: string, suffix: string, schedule: string, args: string[]): k8s.KubeCronJob {
     const c = env.config;
     const identity = env.identity('cleanup');
     const container = env.railsContainer({

@@ -15,7 +15,7 @@ export interface PriorityClassesProps {
 
 /**
  * The three PriorityClasses (cluster-scoped, so they carry no namespace). See
- * {@link PRIORITY_TIERS} for what each holds.
+ * `PRIORITY_TIERS` in conventions/priority.ts for what each holds.
  */
 export class PriorityClasses extends Construct {
   public readonly classes: Readonly<Record<PriorityTier, k8s.KubePriorityClass>>;

@@ -70,7 +70,7 @@ export class SidekiqQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const p = props.process;
     const identity = env.identity('sidekiq', p.name);

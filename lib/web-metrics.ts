@@ -55,7 +55,7 @@ export class WebMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: WebMetricsProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const web = props.web ?? c.web;
     const identity = env.identity('web-metrics');

@@ -21,7 +21,9 @@ function exportedNames(): string[] {
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(index)!)!;
   return checker.getExportsOfModule(moduleSymbol).map((s) => {
     const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
-    return `${s.name} (${target.flags & ts.SymbolFlags.Value ? 'value' : 'type'})`;
+    // `export type { X }` exports a class as a type only: nothing at run time.
+    const typeOnly = (s.declarations ?? []).some((d) => ts.isTypeOnlyImportOrExportDeclaration(d));
+    return `${s.name} (${target.flags & ts.SymbolFlags.Value && !typeOnly ? 'value' : 'type'})`;
   }).sort();
 }
 
@@ -41,14 +43,19 @@ test('lib/index.ts exports exactly these names', () => {
     'CloudflareTunnel (value)',
     'CloudflareTunnelProps (type)',
     'CnpgDatabaseConfig (type)',
+    'CnpgNames (type)',
     'ConfigError (type)',
     'ConnectionBudget (type)',
     'DatabaseConfig (type)',
+    'DatabaseConnection (type)',
+    'DeploymentResult (type)',
     'ExternalDatabaseConfig (type)',
+    'Identity (type)',
     'ImageSpec (type)',
     'IngressRule (type)',
     'InventoryNode (type)',
     'KedaConfig (type)',
+    'LabelSelectorTerm (type)',
     'LossScenario (type)',
     'MaintenanceConfig (type)',
     'MaintenancePage (value)',
@@ -62,7 +69,9 @@ test('lib/index.ts exports exactly these names', () => {
     'MastodonDeploymentOptions (type)',
     'MastodonEnvironment (value)',
     'MastodonEnvironmentProps (type)',
+    'MastodonPodContext (type)',
     'MastodonPodOptions (type)',
+    'MastodonPods (type)',
     'MastodonStreaming (value)',
     'MastodonStreamingProps (type)',
     'MastodonWeb (value)',
@@ -83,6 +92,7 @@ test('lib/index.ts exports exactly these names', () => {
     'NodeTuningChart (value)',
     'NodeTuningChartProps (type)',
     'Pending (type)',
+    'PlacementProps (type)',
     'PlanNode (type)',
     'PlanPlacement (type)',
     'PlanReport (type)',
@@ -91,6 +101,7 @@ test('lib/index.ts exports exactly these names', () => {
     'PostgresClusterProps (type)',
     'PriorityClasses (value)',
     'PriorityClassesProps (type)',
+    'PriorityTier (type)',
     'RailsContainerOptions (type)',
     'Redis (value)',
     'RedisConfig (type)',
@@ -106,9 +117,11 @@ test('lib/index.ts exports exactly these names', () => {
     'RestartsConfig (type)',
     'RolloutRoom (type)',
     'S3Config (type)',
+    'ScalableGroup (type)',
     'ScheduledRestarts (value)',
     'ScheduledRestartsProps (type)',
     'SecretKeyRef (type)',
+    'SelectorExpression (type)',
     'SidekiqProcessInput (type)',
     'SidekiqProcessParsed (type)',
     'SidekiqQueue (value)',
@@ -122,6 +135,7 @@ test('lib/index.ts exports exactly these names', () => {
     'SynthesisOptions (type)',
     'SynthesisResult (type)',
     'TunnelConfig (type)',
+    'UpdateStrategy (type)',
     'WalRetention (type)',
     'WebConfig (type)',
     'WebMetrics (value)',

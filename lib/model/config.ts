@@ -2,17 +2,14 @@
  * The config types: what a config file may contain and what it becomes after parsing, and the
  * names of its parts. Types only.
  */
-import type * as Generated from './types.generated';
+import type { MastodonConfigInput, MastodonConfigParsed } from './types.generated';
 
 /*
  * The config types are generated from the JSON Schema of lib/config/schema.ts (npm run schema writes
  * types.generated.ts), so every property carries its `.describe()` text and default as JSDoc for
  * editors; test/config-types.check.ts proves them mutually assignable with z.input / z.output.
  */
-/** What a config file may contain (defaults not yet applied). */
-export type MastodonConfigInput = Generated.MastodonConfigInput;
-/** A config after parsing, with every default applied. */
-export type MastodonConfigParsed = Generated.MastodonConfigParsed;
+export type { MastodonConfigInput, MastodonConfigParsed };
 /** Container resources: requests (cpu, memory) and a memory limit. */
 export type ResourcesConfig = MastodonConfigParsed['web']['resources'];
 /** A key of an existing Secret in the namespace: {name, key}. */

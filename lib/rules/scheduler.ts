@@ -19,8 +19,10 @@ export interface PlanNode {
   readonly capacity: { readonly cpu: number; readonly memory: number };
 }
 
-interface Expr { key: string; operator: string; values?: string[] }
-interface Term { matchExpressions?: Expr[]; matchLabels?: Record<string, string> }
+/** One requirement of a label selector or node selector term (key, operator, values). */
+export interface SelectorExpression { key: string; operator: string; values?: string[] }
+/** A label selector or node selector term: every expression and label must match. */
+export interface LabelSelectorTerm { matchExpressions?: SelectorExpression[]; matchLabels?: Record<string, string> }
 
 /** One pod the workloads ask for. */
 export interface PodDemand {
@@ -36,10 +38,10 @@ export interface PodDemand {
   readonly memory: number;
   readonly priority: number;
   readonly preempts: boolean;
-  readonly requiredTerms: readonly Term[];
-  readonly preferred: readonly { weight: number; term: Term }[];
-  readonly antiAffinity: readonly { selector: Term; topologyKey: string; required: boolean }[];
-  readonly spread: readonly { maxSkew: number; topologyKey: string; hard: boolean; selector: Term }[];
+  readonly requiredTerms: readonly LabelSelectorTerm[];
+  readonly preferred: readonly { weight: number; term: LabelSelectorTerm }[];
+  readonly antiAffinity: readonly { selector: LabelSelectorTerm; topologyKey: string; required: boolean }[];
+  readonly spread: readonly { maxSkew: number; topologyKey: string; hard: boolean; selector: LabelSelectorTerm }[];
   /** Seconds the pod stays bound to an unreachable node (Kubernetes' default 300). */
   readonly tolerationSeconds: number;
   /** False for pods tied to their node's volume (Postgres instances): they wait for the node. */
@@ -223,7 +225,7 @@ export function podsFromObjects(objects: readonly any[], options: { jobs?: boole
 // ---------------------------------------------------------------------------------------------
 // Matching
 
-function exprMatches(e: Expr, labels: Readonly<Record<string, string>>): boolean {
+function exprMatches(e: SelectorExpression, labels: Readonly<Record<string, string>>): boolean {
   const has = Object.prototype.hasOwnProperty.call(labels, e.key);
   const v = labels[e.key];
   switch (e.operator) {
@@ -238,7 +240,7 @@ function exprMatches(e: Expr, labels: Readonly<Record<string, string>>): boolean
 }
 
 /** Does a term (matchLabels and matchExpressions, ANDed) match these labels? */
-export function termMatches(t: Term, labels: Readonly<Record<string, string>>): boolean {
+export function termMatches(t: LabelSelectorTerm, labels: Readonly<Record<string, string>>): boolean {
   return Object.entries(t.matchLabels ?? {}).every(([k, v]) => labels[k] === v) && (t.matchExpressions ?? []).every((e) => exprMatches(e, labels));
 }
 
@@ -262,7 +264,7 @@ class State {
     const u = this.used(n.name);
     return { cpu: n.allocatable.cpu - u.cpu, memory: n.allocatable.memory - u.memory };
   }
-  count(node: string, selector: Term, except?: PodDemand) {
+  count(node: string, selector: LabelSelectorTerm, except?: PodDemand) {
     return (this.byNode.get(node) ?? []).filter((p) => p !== except && termMatches(selector, p.labels)).length;
   }
   add(node: string, p: PodDemand) { this.byNode.get(node)!.push(p); }
