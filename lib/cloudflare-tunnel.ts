@@ -1,19 +1,16 @@
 import { createHash } from 'crypto';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { ResolvedTunnel } from './config/resolve';
-import type { TunnelConfig } from './config/schema';
 import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
 import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
-import { imageRef, ImageSpec } from './rules/images';
+import { imageRef } from './rules/images';
 import { TUNNEL_METRICS_PORT } from './rules/services';
-import { IngressRule } from './rules/tunnel-rules';
+import type { ResolvedTunnel, TunnelConfig, ImageSpec, IngressRule } from './model';
 
 /** Props for {@link CloudflareTunnel}. */
 export interface CloudflareTunnelProps {

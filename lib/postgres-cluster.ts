@@ -1,5 +1,4 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ObjectStore, ObjectStoreSpecConfigurationWalCompression } from '../imports/barman-objectstore-barmancloud.cnpg.io';
 import {
@@ -11,8 +10,6 @@ import {
   Pooler, PoolerSpecPgbouncerPoolMode, PoolerSpecTemplateSpecContainersResourcesLimits, PoolerSpecTemplateSpecContainersResourcesRequests, PoolerSpecType,
 } from '../imports/cnpg-pooler-postgresql.cnpg.io';
 import { ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod, ScheduledBackupSpecTarget } from '../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
-import type { ResolvedConfig, ResolvedPostgres } from './config/resolve';
-import type { CnpgDatabaseConfig } from './config/schema';
 import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
@@ -21,6 +18,7 @@ import { AMCHECK_JOBS, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, 
 import { imageRef } from './rules/images';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
+import type { ResolvedConfig, ResolvedPostgres, CnpgDatabaseConfig } from './model';
 
 /** Props for {@link PostgresCluster}. */
 export interface PostgresClusterProps {

@@ -1,13 +1,12 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResolvedSidekiqProcess } from './config/resolve';
 import { resourceName } from './conventions/names';
 import { execProbe, RAILS_BOOT } from './conventions/probes';
 import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
+import type { ResolvedSidekiqProcess } from './model';
 
 /** Props for {@link SidekiqQueue}. */
 export interface SidekiqQueueProps {
@@ -71,7 +70,7 @@ export class SidekiqQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const p = props.process;
     const identity = env.identity('sidekiq', p.name);

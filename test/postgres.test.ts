@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AMCHECK_SQL, BARMAN_PLUGIN, formatBudget, Manifest } from '../lib';
+import { Manifest } from '../lib';
 import { K8sValidator } from './support/k8s-validator';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
+import { AMCHECK_SQL, BARMAN_PLUGIN } from '../lib/postgres-cluster';
+import { formatBudget } from '../lib/rules/database';
 
 const objects = render();
 const cluster = find(objects, 'Cluster', 'ocw-db');

@@ -12,7 +12,7 @@
  * created afterwards; veths are noqueue, and BBR paces by itself since Linux 4.13, so fq is a
  * help, not a requirement. test/integration/node-tuning.itest.ts checks these on the real kernel.
  */
-import type { Manifest } from '../render';
+import type { Manifest } from '../model';
 
 /** The sysctls, in the order they are written. */
 export const NODE_SYSCTLS = {

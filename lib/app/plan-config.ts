@@ -1,7 +1,7 @@
-import type { ResolvedConfig } from './config/resolve';
-import { renderNodeTuning } from './node-tuning';
-import { Manifest, renderManifests } from './render';
-import { nodesFromInventory, plan, PlanReport } from './rules/plan';
+import { renderManifests, renderNodeTuning } from './render';
+import { plan, PlanReport } from '../rules/plan';
+import type { ResolvedConfig, Manifest } from '../model';
+import { nodesFromInventory } from '../rules/scheduler';
 
 /**
  * Plans a resolved config: renders the chart in-process (the same objects as dist/) and places
