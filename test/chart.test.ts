@@ -531,8 +531,7 @@ describe('hand-composed: constructs used without the chart', () => {
     const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
     const priority = new PriorityClasses(chart, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
     const postgres = new PostgresCluster(chart, 'Postgres', {
-      instance: config.name, database: config.database, resolved: config.postgres,
-      poolLabel: config.nodes.poolLabel, kubectlImage: config.images.kubectl,
+      instance: config.name, backup: { objectStore: config.database.backup.objectStore },
       priorityClassNames: { frontend: priority.classes.frontend.name, workers: priority.classes.workers.name },
     });
     const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection, priorityClasses: priority });
