@@ -98,7 +98,7 @@ export class MastodonChart extends Chart {
     this.streaming = new MastodonStreaming(this, 'Streaming', { environment: this.environment });
     const sidekiq: Record<string, SidekiqQueue> = {};
     for (const p of config.sidekiq.processes) {
-      sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, process: p });
+      sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, ...p });
     }
     this.sidekiq = sidekiq;
     this.sidekiqScaling = new SidekiqScaling(this, 'SidekiqScaling', { config });

@@ -518,7 +518,7 @@ describe('hand-composed: constructs used without the chart', () => {
     const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
     const environment = new MastodonEnvironment(chart, 'Env', { config });
     new MastodonWeb(chart, 'Web', { environment });
-    for (const p of config.sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, process: p });
+    for (const p of config.sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p });
     const objects = chart.toJson() as Manifest[];
     expect(classesReferenced(objects)).toEqual(['ocw-frontend', 'ocw-workers']);
     for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);

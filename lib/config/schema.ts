@@ -8,7 +8,9 @@ import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
-import { BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS, TUNNEL_DEFAULTS } from '../model/defaults';
+import {
+  BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS, SIDEKIQ_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+} from '../model/defaults';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -117,12 +119,12 @@ export const NodesSchema = z.strictObject({
 });
 
 export const WebSchema = z.strictObject({
-  replicas: z.number().int().min(1, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(2)
+  replicas: z.number().int().min(1, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(WEB_DEFAULTS.replicas)
     .describe('Puma pods. Spread over nodes so losing one node never takes every replica.'),
   pool: pool.default(DEFAULT_POOL).describe('Node pool for web pods.'),
-  processes: z.number().int().min(1).max(16).default(2).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
-  threads: z.number().int().min(1).max(32).default(5).describe('Puma threads per process (MAX_THREADS).'),
-  resources: ResourcesSchema.default({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } })
+  processes: z.number().int().min(1).max(16).default(WEB_DEFAULTS.processes).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
+  threads: z.number().int().min(1).max(32).default(WEB_DEFAULTS.threads).describe('Puma threads per process (MAX_THREADS).'),
+  resources: ResourcesSchema.default(WEB_DEFAULTS.resources)
     .describe('Requests and memory limit; the memory request must be at least 700Mi.'),
 });
 
@@ -135,23 +137,23 @@ export const StreamingSchema = z.strictObject({
 
 export const SidekiqProcessSchema = z.strictObject({
   name: dnsLabel(20, 'the process name').describe('Process group name; the Deployment is <name>-sidekiq-<process>.'),
-  replicas: z.number().int().min(1, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(1)
+  replicas: z.number().int().min(1, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(SIDEKIQ_DEFAULTS.replicas)
     .describe('Pods for this process group.'),
   pool: pool.default(DEFAULT_POOL).describe('Preferred node pool.'),
   fallbackPool: pool.optional().describe('Pool the pods may move to when the preferred pool has no room or is gone (e.g. cloud for on-prem pods).'),
-  concurrency: z.number().int().min(1).max(100).default(10).describe('Sidekiq threads (-c); also DB_POOL.'),
+  concurrency: z.number().int().min(1).max(100).default(SIDEKIQ_DEFAULTS.concurrency).describe('Sidekiq threads (-c); also DB_POOL.'),
   queues: z.array(z.string().min(1)).min(1).optional()
     .describe('Queues in strict priority order. Leave out on every process to use the generated layout.'),
-  resources: ResourcesSchema.default({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } })
+  resources: ResourcesSchema.default(SIDEKIQ_DEFAULTS.resources)
     .describe('Requests and memory limit; the memory request must be at least 512Mi.'),
   scaling: z.strictObject({
     maxReplicas: z.number().int().min(2).max(50)
       .describe('Most pods this group may run while catching up; replicas is the least. Counted by the connection budget and the plan.'),
-    backlogPerReplica: z.number().int().min(1).default(500)
+    backlogPerReplica: z.number().int().min(1).default(SIDEKIQ_DEFAULTS.backlogPerReplica)
       .describe('Jobs waiting in one queue per pod (the KEDA redis trigger listLength): 1500 waiting jobs at 500 ask for 3 pods.'),
-    cooldownSeconds: z.number().int().min(15).max(1800).default(300)
+    cooldownSeconds: z.number().int().min(15).max(1800).default(SIDEKIQ_DEFAULTS.cooldownSeconds)
       .describe('At most one pod is removed per this many seconds when the backlog is gone (HPA scale-down policy periodSeconds).'),
-    scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(600)
+    scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(SIDEKIQ_DEFAULTS.scaleDownStabilizationSeconds)
       .describe('The HPA scales down only to the highest recommendation of this window, so a backlog that comes in waves does not flap pods.'),
   }).optional().describe('Makes this group scalable: KEDA (sidekiq.keda) adds pods while its queues back up, sidekiq.catchUp runs it at maxReplicas. Never on the scheduler group.'),
 });

@@ -55,3 +55,21 @@ export const TUNNEL_DEFAULTS = {
   protocol: 'auto',
   resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
 } as const;
+
+/** The web (Puma) Deployment (config `web`; construct MastodonWeb). */
+export const WEB_DEFAULTS = {
+  replicas: 2,
+  processes: 2,
+  threads: 5,
+  resources: { requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } },
+} as const;
+
+/** One Sidekiq process group (config `sidekiq.processes[]`; construct SidekiqQueue). */
+export const SIDEKIQ_DEFAULTS = {
+  replicas: 1,
+  concurrency: 10,
+  resources: { requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } },
+  backlogPerReplica: 500,
+  cooldownSeconds: 300,
+  scaleDownStabilizationSeconds: 600,
+} as const;

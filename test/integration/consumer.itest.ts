@@ -46,7 +46,7 @@ const postgres = new PostgresCluster(chart, 'Postgres', {
 });
 const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection });
 const web = new MastodonWeb(chart, 'Web', { environment });
-for (const p of config.sidekiq.processes) new SidekiqQueue(chart, 'Sidekiq-' + p.name, { environment, process: p });
+for (const p of config.sidekiq.processes) new SidekiqQueue(chart, 'Sidekiq-' + p.name, { environment, ...p });
 new CloudflareTunnel(chart, 'Tunnel', { instance: config.name, tunnel: config.tunnel });
 // Typed handles for wiring.
 const handles: string[] = [postgres.primaryService, postgres.poolerService, postgres.appSecret.name, web.service.name];
