@@ -10,13 +10,14 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
-import {
-  formatErrors, formatPlan, formatPublicRoutes, loadConfigFile, nodesFromInventory, plan, renderManifests,
-  renderMastodonSecret, secretSkeletons,
-} from '../lib';
+import { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } from '../lib';
 import { packageRoot, packageVersion } from '../lib/tools/package-root';
 import { writeThenSwap } from '../lib/tools/swap';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
+import { formatPublicRoutes } from '../lib/rules/public-routes';
+import { renderManifests } from '../lib/app/render';
+import { renderMastodonSecret } from '../lib/app/secrets';
+import { secretSkeletons } from '../lib/rules/secret-refs';
 
 const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;

@@ -2,8 +2,8 @@ import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/argocd-application-argoproj.io';
 import { AppProject } from '../imports/argocd-appproject-argoproj.io';
-import type { ResolvedConfig } from './config/resolve';
 import { standardLabels } from './conventions/labels';
+import type { ResolvedConfig } from './model';
 
 /** Props for {@link ArgoCdChart}. */
 export interface ArgoCdChartProps extends ChartProps {

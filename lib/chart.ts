@@ -1,6 +1,5 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { ResolvedConfig } from './config/resolve';
 import { MastodonEnvironment } from './mastodon-environment';
 import { MastodonStreaming } from './mastodon-streaming';
 import { MastodonWeb } from './mastodon-web';
@@ -17,6 +16,7 @@ import { Redis } from './redis';
 import { ScheduledRestarts } from './scheduled-restart';
 import { SidekiqQueue } from './sidekiq-queue';
 import { SidekiqScaling } from './sidekiq-scaling';
+import type { ResolvedConfig } from './model';
 
 /** Props for {@link MastodonChart}. */
 export interface MastodonChartProps extends Omit<ChartProps, 'namespace'> {

@@ -1,9 +1,7 @@
 import { createHash } from 'crypto';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { ResourcesConfig, SecretKeyRef } from './config/schema';
 import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
@@ -11,9 +9,10 @@ import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
 import { DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, TUNNEL_DEFAULTS } from './model/defaults';
-import { IMAGES, imageRef, ImageSpec } from './rules/images';
+import { IMAGES, imageRef } from './rules/images';
 import { TUNNEL_METRICS_PORT } from './rules/services';
-import { IngressRule, validateIngressRules } from './rules/tunnel-rules';
+import { validateIngressRules } from './rules/tunnel-rules';
+import type { ImageSpec, IngressRule, ResourcesConfig, SecretKeyRef } from './model';
 
 /** A locally managed tunnel: its routes are generated here, into a ConfigMap kept in git. */
 export interface LocallyManagedTunnel {

@@ -1,16 +1,15 @@
 import { createHash } from 'crypto';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { MaintenanceConfig } from './config/schema';
 import { Identity, selectorLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
 import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
-import { imageRef, ImageSpec } from './rules/images';
+import { imageRef } from './rules/images';
 import { MAINTENANCE_PORT, MAINTENANCE_PROBE_PORT } from './rules/services';
+import type { MaintenanceConfig, ImageSpec } from './model';
 
 /** Props for {@link MaintenancePage}. */
 export interface MaintenancePageProps {

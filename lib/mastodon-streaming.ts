@@ -1,12 +1,11 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { StreamingConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { httpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { STREAMING_PORT } from './rules/services';
+import type { StreamingConfig } from './model';
 
 /** Props for {@link MastodonStreaming}. */
 export interface MastodonStreamingProps {
@@ -38,7 +37,7 @@ export class MastodonStreaming extends Construct {
 
   constructor(scope: Construct, id: string, props: MastodonStreamingProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const s = props.streaming ?? c.streaming;
     const identity = env.identity('streaming');

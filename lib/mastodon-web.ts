@@ -1,7 +1,5 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResourcesConfig, WebConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
@@ -9,6 +7,7 @@ import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
 import { webMetricsEnv } from './rules/metrics';
 import { WebMetrics } from './web-metrics';
+import type { ResourcesConfig, WebConfig } from './model';
 
 /**
  * Props for {@link MastodonWeb}. Each setting left out is the environment's `config.web` value,
@@ -53,7 +52,7 @@ export class MastodonWeb extends Construct {
 
   constructor(scope: Construct, id: string, props: MastodonWebProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const web: WebConfig = {
       replicas: props.replicas ?? c.web.replicas,
@@ -67,7 +66,7 @@ export class MastodonWeb extends Construct {
     const name = resourceName(c.name, 'web');
     // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
     // so that an exporter that fails never takes web out of its Service.
-    this.metrics = c.resolvedMonitoring ? new WebMetrics(this, 'Metrics', { environment: env, web }) : undefined;
+    this.metrics = c.resolvedMonitoring ? new WebMetrics(this, 'Metrics', { environment: props.environment, web }) : undefined;
     const container = env.railsContainer({
       name: 'web',
       args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],

@@ -1,11 +1,11 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { CleanupConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { scheduledJob } from './conventions/workload';
+import type { MastodonPods } from './conventions/mastodon-pods';
 import { MastodonEnvironment } from './mastodon-environment';
 import { TOOTCTL_DB_POOL } from './rules/database';
+import type { CleanupConfig } from './model';
 
 /** Props for {@link MediaCleanup}. */
 export interface MediaCleanupProps {
@@ -31,13 +31,13 @@ export class MediaCleanup extends Construct {
 
   constructor(scope: Construct, id: string, props: MediaCleanupProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const cl = props.cleanup ?? env.config.cleanup;
     this.media = this.cronJob(env, 'MediaRemove', 'media-remove', cl.media.schedule, ['media', 'remove', '--days', String(cl.media.days)]);
     this.previewCards = this.cronJob(env, 'PreviewCardsRemove', 'preview-cards-remove', cl.previewCards.schedule, ['preview_cards', 'remove', '--days', String(cl.previewCards.days)]);
   }
 
-  private cronJob(env: MastodonEnvironment, id: string, suffix: string, schedule: string, args: string[]): k8s.KubeCronJob {
+  private cronJob(env: MastodonPods, id: string, suffix: string, schedule: string, args: string[]): k8s.KubeCronJob {
     const c = env.config;
     const identity = env.identity('cleanup');
     const container = env.railsContainer({

@@ -1,9 +1,9 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { standardLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { postMigrateAnnotations, preMigrateAnnotations } from './conventions/ordering';
+import type { MastodonPods } from './conventions/mastodon-pods';
 import { MastodonEnvironment } from './mastodon-environment';
 import { containerResources } from './conventions/workload';
 import { MIGRATION_DB_POOL } from './rules/database';
@@ -35,11 +35,11 @@ export class Migrations extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationsProps) {
     super(scope, id);
-    this.pre = this.job(props.environment, 'pre');
-    this.post = this.job(props.environment, 'post');
+    this.pre = this.job(props.environment.pods, 'pre');
+    this.post = this.job(props.environment.pods, 'post');
   }
 
-  private job(env: MastodonEnvironment, step: MigrationStep): k8s.KubeJob {
+  private job(env: MastodonPods, step: MigrationStep): k8s.KubeJob {
     const c = env.config;
     const identity = env.identity('migrate');
     const container = env.railsContainer({

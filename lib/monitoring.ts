@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecSelector } from '../imports/prometheus-podmonitor-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheus-rule-monitoring.coreos.com';
-import type { ResolvedConfig, ResolvedMonitoring } from './config/resolve';
 import { Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { objectMeta } from './conventions/workload';
 import { alertGroups, prometheusRuleGroups } from './rules/alerts';
 import { cnpgNames } from './rules/database';
 import { METRICS_PORT_NAME } from './rules/metrics';
+import type { ResolvedConfig, ResolvedMonitoring } from './model';
 
 /** Props for {@link Monitoring}. */
 export interface MonitoringProps {

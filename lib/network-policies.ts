@@ -1,13 +1,12 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResolvedConfig } from './config/resolve';
 import { Identity, standardLabels } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { waveAnnotations } from './conventions/ordering';
 import { cnpgNames } from './rules/database';
 import { MAINTENANCE_PORT, STREAMING_PORT, TUNNEL_METRICS_PORT, WEB_PORT } from './rules/services';
 import { PGBOUNCER_METRICS_PORT, POSTGRES_METRICS_PORT, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT } from './rules/metrics';
+import type { ResolvedConfig } from './model';
 
 /** Props for {@link NetworkPolicies}. */
 export interface NetworkPoliciesProps {

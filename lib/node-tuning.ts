@@ -1,14 +1,11 @@
-import { ApiObject, App, Chart, ChartProps, JsonPatch } from 'cdk8s';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResolvedConfig } from './config/resolve';
-import type { Manifest } from './render';
-import { IMAGES } from './rules/images';
 import { standardLabels, selectorLabels, Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
-import { imageRef, ImageSpec } from './rules/images';
+import { imageRef } from './rules/images';
 import { NODE_SYSCTLS } from './rules/node-tuning';
+import type { ImageSpec } from './model';
 
 /** Props for {@link NodeTuningChart}. */
 export interface NodeTuningChartProps extends Omit<ChartProps, 'namespace'> {
@@ -118,11 +115,4 @@ export class NodeTuningChart extends Chart {
       },
     });
   }
-}
-
-/** The node-tuning chart of a config (nodeTuning.bbr), as plain objects; none when it is off. */
-export function renderNodeTuning(config: ResolvedConfig): Manifest[] {
-  if (!config.nodeTuning.bbr) return [];
-  const app = new App({ outdir: 'dist' });
-  return new NodeTuningChart(app, 'node-tuning', { instance: config.name, namespace: config.nodeTuning.namespace, image: IMAGES.netcheck }).toJson();
 }

@@ -1,5 +1,4 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ObjectStore, ObjectStoreSpecConfigurationWalCompression } from '../imports/barman-objectstore-barmancloud.cnpg.io';
 import {
@@ -11,7 +10,6 @@ import {
   Pooler, PoolerSpecPgbouncerPoolMode, PoolerSpecTemplateSpecContainersResourcesLimits, PoolerSpecTemplateSpecContainersResourcesRequests, PoolerSpecType,
 } from '../imports/cnpg-pooler-postgresql.cnpg.io';
 import { ScheduledBackup, ScheduledBackupSpecBackupOwnerReference, ScheduledBackupSpecMethod, ScheduledBackupSpecTarget } from '../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
-import type { CnpgDatabaseConfig, ResourcesConfig } from './config/schema';
 import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
@@ -20,10 +18,11 @@ import { BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_L
 import {
   AMCHECK_JOBS, checkBudget, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection, serverBudget,
 } from './rules/database';
-import { Arch, IMAGES, imageRef, ImageSpec, postgresImage } from './rules/images';
+import { IMAGES, imageRef, postgresImage } from './rules/images';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
 import { checkWalRetention, walRetention } from './rules/wal';
+import type { Arch, CnpgDatabaseConfig, ImageSpec, ResourcesConfig } from './model';
 
 /** A persistent volume of each instance. */
 export interface PostgresStorage {
@@ -73,7 +72,7 @@ export interface PostgresObjectStoreProps {
   readonly walCompression?: CnpgDatabaseConfig['backup']['objectStore']['walCompression'];
   /** Base backup schedule, six fields with seconds first. @default '0 0 3 * * *' */
   readonly baseBackupSchedule?: string;
-  /** Variables for the Barman Cloud sidecar, added to {@link barmanSidecarEnv}'s. @default none */
+  /** Variables for the Barman Cloud sidecar, added to (or overriding) the checksum settings `barmanSidecarEnv` gives non-AWS endpoints. @default none */
   readonly sidecarEnv?: Readonly<Record<string, string>>;
 }
 

@@ -1,6 +1,5 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Identity, standardLabels } from './conventions/labels';
 import { PRIORITY_TIERS, priorityClassName, PriorityTier } from './conventions/priority';
@@ -16,7 +15,7 @@ export interface PriorityClassesProps {
 
 /**
  * The three PriorityClasses (cluster-scoped, so they carry no namespace). See
- * {@link PRIORITY_TIERS} for what each holds.
+ * `PRIORITY_TIERS` in conventions/priority.ts for what each holds.
  */
 export class PriorityClasses extends Construct {
   public readonly classes: Readonly<Record<PriorityTier, k8s.KubePriorityClass>>;

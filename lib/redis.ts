@@ -1,8 +1,6 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { RedisConfig, ResourcesConfig } from './config/schema';
-import { redisExporterSidecar } from './metrics-sidecars';
+import { redisExporterSidecar } from './conventions/metrics-sidecars';
 import { Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
@@ -10,8 +8,9 @@ import { execProbe } from './conventions/probes';
 import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, objectMeta } from './conventions/workload';
 import { selectorLabels, standardLabels } from './conventions/labels';
-import { imageRef, ImageSpec } from './rules/images';
+import { imageRef } from './rules/images';
 import { parseMemory } from './rules/quantity';
+import type { RedisConfig, ResourcesConfig, ImageSpec } from './model';
 
 /** Props for {@link Redis}. */
 export interface RedisProps {

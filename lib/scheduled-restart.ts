@@ -1,7 +1,5 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResolvedConfig } from './config/resolve';
 import { Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { placement } from './conventions/placement';
@@ -10,6 +8,7 @@ import { containerSecurityContext, securePodSpec } from './conventions/security'
 import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
 import { imageRef } from './rules/images';
 import { RESTARTS_ANNOTATION } from './rules/restart-room';
+import type { ResolvedConfig } from './model';
 
 /** uid of `nobody`: kubectl needs no user of its own. */
 const NOBODY = 65534;

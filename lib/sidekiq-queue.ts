@@ -1,8 +1,5 @@
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResolvedSidekiqProcess } from './config/resolve';
-import type { ResourcesConfig } from './config/schema';
 import { resourceName } from './conventions/names';
 import { execProbe, RAILS_BOOT } from './conventions/probes';
 import { containerResources } from './conventions/workload';
@@ -11,6 +8,7 @@ import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
 import { SCHEDULER_QUEUE } from './rules/sidekiq-layout';
 import { DEFAULT_POOL, SIDEKIQ_DEFAULTS } from './model/defaults';
+import type { ResolvedSidekiqProcess, ResourcesConfig } from './model';
 
 /** Catch-up scaling of a process group: KEDA (or `sidekiq.catchUp`) runs up to maxReplicas pods. */
 export interface SidekiqQueueScaling {
@@ -108,7 +106,7 @@ export class SidekiqQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const p = sidekiqProcess(props);
     this.process = p;

@@ -1,13 +1,13 @@
 import { Construct } from 'constructs';
 import { ScaledObject, ScaledObjectSpecFallbackBehavior, ScaledObjectSpecTriggers } from '../imports/keda-scaledobject-keda.sh';
 import { TriggerAuthentication } from '../imports/keda-triggerauthentication-keda.sh';
-import type { ResolvedConfig, ResolvedSidekiqProcess } from './config/resolve';
 import { Identity } from './conventions/labels';
 import { resourceName } from './conventions/names';
 import { objectMeta } from './conventions/workload';
 import {
   FALLBACK_FAILURE_THRESHOLD, kedaRedisAddress, redisTriggerAuthName, SCALE_UP_PERIOD_SECONDS, sidekiqQueueKey, sidekiqReplicas,
 } from './rules/sidekiq-scaling';
+import type { ResolvedConfig, ResolvedSidekiqProcess } from './model';
 
 /** Props for {@link SidekiqScaling}. */
 export interface SidekiqScalingProps {

@@ -1,12 +1,13 @@
 import { App, Chart, Yaml, YamlOutputType } from 'cdk8s';
 import { ArgoCdChart } from './argocd';
-import { catchUpErrors } from './catch-up-check';
+import { catchUpErrors } from './app/catch-up-check';
 import { MastodonChart } from './chart';
 import { ConfigError, formatErrors } from './config/errors';
 import { loadConfigFile } from './config/load';
-import { NodeTuningChart, renderNodeTuning } from './node-tuning';
+import { NodeTuningChart } from './node-tuning';
 import { IMAGES } from './rules/images';
 import { stringifyManifests } from './tools/manifest-yaml';
+import { renderNodeTuning } from './app/render';
 
 /** What {@link synthesizeApp} did. */
 export type SynthesisResult =

@@ -1,12 +1,12 @@
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResourcesConfig, WebConfig } from './config/schema';
 import { selectorLabels } from './conventions/labels';
 import { webMetricsName } from './conventions/names';
 import { clusterService, deploymentWithBudget } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
-import { webExporterContainer } from './metrics-sidecars';
+import { webExporterContainer } from './conventions/metrics-sidecars';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT } from './rules/metrics';
+import type { ResourcesConfig, WebConfig } from './model';
 
 /** Props for {@link WebMetrics}. */
 export interface WebMetricsProps {
@@ -55,7 +55,7 @@ export class WebMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: WebMetricsProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environment.pods;
     const c = env.config;
     const web = props.web ?? c.web;
     const identity = env.identity('web-metrics');

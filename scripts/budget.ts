@@ -1,6 +1,7 @@
 /** npm run budget: prints the Postgres connection budget of the config as a Markdown table. */
-import { formatBudget, formatErrors, loadConfigFile } from '../lib';
+import { formatErrors, loadConfigFile } from '../lib';
 import { DEFAULT_CONFIG_FILE } from './paths';
+import { formatBudget } from '../lib/rules/database';
 
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 const r = loadConfigFile(file);

@@ -5,8 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatErrors, k3sNodeConfigs, K3S_CONFIG_PATH, FLANNEL_CONF_PATH, loadConfigFile, TOKEN_FILE } from '../lib';
+import { formatErrors, loadConfigFile } from '../lib';
 import { DEFAULT_CONFIG_FILE } from './paths';
+import { k3sNodeConfigs, K3S_CONFIG_PATH, FLANNEL_CONF_PATH, TOKEN_FILE } from '../lib/rules/k3s';
 
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 const i = process.argv.indexOf('--out');

@@ -7,14 +7,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Resvg } from '@resvg/resvg-js';
-import {
-  diagnose, formatErrors, formatReport, IMAGES, loadConfigFile, netcheckManifests, nodesFromInventory, parseResults,
-  placePods, podsFromObjects, TCP_SECONDS, UDP_SECONDS, renderManifests, renderNodeTuning, reportSvg, restartCommands, runScript,
-} from '../lib';
+import { formatErrors, loadConfigFile, nodesFromInventory } from '../lib';
 import { netcheckRoom } from '../lib/netcheck/plan';
 import { stringifyManifests } from '../lib/tools/manifest-yaml';
 import { humanMemory } from '../lib/rules/quantity';
 import { DEFAULT_CONFIG_FILE } from './paths';
+import { diagnose } from '../lib/netcheck/diagnose';
+import { formatReport, reportSvg } from '../lib/netcheck/report';
+import { IMAGES } from '../lib/rules/images';
+import { netcheckManifests, runScript } from '../lib/netcheck/manifests';
+import { parseResults } from '../lib/netcheck/parse';
+import { placePods, podsFromObjects } from '../lib/rules/scheduler';
+import { TCP_SECONDS, UDP_SECONDS } from '../lib/netcheck/script';
+import { renderManifests, renderNodeTuning } from '../lib/app/render';
+import { restartCommands } from '../lib/rules/node-tuning';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };

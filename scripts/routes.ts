@@ -3,8 +3,9 @@
  * (MASTODON_CONFIG or the example), for entering a remotely managed tunnel's routes in the
  * Cloudflare dashboard.
  */
-import { formatErrors, formatPublicRoutes, loadConfigFile } from '../lib';
+import { formatErrors, loadConfigFile } from '../lib';
 import { DEFAULT_CONFIG_FILE } from './paths';
+import { formatPublicRoutes } from '../lib/rules/public-routes';
 
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 const r = loadConfigFile(file);

@@ -9,9 +9,11 @@
  */
 import { parseArgs } from 'util';
 import { stringify } from 'yaml';
-import { formatErrors, loadConfigFile, renderManifests, secretSkeletons } from '../lib';
-import { renderMastodonSecret } from '../lib/secrets';
+import { formatErrors, loadConfigFile } from '../lib';
+import { renderMastodonSecret } from '../lib/app/secrets';
 import { DEFAULT_CONFIG_FILE } from './paths';
+import { renderManifests } from '../lib/app/render';
+import { secretSkeletons } from '../lib/rules/secret-refs';
 
 const { values } = parseArgs({ options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
 let name = values.name;

@@ -18,16 +18,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { helmTimeoutAdvice, loadConfigFile, synthesizeApp, operatorInstallMarkdown, operatorInstalls, renderManifests, ResolvedConfig, resourceName, sidekiqReplicas } from '../lib';
+import { loadConfigFile, synthesizeApp, ResolvedConfig } from '../lib';
 import { stringifyManifest, stringifyManifests } from '../lib/tools/manifest-yaml';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
 import { DEFAULT_CONFIG_FILE } from './paths';
+import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
+import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
+import { renderManifests } from '../lib/app/render';
+import { resourceName } from '../lib/conventions/names';
+import { sidekiqReplicas } from '../lib/rules/sidekiq-scaling';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 /** The chart's name. */
 export const CHART_NAME = 'cdk8s-mastodon';
 const ICON = 'https://joinmastodon.org/logos/logo-purple.svg';
-
 
 /** A value wired into the templates: its key path in values.yaml and its default. */
 interface Knob { readonly key: string[]; readonly value: string | number; readonly schema: Record<string, unknown> }

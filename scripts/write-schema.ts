@@ -1,5 +1,5 @@
 /**
- * Writes config/schema.json and lib/config/types.generated.ts from the zod schema
+ * Writes config/schema.json and lib/model/types.generated.ts from the zod schema
  * (npm run schema). Tests keep both in sync.
  *
  * The types come from the same JSON Schema editors use, compiled by json-schema-to-typescript:
@@ -25,7 +25,7 @@ import { configJsonSchema, MastodonConfigSchema } from '../lib/config/schema';
 import { CPU_PATTERN } from '../lib/rules/quantity';
 
 export const SCHEMA_FILE = path.join(__dirname, '..', 'config', 'schema.json');
-export const TYPES_FILE = path.join(__dirname, '..', 'lib', 'config', 'types.generated.ts');
+export const TYPES_FILE = path.join(__dirname, '..', 'lib', 'model', 'types.generated.ts');
 
 export function renderSchema(): string {
   return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;

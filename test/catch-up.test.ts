@@ -2,16 +2,19 @@
  * Catch-up scaling of Sidekiq (KEDA and the catchUp switch) and the scheduled restarts: what
  * the chart renders, what the budget and the plan count, and what they refuse.
  */
-import {
-  canReach, catchUpErrors, catchUpPlan, connectionBudget, End, nodesFromInventory, NetworkPolicyObject, planConfig, plan,
-  podsFromObjects, placePods, resolveConfig, sidekiqReplicas, MAX_REPLICAS_ANNOTATION, RESTARTS_ANNOTATION,
-} from '../lib';
+import { connectionBudget, nodesFromInventory, planConfig, plan, resolveConfig } from '../lib';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, resolved, withChange } from './support/fixtures';
+import { canReach, End, NetworkPolicyObject } from '../lib/rules/network-reach';
+import { catchUpErrors } from '../lib/app/catch-up-check';
+import { catchUpPlan } from '../lib/rules/catch-up';
+import { podsFromObjects, placePods } from '../lib/rules/scheduler';
+import { sidekiqReplicas, MAX_REPLICAS_ANNOTATION } from '../lib/rules/sidekiq-scaling';
+import { RESTARTS_ANNOTATION } from '../lib/rules/restart-room';
 
 const objects = render();
 const scaled = (objs = objects) => objs.filter((o) => o.kind === 'ScaledObject');

@@ -3,9 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  MASTODON_SECRET_KEYS, SIDEKIQ_READY_FILE, SIDEKIQ_PROCESS_LABEL, Manifest, MastodonStreaming, SIDEKIQ_READY_FILENAME, PRIORITY_TIERS, MastodonEnvironment, MastodonWeb, PostgresCluster, PriorityClasses, SidekiqQueue,
+  Manifest, MastodonStreaming, MastodonEnvironment, MastodonWeb, PostgresCluster, PriorityClasses, SidekiqQueue,
 } from '../lib';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS, resolved } from './support/fixtures';
+import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
+import { SIDEKIQ_READY_FILE, SIDEKIQ_READY_FILENAME } from '../lib/sidekiq-queue';
+import { SIDEKIQ_PROCESS_LABEL } from '../lib/conventions/labels';
+import { PRIORITY_TIERS } from '../lib/conventions/priority';
 
 const objects = render();
 const workloads = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { MastodonConfigSchema } from '../lib/config/schema';
-import type { MastodonConfigInput, MastodonConfigParsed } from '../lib/config/types.generated';
+import type { MastodonConfigInput, MastodonConfigParsed } from '../lib/model/types.generated';
 
 type ZodInput = z.input<typeof MastodonConfigSchema>;
 type ZodOutput = z.output<typeof MastodonConfigSchema>;

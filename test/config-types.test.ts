@@ -22,7 +22,7 @@ test('every top-level section and every property a config file commonly sets has
   for (const k of ['singleUserMode', 'defaultLocale']) expect([k, typeof schema.properties.mastodon.properties[k].description]).toEqual([k, 'string']);
 });
 
-describe('lib/config/types.generated.ts is fresh (the hashes npm run schema writes into its header)', () => {
+describe('lib/model/types.generated.ts is fresh (the hashes npm run schema writes into its header)', () => {
   const text = fs.readFileSync(TYPES_FILE, 'utf8');
 
   test('its inputs and its text are what they were when npm run schema wrote it', () => {

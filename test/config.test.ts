@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadConfigFile, loadConfigText, didYouMean, MastodonConfigSchema } from '../lib';
+import { loadConfigFile, loadConfigText, MastodonConfigSchema } from '../lib';
 import { renderSchema, SCHEMA_FILE } from '../scripts/write-schema';
 import { EXAMPLE_FILE, errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
-
+import { didYouMean } from '../lib/config/errors';
 
 describe('the bundled example', () => {
   test('loads with every default filled in', () => {

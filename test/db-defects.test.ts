@@ -2,8 +2,11 @@
  * Issue 10, defects 1-5 and 10: what a real cluster would hit, checked on the rendered objects.
  * The integration suite (test/integration/postgres.itest.ts) runs the real programs against them.
  */
-import { barmanSidecarEnv, helmTimeoutAdvice, jobRetryWindow, walRetention } from '../lib';
+
 import { errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
+import { barmanSidecarEnv } from '../lib/postgres-cluster';
+import { helmTimeoutAdvice, jobRetryWindow } from '../lib/rules/job-timeout';
+import { walRetention } from '../lib/rules/wal';
 
 const objects = render();
 const cluster = find(objects, 'Cluster', 'ocw-db');

@@ -13,7 +13,9 @@ import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { scanObjects, scanText } from './support/secret-scan';
 import { podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, ROOT, resolved, withChange } from './support/fixtures';
-import { helmTimeoutAdvice, operatorInstallMarkdown, renderManifests } from '../lib';
+import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
+import { operatorInstallMarkdown } from '../lib/rules/operators';
+import { renderManifests } from '../lib/app/render';
 
 jest.setTimeout(120_000);
 

@@ -4,11 +4,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { generateMastodonSecrets, netcheckManifests, IMAGES } from '../lib';
 import { POD_POLICY_EXEMPTIONS } from '../lib/conventions/security';
 import { ForgivenLog, podPolicyOffences } from './support/pod-policy';
 import { scanObjects, scanText, looksSecret } from './support/secret-scan';
 import { exampleRaw, render, ROOT, withChange } from './support/fixtures';
+import { generateMastodonSecrets } from '../lib/app/secrets';
+import { netcheckManifests } from '../lib/netcheck/manifests';
+import { IMAGES } from '../lib/rules/images';
 
 function yamlFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

@@ -3,8 +3,9 @@
  * and config.yaml per node.
  */
 import { parse } from 'yaml';
-import { bindAddressBug, k3sNodeConfigs, overlayMtu, resolveConfig } from '../lib';
+import { resolveConfig } from '../lib';
 import { errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
+import { bindAddressBug, k3sNodeConfigs, overlayMtu } from '../lib/rules/k3s';
 
 describe('the bind-address kubelet bug (k3s-io/k3s#10444)', () => {
   test.each([

@@ -7,12 +7,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import {
-  alertGroups, canReach, End, K3S_EVICTION_HARD, longestGapSeconds, NetworkPolicyObject, planConfig, podsFromObjects, resolveConfig,
-} from '../lib';
+import { planConfig, resolveConfig } from '../lib';
 import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, ROOT, withChange } from './support/fixtures';
 import { K8S_VERSIONS, K8sValidator, loadCrdSchemas, translateGoPattern } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
+import { alertGroups } from '../lib/rules/alerts';
+import { canReach, End, NetworkPolicyObject } from '../lib/rules/network-reach';
+import { K3S_EVICTION_HARD } from '../lib/rules/k3s';
+import { longestGapSeconds } from '../lib/rules/cron';
+import { podsFromObjects } from '../lib/rules/scheduler';
 
 const monitoringOn = (extra: Record<string, unknown> = {}) =>
   withChange(exampleRaw(), (c) => { c.monitoring = { enabled: true, ruleLabels: { release: 'kube-prometheus-stack' }, ...extra }; });

@@ -7,15 +7,20 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Resvg } from '@resvg/resvg-js';
-import {
-  CLIENT_SCRIPT, diagnose, formatReport, IMAGES, netcheckManifests, nodesFromInventory, parseResults, placePods, podsFromObjects,
-  probeSizes, readTcp, readUdp, renderManifests, renderNodeTuning, reportSvg, runScript, serverHost, nodeLabel,
-} from '../lib';
+import { nodesFromInventory } from '../lib';
 import { netcheckRoom } from '../lib/netcheck/plan';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { ForgivenLog, podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, resolved, ROOT, withChange } from './support/fixtures';
 import { SCENARIOS, NODES } from './fixtures/netcheck/build';
+import { CLIENT_SCRIPT, probeSizes } from '../lib/netcheck/script';
+import { diagnose } from '../lib/netcheck/diagnose';
+import { formatReport, reportSvg } from '../lib/netcheck/report';
+import { IMAGES } from '../lib/rules/images';
+import { netcheckManifests, runScript, serverHost, nodeLabel } from '../lib/netcheck/manifests';
+import { parseResults, readTcp, readUdp } from '../lib/netcheck/parse';
+import { placePods, podsFromObjects } from '../lib/rules/scheduler';
+import { renderManifests, renderNodeTuning } from '../lib/app/render';
 
 const FIX = path.join(ROOT, 'test', 'fixtures', 'netcheck');
 const recorded = (f: string) => JSON.parse(fs.readFileSync(path.join(FIX, 'recorded', f), 'utf8'));

@@ -1,5 +1,6 @@
-import { canReach, End, Flow, inCidr, NetworkPolicyObject, selectorMatches } from '../lib';
+
 import { exampleRaw, find, podMetaOf, render, withChange } from './support/fixtures';
+import { canReach, End, Flow, inCidr, NetworkPolicyObject, selectorMatches } from '../lib/rules/network-reach';
 
 const objects = render();
 const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];

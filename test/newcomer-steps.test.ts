@@ -9,8 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
-import { operatorInstallMarkdown } from '../lib';
 import { ROOT } from './support/fixtures';
+import { operatorInstallMarkdown } from '../lib/rules/operators';
 
 const OPTIONS = { name: 'ex', domain: 'example.social', repoURL: 'https://github.com/you/mastodon-gitops.git', versions: { 'cdk8s-mastodon': '0.1.0' } };
 

@@ -6,10 +6,12 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NODE_SYSCTLS, planConfig, renderManifests, renderNodeTuning, restartCommands, synthesizeApp } from '../lib';
+import { planConfig, synthesizeApp } from '../lib';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
 import { exampleRaw, resolved, withChange } from './support/fixtures';
+import { NODE_SYSCTLS, restartCommands } from '../lib/rules/node-tuning';
+import { renderManifests, renderNodeTuning } from '../lib/app/render';
 
 const config = resolved();
 const objects = renderNodeTuning(config);

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { operatorInstallMarkdown, operatorInstalls } from '../lib';
 import { exampleRaw, resolved, ROOT, withChange } from './support/fixtures';
+import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
 
 test('the README holds exactly the generated install steps', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');

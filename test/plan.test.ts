@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  effectiveRequests, formatPlan, loseNode, nodesFromInventory, placePods, plan, planConfig, planSvg, podsFromObjects, rolloutRoom,
-} from '../lib';
+import { formatPlan, nodesFromInventory, plan, planConfig } from '../lib';
 import { exampleRaw, resolved, ROOT, withChange } from './support/fixtures';
+import { effectiveRequests, loseNode, placePods, podsFromObjects, rolloutRoom } from '../lib/rules/scheduler';
+import { planSvg } from '../lib/rules/plan-report';
 
 // Hand-made clusters and objects.
 const nodes = (...specs: [string, string, string, string][]) =>

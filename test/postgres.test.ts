@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatBudget, Manifest } from '../lib';
+import { Manifest } from '../lib';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
+import { formatBudget } from '../lib/rules/database';
 
 const objects = render();
 const cluster = find(objects, 'Cluster', 'ocw-db');

@@ -3,10 +3,11 @@
  * 4000m, in every place the config takes a CPU quantity, and it reaches the objects as a
  * quantity.
  */
-import { configJsonSchema, loadConfigText, planConfig, renderManifests } from '../lib';
+import { configJsonSchema, loadConfigText, planConfig } from '../lib';
 import Ajv2020 from 'ajv/dist/2020';
 import { stringify } from 'yaml';
 import { exampleRaw, find, resolved, withChange } from './support/fixtures';
+import { renderManifests } from '../lib/app/render';
 
 test('integer and decimal CPU numbers are accepted everywhere a CPU quantity is taken', () => {
   const raw = withChange(exampleRaw(), (c) => {

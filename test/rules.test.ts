@@ -1,7 +1,11 @@
+
+import { formatMemory, humanMemory, parseCpu, parseMemory, parsePgMemory, parsePgSizeMB } from '../lib/rules/quantity';
 import {
-  formatMemory, generateSidekiqLayout, humanMemory, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, parseCpu, parseMemory, validateSidekiqLayout, resourceName,
-  formatWeekMinute, parseCron, weeklyStartMinutes, parsePgMemory, parsePgSizeMB, byCodeUnits,
-} from '../lib';
+  generateSidekiqLayout, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, validateSidekiqLayout,
+} from '../lib/rules/sidekiq-layout';
+import { resourceName } from '../lib/conventions/names';
+import { formatWeekMinute, parseCron, weeklyStartMinutes } from '../lib/rules/cron';
+import { byCodeUnits } from '../lib/rules/order';
 
 describe('quantities', () => {
   test.each([

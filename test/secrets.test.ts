@@ -1,7 +1,9 @@
 import { createECDH } from 'crypto';
 import { parse } from 'yaml';
-import { alphanumeric, generateMastodonSecrets, MASTODON_SECRET_KEYS, renderMastodonSecret, secretSkeletons } from '../lib';
 import { exampleRaw, render, resolved } from './support/fixtures';
+import { alphanumeric, generateMastodonSecrets, renderMastodonSecret } from '../lib/app/secrets';
+import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
+import { secretSkeletons } from '../lib/rules/secret-refs';
 
 const fromUrlSafe = (s: string) => Buffer.from(s, 'base64url');
 

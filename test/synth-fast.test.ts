@@ -181,11 +181,11 @@ test('two synths at once: one that finds the other\'s output in place between it
   expect(leftovers(target)).toEqual([]);
 });
 
-test('the library loads only the k8s L1 classes of cdk8s-plus-28, never its index (the L2 constructs and their dependencies)', () => {
+test('the library takes the k8s L1 classes from the index cdk8s-plus-28 exports, never from a deep path inside the package', () => {
   const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
     .flatMap((e) => e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
   const offenders = files(path.join(ROOT, 'lib')).concat(path.join(ROOT, 'main.ts'))
-    .filter((f) => /from 'cdk8s-plus-28(\/lib(\/index)?)?'|require\('cdk8s-plus-28(\/lib(\/index)?)?'\)/.test(fs.readFileSync(f, 'utf8')))
+    .filter((f) => /['"]cdk8s-plus-28\//.test(fs.readFileSync(f, 'utf8')))
     .map((f) => path.relative(ROOT, f));
   expect(offenders).toEqual([]);
 });

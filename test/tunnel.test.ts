@@ -1,9 +1,10 @@
 import { parse } from 'yaml';
-import {
-  CATCH_ALL, generateIngressRules, maintenanceNginxConf, SourcedRule, validateIngressRules, Manifest, formatPublicRoutes, publicRoutes,
-} from '../lib';
+import { SourcedRule, Manifest } from '../lib';
 import { K8sValidator } from './support/k8s-validator';
 import { errorsOf, exampleRaw, find, podMetaOf, podSpecOf, render, withChange, messageAt, resolved } from './support/fixtures';
+import { CATCH_ALL, generateIngressRules, validateIngressRules } from '../lib/rules/tunnel-rules';
+import { maintenanceNginxConf } from '../lib/maintenance-page';
+import { formatPublicRoutes, publicRoutes } from '../lib/rules/public-routes';
 
 const objects = render();
 const tunnelConfig = (o: Manifest[]) => parse(find(o, 'ConfigMap', 'ocw-tunnel').data['config.yaml']);

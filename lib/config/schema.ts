@@ -3,7 +3,6 @@
  * config types all come from here.
  */
 import { z } from 'zod';
-import type * as Generated from './types.generated';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
@@ -535,43 +534,6 @@ export const MastodonConfigSchema = z.strictObject({
   }).prefault({}).describe('CronJobs that remove cached remote files so the media storage does not grow without end.'),
   restarts: RestartsSchema.prefault({}),
 });
-
-/*
- * The config types are generated from this schema's JSON Schema (npm run schema writes
- * types.generated.ts), so every property carries its `.describe()` text and default as JSDoc for
- * editors; test/config-types.check.ts proves them mutually assignable with z.input / z.output.
- */
-/** What a config file may contain (defaults not yet applied). */
-export type MastodonConfigInput = Generated.MastodonConfigInput;
-/** A config after parsing, with every default applied. */
-export type MastodonConfigParsed = Generated.MastodonConfigParsed;
-/** Container resources: requests (cpu, memory) and a memory limit. */
-export type ResourcesConfig = MastodonConfigParsed['web']['resources'];
-/** A key of an existing Secret in the namespace: {name, key}. */
-export type SecretKeyRef = NonNullable<MastodonConfigParsed['smtp']['passwordSecret']>;
-/** One node of nodes.inventory. */
-export type NodeConfig = MastodonConfigParsed['nodes']['inventory'][number];
-/** One Sidekiq process group as written in the config. */
-export type SidekiqProcessInput = MastodonConfigInput['sidekiq']['processes'][number];
-export type MonitoringConfig = MastodonConfigParsed['monitoring'];
-export type RestartsConfig = MastodonConfigParsed['restarts'];
-export type WebConfig = MastodonConfigParsed['web'];
-export type StreamingConfig = MastodonConfigParsed['streaming'];
-export type SidekiqProcessParsed = MastodonConfigParsed['sidekiq']['processes'][number];
-export type SidekiqScalingConfig = NonNullable<SidekiqProcessParsed['scaling']>;
-export type KedaConfig = NonNullable<MastodonConfigParsed['sidekiq']['keda']>;
-export type RedisConfig = MastodonConfigParsed['redis'];
-export type DatabaseConfig = MastodonConfigParsed['database'];
-export type CnpgDatabaseConfig = Extract<DatabaseConfig, { mode: 'cnpg' }>;
-export type ExternalDatabaseConfig = Extract<DatabaseConfig, { mode: 'external' }>;
-export type MediaConfig = MastodonConfigParsed['media'];
-export type SmtpConfig = MastodonConfigParsed['smtp'];
-export type S3Config = NonNullable<MediaConfig['s3']>;
-export type TunnelConfig = NonNullable<MastodonConfigParsed['tunnel']>;
-export type MaintenanceConfig = MastodonConfigParsed['maintenance'];
-export type ArgoCdConfig = NonNullable<MastodonConfigParsed['argocd']>;
-export type CleanupConfig = MastodonConfigParsed['cleanup'];
-export type NetworkConfig = MastodonConfigParsed['network'];
 
 /** The JSON Schema editors use to complete and check the YAML file. */
 export function configJsonSchema(): Record<string, unknown> {

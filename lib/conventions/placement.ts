@@ -2,9 +2,8 @@
  * Placement: node affinity for architecture and pool, spread over nodes, and how fast pods
  * leave a lost node. Every workload calls this one helper.
  */
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { Arch } from '../rules/images';
+import { k8s } from 'cdk8s-plus-28';
+import type { Arch } from '../model';
 
 /** The node label that carries the CPU architecture. */
 export const ARCH_LABEL = 'kubernetes.io/arch';

@@ -2,8 +2,7 @@
  * Probe builders. Rails boots in minutes on a Raspberry Pi, so startup probes are patient and
  * readiness/liveness only start once startup has passed.
  */
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 
 /** How long a startup probe may take before the container is restarted. */
 export interface Patience {

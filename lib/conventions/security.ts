@@ -3,8 +3,7 @@
  * numeric uid, no privilege escalation, no capabilities, the runtime's seccomp profile and a
  * read-only root filesystem.
  */
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import type { Placement } from './placement';
 
 /** uid and gid of the `mastodon` user in both official Mastodon images. */

@@ -3,12 +3,11 @@
  * and stable names, its PodDisruptionBudget, a ClusterIP Service, and container resources.
  */
 import { ApiObjectMetadata } from 'cdk8s';
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { ResourcesConfig } from '../config/schema';
 import { Identity, selectorLabels, standardLabels } from './labels';
 import { SyncPhase, waveAnnotations } from './ordering';
+import type { ResourcesConfig } from '../model';
 
 /** Requests for CPU and memory, a memory limit, and no CPU limit. */
 export function containerResources(r: ResourcesConfig): k8s.ResourceRequirements {

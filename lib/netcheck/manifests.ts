@@ -9,11 +9,12 @@
  * clock starts when it is resumed). Inside a Job the targets run one after the other. So at any
  * moment at most one iperf3 or ping stream crosses the cluster.
  */
-import type { Manifest } from '../render';
-import { ImageSpec, imageRef } from '../rules/images';
+
+import { imageRef } from '../rules/images';
 import type { FlannelBackend } from '../rules/k3s';
 import { CLIENT_SCRIPT, clientEnv, IPERF_PORT, probeSizes, secondsPerTarget } from './script';
 import { Net, NETS } from './types';
+import type { Manifest, ImageSpec } from '../model';
 
 /** The namespace everything netcheck makes lives in (delete it to clean up). */
 export const NETCHECK_NAMESPACE = 'netcheck';

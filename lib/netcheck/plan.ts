@@ -3,9 +3,10 @@
  * network, pinned by kubernetes.io/hostname) and the largest client on top of the chart's
  * normal placement, node by node, with the planner's own functions. Pure.
  */
-import { nodeAllowed, PlanNode, PlanPlacement, podsFromObjects } from '../rules/plan';
+
 import { humanMemory } from '../rules/quantity';
-import type { Manifest } from '../render';
+import { nodeAllowed, PlanNode, PlanPlacement, podsFromObjects } from '../rules/scheduler';
+import type { Manifest } from '../model';
 
 /** One node's share of the netcheck run. */
 export interface NetcheckNodeRoom {

@@ -39,13 +39,14 @@
  * - node-exporter (prometheus/node_exporter collector/netstat_linux.go, default
  *   --collector.netstat.fields): node_netstat_Tcp_RetransSegs and node_netstat_Tcp_OutSegs.
  */
-import type { ResolvedConfig } from '../config/resolve';
+
 import { resourceName, webMetricsName } from '../conventions/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
 import { K3S_EVICTION_HARD } from './k3s';
 import { parseMemory, parsePgSizeMB } from './quantity';
 import { SLOT_LOST_METRIC, SLOT_UNRESERVED_METRIC } from './slot-queries';
+import type { ResolvedConfig } from '../model';
 
 /** How urgent: critical pages someone, warning waits for the morning. */
 export type Severity = 'critical' | 'warning';

@@ -8,9 +8,7 @@
  * single catch-up pod. Pure: no cdk8s imports.
  */
 import { MAX_REPLICAS_ANNOTATION } from './sidekiq-scaling';
-import {
-  addPods, loseNode, Pending, PlanNode, PlanPlacement, PodDemand, RolloutRoom, rolloutRoom,
-} from './plan';
+import { addPods, loseNode, Pending, PlanNode, PlanPlacement, PodDemand, RolloutRoom, rolloutRoom } from './scheduler';
 
 /** Components that must find room even while every scalable group runs at its maximum. */
 export const CATCH_UP_PROTECTED = ['web', 'streaming', 'tunnel', 'pooler', 'database', 'redis'] as const;

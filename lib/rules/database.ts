@@ -1,9 +1,10 @@
 /**
  * How Mastodon reaches Postgres, and how many connections that takes. Pure: no cdk8s imports.
  */
-import type { ResolvedConfig } from '../config/resolve';
-import type { CnpgDatabaseConfig, ExternalDatabaseConfig, SecretKeyRef } from '../config/schema';
 import { resourceName } from '../conventions/names';
+import type {
+  BudgetLine, CnpgDatabaseConfig, ConnectionBudget, ExternalDatabaseConfig, ResolvedConfig, SecretKeyRef,
+} from '../model';
 
 /** Everything a Mastodon process needs to connect to its database. */
 export interface DatabaseConnection {
@@ -125,31 +126,6 @@ export const STREAMING_CA_FILE = `${STREAMING_CA_DIR}/ca.crt`;
 /** The connection for any config. */
 export function databaseConnection(c: ResolvedConfig): DatabaseConnection {
   return c.database.mode === 'cnpg' ? cnpgConnection(c.name) : externalConnection(c.database);
-}
-
-/** One line of the budget. */
-export interface BudgetLine {
-  readonly who: string;
-  /** How the number is made, e.g. `2 replicas × 2 processes × 5 threads`. */
-  readonly how: string;
-  readonly connections: number;
-}
-
-/** The connection budget of a CNPG cluster. */
-export interface ConnectionBudget {
-  /** Client connections to the pooler (every pod at once, plus one surge pod per rolling Deployment). */
-  readonly clients: readonly BudgetLine[];
-  readonly clientTotal: number;
-  /** PgBouncer max_client_conn per instance: all clients may land on one instance while the other restarts. */
-  readonly maxClientConn: number;
-  /** Server connections the poolers open: instances × (default_pool_size + reserve_pool_size + 1 for auth_query). */
-  readonly server: BudgetLine;
-  /** Connections that bypass the pooler (migrations, the corruption check). */
-  readonly direct: readonly BudgetLine[];
-  /** Kept free for the operator, monitoring, psql, plus superuser_reserved_connections. */
-  readonly reserve: BudgetLine;
-  /** max_connections: server + direct + reserve. */
-  readonly maxConnections: number;
 }
 
 /** PgBouncer connections per migration Job (DB_POOL of the migration container). */

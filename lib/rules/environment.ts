@@ -2,9 +2,10 @@
  * Mastodon's environment: plain variables (for a ConfigMap) and variables that come from
  * Secrets (referenced by name and key, never by value). Pure: no cdk8s imports.
  */
-import type { ResolvedConfig } from '../config/resolve';
+
 import { resourceName } from '../conventions/names';
 import type { DatabaseConnection } from './database';
+import type { ResolvedConfig } from '../model';
 
 /** One variable read from a Secret key. */
 export interface SecretEnv {

@@ -2,18 +2,10 @@
  * The images this library deploys, pinned, with the CPU architectures each is published for.
  * Pure: no cdk8s imports.
  */
+import type { Arch, ImageSpec } from '../model';
 
-/** A CPU architecture as the `kubernetes.io/arch` node label spells it. */
-export type Arch = 'amd64' | 'arm64';
 /** Every architecture the library knows. */
 export const ARCHES: readonly Arch[] = ['amd64', 'arm64'];
-
-/** One pinned image and the architectures its manifest list covers. */
-export interface ImageSpec {
-  readonly repository: string;
-  readonly tag: string;
-  readonly architectures: readonly Arch[];
-}
 
 /** The newest stable Mastodon release confirmed when this library was last updated. */
 export const DEFAULT_MASTODON_VERSION = 'v4.7.2';

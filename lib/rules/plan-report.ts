@@ -4,9 +4,10 @@
  * placement and every single-node loss as small multiples). Pure: no cdk8s imports.
  */
 import { humanMemory } from './quantity';
-import type { LossScenario, PlanPlacement, PlanNode, PlanReport, PodDemand } from './plan';
+import type { PlanReport } from './plan';
 import type { CatchUpReport, CatchUpScenario } from './catch-up';
 import { byCodeUnits } from './order';
+import type { LossScenario, PlanPlacement, PlanNode, PodDemand } from './scheduler';
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 100));
 const cpu = (m: number) => (m >= 1000 ? `${(m / 1000).toFixed(m % 1000 === 0 ? 0 : 2)}` : `${m}m`);

@@ -3,9 +3,10 @@
  * live in the Cloudflare dashboard, so the user enters them by hand) or to review a local one.
  * The same rules the chart writes for a locally managed tunnel. Pure: no cdk8s imports.
  */
-import type { ResolvedConfig } from '../config/resolve';
+
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from './services';
-import { generateIngressRules, IngressRule } from './tunnel-rules';
+import { generateIngressRules } from './tunnel-rules';
+import type { ResolvedConfig, IngressRule } from '../model';
 
 /** The routes of the config, in match order, without the catch-all. */
 export function publicRoutes(c: ResolvedConfig): IngressRule[] {

@@ -15,7 +15,9 @@
  * named, so the two can be moved apart.
  */
 import { formatWeekMinute, parseCron, weeklyStartMinutes, WEEK_MINUTES } from './cron';
-import { addPods, explainPending, PlanNode, PlanPlacement, PodDemand, podsFromObjects, RolloutRoom, surgePod } from './plan';
+import {
+  addPods, explainPending, PlanNode, PlanPlacement, PodDemand, podsFromObjects, RolloutRoom, surgePod,
+} from './scheduler';
 
 /** The CronJob annotation that names the Deployment it restarts (`Deployment/<name>`). */
 export const RESTARTS_ANNOTATION = 'cdk8s-mastodon/restarts';

@@ -22,9 +22,10 @@
  *   (pkg/scaling/executor/scale_scaledobjects.go); with minReplicaCount >= 1 the HPA's
  *   `behavior.scaleDown` decides, so that is where the cooldown and stabilization go.
  */
-import type { ResolvedConfig, ResolvedSidekiqProcess } from '../config/resolve';
+
 import { resourceName } from '../conventions/names';
 import { redisEndpoint } from './environment';
+import type { ResolvedConfig, ResolvedSidekiqProcess } from '../model';
 
 /** The Deployment annotation that states the most pods a scalable group may run (the planner reads it). */
 export const MAX_REPLICAS_ANNOTATION = 'cdk8s-mastodon/max-replicas';

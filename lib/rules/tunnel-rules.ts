@@ -2,24 +2,7 @@
  * Cloudflare Tunnel ingress rules: generated from the chart, and checked the way
  * `cloudflared tunnel ingress validate` checks them. Pure: no cdk8s imports.
  */
-
-/** One ingress rule of a locally managed tunnel's config.yaml. */
-export interface IngressRule {
-  /** Host name to match; absent on the catch-all. */
-  readonly hostname?: string;
-  /** A regular expression the path must match; absent matches every path. */
-  readonly path?: string;
-  /** `http://service:port` (no path), or `http_status:NNN`. */
-  readonly service: string;
-}
-
-/** A rule plus where it came from, for error messages. */
-export interface SourcedRule extends IngressRule {
-  /** Config path for rules from the config (e.g. `tunnel.extraRoutes[0]`); absent for generated ones. */
-  readonly source?: string;
-  /** What a generated rule is for, in words (e.g. `the route to Mastodon web`); for messages. */
-  readonly role?: string;
-}
+import type { IngressRule, SourcedRule } from '../model';
 
 /** A problem with one rule. */
 export interface RuleProblem {

@@ -10,6 +10,7 @@
  * until the volume is full and the primary stops.
  */
 import { parsePgSizeMB } from './quantity';
+import type { WalRetention } from '../model';
 
 /** Postgres defaults, in MB. */
 const PG_MAX_WAL_SIZE_MB = 1024;
@@ -17,19 +18,6 @@ const PG_MAX_WAL_SIZE_MB = 1024;
 export const CNPG_WAL_KEEP_SIZE_MB = 512;
 /** Kept free on the WAL volume besides max_wal_size and wal_keep_size: archive lag, a checkpoint running late. */
 export const WAL_MARGIN_FRACTION = 0.1;
-
-/** The WAL volume split into what Postgres may use for each purpose. */
-export interface WalRetention {
-  readonly volumeMB: number;
-  /** Between checkpoints (max_wal_size, a soft limit). */
-  readonly maxWalSizeMB: number;
-  /** Kept for standbys regardless of slots (wal_keep_size). */
-  readonly walKeepSizeMB: number;
-  /** Left free. */
-  readonly marginMB: number;
-  /** What slots may keep at most: the rest. Not positive when the volume is too small. */
-  readonly maxSlotWalKeepSizeMB: number;
-}
 
 /** The split of a WAL volume of `volumeBytes`, given the explicit postgresql.conf parameters. */
 export function walRetention(volumeBytes: number, parameters: Readonly<Record<string, string>>): WalRetention {

@@ -1,7 +1,7 @@
 /**
  * The config types, the slow checks (moved from test/config-types.test.ts, which keeps the cheap
  * ones in npm test): the generator itself (json-schema-to-typescript, prettier) writes the same
- * text as lib/config/types.generated.ts; test/config-types.check.ts compiles on its own (the
+ * text as lib/model/types.generated.ts; test/config-types.check.ts compiles on its own (the
  * generated types and z.input / z.output are mutually assignable); and the TypeScript language
  * service shows the schema's descriptions and defaults on hover, as an editor would, through the
  * library's index.
@@ -64,7 +64,7 @@ describe('hover docs on the exported config types', () => {
   });
 });
 
-test('lib/config/types.generated.ts is what npm run schema writes', () => {
+test('lib/model/types.generated.ts is what npm run schema writes', () => {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'ts-node', 'dist', 'bin.js'), '--swc', path.join(ROOT, 'scripts', 'write-schema.ts'), '--print-types'], { cwd: ROOT, encoding: 'utf8' });
   expect([r.status, r.stderr]).toEqual([0, '']);
   expect(fs.readFileSync(TYPES_FILE, 'utf8')).toBe(r.stdout);

@@ -66,7 +66,7 @@ test('the packed package installs, compiles and synthesizes in a blank project',
   expect(files).toContain('build/lib/index.js');
   expect(files).toContain('build/lib/index.d.ts');
   expect(files.some((f) => f.startsWith('lib/') || f.startsWith('test/'))).toBe(false);
-  expect(files).toContain('build/lib/config/types.generated.d.ts');
+  expect(files).toContain('build/lib/model/types.generated.d.ts');
 
   const project = path.join(tmp, 'consumer');
   fs.mkdirSync(project);

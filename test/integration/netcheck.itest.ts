@@ -5,9 +5,11 @@
  * drop: [ALL] and no_new_privs where ping cannot run, with the iperf3 --dont-fragment fallback.
  */
 import { spawnSync } from 'child_process';
-import { CLIENT_SCRIPT, clientEnv, diagnose, parseResults, probeSizes } from '../../lib';
 import { freePort, run, Server, startServer } from './support/servers';
 import { isRoot } from './support/programs';
+import { CLIENT_SCRIPT, clientEnv, probeSizes } from '../../lib/netcheck/script';
+import { diagnose } from '../../lib/netcheck/diagnose';
+import { parseResults } from '../../lib/netcheck/parse';
 
 let port: number;
 let server: Server;

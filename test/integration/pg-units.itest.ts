@@ -6,9 +6,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parsePgMemory, parsePgSizeMB } from '../../lib';
 import { postgresBin } from './support/programs';
 import { run, scratchDir } from './support/servers';
+import { parsePgMemory, parsePgSizeMB } from '../../lib/rules/quantity';
 
 const BIN = postgresBin();
 let dir: string;

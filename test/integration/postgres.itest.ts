@@ -17,13 +17,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Client, ClientConfig } from 'pg';
 import * as net from 'net';
-import { CNPG_WAL_KEEP_SIZE_MB, Manifest, renderManifests, resolveConfig } from '../../lib';
+import { Manifest, resolveConfig } from '../../lib';
 import { exampleRaw, ROOT } from '../support/fixtures';
 import { cnpgServerDnsNames, makeCa } from './support/cnpg-pki';
 import { streamingPoolConfig, streamingSsl } from './support/mastodon-streaming-db';
 import { isRoot, postgresBin, userIds } from './support/programs';
 import { containerEnv, findObject, podsDuringRollout, podSpecOf, scratchMounts, SecretStore } from './support/rendered';
 import { freePort, run, runOk, scratchDir, Server, sleep, startServer } from './support/servers';
+import { CNPG_WAL_KEEP_SIZE_MB } from '../../lib/rules/wal';
+import { renderManifests } from '../../lib/app/render';
 
 const resolvedConfig = resolveConfig(exampleRaw());
 if (!resolvedConfig.ok) throw new Error('the example config does not resolve');

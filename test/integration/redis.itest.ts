@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { exampleRaw, find, podSpecOf, render, withChange } from '../support/fixtures';
 import { freePort, run, scratchDir, Server, startServer } from './support/servers';
-import { parseMemory, REDIS_MAXMEMORY_SHARE } from '../../lib';
+import { parseMemory } from '../../lib/rules/quantity';
+import { REDIS_MAXMEMORY_SHARE } from '../../lib/redis';
 
 /** The redis-server argv the container runs, after its image entrypoint. */
 function renderedArgv(raw: any): { argv: string[]; container: any } {

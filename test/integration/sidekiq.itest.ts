@@ -9,9 +9,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { SIDEKIQ_READY_FILENAME, SIDEKIQ_REQUEUE_MARGIN_SECONDS, SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS } from '../../lib';
 import { exampleRaw, podSpecOf, render, resolved, ROOT, withChange } from '../support/fixtures';
 import { run, runOk, scratchDir } from './support/servers';
+import {
+  SIDEKIQ_READY_FILENAME, SIDEKIQ_REQUEUE_MARGIN_SECONDS, SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS,
+} from '../../lib/sidekiq-queue';
 
 interface Rendered { name: string; line: string; workingDir: string; queues: readonly string[]; concurrency: number; grace: number }
 

@@ -9,10 +9,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { renderManifests, resolveConfig } from '../../lib';
+import { resolveConfig } from '../../lib';
 import { exampleRaw } from '../support/fixtures';
 import { podSpecOf } from './support/rendered';
 import { run, scratchDir } from './support/servers';
+import { renderManifests } from '../../lib/app/render';
 
 const r = resolveConfig(exampleRaw());
 if (!r.ok) throw new Error('the example config does not resolve');

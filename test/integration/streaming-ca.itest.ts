@@ -11,10 +11,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CA_RELOAD_SPREAD_SECONDS, POD_NAME_FILE, renderManifests, resolveConfig } from '../../lib';
+import { resolveConfig } from '../../lib';
 import { exampleRaw } from '../support/fixtures';
 import { findObject, podSpecOf, scratchMounts, ScratchMounts, writeSecretVolume } from './support/rendered';
 import { freePort, run, runOk, scratchDir, Server, startServer } from './support/servers';
+import { CA_RELOAD_SPREAD_SECONDS, POD_NAME_FILE } from '../../lib/rules/ca-reload';
+import { renderManifests } from '../../lib/app/render';
 
 const r = resolveConfig(exampleRaw());
 if (!r.ok) throw new Error('the example config does not resolve');

@@ -15,10 +15,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { parseMemory, renderManifests, resolveConfig } from '../../lib';
+import { resolveConfig } from '../../lib';
 import { exampleRaw } from '../support/fixtures';
 import { postgresBin } from './support/programs';
 import { freePort, run, runOk, scratchDir, Server, startServer } from './support/servers';
+import { parseMemory } from '../../lib/rules/quantity';
+import { renderManifests } from '../../lib/app/render';
 
 const BIN = postgresBin();
 const SEGMENT_MB = 16;

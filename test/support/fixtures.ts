@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { ConfigError, resolveConfig, ResolvedConfig, renderManifests, Manifest } from '../../lib';
+import { ConfigError, resolveConfig, ResolvedConfig, Manifest } from '../../lib';
+import { renderManifests } from '../../lib/app/render';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const EXAMPLE_FILE = path.join(ROOT, 'config', 'example.yaml');

@@ -1,7 +1,10 @@
-import type { ResolvedConfig } from './config/resolve';
-import { renderNodeTuning } from './node-tuning';
-import { Manifest, renderManifests } from './render';
-import { nodesFromInventory, plan, PlanReport } from './rules/plan';
+
+
+import { renderManifests } from './render';
+import { plan, PlanReport } from '../rules/plan';
+import type { ResolvedConfig, Manifest } from '../model';
+import { renderNodeTuning } from './render';
+import { nodesFromInventory } from '../rules/scheduler';
 
 /**
  * Plans a resolved config: renders the chart in-process (the same objects as dist/) and places

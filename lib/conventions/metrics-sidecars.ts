@@ -4,14 +4,13 @@
  * container (non-root, read-only root filesystem, no capabilities) and probed, and their
  * requests count in their pod's, so the planner sees them.
  */
-// The generated L1 classes only, without the L2 constructs of cdk8s-plus-28 (see README "How synth is fast").
-import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import type { ResourcesConfig, SecretKeyRef } from './config/schema';
-import { httpProbe } from './conventions/probes';
-import { containerSecurityContext, MASTODON_UID } from './conventions/security';
-import { containerResources } from './conventions/workload';
-import { imageRef, ImageSpec } from './rules/images';
-import { METRICS_PORT_NAME, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT, webExporterArgs } from './rules/metrics';
+import { k8s } from 'cdk8s-plus-28';
+import { httpProbe } from './probes';
+import { containerSecurityContext, MASTODON_UID } from './security';
+import { containerResources } from './workload';
+import { imageRef } from '../rules/images';
+import { METRICS_PORT_NAME, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT, webExporterArgs } from '../rules/metrics';
+import type { ResourcesConfig, SecretKeyRef, ImageSpec } from '../model';
 
 /** uid and gid the redis_exporter image runs as (its Dockerfile: `USER 59000:59000`). */
 export const REDIS_EXPORTER_UID = 59000;

@@ -4,7 +4,7 @@
  */
 import { createECDH, randomBytes, randomInt } from 'crypto';
 import { stringify } from 'yaml';
-import { MASTODON_SECRET_KEYS } from './rules/environment';
+import { MASTODON_SECRET_KEYS } from '../rules/environment';
 
 /** One value per key in MASTODON_SECRET_KEYS. */
 export type MastodonSecretValues = Record<(typeof MASTODON_SECRET_KEYS)[number], string>;

@@ -1,7 +1,6 @@
-import type { ConfigError } from './config/errors';
-import type { ResolvedConfig } from './config/resolve';
+import type { ConfigError } from '../config/errors';
 import { planConfig } from './plan-config';
-import type { Manifest } from './render';
+import type { ResolvedConfig, Manifest } from '../model';
 
 /**
  * Refuses maxima that leave the frontend, the database or Redis without room: renders the

@@ -1,0 +1,5 @@
+/** The model: types every floor of the library shares. Types only. */
+export type * from './config';
+export type * from './manifest';
+export type * from './parts';
+export type * from './resolved';

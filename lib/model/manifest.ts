@@ -1,0 +1,2 @@
+/** A synthesized Kubernetes object, as plain data: what the chart renders and the rules read. */
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
