@@ -73,7 +73,7 @@ export interface PostgresObjectStoreProps {
   readonly walCompression?: CnpgDatabaseConfig['backup']['objectStore']['walCompression'];
   /** Base backup schedule, six fields with seconds first. @default '0 0 3 * * *' */
   readonly baseBackupSchedule?: string;
-  /** Variables for the Barman Cloud sidecar, added to {@link barmanSidecarEnv}'s. @default none */
+  /** Variables for the Barman Cloud sidecar, added to (or overriding) the checksum settings `barmanSidecarEnv` gives non-AWS endpoints. @default none */
   readonly sidecarEnv?: Readonly<Record<string, string>>;
 }
 
