@@ -42,10 +42,13 @@ describe('alone, with only the environment', () => {
     expect(c.command).toBeUndefined();
     expect(c.args).toEqual(['bundle', 'exec', 'puma', '-C', 'config/puma.rb']);
     expect(c.envFrom).toEqual([{ configMapRef: { name: 'tiny-env' } }]);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
   });
 
-  test('ready on /health, alive while the port answers, drained before it stops', () => {
+  test('a patient startup probe, ready on /health, alive while the port answers, drained before it stops', () => {
     expect(c.startupProbe.httpGet).toMatchObject({ path: '/health', port: 3000 });
+    // Rails boots slowly on a small node: three minutes before the kubelet gives up.
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(180);
     expect(c.readinessProbe.httpGet).toMatchObject({ path: '/health', port: 3000 });
     expect(c.livenessProbe.tcpSocket).toMatchObject({ port: 3000 });
     expect(c.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', String(MastodonWeb.DRAIN_SECONDS)] } } });
@@ -53,10 +56,26 @@ describe('alone, with only the environment', () => {
   });
 
   test('a rolling update that never drops below the replica count, spread hard over nodes in the pool', () => {
-    expect(d.spec.strategy.rollingUpdate).toMatchObject({ maxUnavailable: 0 });
-    expect(spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    // Never two replicas on one node while another node can take one.
+    expect(spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': 'tiny', 'app.kubernetes.io/component': 'web' } },
+      matchLabelKeys: ['pod-template-hash'],
+    }]);
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
       { key: 'node-pool', operator: 'In', values: ['cloud'] });
+  });
+
+  test('a PodDisruptionBudget that keeps one pod up', () => {
+    expect(find(objects, 'PodDisruptionBudget', 'tiny-web').spec).toEqual({ maxUnavailable: 1, selector: d.spec.selector });
+  });
+
+  test('leaves a lost node after the environment\'s failoverSeconds, not 300 s', () => {
+    expect(spec.tolerations).toEqual([
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
   });
 
   test('the Service selects the pods on port 3000; url names it for a tunnel rule', () => {

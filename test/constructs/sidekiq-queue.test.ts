@@ -4,6 +4,7 @@
 import { Testing } from 'cdk8s';
 import { SIDEKIQ_READY_FILE, SIDEKIQ_READY_FILENAME, SidekiqQueue, SidekiqQueueProps } from '../../lib/sidekiq-queue';
 import { MAX_REPLICAS_ANNOTATION } from '../../lib/rules/sidekiq-scaling';
+import { SIDEKIQ_PROCESS_LABEL } from '../../lib/conventions/labels';
 import { find, podSpecOf, resolved } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { environmentChart } from './mastodon-env';
@@ -43,13 +44,17 @@ describe('alone, with a name and its queues', () => {
     expect(queue.process).toMatchObject({ name: 'main', replicas: 1, pool: 'cloud', concurrency: 10, queues: QUEUES, servesScheduler: false });
   });
 
-  test('the queues in strict order, a shutdown timeout, a stale ready file removed first', () => {
+  test('the queues in strict order (no weights), a shutdown timeout, a stale ready file removed first, under the image entrypoint', () => {
+    // A restarted container keeps tmp/ (an emptyDir): without the rm it would be ready before Sidekiq is.
+    expect(c.command).toBeUndefined();
     expect(c.args).toEqual(['sh', '-c', `rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec bundle exec sidekiq -c 10 -t 25 -q default -q push -q pull`]);
+    // The relative path is only right in Rails.root, so the working directory is stated.
     expect(c.workingDir).toBe('/opt/mastodon');
     expect(spec.terminationGracePeriodSeconds).toBe(25 + 15);
   });
 
-  test('ready while the ready file exists; no liveness probe', () => {
+  test('ready while the file Mastodon touches once Sidekiq takes jobs exists; no liveness probe (the file exists from start to shutdown)', () => {
+    expect(SIDEKIQ_READY_FILE).toBe(`/opt/mastodon/tmp/${SIDEKIQ_READY_FILENAME}`);
     expect(c.startupProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
     expect(c.readinessProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
     expect(c.livenessProbe).toBeUndefined();
@@ -58,6 +63,10 @@ describe('alone, with a name and its queues', () => {
   test('a rolling update, spread softly over nodes', () => {
     expect(d.spec.strategy.type).toBe('RollingUpdate');
     expect(spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe('ScheduleAnyway');
+  });
+
+  test('process groups are told apart by a label in their selector', () => {
+    expect(d.spec.selector.matchLabels[SIDEKIQ_PROCESS_LABEL]).toBe('main');
   });
 });
 
@@ -77,10 +86,12 @@ describe('props change what they should', () => {
     expect(a.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem', 'cloud'] });
     expect(a.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{ weight: 100, preference: { matchExpressions: [{ key: 'node-pool', operator: 'In', values: ['onprem'] }] } }]);
   });
-  test('scaling: the least pods as replicas, the most in an annotation the planner reads', () => {
-    const d = deploymentOf(build({ replicas: 2, scaling: { maxReplicas: 6 } }).objects);
-    expect(d.spec.replicas).toBe(2);
+  test('scaling: the least pods as replicas, the most in an annotation the planner reads, and a PDB', () => {
+    const { queue, objects } = build({ scaling: { maxReplicas: 6 } });
+    const d = deploymentOf(objects);
+    expect(d.spec.replicas).toBe(1);
     expect(d.metadata.annotations?.[MAX_REPLICAS_ANNOTATION]).toBe('6');
+    expect(queue.budget?.name).toBe('tiny-sidekiq-main');
   });
   test('the scheduler group: one pod, replaced with Recreate so two schedulers never overlap', () => {
     const { queue, objects } = build({ name: 'sched', queues: ['scheduler', 'mailers'] });
@@ -88,6 +99,7 @@ describe('props change what they should', () => {
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
     expect(d.spec.replicas).toBe(1);
     expect(queue.process.servesScheduler).toBe(true);
+    expect(queue.budget).toBeUndefined();
   });
   test('a scheduler group with more pods, or scaling, is refused', () => {
     expect(() => build({ queues: ['scheduler'], replicas: 2 })).toThrow(/^SidekiqQueue main: it serves 'scheduler', which must run in exactly one pod/);
