@@ -2,7 +2,6 @@
  * Issue 10, defects 1-5 and 10: what a real cluster would hit, checked on the rendered objects.
  * The integration suite (test/integration/postgres.itest.ts) runs the real programs against them.
  */
-
 import { errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
 import { barmanSidecarEnv } from '../lib/postgres-cluster';
 import { helmTimeoutAdvice, jobRetryWindow } from '../lib/rules/job-timeout';

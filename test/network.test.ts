@@ -1,4 +1,3 @@
-
 import { exampleRaw, find, podMetaOf, render, withChange } from './support/fixtures';
 import { canReach, End, Flow, inCidr, NetworkPolicyObject, selectorMatches } from '../lib/rules/network-reach';
 

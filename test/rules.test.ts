@@ -1,4 +1,3 @@
-
 import { formatMemory, humanMemory, parseCpu, parseMemory, parsePgMemory, parsePgSizeMB } from '../lib/rules/quantity';
 import {
   generateSidekiqLayout, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, validateSidekiqLayout,

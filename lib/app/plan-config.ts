@@ -1,9 +1,6 @@
-
-
-import { renderManifests } from './render';
+import { renderManifests, renderNodeTuning } from './render';
 import { plan, PlanReport } from '../rules/plan';
 import type { ResolvedConfig, Manifest } from '../model';
-import { renderNodeTuning } from './render';
 import { nodesFromInventory } from '../rules/scheduler';
 
 /**

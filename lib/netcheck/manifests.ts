@@ -9,7 +9,6 @@
  * clock starts when it is resumed). Inside a Job the targets run one after the other. So at any
  * moment at most one iperf3 or ping stream crosses the cluster.
  */
-
 import { imageRef } from '../rules/images';
 import type { FlannelBackend } from '../rules/k3s';
 import { CLIENT_SCRIPT, clientEnv, IPERF_PORT, probeSizes, secondsPerTarget } from './script';

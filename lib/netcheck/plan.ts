@@ -3,7 +3,6 @@
  * network, pinned by kubernetes.io/hostname) and the largest client on top of the chart's
  * normal placement, node by node, with the planner's own functions. Pure.
  */
-
 import { humanMemory } from '../rules/quantity';
 import { nodeAllowed, PlanNode, PlanPlacement, podsFromObjects } from '../rules/scheduler';
 import type { Manifest } from '../model';

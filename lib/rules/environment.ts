@@ -2,7 +2,6 @@
  * Mastodon's environment: plain variables (for a ConfigMap) and variables that come from
  * Secrets (referenced by name and key, never by value). Pure: no cdk8s imports.
  */
-
 import { resourceName } from '../conventions/names';
 import type { DatabaseConnection } from './database';
 import type { ResolvedConfig } from '../model';

@@ -1,5 +1,4 @@
-
-import type { Manifest } from '../model';/**
+/**
  * Node tuning: the kernel settings the node-tuning DaemonSet applies, and which workloads keep
  * the old congestion control until restarted. Pure: no cdk8s imports.
  *
@@ -13,6 +12,7 @@ import type { Manifest } from '../model';/**
  * created afterwards; veths are noqueue, and BBR paces by itself since Linux 4.13, so fq is a
  * help, not a requirement. test/integration/node-tuning.itest.ts checks these on the real kernel.
  */
+import type { Manifest } from '../model';
 
 /** The sysctls, in the order they are written. */
 export const NODE_SYSCTLS = {

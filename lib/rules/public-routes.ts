@@ -3,7 +3,6 @@
  * live in the Cloudflare dashboard, so the user enters them by hand) or to review a local one.
  * The same rules the chart writes for a locally managed tunnel. Pure: no cdk8s imports.
  */
-
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from './services';
 import { generateIngressRules } from './tunnel-rules';
 import type { ResolvedConfig, IngressRule } from '../model';
