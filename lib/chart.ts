@@ -63,12 +63,26 @@ export class MastodonChart extends Chart {
     this.priorityClasses = new PriorityClasses(this, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
     const priority = (tier: 'frontend' | 'data' | 'workers') => priorityClassName(config.name, tier);
     if (config.database.mode === 'cnpg' && config.postgres) {
+      const db = config.database;
       this.postgres = new PostgresCluster(this, 'Postgres', {
         instance: config.name,
         namespace: config.namespace,
-        database: config.database,
-        resolved: config.postgres,
+        instances: db.instances,
+        pool: db.pool,
         poolLabel: config.nodes.poolLabel,
+        arch: config.postgres.arch,
+        antiAffinity: config.postgres.antiAffinity,
+        image: config.postgres.image,
+        storage: db.storage,
+        walStorage: db.walStorage,
+        resources: db.resources,
+        parameters: db.parameters,
+        connectionReserve: db.connectionReserve,
+        // max_client_conn from the connection budget of the workloads below.
+        pooler: { ...db.pooler, maxClientConn: config.postgres.budget.maxClientConn },
+        bootstrap: db.bootstrap,
+        backup: db.backup,
+        amcheck: db.amcheck,
         kubectlImage: config.images.kubectl,
         failoverSeconds: config.network.failoverSeconds,
         priorityClassNames: { frontend: priority('frontend'), workers: priority('workers') },
@@ -84,7 +98,7 @@ export class MastodonChart extends Chart {
     this.streaming = new MastodonStreaming(this, 'Streaming', { environment: this.environment });
     const sidekiq: Record<string, SidekiqQueue> = {};
     for (const p of config.sidekiq.processes) {
-      sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, process: p });
+      sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, ...p });
     }
     this.sidekiq = sidekiq;
     this.sidekiqScaling = new SidekiqScaling(this, 'SidekiqScaling', { config });
@@ -97,11 +111,17 @@ export class MastodonChart extends Chart {
       this.monitoring = new Monitoring(this, 'Monitoring', { config });
     }
     if (config.tunnel && config.resolvedTunnel) {
+      const t = config.tunnel;
       this.tunnel = new CloudflareTunnel(this, 'Tunnel', {
         instance: config.name,
-        tunnel: config.tunnel,
-        resolved: config.resolvedTunnel,
+        tunnel: t.mode === 'local'
+          ? { mode: 'local', tunnelId: t.tunnelId, credentialsSecret: t.credentialsSecret, ingress: config.resolvedTunnel.rules ?? [] }
+          : { mode: 'remote', tokenSecret: t.tokenSecret },
+        replicas: t.replicas,
+        pools: config.resolvedTunnel.pools,
         poolLabel: config.nodes.poolLabel,
+        protocol: t.protocol,
+        resources: t.resources,
         image: config.images.cloudflared,
         failoverSeconds: config.network.failoverSeconds,
         priorityClassName: priority('frontend'),

@@ -8,25 +8,51 @@ import { placement } from './conventions/placement';
 import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
-import { imageRef } from './rules/images';
+import { DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, TUNNEL_DEFAULTS } from './model/defaults';
+import { IMAGES, imageRef } from './rules/images';
 import { TUNNEL_METRICS_PORT } from './rules/services';
-import type { ResolvedTunnel, TunnelConfig, ImageSpec, IngressRule } from './model';
+import { validateIngressRules } from './rules/tunnel-rules';
+import type { ImageSpec, IngressRule, ResourcesConfig, SecretKeyRef } from './model';
 
-/** Props for {@link CloudflareTunnel}. */
+/** A locally managed tunnel: its routes are generated here, into a ConfigMap kept in git. */
+export interface LocallyManagedTunnel {
+  readonly mode: 'local';
+  /** The tunnel's UUID (`cloudflared tunnel list`). */
+  readonly tunnelId: string;
+  /** The Secret key holding the credentials JSON that `cloudflared tunnel create` writes. */
+  readonly credentialsSecret: SecretKeyRef;
+  /** The ingress rules, first match wins; the last must be a catch-all such as `CATCH_ALL` (http_status:404). */
+  readonly ingress: readonly IngressRule[];
+}
+
+/** A remotely managed tunnel: its routes live in the Cloudflare dashboard, only a token here. */
+export interface RemotelyManagedTunnel {
+  readonly mode: 'remote';
+  /** The Secret key holding TUNNEL_TOKEN. */
+  readonly tokenSecret: SecretKeyRef;
+}
+
+/** Props for {@link CloudflareTunnel}. The defaults are the config's (lib/model/defaults.ts). */
 export interface CloudflareTunnelProps {
   /** Instance name; objects are `<instance>-tunnel`. */
   readonly instance: string;
-  /** The `tunnel:` section of the config. */
-  readonly tunnel: TunnelConfig;
-  /** Pools and (for a locally managed tunnel) the validated ingress rules. */
-  readonly resolved: ResolvedTunnel;
-  /** The node label whose value is the pool name. */
-  readonly poolLabel: string;
-  /** The cloudflared image. */
-  readonly image: ImageSpec;
+  /** Which tunnel the connectors serve, and where its routes live. */
+  readonly tunnel: LocallyManagedTunnel | RemotelyManagedTunnel;
+  /** Connectors, spread over nodes; fewer than 2 is cut off by any node loss or rollout. @default 2 */
+  readonly replicas?: number;
+  /** Pools the connectors may run in, each equally. @default any node (no pool term) */
+  readonly pools?: readonly string[];
+  /** The node label whose value is the pool name. @default 'node-pool' */
+  readonly poolLabel?: string;
+  /** Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU. @default 'auto' */
+  readonly protocol?: 'auto' | 'quic' | 'http2';
+  /** Requests and memory limit of each connector. @default requests 50m / 64Mi, limit 256Mi */
+  readonly resources?: ResourcesConfig;
+  /** The cloudflared image. @default the pinned `docker.io/cloudflare/cloudflared` */
+  readonly image?: ImageSpec;
   /** The PriorityClass of the pods. @default none (priority 0) */
   readonly priorityClassName?: string;
-  /** Seconds before pods leave an unreachable node. @default 300 (Kubernetes) */
+  /** Seconds before pods leave an unreachable node. @default 30 */
   readonly failoverSeconds?: number;
 }
 
@@ -53,8 +79,21 @@ export function tunnelConfigYaml(tunnelId: string, rules: readonly IngressRule[]
  * Locally managed: the ingress rules are generated from the chart into a ConfigMap, and a
  * checksum of it on the pod template rolls the connectors when a route changes. Remotely
  * managed: only TUNNEL_TOKEN, the routes live in Cloudflare.
+ *
+ * ```ts
+ * new CloudflareTunnel(chart, 'tunnel', {
+ *   instance: 'social',
+ *   tunnel: { mode: 'remote', tokenSecret: { name: 'social-tunnel', key: 'token' } },
+ * });
+ * ```
+ *
+ * Throws when a local tunnel's ingress rules are ones cloudflared refuses or that can never match.
  */
 export class CloudflareTunnel extends Construct {
+  /** Port of the metrics and /ready endpoint. */
+  public static readonly METRICS_PORT = TUNNEL_METRICS_PORT;
+  /** The name of the Deployment, its PodDisruptionBudget and ConfigMap: `<instance>-tunnel`. */
+  public readonly name: string;
   public readonly deployment: k8s.KubeDeployment;
   public readonly budget?: k8s.KubePodDisruptionBudget;
   /** The generated config (locally managed tunnels). */
@@ -63,16 +102,21 @@ export class CloudflareTunnel extends Construct {
   constructor(scope: Construct, id: string, props: CloudflareTunnelProps) {
     super(scope, id);
     const t = props.tunnel;
+    const image = props.image ?? IMAGES.cloudflared;
     const name = resourceName(props.instance, 'tunnel');
-    const identity: Identity = { instance: props.instance, component: 'tunnel', version: props.image.tag };
+    this.name = name;
+    const identity: Identity = { instance: props.instance, component: 'tunnel', version: image.tag };
     // The image's entrypoint is `cloudflared --no-autoupdate`; args start at `tunnel`.
-    const args = ['tunnel', '--metrics', `0.0.0.0:${TUNNEL_METRICS_PORT}`, '--protocol', t.protocol];
+    const args = ['tunnel', '--metrics', `0.0.0.0:${TUNNEL_METRICS_PORT}`, '--protocol', props.protocol ?? TUNNEL_DEFAULTS.protocol];
     const mounts: k8s.VolumeMount[] = [];
     const volumes: k8s.Volume[] = [];
     const env: k8s.EnvVar[] = [];
     const annotations: Record<string, string> = {};
     if (t.mode === 'local') {
-      const configYaml = tunnelConfigYaml(t.tunnelId, props.resolved.rules ?? []);
+      // The rules cloudflared would refuse, or that could never match (the config resolver checks them too).
+      const problems = validateIngressRules(t.ingress);
+      if (problems.length > 0) throw new Error(`CloudflareTunnel ${name}: ${problems.map((p) => p.message).join('; ')}`);
+      const configYaml = tunnelConfigYaml(t.tunnelId, t.ingress);
       this.configMap = new k8s.KubeConfigMap(this, 'Config', {
         metadata: objectMeta(name, identity, 'config'),
         data: { 'config.yaml': configYaml },
@@ -89,17 +133,17 @@ export class CloudflareTunnel extends Construct {
       env.push({ name: 'TUNNEL_TOKEN', valueFrom: { secretKeyRef: { name: t.tokenSecret.name, key: t.tokenSecret.key } } });
     }
     const where = placement({
-      poolLabel: props.poolLabel,
+      poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL,
       // Allowed in every listed pool, with no preference: the tunnel must survive either side going dark.
-      pool: props.resolved.pools,
-      architectures: props.image.architectures,
+      pool: props.pools,
+      architectures: image.architectures,
       spread: { mode: 'hard', selector: selectorLabels(identity), rollingUpdate: true },
-      failoverSeconds: props.failoverSeconds,
+      failoverSeconds: props.failoverSeconds ?? DEFAULT_FAILOVER_SECONDS,
     });
     const result = deploymentWithBudget(this, {
       name,
       identity,
-      replicas: t.replicas,
+      replicas: props.replicas ?? TUNNEL_DEFAULTS.replicas,
       strategy: 'surge',
       podAnnotations: annotations,
       podSpec: securePodSpec({
@@ -109,12 +153,12 @@ export class CloudflareTunnel extends Construct {
         volumes,
         containers: [{
           name: 'cloudflared',
-          image: imageRef(props.image),
+          image: imageRef(image),
           imagePullPolicy: 'IfNotPresent',
           args,
           env,
           ports: [{ name: 'metrics', containerPort: TUNNEL_METRICS_PORT, protocol: 'TCP' }],
-          resources: containerResources(t.resources),
+          resources: containerResources(props.resources ?? TUNNEL_DEFAULTS.resources),
           securityContext: containerSecurityContext(CLOUDFLARED_UID),
           volumeMounts: mounts,
           // /ready answers 200 once the connector holds at least one connection to Cloudflare.

@@ -13,7 +13,7 @@ export { ArgoCdChart, type ArgoCdChartProps } from './argocd';
 export { NodeTuningChart, type NodeTuningChartProps } from './node-tuning';
 
 // The constructs MastodonChart composes.
-export { CloudflareTunnel, type CloudflareTunnelProps } from './cloudflare-tunnel';
+export { CloudflareTunnel, type CloudflareTunnelProps, type LocallyManagedTunnel, type RemotelyManagedTunnel } from './cloudflare-tunnel';
 export { MaintenancePage, type MaintenancePageProps } from './maintenance-page';
 export { MastodonEnvironment, type MastodonEnvironmentProps } from './mastodon-environment';
 export { MastodonStreaming, type MastodonStreamingProps } from './mastodon-streaming';
@@ -22,11 +22,14 @@ export { MediaCleanup, type MediaCleanupProps } from './media-cleanup';
 export { Migrations, type MigrationsProps, type MigrationStep } from './migrations';
 export { Monitoring, type MonitoringProps } from './monitoring';
 export { NetworkPolicies, type NetworkPoliciesProps } from './network-policies';
-export { PostgresCluster, type PostgresClusterProps } from './postgres-cluster';
+export {
+  PostgresCluster, type PostgresClusterProps, type PostgresBackupProps, type PostgresBootstrap, type PostgresObjectStoreProps, type PostgresPoolerProps,
+  type PostgresStorage, type PostgresVolumeSnapshotProps,
+} from './postgres-cluster';
 export { PriorityClasses, type PriorityClassesProps } from './priority-classes';
 export { Redis, type RedisProps } from './redis';
 export { ScheduledRestarts, type ScheduledRestartsProps } from './scheduled-restart';
-export { SidekiqQueue, type SidekiqQueueProps } from './sidekiq-queue';
+export { SidekiqQueue, type SidekiqQueueProps, type SidekiqQueueScaling } from './sidekiq-queue';
 export { SidekiqScaling, type SidekiqScalingProps } from './sidekiq-scaling';
 export { WebMetrics, type WebMetricsProps } from './web-metrics';
 

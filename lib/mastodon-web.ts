@@ -7,14 +7,25 @@ import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
 import { webMetricsEnv } from './rules/metrics';
 import { WebMetrics } from './web-metrics';
-import type { WebConfig } from './model';
+import type { ResourcesConfig, WebConfig } from './model';
 
-/** Props for {@link MastodonWeb}. */
+/**
+ * Props for {@link MastodonWeb}. Each setting left out is the environment's `config.web` value,
+ * whose own defaults are the config's (lib/model/defaults.ts).
+ */
 export interface MastodonWebProps {
-  /** The shared Mastodon environment (config, env ConfigMap, Secrets). */
+  /** The shared Mastodon environment (env ConfigMap, Secrets, images, pod conventions). */
   readonly environment: MastodonEnvironment;
-  /** The `web:` section of the config. @default the environment's `config.web` */
-  readonly web?: WebConfig;
+  /** Puma pods, spread over nodes. @default `web.replicas` (2) */
+  readonly replicas?: number;
+  /** Puma worker processes per pod (WEB_CONCURRENCY). @default `web.processes` (2) */
+  readonly processes?: number;
+  /** Puma threads per process (MAX_THREADS, and DB_POOL). @default `web.threads` (5) */
+  readonly threads?: number;
+  /** The node pool of the pods. @default `web.pool` ('cloud') */
+  readonly pool?: string;
+  /** Requests and memory limit of each pod. @default `web.resources` (requests 250m / 900Mi, limit 1400Mi) */
+  readonly resources?: ResourcesConfig;
 }
 
 /**
@@ -30,6 +41,10 @@ export class MastodonWeb extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service the tunnel sends traffic to. */
   public readonly service: k8s.KubeService;
+  /** The Service's URL inside the namespace, e.g. for a tunnel ingress rule: `http://<instance>-web:3000`. */
+  public readonly url: string;
+  /** The settings the pods run with (props over the environment's `config.web`). */
+  public readonly settings: WebConfig;
   /** The PodDisruptionBudget (more than one replica only). */
   public readonly budget?: k8s.KubePodDisruptionBudget;
   /** The prometheus_exporter server Puma sends its metrics to (monitoring on only). */
@@ -39,7 +54,14 @@ export class MastodonWeb extends Construct {
     super(scope, id);
     const env = props.environment.pods;
     const c = env.config;
-    const web = props.web ?? c.web;
+    const web: WebConfig = {
+      replicas: props.replicas ?? c.web.replicas,
+      pool: props.pool ?? c.web.pool,
+      processes: props.processes ?? c.web.processes,
+      threads: props.threads ?? c.web.threads,
+      resources: props.resources ?? c.web.resources,
+    };
+    this.settings = web;
     const identity = env.identity('web');
     const name = resourceName(c.name, 'web');
     // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
@@ -79,5 +101,6 @@ export class MastodonWeb extends Construct {
     this.deployment = result.deployment;
     this.budget = result.budget;
     this.service = clusterService(this, name, identity, MastodonWeb.PORT, 'http');
+    this.url = `http://${name}:${MastodonWeb.PORT}`;
   }
 }

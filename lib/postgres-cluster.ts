@@ -14,29 +14,131 @@ import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
-import { AMCHECK_JOBS, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection } from './rules/database';
-import { imageRef } from './rules/images';
+import { BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS } from './model/defaults';
+import {
+  AMCHECK_JOBS, checkBudget, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection, serverBudget,
+} from './rules/database';
+import { IMAGES, imageRef, postgresImage } from './rules/images';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
-import type { ResolvedConfig, ResolvedPostgres, CnpgDatabaseConfig } from './model';
+import { checkWalRetention, walRetention } from './rules/wal';
+import type { Arch, CnpgDatabaseConfig, ImageSpec, ResourcesConfig } from './model';
 
-/** Props for {@link PostgresCluster}. */
+/** A persistent volume of each instance. */
+export interface PostgresStorage {
+  /** PVC size, e.g. `20Gi`. */
+  readonly size: string;
+  /** StorageClass. @default the cluster's default StorageClass */
+  readonly storageClass?: string;
+}
+
+/** The PgBouncer pooler Mastodon connects through (transaction mode). */
+export interface PostgresPoolerProps {
+  /** PgBouncer pods, spread over nodes. @default 2 */
+  readonly instances?: number;
+  /** Server connections per PgBouncer pod (default_pool_size). @default 20 */
+  readonly defaultPoolSize?: number;
+  /** Extra server connections per pod under load (reserve_pool_size). @default 5 */
+  readonly reservePoolSize?: number;
+  /**
+   * Client connections per pod (max_client_conn). MastodonChart sets it from the connection
+   * budget of the Mastodon workloads.
+   * @default 100 (PgBouncer's default)
+   */
+  readonly maxClientConn?: number;
+  /** Requests and memory limit of each PgBouncer pod. @default requests 50m / 64Mi, limit 128Mi */
+  readonly resources?: ResourcesConfig;
+}
+
+/** Where continuous WAL archiving and base backups go (the Barman Cloud plugin's ObjectStore). */
+export interface PostgresObjectStoreProps {
+  /** S3 path, e.g. `s3://ocw-backups/postgres`. */
+  readonly destinationPath: string;
+  /** The S3 API endpoint, e.g. `https://s3.eu-central-003.backblazeb2.com`. */
+  readonly endpointURL: string;
+  /** The Secret with the S3 keys. */
+  readonly credentialsSecret: {
+    readonly name: string;
+    /** @default 'AWS_ACCESS_KEY_ID' */
+    readonly accessKeyIdKey?: string;
+    /** @default 'AWS_SECRET_ACCESS_KEY' */
+    readonly secretAccessKeyKey?: string;
+  };
+  /** Folder of this cluster inside destinationPath; change it after a restore. @default the cluster name (`<instance>-db`) */
+  readonly serverName?: string;
+  /** How long base backups and the WAL they need are kept. @default '30d' */
+  readonly retentionPolicy?: string;
+  /** WAL compression. @default 'zstd' */
+  readonly walCompression?: CnpgDatabaseConfig['backup']['objectStore']['walCompression'];
+  /** Base backup schedule, six fields with seconds first. @default '0 0 3 * * *' */
+  readonly baseBackupSchedule?: string;
+  /** Variables for the Barman Cloud sidecar, added to (or overriding) the checksum settings `barmanSidecarEnv` gives non-AWS endpoints. @default none */
+  readonly sidecarEnv?: Readonly<Record<string, string>>;
+}
+
+/** The weekly volume snapshot (second backup tier). */
+export interface PostgresVolumeSnapshotProps {
+  /** VolumeSnapshotClass of the CSI driver; the storage must use a StorageClass of that driver. */
+  readonly className: string;
+  /** Six fields, seconds first. @default '0 0 4 * * 0' (Sundays 04:00) */
+  readonly schedule?: string;
+  /** Snapshot backups kept; a CronJob deletes older ones. @default 4 */
+  readonly keep?: number;
+  /** When that CronJob runs (five fields). @default '30 5 * * *' */
+  readonly retentionSchedule?: string;
+}
+
+/** The two backup tiers. */
+export interface PostgresBackupProps {
+  readonly objectStore: PostgresObjectStoreProps;
+  /** @default no volume snapshots */
+  readonly volumeSnapshot?: PostgresVolumeSnapshotProps;
+}
+
+/** How the cluster is created: a new database, a restore, or an import (the config's `database.bootstrap`). */
+export type PostgresBootstrap = CnpgDatabaseConfig['bootstrap'];
+
+/** Props for {@link PostgresCluster}. The defaults are the config's (lib/model/defaults.ts). */
 export interface PostgresClusterProps {
   /** Instance name; objects are `<instance>-db`, `<instance>-db-pooler`, ... */
   readonly instance: string;
+  /** WAL archiving and base backups (required: without them nothing can be restored), and optional snapshots. */
+  readonly backup: PostgresBackupProps;
   /** The namespace the objects live in, for the pooler's names in the server certificate. @default only the bare Service name */
   readonly namespace?: string;
-  /** The `database:` section (mode cnpg). */
-  readonly database: CnpgDatabaseConfig;
-  /** What the resolver decided: architecture, anti-affinity, image, budget. */
-  readonly resolved: ResolvedPostgres;
-  /** The node label whose value is the pool name. */
-  readonly poolLabel: string;
-  /** The image used by the snapshot retention CronJob (kubectl with a shell). */
-  readonly kubectlImage: ResolvedConfig['images']['kubectl'];
+  /** Postgres instances: a primary and instances-1 replicas. @default 3 */
+  readonly instances?: number;
+  /** The node pool of the instances, the pooler and the jobs. @default 'cloud' */
+  readonly pool?: string;
+  /** The node label whose value is the pool name. @default 'node-pool' */
+  readonly poolLabel?: string;
+  /** The one architecture every instance runs on (a standby replays the primary's data files). @default 'amd64' */
+  readonly arch?: Arch;
+  /** One instance per node: `required`, or `preferred` when the pool has fewer nodes than instances. @default 'required' */
+  readonly antiAffinity?: 'required' | 'preferred';
+  /** A CloudNativePG standard image (it has pg_amcheck). @default `ghcr.io/cloudnative-pg/postgresql:17-standard-trixie` */
+  readonly image?: ImageSpec;
+  /** The data volume. @default 20Gi of the default StorageClass */
+  readonly storage?: PostgresStorage;
+  /** The WAL volume; replication slots may keep what checkpoints and wal_keep_size leave. @default 5Gi of the default StorageClass */
+  readonly walStorage?: PostgresStorage;
+  /** Requests and memory limit of each instance; shared_buffers is a quarter of the limit. @default requests 250m / 1Gi, limit 1Gi */
+  readonly resources?: ResourcesConfig;
+  /** Extra postgresql.conf parameters. @default none; max_connections and max_slot_wal_keep_size are derived */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Connections kept free for the operator, monitoring and psql, in the derived max_connections. @default 10 */
+  readonly connectionReserve?: number;
+  /** The PgBouncer pooler. @default 2 pods, pool size 20 + 5 */
+  readonly pooler?: PostgresPoolerProps;
+  /** @default `{ mode: 'initdb' }`: a new, empty database */
+  readonly bootstrap?: PostgresBootstrap;
+  /** The weekly pg_amcheck corruption check (five-field schedule). @default `{ schedule: '0 5 * * 0' }` */
+  readonly amcheck?: { readonly schedule?: string };
+  /** The image used by the snapshot retention CronJob (kubectl with a shell). @default `docker.io/alpine/k8s` */
+  readonly kubectlImage?: ImageSpec;
   /** Labels `version` value for non-Postgres helpers. @default the Postgres image tag */
   readonly version?: string;
-  /** Seconds before PgBouncer pods (stateless) leave an unreachable node; never set for the instances. @default 300 (Kubernetes) */
+  /** Seconds before PgBouncer pods (stateless) leave an unreachable node; never set for the instances. @default 30 */
   readonly failoverSeconds?: number;
   /** PriorityClasses: the instances and the pooler (frontend), the check and retention jobs (workers). @default none */
   readonly priorityClassNames?: { readonly frontend: string; readonly workers: string };
@@ -46,6 +148,91 @@ export interface PostgresClusterProps {
    * @default false (no ConfigMap, no spec.monitoring)
    */
   readonly slotMetrics?: boolean;
+}
+
+/** Every prop with its default applied. */
+interface Settings {
+  readonly instance: string;
+  readonly namespace?: string;
+  readonly instances: number;
+  readonly pool: string;
+  readonly poolLabel: string;
+  readonly arch: Arch;
+  readonly antiAffinity: 'required' | 'preferred';
+  readonly image: ImageSpec;
+  readonly storage: PostgresStorage;
+  readonly walStorage: PostgresStorage;
+  readonly resources: ResourcesConfig;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly connectionReserve: number;
+  readonly pooler: Required<PostgresPoolerProps>;
+  readonly bootstrap: PostgresBootstrap;
+  readonly objectStore: Required<Omit<PostgresObjectStoreProps, 'credentialsSecret'>> & { readonly credentialsSecret: Required<PostgresObjectStoreProps['credentialsSecret']> };
+  readonly volumeSnapshot?: Required<PostgresVolumeSnapshotProps>;
+  readonly amcheckSchedule: string;
+  readonly kubectlImage: ImageSpec;
+  readonly version: string;
+  readonly failoverSeconds: number;
+  readonly priorityClassNames?: { readonly frontend: string; readonly workers: string };
+  readonly slotMetrics: boolean;
+}
+
+/** The props with the shared defaults (lib/model/defaults.ts) filled in. */
+function settings(props: PostgresClusterProps): Settings {
+  const d = POSTGRES_DEFAULTS;
+  const b = BACKUP_DEFAULTS;
+  const image = props.image ?? postgresImage(d.postgresMajor);
+  const store = props.backup.objectStore;
+  const snap = props.backup.volumeSnapshot;
+  return {
+    instance: props.instance,
+    namespace: props.namespace,
+    instances: props.instances ?? d.instances,
+    pool: props.pool ?? DEFAULT_POOL,
+    poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL,
+    arch: props.arch ?? d.arch,
+    antiAffinity: props.antiAffinity ?? d.antiAffinity,
+    image,
+    storage: props.storage ?? { size: d.storageSize },
+    walStorage: props.walStorage ?? { size: d.walStorageSize },
+    resources: props.resources ?? d.resources,
+    parameters: props.parameters ?? {},
+    connectionReserve: props.connectionReserve ?? d.connectionReserve,
+    pooler: {
+      instances: props.pooler?.instances ?? d.poolerInstances,
+      defaultPoolSize: props.pooler?.defaultPoolSize ?? d.defaultPoolSize,
+      reservePoolSize: props.pooler?.reservePoolSize ?? d.reservePoolSize,
+      maxClientConn: props.pooler?.maxClientConn ?? d.maxClientConn,
+      resources: props.pooler?.resources ?? d.poolerResources,
+    },
+    bootstrap: props.bootstrap ?? { mode: 'initdb' },
+    objectStore: {
+      destinationPath: store.destinationPath,
+      endpointURL: store.endpointURL,
+      credentialsSecret: {
+        name: store.credentialsSecret.name,
+        accessKeyIdKey: store.credentialsSecret.accessKeyIdKey ?? b.accessKeyIdKey,
+        secretAccessKeyKey: store.credentialsSecret.secretAccessKeyKey ?? b.secretAccessKeyKey,
+      },
+      serverName: store.serverName ?? cnpgNames(props.instance).cluster,
+      retentionPolicy: store.retentionPolicy ?? b.retentionPolicy,
+      walCompression: store.walCompression ?? b.walCompression,
+      baseBackupSchedule: store.baseBackupSchedule ?? b.baseBackupSchedule,
+      sidecarEnv: store.sidecarEnv ?? {},
+    },
+    volumeSnapshot: snap && {
+      className: snap.className,
+      schedule: snap.schedule ?? b.snapshotSchedule,
+      keep: snap.keep ?? b.snapshotKeep,
+      retentionSchedule: snap.retentionSchedule ?? b.snapshotRetentionSchedule,
+    },
+    amcheckSchedule: props.amcheck?.schedule ?? d.amcheckSchedule,
+    kubectlImage: props.kubectlImage ?? IMAGES.kubectl,
+    version: props.version ?? image.tag,
+    failoverSeconds: props.failoverSeconds ?? DEFAULT_FAILOVER_SECONDS,
+    priorityClassNames: props.priorityClassNames,
+    slotMetrics: props.slotMetrics ?? false,
+  };
 }
 
 /**
@@ -99,7 +286,19 @@ export const AMCHECK_SQL = [
  *    Barman Cloud plugin (point-in-time recovery);
  * 2. a weekly volume snapshot, with a CronJob that keeps only the newest few.
  *
- * Plus a weekly `pg_amcheck` against a replica that fails loudly on corruption.
+ * Plus a weekly `pg_amcheck` against a replica that fails loudly on corruption. Only the backup
+ * destination is required; everything else has the config's defaults:
+ *
+ * ```ts
+ * const db = new PostgresCluster(chart, 'db', {
+ *   instance: 'social',
+ *   backup: { objectStore: { destinationPath: 's3://backups/pg', endpointURL: 'https://s3.example', credentialsSecret: { name: 'backup-s3' } } },
+ * });
+ * db.poolerService; // 'social-db-pooler'
+ * ```
+ *
+ * Throws when the props break a rule the config resolver checks too (the WAL volume, an explicit
+ * max_connections, snapshots on a volume that cannot take them).
  */
 export class PostgresCluster extends Construct {
   /** Object and Service names. */
@@ -120,19 +319,34 @@ export class PostgresCluster extends Construct {
   public readonly amcheck: k8s.KubeCronJob;
   /** The custom monitoring queries (slotMetrics only). */
   public readonly monitoringQueries?: k8s.KubeConfigMap;
+  /** max_connections: explicit in `parameters`, or derived from the pooler and the reserve. */
+  public readonly maxConnections: number;
 
   constructor(scope: Construct, id: string, props: PostgresClusterProps) {
     super(scope, id);
-    const db = props.database;
-    const r = props.resolved;
-    const n = cnpgNames(props.instance);
+    const db = settings(props);
+    const n = cnpgNames(db.instance);
     this.names = n;
-    this.connection = cnpgConnection(props.instance);
+    this.connection = cnpgConnection(db.instance);
     this.primaryService = n.primaryService;
     this.poolerService = n.pooler;
     this.appSecret = { name: n.appSecret, userKey: 'username', passwordKey: 'password' };
-    const id_ = (component: string): Identity => ({ instance: props.instance, component, version: props.version ?? r.image.tag });
-    const store = db.backup.objectStore;
+    const id_ = (component: string): Identity => ({ instance: db.instance, component, version: db.version });
+    const store = db.objectStore;
+    // The same rules the config resolver applies, for a cluster built without a config.
+    const budget = serverBudget(db);
+    const wal = walRetention(parseMemory(db.walStorage.size), db.parameters);
+    const problems = [
+      ...(db.volumeSnapshot && !(db.storage.storageClass && db.walStorage.storageClass) ? [{
+        path: 'backup.volumeSnapshot',
+        message: `snapshots are taken with VolumeSnapshotClass '${db.volumeSnapshot.className}', so storage and walStorage need a storageClass of its CSI driver (the cluster default, k3s local-path, cannot snapshot)`,
+      }] : []),
+      ...checkWalRetention(wal, db.walStorage.size, db.parameters),
+      ...checkBudget({ clients: [], clientTotal: 0, maxClientConn: db.pooler.maxClientConn, ...budget }, db),
+    ];
+    if (problems.length > 0) {
+      throw new Error(`PostgresCluster ${n.cluster}: ${problems.map((p) => `${p.path.replace(/^database\./, '')}: ${p.message}`).join('; ')}`);
+    }
     const sidecarEnv = Object.entries(barmanSidecarEnv(store.endpointURL, store.sidecarEnv)).map(([name, value]) => ({ name, value }));
 
     this.objectStore = new ObjectStore(this, 'ObjectStore', {
@@ -158,12 +372,13 @@ export class PostgresCluster extends Construct {
       effective_cache_size: `${Math.max(256, Math.floor((memoryMi * 3) / 4))}MB`,
       ...db.parameters,
       // Derived from the connection budget (an explicit value was checked to be large enough).
-      max_connections: db.parameters.max_connections ?? String(r.budget.maxConnections),
+      max_connections: db.parameters.max_connections ?? String(budget.maxConnections),
       // A lost replica's HA slot may keep this much WAL, no more (an explicit value was checked to fit).
-      max_slot_wal_keep_size: db.parameters.max_slot_wal_keep_size ?? `${r.wal.maxSlotWalKeepSizeMB}MB`,
+      max_slot_wal_keep_size: db.parameters.max_slot_wal_keep_size ?? `${wal.maxSlotWalKeepSizeMB}MB`,
     };
+    this.maxConnections = Number(parameters.max_connections);
 
-    if (props.slotMetrics) {
+    if (db.slotMetrics) {
       const base = objectMeta(n.monitoringQueries, id_('database'), 'secrets');
       this.monitoringQueries = new k8s.KubeConfigMap(this, 'MonitoringQueries', {
         // cnpg.io/reload: the operator reconciles the Cluster when the ConfigMap changes.
@@ -180,8 +395,8 @@ export class PostgresCluster extends Construct {
       }),
       spec: {
         instances: db.instances,
-        imageName: imageRef(r.image),
-        ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.frontend } : {}),
+        imageName: imageRef(db.image),
+        ...(db.priorityClassNames ? { priorityClassName: db.priorityClassNames.frontend } : {}),
         primaryUpdateStrategy: ClusterSpecPrimaryUpdateStrategy.UNSUPERVISED,
         primaryUpdateMethod: ClusterSpecPrimaryUpdateMethod.SWITCHOVER,
         enableSuperuserAccess: false,
@@ -194,14 +409,14 @@ export class PostgresCluster extends Construct {
         affinity: {
           enablePodAntiAffinity: true,
           topologyKey: HOSTNAME_LABEL,
-          podAntiAffinityType: r.antiAffinity,
+          podAntiAffinityType: db.antiAffinity,
           // One architecture for every instance: a standby replays the primary's data files.
           nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
               nodeSelectorTerms: [{
                 matchExpressions: [
-                  { key: ARCH_LABEL, operator: 'In', values: [r.arch] },
-                  { key: props.poolLabel, operator: 'In', values: [db.pool] },
+                  { key: ARCH_LABEL, operator: 'In', values: [db.arch] },
+                  { key: db.poolLabel, operator: 'In', values: [db.pool] },
                 ],
               }],
             },
@@ -210,15 +425,15 @@ export class PostgresCluster extends Construct {
         postgresql: { parameters },
         ...(this.monitoringQueries ? { monitoring: { customQueriesConfigMap: [{ name: n.monitoringQueries, key: SLOT_QUERY_KEY }] } } : {}),
         // The pooler serves clients with this certificate too: name its Service in it.
-        certificates: { serverAltDnsNames: props.namespace ? poolerAltDnsNames(n.pooler, props.namespace) : [n.pooler] },
+        certificates: { serverAltDnsNames: db.namespace ? poolerAltDnsNames(n.pooler, db.namespace) : [n.pooler] },
         bootstrap: this.bootstrap(db),
         externalClusters: this.externalClusters(db, n),
-        plugins: [{ name: BARMAN_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: n.objectStore, serverName: r.serverName } }],
-        ...(db.backup.volumeSnapshot ? {
+        plugins: [{ name: BARMAN_PLUGIN, isWalArchiver: true, parameters: { barmanObjectName: n.objectStore, serverName: store.serverName } }],
+        ...(db.volumeSnapshot ? {
           backup: {
             target: ClusterSpecBackupTarget.PREFER_HYPHEN_STANDBY,
             volumeSnapshot: {
-              className: db.backup.volumeSnapshot.className,
+              className: db.volumeSnapshot.className,
               online: true,
               // Deleting a snapshot Backup deletes its VolumeSnapshots: that is how retention frees space.
               snapshotOwnerReference: ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference.BACKUP,
@@ -242,7 +457,7 @@ export class PostgresCluster extends Construct {
       },
     });
 
-    const snap = db.backup.volumeSnapshot;
+    const snap = db.volumeSnapshot;
     if (snap) {
       this.snapshotBackup = new ScheduledBackup(this, 'SnapshotBackup', {
         metadata: objectMeta(n.snapshotBackup, id_('backup'), 'dataAddons', KEEP_SCHEDULE),
@@ -253,15 +468,15 @@ export class PostgresCluster extends Construct {
           backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.CLUSTER,
         },
       });
-      this.snapshotRetention(props, n, snap.keep, snap.retentionSchedule, id_('backup'));
+      this.snapshotRetention(db, n, snap.keep, snap.retentionSchedule, id_('backup'));
     }
 
     const poolerPlacement = placement({
-      poolLabel: props.poolLabel,
+      poolLabel: db.poolLabel,
       pool: db.pool,
-      architectures: r.image.architectures,
+      architectures: db.image.architectures,
       spread: { mode: 'hard', selector: { 'cnpg.io/poolerName': n.pooler }, rollingUpdate: false },
-      failoverSeconds: props.failoverSeconds,
+      failoverSeconds: db.failoverSeconds,
     });
     this.pooler = new Pooler(this, 'Pooler', {
       metadata: objectMeta(n.pooler, id_('pooler'), 'dataAddons'),
@@ -272,7 +487,7 @@ export class PostgresCluster extends Construct {
         pgbouncer: {
           poolMode: PoolerSpecPgbouncerPoolMode.TRANSACTION,
           parameters: {
-            max_client_conn: String(r.budget.maxClientConn),
+            max_client_conn: String(db.pooler.maxClientConn),
             default_pool_size: String(db.pooler.defaultPoolSize),
             reserve_pool_size: String(db.pooler.reservePoolSize),
           },
@@ -280,7 +495,7 @@ export class PostgresCluster extends Construct {
         template: {
           metadata: { labels: standardLabels(id_('pooler')) },
           spec: {
-            ...(props.priorityClassNames ? { priorityClassName: props.priorityClassNames.frontend } : {}),
+            ...(db.priorityClassNames ? { priorityClassName: db.priorityClassNames.frontend } : {}),
             containers: [{
               name: 'pgbouncer',
               resources: {
@@ -305,10 +520,10 @@ export class PostgresCluster extends Construct {
       });
     }
 
-    this.amcheck = this.corruptionCheck(props, n, id_('amcheck'));
+    this.amcheck = this.corruptionCheck(db, n, id_('amcheck'));
   }
 
-  private bootstrap(db: CnpgDatabaseConfig): ClusterSpecBootstrap {
+  private bootstrap(db: Settings): ClusterSpecBootstrap {
     const b = db.bootstrap;
     const initdb = { database: CNPG_DATABASE, owner: CNPG_OWNER, dataChecksums: true, postInitApplicationSql: AMCHECK_SQL };
     switch (b.mode) {
@@ -345,7 +560,7 @@ export class PostgresCluster extends Construct {
     }
   }
 
-  private externalClusters(db: CnpgDatabaseConfig, n: CnpgNames): ClusterSpecExternalClusters[] | undefined {
+  private externalClusters(db: Settings, n: CnpgNames): ClusterSpecExternalClusters[] | undefined {
     const b = db.bootstrap;
     if (b.mode === 'recovery') {
       return [{
@@ -364,25 +579,23 @@ export class PostgresCluster extends Construct {
   }
 
   /** Weekly pg_amcheck against a replica; exits non-zero on corruption, so the Job fails and alerts fire. */
-  private corruptionCheck(props: PostgresClusterProps, n: CnpgNames, id: Identity): k8s.KubeCronJob {
-    const db = props.database;
-    const r = props.resolved;
+  private corruptionCheck(db: Settings, n: CnpgNames, id: Identity): k8s.KubeCronJob {
     // With one instance there is no replica: check the primary.
     const host = db.instances > 1 ? n.replicaService : n.anyService;
     return scheduledJob(this, 'Amcheck', {
       name: n.amcheck,
       identity: id,
-      schedule: db.amcheck.schedule,
+      schedule: db.amcheckSchedule,
       // A corruption finding must fail the Job, not be retried into a success.
       backoffLimit: 0,
       podSpec: securePodSpec({
         uid: CNPG_POSTGRES_UID,
         restartPolicy: 'Never',
-        priorityClassName: props.priorityClassNames?.workers,
-        placement: placement({ poolLabel: props.poolLabel, pool: db.pool, architectures: r.image.architectures }),
+        priorityClassName: db.priorityClassNames?.workers,
+        placement: placement({ poolLabel: db.poolLabel, pool: db.pool, architectures: db.image.architectures }),
         containers: [{
           name: 'pg-amcheck',
-          image: imageRef(r.image),
+          image: imageRef(db.image),
           imagePullPolicy: 'IfNotPresent',
           command: ['pg_amcheck', '--jobs', String(AMCHECK_JOBS), '--schema', 'public', '--no-strict-names', '--verbose'],
           env: [
@@ -405,7 +618,7 @@ export class PostgresCluster extends Construct {
    * `keep` (newest first); their VolumeSnapshots go with them (snapshotOwnerReference: backup).
    * Its ServiceAccount may only list and delete Backups in this namespace.
    */
-  private snapshotRetention(props: PostgresClusterProps, n: CnpgNames, keep: number, schedule: string, id: Identity): void {
+  private snapshotRetention(db: Settings, n: CnpgNames, keep: number, schedule: string, id: Identity): void {
     const name = n.snapshotRetention;
     const sa = new k8s.KubeServiceAccount(this, 'RetentionServiceAccount', {
       metadata: objectMeta(name, id, 'config'),
@@ -437,12 +650,12 @@ export class PostgresCluster extends Construct {
         // The one pod that needs the API: its own least-privilege ServiceAccount.
         serviceAccountName: sa.name,
         restartPolicy: 'Never',
-        priorityClassName: props.priorityClassNames?.workers,
-        placement: placement({ poolLabel: props.poolLabel, pool: props.database.pool, architectures: props.kubectlImage.architectures }),
+        priorityClassName: db.priorityClassNames?.workers,
+        placement: placement({ poolLabel: db.poolLabel, pool: db.pool, architectures: db.kubectlImage.architectures }),
         volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
         containers: [{
           name: 'retention',
-          image: imageRef(props.kubectlImage),
+          image: imageRef(db.kubectlImage),
           imagePullPolicy: 'IfNotPresent',
           command: ['sh', '-c', script],
           env: [{ name: 'HOME', value: '/tmp' }],

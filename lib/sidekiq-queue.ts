@@ -6,14 +6,48 @@ import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
-import type { ResolvedSidekiqProcess } from './model';
+import { SCHEDULER_QUEUE } from './rules/sidekiq-layout';
+import { DEFAULT_POOL, SIDEKIQ_DEFAULTS } from './model/defaults';
+import type { ResolvedSidekiqProcess, ResourcesConfig } from './model';
 
-/** Props for {@link SidekiqQueue}. */
+/** Catch-up scaling of a process group: KEDA (or `sidekiq.catchUp`) runs up to maxReplicas pods. */
+export interface SidekiqQueueScaling {
+  /** The most pods while catching up; replicas is the least. */
+  readonly maxReplicas: number;
+  /** Jobs waiting in one queue per pod (KEDA listLength). @default 500 */
+  readonly backlogPerReplica?: number;
+  /** At most one pod is removed per this many seconds. @default 300 */
+  readonly cooldownSeconds?: number;
+  /** The HPA scales down only to the highest recommendation of this window. @default 600 */
+  readonly scaleDownStabilizationSeconds?: number;
+}
+
+/**
+ * Props for {@link SidekiqQueue}: one process group, as in the config's `sidekiq.processes[]`
+ * (a resolved process can be spread in), with the config's defaults (lib/model/defaults.ts).
+ */
 export interface SidekiqQueueProps {
   /** The shared Mastodon environment. */
   readonly environment: MastodonEnvironment;
-  /** One resolved process group (queues already laid out and validated). */
-  readonly process: ResolvedSidekiqProcess;
+  /** Process group name; the Deployment is `<instance>-sidekiq-<name>`. */
+  readonly name: string;
+  /**
+   * Queues in strict priority order. The group that serves `scheduler` runs exactly one pod with
+   * the Recreate strategy (two schedulers would enqueue every periodic job twice).
+   */
+  readonly queues: readonly string[];
+  /** Pods. @default 1 */
+  readonly replicas?: number;
+  /** Sidekiq threads (-c), and DB_POOL. @default 10 */
+  readonly concurrency?: number;
+  /** The preferred node pool. @default 'cloud' */
+  readonly pool?: string;
+  /** A pool the pods may move to when the preferred one is full or gone. @default none */
+  readonly fallbackPool?: string;
+  /** Requests and memory limit of each pod. @default requests 200m / 640Mi, limit 1Gi */
+  readonly resources?: ResourcesConfig;
+  /** Catch-up scaling (never for the scheduler group). @default none: always `replicas` pods */
+  readonly scaling?: SidekiqQueueScaling;
 }
 
 /**
@@ -67,12 +101,15 @@ export function sidekiqArgs(concurrency: number, queues: readonly string[]): str
 export class SidekiqQueue extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly budget?: k8s.KubePodDisruptionBudget;
+  /** The process group with its defaults applied. */
+  public readonly process: ResolvedSidekiqProcess;
 
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
     const env = props.environment.pods;
     const c = env.config;
-    const p = props.process;
+    const p = sidekiqProcess(props);
+    this.process = p;
     const identity = env.identity('sidekiq', p.name);
     const ready = ['test', '-f', SIDEKIQ_READY_FILE];
     const container = env.railsContainer({
@@ -114,4 +151,33 @@ export class SidekiqQueue extends Construct {
     this.deployment = result.deployment;
     this.budget = result.budget;
   }
+}
+
+/** The props with the config's defaults applied; throws on a scheduler group that could run twice. */
+function sidekiqProcess(props: SidekiqQueueProps): ResolvedSidekiqProcess {
+  const d = SIDEKIQ_DEFAULTS;
+  const servesScheduler = props.queues.includes(SCHEDULER_QUEUE);
+  const replicas = props.replicas ?? d.replicas;
+  if (servesScheduler && (replicas !== 1 || props.scaling)) {
+    throw new Error(`SidekiqQueue ${props.name}: it serves '${SCHEDULER_QUEUE}', which must run in exactly one pod (two schedulers enqueue every periodic job twice); set replicas: 1 and no scaling, or move '${SCHEDULER_QUEUE}' to another group`);
+  }
+  const s = props.scaling;
+  return {
+    name: props.name,
+    replicas,
+    pool: props.pool ?? DEFAULT_POOL,
+    ...(props.fallbackPool !== undefined ? { fallbackPool: props.fallbackPool } : {}),
+    concurrency: props.concurrency ?? d.concurrency,
+    queues: props.queues,
+    resources: props.resources ?? d.resources,
+    ...(s ? {
+      scaling: {
+        maxReplicas: s.maxReplicas,
+        backlogPerReplica: s.backlogPerReplica ?? d.backlogPerReplica,
+        cooldownSeconds: s.cooldownSeconds ?? d.cooldownSeconds,
+        scaleDownStabilizationSeconds: s.scaleDownStabilizationSeconds ?? d.scaleDownStabilizationSeconds,
+      },
+    } : {}),
+    servesScheduler,
+  };
 }

@@ -7,8 +7,6 @@ import {
 } from '../lib';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS, resolved } from './support/fixtures';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
-import { SIDEKIQ_READY_FILE, SIDEKIQ_READY_FILENAME } from '../lib/sidekiq-queue';
-import { SIDEKIQ_PROCESS_LABEL } from '../lib/conventions/labels';
 import { PRIORITY_TIERS } from '../lib/conventions/priority';
 
 const objects = render();
@@ -177,48 +175,7 @@ describe('the env ConfigMap', () => {
   });
 });
 
-describe('MastodonWeb', () => {
-  const web = find(objects, 'Deployment', 'ocw-web');
-  const c = containersOf(web)[0];
-  test('runs Puma on 3000 with the configured processes and threads', () => {
-    expect(c.args).toEqual(['bundle', 'exec', 'puma', '-C', 'config/puma.rb']);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
-    expect(envOf(c)).toMatchObject({ WEB_CONCURRENCY: '2', MAX_THREADS: '5', DB_POOL: '5', PORT: '3000' });
-  });
-  test('patient startup probe, readiness on /health, cheap liveness', () => {
-    expect(c.startupProbe.httpGet).toMatchObject({ path: '/health', port: 3000 });
-    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(180);
-    expect(c.readinessProbe.httpGet.path).toBe('/health');
-    expect(c.livenessProbe.tcpSocket).toEqual({ port: 3000 });
-  });
-  test('rolls out without dropping below the replica count, and drains before Puma exits', () => {
-    expect(web.spec.replicas).toBe(2);
-    expect(web.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
-    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
-    expect(podSpecOf(web).terminationGracePeriodSeconds).toBeGreaterThan(10);
-  });
-  test('spreads over nodes: never two replicas on one node while another node can take one', () => {
-    expect(podSpecOf(web).topologySpreadConstraints).toEqual([{
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule',
-      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': 'ocw', 'app.kubernetes.io/component': 'web' } },
-      matchLabelKeys: ['pod-template-hash'],
-    }]);
-  });
-  test('has a PodDisruptionBudget that keeps one pod up', () => {
-    const pdb = find(objects, 'PodDisruptionBudget', 'ocw-web');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: web.spec.selector });
-  });
-  test('leaves a lost node after failoverSeconds, not 300 s', () => {
-    expect(podSpecOf(web).tolerations).toEqual([
-      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
-      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
-    ]);
-  });
-  test('one replica gets no PDB', () => {
-    const o = render(withChange(exampleRaw(), (c) => { c.web.replicas = 1; }));
-    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['ocw-db-pooler', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-streaming', 'ocw-tunnel']);
-  });
-});
+// MastodonWeb's own behaviour: test/constructs/mastodon-web.test.ts.
 
 describe('MastodonStreaming', () => {
   const st = find(objects, 'Deployment', 'ocw-streaming');
@@ -240,47 +197,8 @@ describe('MastodonStreaming', () => {
   });
 });
 
-describe('SidekiqQueue', () => {
-  test('strict queue order, no weights, DB_POOL = concurrency', () => {
-    const c = containersOf(find(objects, 'Deployment', 'ocw-sidekiq-push'))[0];
-    expect(c.args[2]).toMatch(/; exec bundle exec sidekiq -c 10 -t 25 -q push -q ingress -q default -q mailers -q pull -q fasp$/);
-    expect(c.args[2]).not.toMatch(/,\d/);
-    expect(envOf(c).DB_POOL).toBe('10');
-  });
-  test('readiness from the file Mastodon touches when Sidekiq starts taking jobs', () => {
-    const c = containersOf(find(objects, 'Deployment', 'ocw-sidekiq-pull'))[0];
-    expect(SIDEKIQ_READY_FILE).toBe('/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs');
-    expect(c.readinessProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
-  });
-  test('the scheduler process: one replica, Recreate; the others surge', () => {
-    const sched = find(objects, 'Deployment', 'ocw-sidekiq-default');
-    expect(containersOf(sched)[0].args[2]).toContain('-q scheduler');
-    expect(sched.spec.replicas).toBe(1);
-    expect(sched.spec.strategy).toEqual({ type: 'Recreate' });
-    const others = ['ocw-sidekiq-push', 'ocw-sidekiq-pull'].map((n) => find(objects, 'Deployment', n));
-    for (const o of others) {
-      expect(containersOf(o)[0].args[2]).not.toContain('scheduler');
-      expect(o.spec.strategy.type).toBe('RollingUpdate');
-    }
-  });
-  test('prefers its pool (onprem) and may fail over to the fallback pool (cloud)', () => {
-    const aff = podSpecOf(find(objects, 'Deployment', 'ocw-sidekiq-push')).affinity.nodeAffinity;
-    const pool = aff.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find((e: any) => e.key === 'node-pool');
-    expect(pool.values).toEqual(['onprem', 'cloud']);
-    expect(aff.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
-      { weight: 100, preference: { matchExpressions: [{ key: 'node-pool', operator: 'In', values: ['onprem'] }] } },
-    ]);
-  });
-  test('process groups are told apart by a label in their selector', () => {
-    const sel = find(objects, 'Deployment', 'ocw-sidekiq-push').spec.selector.matchLabels;
-    expect(sel[SIDEKIQ_PROCESS_LABEL]).toBe('push');
-  });
-  test('a multi-replica or scalable process gets a PDB; the scheduler never does', () => {
-    const o = render(withChange(exampleRaw(), (c) => { c.sidekiq.processes[1].replicas = 3; delete c.sidekiq.processes[1].scaling; }));
-    const pdbs = o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name);
-    expect(pdbs).toContain('ocw-sidekiq-push');
-    expect(pdbs).not.toContain('ocw-sidekiq-default');
-  });
+// SidekiqQueue's own behaviour (queues, ready file, probes, strategy, pools, PDB): test/constructs/sidekiq-queue.test.ts.
+describe('Sidekiq from the config', () => {
   test('a memory request below 512Mi is refused', () => {
     expect(() => render(withChange(exampleRaw(), (c) => { c.sidekiq.processes[2].resources.requests.memory = '500Mi'; })))
       .toThrow(/sidekiq.processes\[2\].resources.requests.memory: 500Mi is below the 512Mi floor/);
@@ -424,40 +342,18 @@ describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => 
   });
 });
 
-// Formerly test/sidekiq.test.ts (one file less for jest to load the library into).
 /**
- * Defect 7: a restarted Sidekiq container must not be ready before Sidekiq has started again,
- * and its liveness probe must be able to fail (or be absent). The behaviour of the rendered
- * shell line is run for real in test/integration/sidekiq.itest.ts.
+ * The example's Sidekiq groups. Defect 7 (a restarted Sidekiq container must not be ready before
+ * Sidekiq has started again; no liveness probe that cannot fail) is tested on the construct in
+ * test/constructs/sidekiq-queue.test.ts, and run for real in test/integration/sidekiq.itest.ts.
  */
-describe('sidekiq: a restarted container is not ready before Sidekiq is', () => {
+describe('the example Sidekiq groups', () => {
   const objects = render();
   const sidekiqs = objects.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('ocw-sidekiq-'));
   const containerOf = (o: any) => podSpecOf(o).containers[0];
 
   test('three Sidekiq Deployments are rendered', () => {
     expect(sidekiqs.map((o) => o.metadata.name).sort()).toEqual(['ocw-sidekiq-default', 'ocw-sidekiq-pull', 'ocw-sidekiq-push']);
-  });
-
-  describe.each(sidekiqs.map((o) => [o.metadata.name, o] as const))('%s', (_name, d) => {
-    const c = containerOf(d);
-    test('removes a stale ready file, then execs Sidekiq under the image entrypoint', () => {
-      expect(c.command).toBeUndefined();
-      expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
-      expect(c.args).toHaveLength(3);
-      expect(c.args[2]).toMatch(new RegExp(`^rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec bundle exec sidekiq -c \\d+ -t 25( -q [a-z]+)+$`));
-      // The relative path is only right in Rails.root, so the working directory is stated.
-      expect(c.workingDir).toBe('/opt/mastodon');
-    });
-    test('Mastodon is told the file name the probes look for', () => {
-      expect(c.env).toContainEqual({ name: 'MASTODON_SIDEKIQ_READY_FILENAME', value: SIDEKIQ_READY_FILENAME });
-      expect(SIDEKIQ_READY_FILE).toBe(`/opt/mastodon/tmp/${SIDEKIQ_READY_FILENAME}`);
-      expect(c.readinessProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
-      expect(c.startupProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
-    });
-    test('no liveness probe on the ready file (it exists from start to shutdown, so it can never fail)', () => {
-      expect(c.livenessProbe).toBeUndefined();
-    });
   });
 
   test('the scheduler process leads with scheduler', () => {
@@ -522,7 +418,7 @@ describe('hand-composed: constructs used without the chart', () => {
     const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
     const environment = new MastodonEnvironment(chart, 'Env', { config });
     new MastodonWeb(chart, 'Web', { environment });
-    for (const p of config.sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, process: p });
+    for (const p of config.sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p });
     const objects = chart.toJson() as Manifest[];
     expect(classesReferenced(objects)).toEqual(['ocw-frontend', 'ocw-workers']);
     for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
@@ -535,8 +431,7 @@ describe('hand-composed: constructs used without the chart', () => {
     const chart = new Chart(new App(), 'social', { namespace: config.namespace, disableResourceNameHashes: true });
     const priority = new PriorityClasses(chart, 'Priority', { instance: config.name, version: config.images.mastodon.tag });
     const postgres = new PostgresCluster(chart, 'Postgres', {
-      instance: config.name, database: config.database, resolved: config.postgres,
-      poolLabel: config.nodes.poolLabel, kubectlImage: config.images.kubectl,
+      instance: config.name, backup: { objectStore: config.database.backup.objectStore },
       priorityClassNames: { frontend: priority.classes.frontend.name, workers: priority.classes.workers.name },
     });
     const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection, priorityClasses: priority });

@@ -9,15 +9,9 @@ import { formatPublicRoutes, publicRoutes } from '../lib/rules/public-routes';
 const objects = render();
 const tunnelConfig = (o: Manifest[]) => parse(find(o, 'ConfigMap', 'ocw-tunnel').data['config.yaml']);
 
-describe('the generated config.yaml', () => {
+
+describe('the routes the config generates', () => {
   const cfg = tunnelConfig(objects);
-  test('tunnel id, credentials file, metrics on 2000', () => {
-    expect(cfg).toMatchObject({
-      'tunnel': '6ff42ae2-765d-4adf-8112-31c55c1551ef',
-      'credentials-file': '/etc/cloudflared/creds/credentials.json',
-      'metrics': '0.0.0.0:2000',
-    });
-  });
   test('streaming before web on the Mastodon host, then extra routes, then the 404 catch-all', () => {
     expect(cfg.ingress).toEqual([
       { hostname: 'ocw.social', path: '^/api/v1/streaming', service: 'http://ocw-streaming:4000' },
@@ -39,52 +33,34 @@ describe('the generated config.yaml', () => {
   });
 });
 
-describe('the cloudflared Deployment', () => {
+describe('what the chart passes CloudflareTunnel (the construct itself: test/constructs/cloudflare-tunnel.test.ts)', () => {
   const d = find(objects, 'Deployment', 'ocw-tunnel');
   const spec = podSpecOf(d);
-  const c = spec.containers[0];
-  test('pinned multi-arch image; args start at tunnel; metrics always on 0.0.0.0:2000', () => {
-    expect(c.image).toMatch(/^docker\.io\/cloudflare\/cloudflared:\d{4}\.\d+\.\d+$/);
-    expect(c.args.slice(0, 3)).toEqual(['tunnel', '--metrics', '0.0.0.0:2000']);
-    expect(c.args).not.toContain('--no-autoupdate');
-    expect(c.args.slice(-3)).toEqual(['--config', '/etc/cloudflared/config/config.yaml', 'run']);
-  });
-  test('liveness and readiness on /ready at 2000', () => {
-    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/ready', port: 2000 });
-    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 2000 });
-  });
-  test('uid 65532, read-only root, no capabilities', () => {
-    expect(c.securityContext).toMatchObject({ runAsUser: 65532, runAsGroup: 65532, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-  });
-  test('two replicas spread over nodes, allowed on both pools and both architectures, with a PDB', () => {
+  test('two replicas, allowed on every pool of the inventory and both architectures, the frontend PriorityClass', () => {
     expect(d.spec.replicas).toBe(2);
     const exprs = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
     expect(exprs).toEqual([
       { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] },
       { key: 'node-pool', operator: 'In', values: ['cloud', 'onprem'] },
     ]);
-    expect(spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
-    expect(spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
+    expect(spec.priorityClassName).toBe('ocw-frontend');
     expect(find(objects, 'PodDisruptionBudget', 'ocw-tunnel').spec.maxUnavailable).toBe(1);
   });
-  test('credentials come from the Secret, never from the config', () => {
+  test('the tunnel id and credentials Secret of the config', () => {
+    expect(tunnelConfig(objects).tunnel).toBe('6ff42ae2-765d-4adf-8112-31c55c1551ef');
     expect(spec.volumes).toContainEqual({ name: 'credentials', secret: { secretName: 'ocw-tunnel', items: [{ key: 'credentials.json', path: 'credentials.json' }] } });
   });
-  test('a route change rolls the connectors', () => {
+  test('an extra route rolls the connectors', () => {
     const before = podMetaOf(d).annotations['checksum/config'];
     const changed = render(withChange(exampleRaw(), (x) => { x.tunnel.extraRoutes.push({ hostname: 'grafana.ocw.social', service: 'http://grafana.monitoring:3000' }); }));
     expect(podMetaOf(find(changed, 'Deployment', 'ocw-tunnel')).annotations['checksum/config']).not.toBe(before);
   });
-  test('remotely managed: TUNNEL_TOKEN from a Secret, no config file', () => {
-    const o = render(withChange(exampleRaw(), (x) => { x.tunnel = { mode: 'remote', tokenSecret: { name: 'ocw-tunnel-token', key: 'token' } }; }));
+  test('remotely managed: TUNNEL_TOKEN from the Secret of the config, no config file; the protocol of the config', () => {
+    const o = render(withChange(exampleRaw(), (x) => { x.tunnel = { mode: 'remote', tokenSecret: { name: 'ocw-tunnel-token', key: 'token' }, protocol: 'http2' }; }));
     const rc = podSpecOf(find(o, 'Deployment', 'ocw-tunnel')).containers[0];
     expect(rc.env).toEqual([{ name: 'TUNNEL_TOKEN', valueFrom: { secretKeyRef: { name: 'ocw-tunnel-token', key: 'token' } } }]);
-    expect(rc.args).toEqual(['tunnel', '--metrics', '0.0.0.0:2000', '--protocol', 'auto', 'run']);
+    expect(rc.args).toEqual(['tunnel', '--metrics', '0.0.0.0:2000', '--protocol', 'http2', 'run']);
     expect(o.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'ocw-tunnel')).toBeUndefined();
-  });
-  test('http2 when QUIC suffers from a small MTU', () => {
-    const o = render(withChange(exampleRaw(), (x) => { x.tunnel.protocol = 'http2'; }));
-    expect(podSpecOf(find(o, 'Deployment', 'ocw-tunnel')).containers[0].args).toEqual(expect.arrayContaining(['--protocol', 'http2']));
   });
   test('fewer than two replicas is refused', () => {
     expect(errorsOf(withChange(exampleRaw(), (x) => { x.tunnel.replicas = 1; })).map((e) => e.message).join()).toMatch(/at least 2 replicas/);

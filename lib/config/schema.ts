@@ -7,6 +7,9 @@ import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
+import {
+  BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS, SIDEKIQ_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+} from '../model/defaults';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -108,48 +111,48 @@ export const NodeSchema = z.strictObject({
 
 export const NodesSchema = z.strictObject({
   poolLabel: z.string().regex(LABEL_KEY, { error: 'must be a node label key such as node-pool or example.com/pool' })
-    .default('node-pool').describe('The node label whose value names the pool (e.g. cloud, onprem).'),
+    .default(DEFAULT_POOL_LABEL).describe('The node label whose value names the pool (e.g. cloud, onprem).'),
   inventory: z.array(NodeSchema).min(1, { error: 'list at least one node' }).describe('Every node the workloads may run on.'),
   reserve: z.strictObject({ cpu, memory }).default({ cpu: '250m', memory: '768Mi' })
     .describe('Per node, what k3s (agent ~250Mi, server more), the OS and the kubelet eviction threshold keep; the planner subtracts it from capacity.'),
 });
 
 export const WebSchema = z.strictObject({
-  replicas: z.number().int().min(1, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(2)
+  replicas: z.number().int().min(1, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(WEB_DEFAULTS.replicas)
     .describe('Puma pods. Spread over nodes so losing one node never takes every replica.'),
-  pool: pool.default('cloud').describe('Node pool for web pods.'),
-  processes: z.number().int().min(1).max(16).default(2).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
-  threads: z.number().int().min(1).max(32).default(5).describe('Puma threads per process (MAX_THREADS).'),
-  resources: ResourcesSchema.default({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } })
+  pool: pool.default(DEFAULT_POOL).describe('Node pool for web pods.'),
+  processes: z.number().int().min(1).max(16).default(WEB_DEFAULTS.processes).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
+  threads: z.number().int().min(1).max(32).default(WEB_DEFAULTS.threads).describe('Puma threads per process (MAX_THREADS).'),
+  resources: ResourcesSchema.default(WEB_DEFAULTS.resources)
     .describe('Requests and memory limit; the memory request must be at least 700Mi.'),
 });
 
 export const StreamingSchema = z.strictObject({
   replicas: z.number().int().min(1).default(2).describe('Streaming pods.'),
-  pool: pool.default('cloud').describe('Node pool for streaming pods.'),
+  pool: pool.default(DEFAULT_POOL).describe('Node pool for streaming pods.'),
   dbPool: z.number().int().min(1).max(100).default(10).describe('Postgres connections per streaming pod (DB_POOL).'),
   resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '320Mi' } }),
 });
 
 export const SidekiqProcessSchema = z.strictObject({
   name: dnsLabel(20, 'the process name').describe('Process group name; the Deployment is <name>-sidekiq-<process>.'),
-  replicas: z.number().int().min(1, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(1)
+  replicas: z.number().int().min(1, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(SIDEKIQ_DEFAULTS.replicas)
     .describe('Pods for this process group.'),
-  pool: pool.default('cloud').describe('Preferred node pool.'),
+  pool: pool.default(DEFAULT_POOL).describe('Preferred node pool.'),
   fallbackPool: pool.optional().describe('Pool the pods may move to when the preferred pool has no room or is gone (e.g. cloud for on-prem pods).'),
-  concurrency: z.number().int().min(1).max(100).default(10).describe('Sidekiq threads (-c); also DB_POOL.'),
+  concurrency: z.number().int().min(1).max(100).default(SIDEKIQ_DEFAULTS.concurrency).describe('Sidekiq threads (-c); also DB_POOL.'),
   queues: z.array(z.string().min(1)).min(1).optional()
     .describe('Queues in strict priority order. Leave out on every process to use the generated layout.'),
-  resources: ResourcesSchema.default({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } })
+  resources: ResourcesSchema.default(SIDEKIQ_DEFAULTS.resources)
     .describe('Requests and memory limit; the memory request must be at least 512Mi.'),
   scaling: z.strictObject({
     maxReplicas: z.number().int().min(2).max(50)
       .describe('Most pods this group may run while catching up; replicas is the least. Counted by the connection budget and the plan.'),
-    backlogPerReplica: z.number().int().min(1).default(500)
+    backlogPerReplica: z.number().int().min(1).default(SIDEKIQ_DEFAULTS.backlogPerReplica)
       .describe('Jobs waiting in one queue per pod (the KEDA redis trigger listLength): 1500 waiting jobs at 500 ask for 3 pods.'),
-    cooldownSeconds: z.number().int().min(15).max(1800).default(300)
+    cooldownSeconds: z.number().int().min(15).max(1800).default(SIDEKIQ_DEFAULTS.cooldownSeconds)
       .describe('At most one pod is removed per this many seconds when the backlog is gone (HPA scale-down policy periodSeconds).'),
-    scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(600)
+    scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(SIDEKIQ_DEFAULTS.scaleDownStabilizationSeconds)
       .describe('The HPA scales down only to the highest recommendation of this window, so a backlog that comes in waves does not flap pods.'),
   }).optional().describe('Makes this group scalable: KEDA (sidekiq.keda) adds pods while its queues back up, sidekiq.catchUp runs it at maxReplicas. Never on the scheduler group.'),
 });
@@ -171,7 +174,7 @@ export const SidekiqSchema = z.strictObject({
 
 const RedisInternalSchema = z.strictObject({
   mode: z.literal('internal'),
-  pool: pool.default('cloud').describe('Node pool for the Redis pod.'),
+  pool: pool.default(DEFAULT_POOL).describe('Node pool for the Redis pod.'),
   storage: z.strictObject({
     size: memory.describe('PVC size for the append-only file, e.g. 2Gi.'),
     storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
@@ -234,17 +237,17 @@ const ObjectStoreSchema = z.strictObject({
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
     // The same key names as media.s3.credentialsSecret, so one Secret can serve both.
-    accessKeyIdKey: z.string().regex(SECRET_KEY).default('AWS_ACCESS_KEY_ID'),
-    secretAccessKeyKey: z.string().regex(SECRET_KEY).default('AWS_SECRET_ACCESS_KEY'),
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default(BACKUP_DEFAULTS.accessKeyIdKey),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default(BACKUP_DEFAULTS.secretAccessKeyKey),
   }, {
     error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
   }),
   serverName: dnsLabel(63, 'serverName').optional()
     .describe('Folder for this cluster inside destinationPath; defaults to the cluster name. Change it after a restore.'),
-  retentionPolicy: z.string().regex(/^[1-9][0-9]*[dwm]$/, { error: "must be a retention such as 30d, 4w or 3m" }).default('30d')
+  retentionPolicy: z.string().regex(/^[1-9][0-9]*[dwm]$/, { error: "must be a retention such as 30d, 4w or 3m" }).default(BACKUP_DEFAULTS.retentionPolicy)
     .describe('How long base backups and the WAL they need are kept.'),
-  walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default('zstd'),
-  baseBackupSchedule: cnpgSchedule('0 0 3 * * *').default('0 0 3 * * *')
+  walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default(BACKUP_DEFAULTS.walCompression),
+  baseBackupSchedule: cnpgSchedule(BACKUP_DEFAULTS.baseBackupSchedule).default(BACKUP_DEFAULTS.baseBackupSchedule)
     .describe('Base backups (six fields, seconds first); retention can only prune WAL older than the oldest kept base backup.'),
   sidecarEnv: z.record(z.string(), z.string()).superRefine((env, ctx) => {
     for (const k of Object.keys(env)) {
@@ -258,9 +261,9 @@ const ObjectStoreSchema = z.strictObject({
 
 const VolumeSnapshotSchema = z.strictObject({
   className: z.string().min(1).describe('VolumeSnapshotClass of the CSI driver.'),
-  schedule: cnpgSchedule('0 0 4 * * 0').default('0 0 4 * * 0').describe('Weekly by default (Sundays 04:00).'),
-  keep: z.number().int().min(1).default(4).describe('Snapshot backups to keep; older ones are deleted by a CronJob.'),
-  retentionSchedule: cronJobSchedule('30 5 * * *').default('30 5 * * *')
+  schedule: cnpgSchedule(BACKUP_DEFAULTS.snapshotSchedule).default(BACKUP_DEFAULTS.snapshotSchedule).describe('Weekly by default (Sundays 04:00).'),
+  keep: z.number().int().min(1).default(BACKUP_DEFAULTS.snapshotKeep).describe('Snapshot backups to keep; older ones are deleted by a CronJob.'),
+  retentionSchedule: cronJobSchedule(BACKUP_DEFAULTS.snapshotRetentionSchedule).default(BACKUP_DEFAULTS.snapshotRetentionSchedule)
     .describe('When the retention CronJob runs.'),
 });
 
@@ -292,23 +295,23 @@ const BootstrapSchema = z.discriminatedUnion('mode', [
 
 const CnpgDatabaseSchema = z.strictObject({
   mode: z.literal('cnpg'),
-  instances: z.number().int().min(1).max(9).default(3).describe('Postgres instances: a primary and instances-1 replicas.'),
-  pool: pool.default('cloud').describe('Node pool for the instances.'),
+  instances: z.number().int().min(1).max(9).default(POSTGRES_DEFAULTS.instances).describe('Postgres instances: a primary and instances-1 replicas.'),
+  pool: pool.default(DEFAULT_POOL).describe('Node pool for the instances.'),
   arch: z.enum(ARCHES).optional().describe('Pin every instance to this architecture; required when the pool mixes architectures.'),
-  postgresMajor: z.number().int().min(14).max(18).default(17).describe('Postgres major version.'),
+  postgresMajor: z.number().int().min(14).max(18).default(POSTGRES_DEFAULTS.postgresMajor).describe('Postgres major version.'),
   imageName: z.string().min(1).optional().describe('Override the image (e.g. pin a digest); it must be a CNPG standard image of postgresMajor.'),
-  storage: StorageSchema('20Gi'),
-  walStorage: StorageSchema('5Gi'),
-  resources: ResourcesSchema.default({ requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } }),
+  storage: StorageSchema(POSTGRES_DEFAULTS.storageSize),
+  walStorage: StorageSchema(POSTGRES_DEFAULTS.walStorageSize),
+  resources: ResourcesSchema.default(POSTGRES_DEFAULTS.resources),
   parameters: z.record(z.string(), z.string()).default({})
     .describe('Extra postgresql.conf parameters, as strings. max_connections is derived from the connection budget.'),
-  connectionReserve: z.number().int().min(0).default(10).describe('Connections kept free for the operator, monitoring and psql.'),
+  connectionReserve: z.number().int().min(0).default(POSTGRES_DEFAULTS.connectionReserve).describe('Connections kept free for the operator, monitoring and psql.'),
   pooler: z.strictObject({
-    instances: z.number().int().min(1).default(2),
-    defaultPoolSize: z.number().int().min(1).default(20).describe('Server connections per PgBouncer instance.'),
-    reservePoolSize: z.number().int().min(0).default(5),
+    instances: z.number().int().min(1).default(POSTGRES_DEFAULTS.poolerInstances),
+    defaultPoolSize: z.number().int().min(1).default(POSTGRES_DEFAULTS.defaultPoolSize).describe('Server connections per PgBouncer instance.'),
+    reservePoolSize: z.number().int().min(0).default(POSTGRES_DEFAULTS.reservePoolSize),
     maxClientConn: z.number().int().min(1).optional().describe('Client connections per instance; derived from the budget when left out.'),
-    resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } }),
+    resources: ResourcesSchema.default(POSTGRES_DEFAULTS.poolerResources),
   }).prefault({}),
   bootstrap: BootstrapSchema.default({ mode: 'initdb' }),
   backup: z.strictObject({
@@ -316,7 +319,7 @@ const CnpgDatabaseSchema = z.strictObject({
     volumeSnapshot: VolumeSnapshotSchema.optional().describe('The weekly volume snapshot (second tier).'),
   }).describe('Two-tier backups: WAL archiving plus base backups, and optional volume snapshots.'),
   amcheck: z.strictObject({
-    schedule: cronJobSchedule('0 5 * * 0').default('0 5 * * 0'),
+    schedule: cronJobSchedule(POSTGRES_DEFAULTS.amcheckSchedule).default(POSTGRES_DEFAULTS.amcheckSchedule),
   }).prefault({}).describe('The weekly pg_amcheck corruption check against a replica.'),
 }).describe('A CloudNativePG cluster with a PgBouncer pooler and two-tier backups.');
 
@@ -386,11 +389,11 @@ const TunnelRouteSchema = z.strictObject({
 });
 
 const TunnelCommon = {
-  replicas: z.number().int().min(2, { error: 'set at least 2 replicas: the tunnel is the only way in, and one replica is cut off by any node loss or rollout' }).default(2),
+  replicas: z.number().int().min(2, { error: 'set at least 2 replicas: the tunnel is the only way in, and one replica is cut off by any node loss or rollout' }).default(TUNNEL_DEFAULTS.replicas),
   pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; every pool when left out.'),
-  protocol: z.enum(['auto', 'quic', 'http2']).default('auto')
+  protocol: z.enum(['auto', 'quic', 'http2']).default(TUNNEL_DEFAULTS.protocol)
     .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),
-  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } }),
+  resources: ResourcesSchema.default(TUNNEL_DEFAULTS.resources),
 };
 
 export const TunnelSchema = z.discriminatedUnion('mode', [
@@ -492,7 +495,7 @@ export const MastodonConfigSchema = z.strictObject({
   web: WebSchema.prefault({}).describe('The web (Puma) Deployment.'),
   streaming: StreamingSchema.prefault({}).describe('The streaming API Deployment (WebSockets and server-sent events).'),
   sidekiq: SidekiqSchema.describe('Sidekiq process groups, their queues, scaling and catch-up.'),
-  redis: RedisSchema.default({ mode: 'internal', pool: 'cloud', storage: { size: '2Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } }),
+  redis: RedisSchema.default({ mode: 'internal', pool: DEFAULT_POOL, storage: { size: '2Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } }),
   database: DatabaseSchema,
   media: MediaSchema.describe('Where uploaded and cached media live: s3 or a volume (exactly one).'),
   smtp: SmtpSchema.describe('The mail relay Mastodon sends from (SMTP_*).'),
@@ -500,7 +503,7 @@ export const MastodonConfigSchema = z.strictObject({
     trustedProxies: z.array(z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' })).min(1)
       .default(['127.0.0.1/32', '::1/128', '10.42.0.0/16'])
       .describe('TRUSTED_PROXY_IP: loopback plus the pod CIDR the tunnel connects from (k3s: 10.42.0.0/16).'),
-    failoverSeconds: z.number().int().min(0).max(300).default(30)
+    failoverSeconds: z.number().int().min(0).max(300).default(DEFAULT_FAILOVER_SECONDS)
       .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (Kubernetes sets 300 when none is given: pods on a dead node would wait 5 minutes to move).'),
     cnpgOperatorNamespace: dnsLabel(63, 'cnpgOperatorNamespace').default('cnpg-system')
       .describe('Namespace of the CloudNativePG operator, allowed to reach the instances on 8000 and 5432.'),

@@ -14,8 +14,8 @@ export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export interface PlacementProps {
   /** The node label whose value is the pool name. */
   readonly poolLabel: string;
-  /** The pool the pods prefer (or require, without a fallback); a list allows each equally. */
-  readonly pool: string | readonly string[];
+  /** The pool the pods prefer (or require, without a fallback); a list allows each equally. @default any node: no pool term */
+  readonly pool?: string | readonly string[];
   /** A pool the pods may also use when the preferred one is gone or full. @default none */
   readonly fallbackPool?: string;
   /** The architectures the image is published for. */
@@ -41,7 +41,7 @@ export interface Placement {
 
 /** Builds the affinity, spread and tolerations for one workload. */
 export function placement(p: PlacementProps): Placement {
-  const preferred = typeof p.pool === 'string' ? [p.pool] : [...p.pool];
+  const preferred = p.pool === undefined ? [] : typeof p.pool === 'string' ? [p.pool] : [...p.pool];
   const pools = p.fallbackPool ? [...preferred, p.fallbackPool] : preferred;
   const affinity: k8s.Affinity = {
     nodeAffinity: {
@@ -49,11 +49,11 @@ export function placement(p: PlacementProps): Placement {
         nodeSelectorTerms: [{
           matchExpressions: [
             { key: ARCH_LABEL, operator: 'In', values: [...p.architectures] },
-            { key: p.poolLabel, operator: 'In', values: pools },
+            ...(pools.length > 0 ? [{ key: p.poolLabel, operator: 'In', values: pools }] : []),
           ],
         }],
       },
-      ...(p.fallbackPool ? {
+      ...(p.fallbackPool && preferred.length > 0 ? {
         preferredDuringSchedulingIgnoredDuringExecution: [{
           weight: 100,
           preference: { matchExpressions: [{ key: p.poolLabel, operator: 'In', values: preferred }] },

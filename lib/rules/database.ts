@@ -171,6 +171,17 @@ export function connectionBudget(c: BudgetWorkloads, db: CnpgDatabaseConfig): Co
   });
   clients.push({ who: 'cleanup CronJobs', how: `2 jobs × DB_POOL ${TOOTCTL_DB_POOL}`, connections: 2 * TOOTCTL_DB_POOL });
   const clientTotal = clients.reduce((n, l) => n + l.connections, 0);
+  return { clients, clientTotal, maxClientConn: db.pooler.maxClientConn ?? clientTotal, ...serverBudget(db) };
+}
+
+/** What the database side of a CNPG cluster needs, whatever the clients: the settings it reads. */
+export interface ServerBudgetSettings {
+  readonly pooler: { readonly instances: number; readonly defaultPoolSize: number; readonly reservePoolSize: number };
+  readonly connectionReserve: number;
+}
+
+/** The connections the poolers, the direct users and the reserve take, and so max_connections. */
+export function serverBudget(db: ServerBudgetSettings): Pick<ConnectionBudget, 'server' | 'direct' | 'reserve' | 'maxConnections'> {
   const p = db.pooler;
   const server: BudgetLine = {
     who: 'poolers',
@@ -187,11 +198,11 @@ export function connectionBudget(c: BudgetWorkloads, db: CnpgDatabaseConfig): Co
     connections: db.connectionReserve + SUPERUSER_RESERVED,
   };
   const maxConnections = server.connections + direct.reduce((n, l) => n + l.connections, 0) + reserve.connections;
-  return { clients, clientTotal, maxClientConn: p.maxClientConn ?? clientTotal, server, direct, reserve, maxConnections };
+  return { server, direct, reserve, maxConnections };
 }
 
 /** Problems with explicit limits that do not fit the budget. */
-export function checkBudget(b: ConnectionBudget, db: CnpgDatabaseConfig): { path: string; message: string }[] {
+export function checkBudget(b: ConnectionBudget, db: { readonly parameters: Readonly<Record<string, string>> }): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
   if (b.maxClientConn < b.clientTotal) {
     out.push({

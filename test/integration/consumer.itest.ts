@@ -37,21 +37,17 @@ const config = resolveConfigOrThrow({
   smtp: { server: 'smtp.example', fromAddress: 'tiny@tiny.example' },
   tunnel: { mode: 'remote', tokenSecret: { name: 'tiny-tunnel', key: 'token' } },
 });
-if (config.database.mode !== 'cnpg' || !config.postgres || !config.tunnel || !config.resolvedTunnel) throw new Error('unexpected config');
+if (config.database.mode !== 'cnpg' || config.tunnel?.mode !== 'remote') throw new Error('unexpected config');
 
 const app = new App({ outdir: process.argv[2] });
 const chart = new Chart(app, 'social', { namespace: config.namespace, disableResourceNameHashes: true });
 const postgres = new PostgresCluster(chart, 'Postgres', {
-  instance: config.name, database: config.database, resolved: config.postgres,
-  poolLabel: config.nodes.poolLabel, kubectlImage: config.images.kubectl,
+  instance: config.name, namespace: config.namespace, instances: config.database.instances, backup: config.database.backup,
 });
 const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection });
 const web = new MastodonWeb(chart, 'Web', { environment });
-for (const p of config.sidekiq.processes) new SidekiqQueue(chart, 'Sidekiq-' + p.name, { environment, process: p });
-new CloudflareTunnel(chart, 'Tunnel', {
-  instance: config.name, tunnel: config.tunnel, resolved: config.resolvedTunnel,
-  poolLabel: config.nodes.poolLabel, image: config.images.cloudflared,
-});
+for (const p of config.sidekiq.processes) new SidekiqQueue(chart, 'Sidekiq-' + p.name, { environment, ...p });
+new CloudflareTunnel(chart, 'Tunnel', { instance: config.name, tunnel: config.tunnel });
 // Typed handles for wiring.
 const handles: string[] = [postgres.primaryService, postgres.poolerService, postgres.appSecret.name, web.service.name];
 console.log(handles.join(' '));

@@ -1,0 +1,115 @@
+/**
+ * MastodonWeb beside a MastodonEnvironment in a blank cdk8s Chart: what its props render.
+ */
+import { Testing } from 'cdk8s';
+import { MastodonWeb, MastodonWebProps } from '../../lib/mastodon-web';
+import { find, podSpecOf } from '../support/fixtures';
+import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
+import { environmentChart } from './mastodon-env';
+
+function build(props: Partial<MastodonWebProps> = {}, config?: (c: any) => void) {
+  const { chart, environment } = environmentChart(config);
+  const web = new MastodonWeb(chart, 'web', { environment, ...props });
+  return { web, objects: Testing.synth(chart) };
+}
+const envOf = (c: any) => Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+
+describe('alone, with only the environment', () => {
+  const { web, objects } = build();
+  const d = find(objects, 'Deployment', 'tiny-web');
+  const spec = podSpecOf(d);
+  const c = spec.containers[0];
+
+  test('a Deployment, its PodDisruptionBudget and a Service, beside the environment', () => {
+    expect(objects.filter((o) => o.metadata.name === 'tiny-web').map((o) => o.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
+    expect(web.deployment.name).toBe('tiny-web');
+    expect(web.budget?.name).toBe('tiny-web');
+  });
+
+  test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
+    expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('the config defaults: 2 replicas of 2 Puma processes × 5 threads, 900Mi requested, 1400Mi limit', () => {
+    expect(d.spec.replicas).toBe(2);
+    expect(envOf(c)).toMatchObject({ WEB_CONCURRENCY: '2', MAX_THREADS: '5', DB_POOL: '5', BIND: '0.0.0.0', PORT: '3000' });
+    expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } });
+    expect(web.settings).toEqual({ replicas: 2, pool: 'cloud', processes: 2, threads: 5, resources: c.resources });
+  });
+
+  test('Puma from the Mastodon image, its ENTRYPOINT kept (args), plain variables from the env ConfigMap', () => {
+    expect(c.image).toBe('ghcr.io/mastodon/mastodon:v4.7.2');
+    expect(c.command).toBeUndefined();
+    expect(c.args).toEqual(['bundle', 'exec', 'puma', '-C', 'config/puma.rb']);
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'tiny-env' } }]);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+  });
+
+  test('a patient startup probe, ready on /health, alive while the port answers, drained before it stops', () => {
+    expect(c.startupProbe.httpGet).toMatchObject({ path: '/health', port: 3000 });
+    // Rails boots slowly on a small node: three minutes before the kubelet gives up.
+    expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(180);
+    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/health', port: 3000 });
+    expect(c.livenessProbe.tcpSocket).toMatchObject({ port: 3000 });
+    expect(c.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', String(MastodonWeb.DRAIN_SECONDS)] } } });
+    expect(spec.terminationGracePeriodSeconds).toBe(MastodonWeb.DRAIN_SECONDS + 30);
+  });
+
+  test('a rolling update that never drops below the replica count, spread hard over nodes in the pool', () => {
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    // Never two replicas on one node while another node can take one.
+    expect(spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': 'tiny', 'app.kubernetes.io/component': 'web' } },
+      matchLabelKeys: ['pod-template-hash'],
+    }]);
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
+      { key: 'node-pool', operator: 'In', values: ['cloud'] });
+  });
+
+  test('a PodDisruptionBudget that keeps one pod up', () => {
+    expect(find(objects, 'PodDisruptionBudget', 'tiny-web').spec).toEqual({ maxUnavailable: 1, selector: d.spec.selector });
+  });
+
+  test('leaves a lost node after the environment\'s failoverSeconds, not 300 s', () => {
+    expect(spec.tolerations).toEqual([
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
+  });
+
+  test('the Service selects the pods on port 3000; url names it for a tunnel rule', () => {
+    const svc = find(objects, 'Service', 'tiny-web');
+    expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 3000 })]);
+    for (const [k, v] of Object.entries(svc.spec.selector)) expect(d.spec.template.metadata.labels[k]).toBe(v);
+    expect(web.url).toBe('http://tiny-web:3000');
+  });
+});
+
+describe('props change what they should', () => {
+  test('replicas, processes, threads, pool and resources', () => {
+    const { web, objects } = build({
+      replicas: 4, processes: 3, threads: 8, pool: 'onprem',
+      resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } },
+    });
+    const d = find(objects, 'Deployment', 'tiny-web');
+    const c = podSpecOf(d).containers[0];
+    expect(d.spec.replicas).toBe(4);
+    expect(envOf(c)).toMatchObject({ WEB_CONCURRENCY: '3', MAX_THREADS: '8', DB_POOL: '8' });
+    expect(c.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } });
+    expect(podSpecOf(d).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
+      { key: 'node-pool', operator: 'In', values: ['onprem'] });
+    expect(web.settings.replicas).toBe(4);
+  });
+  test('a setting left out is the environment config\'s `web` value', () => {
+    const { objects } = build({ threads: 3 }, (c) => { c.web = { replicas: 3, processes: 4 }; });
+    const d = find(objects, 'Deployment', 'tiny-web');
+    expect(d.spec.replicas).toBe(3);
+    expect(envOf(podSpecOf(d).containers[0])).toMatchObject({ WEB_CONCURRENCY: '4', MAX_THREADS: '3' });
+  });
+  test('one replica: no PodDisruptionBudget (it could never allow an eviction)', () => {
+    const { web, objects } = build({ replicas: 1 });
+    expect(web.budget).toBeUndefined();
+    expect(objects.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'tiny-web')).toEqual([]);
+  });
+});

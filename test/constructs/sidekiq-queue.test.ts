@@ -1,0 +1,115 @@
+/**
+ * SidekiqQueue beside a MastodonEnvironment in a blank cdk8s Chart: what its props render.
+ */
+import { Testing } from 'cdk8s';
+import { SIDEKIQ_READY_FILE, SIDEKIQ_READY_FILENAME, SidekiqQueue, SidekiqQueueProps } from '../../lib/sidekiq-queue';
+import { MAX_REPLICAS_ANNOTATION } from '../../lib/rules/sidekiq-scaling';
+import { SIDEKIQ_PROCESS_LABEL } from '../../lib/conventions/labels';
+import { find, podSpecOf, resolved } from '../support/fixtures';
+import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
+import { environmentChart } from './mastodon-env';
+
+const QUEUES = ['default', 'push', 'pull'];
+
+function build(props: Partial<SidekiqQueueProps> = {}, config?: (c: any) => void) {
+  const { chart, environment } = environmentChart(config);
+  const queue = new SidekiqQueue(chart, 'sidekiq', { environment, name: 'main', queues: QUEUES, ...props });
+  return { queue, objects: Testing.synth(chart) };
+}
+const envOf = (c: any) => Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+const deploymentOf = (objects: any[], name = 'tiny-sidekiq-main') => find(objects, 'Deployment', name);
+
+describe('alone, with a name and its queues', () => {
+  const { queue, objects } = build();
+  const d = deploymentOf(objects);
+  const spec = podSpecOf(d);
+  const c = spec.containers[0];
+
+  test('one Deployment, named after the group', () => {
+    expect(objects.filter((o) => /sidekiq/.test(o.metadata.name)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment/tiny-sidekiq-main']);
+    expect(queue.deployment.name).toBe('tiny-sidekiq-main');
+    expect(queue.budget).toBeUndefined();
+  });
+
+  test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
+    expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('the config defaults: one pod, 10 threads (and DB_POOL), 640Mi requested, 1Gi limit, the cloud pool', () => {
+    expect(d.spec.replicas).toBe(1);
+    expect(envOf(c)).toMatchObject({ DB_POOL: '10', MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME });
+    expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } });
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
+      { key: 'node-pool', operator: 'In', values: ['cloud'] });
+    expect(queue.process).toMatchObject({ name: 'main', replicas: 1, pool: 'cloud', concurrency: 10, queues: QUEUES, servesScheduler: false });
+  });
+
+  test('the queues in strict order (no weights), a shutdown timeout, a stale ready file removed first, under the image entrypoint', () => {
+    // A restarted container keeps tmp/ (an emptyDir): without the rm it would be ready before Sidekiq is.
+    expect(c.command).toBeUndefined();
+    expect(c.args).toEqual(['sh', '-c', `rm -f tmp/${SIDEKIQ_READY_FILENAME}; exec bundle exec sidekiq -c 10 -t 25 -q default -q push -q pull`]);
+    // The relative path is only right in Rails.root, so the working directory is stated.
+    expect(c.workingDir).toBe('/opt/mastodon');
+    expect(spec.terminationGracePeriodSeconds).toBe(25 + 15);
+  });
+
+  test('ready while the file Mastodon touches once Sidekiq takes jobs exists; no liveness probe (the file exists from start to shutdown)', () => {
+    expect(SIDEKIQ_READY_FILE).toBe(`/opt/mastodon/tmp/${SIDEKIQ_READY_FILENAME}`);
+    expect(c.startupProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
+    expect(c.readinessProbe.exec.command).toEqual(['test', '-f', SIDEKIQ_READY_FILE]);
+    expect(c.livenessProbe).toBeUndefined();
+  });
+
+  test('a rolling update, spread softly over nodes', () => {
+    expect(d.spec.strategy.type).toBe('RollingUpdate');
+    expect(spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe('ScheduleAnyway');
+  });
+
+  test('process groups are told apart by a label in their selector', () => {
+    expect(d.spec.selector.matchLabels[SIDEKIQ_PROCESS_LABEL]).toBe('main');
+  });
+});
+
+describe('props change what they should', () => {
+  test('replicas, concurrency, resources; a PodDisruptionBudget from two pods', () => {
+    const { queue, objects } = build({ replicas: 3, concurrency: 25, resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } } });
+    const d = deploymentOf(objects);
+    const c = podSpecOf(d).containers[0];
+    expect(d.spec.replicas).toBe(3);
+    expect(c.args[2]).toMatch(/exec bundle exec sidekiq -c 25 /);
+    expect(envOf(c).DB_POOL).toBe('25');
+    expect(c.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } });
+    expect(queue.budget?.name).toBe('tiny-sidekiq-main');
+  });
+  test('a fallback pool: required in either pool, preferred in the first', () => {
+    const a = podSpecOf(deploymentOf(build({ pool: 'onprem', fallbackPool: 'cloud' }).objects)).affinity.nodeAffinity;
+    expect(a.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem', 'cloud'] });
+    expect(a.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{ weight: 100, preference: { matchExpressions: [{ key: 'node-pool', operator: 'In', values: ['onprem'] }] } }]);
+  });
+  test('scaling: the least pods as replicas, the most in an annotation the planner reads, and a PDB', () => {
+    const { queue, objects } = build({ scaling: { maxReplicas: 6 } });
+    const d = deploymentOf(objects);
+    expect(d.spec.replicas).toBe(1);
+    expect(d.metadata.annotations?.[MAX_REPLICAS_ANNOTATION]).toBe('6');
+    expect(queue.budget?.name).toBe('tiny-sidekiq-main');
+  });
+  test('the scheduler group: one pod, replaced with Recreate so two schedulers never overlap', () => {
+    const { queue, objects } = build({ name: 'sched', queues: ['scheduler', 'mailers'] });
+    const d = deploymentOf(objects, 'tiny-sidekiq-sched');
+    expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(d.spec.replicas).toBe(1);
+    expect(queue.process.servesScheduler).toBe(true);
+    expect(queue.budget).toBeUndefined();
+  });
+  test('a scheduler group with more pods, or scaling, is refused', () => {
+    expect(() => build({ queues: ['scheduler'], replicas: 2 })).toThrow(/^SidekiqQueue main: it serves 'scheduler', which must run in exactly one pod/);
+    expect(() => build({ queues: ['scheduler'], scaling: { maxReplicas: 3 } })).toThrow(/must run in exactly one pod/);
+  });
+});
+
+test('a resolved process spread into the props is the process the construct runs (how MastodonChart passes them)', () => {
+  const { chart, environment } = environmentChart();
+  for (const p of resolved().sidekiq.processes) {
+    expect(new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p }).process).toEqual(p);
+  }
+});
