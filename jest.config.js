@@ -1,5 +1,5 @@
 /**
- * The unit suite (`npm test` runs it beside the type check and check-dist: scripts/test.js).
+ * The unit suite (`npm test` runs it beside the type check: scripts/test.js).
  * Workers: one per core. Measured from cold on 2 cores (load average 3-4, others working):
  * two workers 80 s wall / 129 s CPU, one worker (jest's default there) 103 s wall / 114 s CPU.
  * @type {import('jest').Config}
@@ -12,7 +12,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Fills the validator and helm caches once before the test files start (see the file).
   globalSetup: '<rootDir>/test/support/warm-caches.ts',
-  // jest's runtime, compiling modules so V8 reuses the compiled code across test files (see the file).
-  runtime: '<rootDir>/test/support/jest-runtime.js',
   maxWorkers: '100%',
 };
