@@ -10,7 +10,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // Fills the validator and helm caches once before the test files start (see the file).
-  globalSetup: '<rootDir>/test/support/warm-caches.ts',
+  // Checks that `npm run build` compiled the strict validators the tests use (see the file).
+  globalSetup: '<rootDir>/test/support/validators-built.ts',
   maxWorkers: '100%',
 };
