@@ -10,13 +10,15 @@ import { K8S_VERSIONS, validatorDir } from '../../lib/tools/k8s-validator';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** Every file under a folder. */
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+/** The schema files (JSON, YAML) under a folder. */
+function schemasUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && /\.(json|ya?ml)$/.test(d.name))
+    .map((d) => path.join(d.parentPath, d.name));
 }
 
 export default function validatorsBuilt(): void {
-  const sources = [...filesUnder(path.join(ROOT, 'schemas', 'kubernetes')), ...filesUnder(path.join(ROOT, 'crds')), path.join(ROOT, 'scripts', 'build-validators.ts')];
+  const sources = [...schemasUnder(path.join(ROOT, 'schemas', 'kubernetes')), ...schemasUnder(path.join(ROOT, 'crds')), path.join(ROOT, 'scripts', 'build-validators.ts')];
   const newest = Math.max(...sources.map((f) => fs.statSync(f).mtimeMs));
   const problems = [...K8S_VERSIONS, 'crds'].map((m) => path.join(validatorDir(), `${m}.js`)).flatMap((f) => {
     if (!fs.existsSync(f)) return [`${path.relative(ROOT, f)} is missing`];
