@@ -1,7 +1,5 @@
 /**
- * The unit suite (`npm test` runs it beside the type check: scripts/test.js).
- * Workers: one per core. Measured from cold on 2 cores (load average 3-4, others working):
- * two workers 80 s wall / 129 s CPU, one worker (jest's default there) 103 s wall / 114 s CPU.
+ * The unit suite (`npm test` runs it beside the type check: scripts/test.js), one worker per core.
  * @type {import('jest').Config}
  */
 module.exports = {
