@@ -2,7 +2,7 @@
  * The fast `npm run synth` (package.json's command: one Node process running the esbuild bundle
  * of scripts/synth.ts through scripts/bundle-run.js, no cdk8s CLI) against the real thing: the
  * cdk8s CLI running the cdk8s.yaml app (ts-node, main.ts, the yaml library writing the files) must
- * write the same bytes as `npm run synth`, for the
+ * write the same bytes as the manifest writer, for the
  * example, a small and a large config. And a synth killed at any moment leaves
  * its target either as it was or completely new, never half-written or missing.
  */
