@@ -17,16 +17,13 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { parseAllDocuments } from 'yaml';
+import { K8S_VERSIONS, validatorDir } from '../lib/tools/k8s-validator';
+import { packageRoot } from '../lib/tools/package-root';
 
-/** The repository (or package) root: this file runs as scripts/*.ts and as build/scripts/*.js. */
-const ROOT = [path.join(__dirname, '..'), path.join(__dirname, '..', '..')].find((d) => fs.existsSync(path.join(d, 'schemas', 'kubernetes')))!;
-/** The Kubernetes versions validated against (schemas/kubernetes/<version>/). */
-export const SCHEMA_VERSIONS = ['v1.28.0', 'v1.30.0'] as const;
-const SCHEMA_DIR = path.join(ROOT, 'schemas', 'kubernetes');
+/** The Kubernetes API schemas, one folder per version (schemas/kubernetes/<version>/). */
+const SCHEMA_DIR = path.join(packageRoot(), 'schemas', 'kubernetes');
 /** The vendored CRDs (see crds/SOURCES.md). */
-export const CRD_DIR = path.join(ROOT, 'crds');
-/** Where the generated modules go (package.json `files` ships it). */
-export const VALIDATOR_DIR = path.join(ROOT, 'build', 'validators');
+export const CRD_DIR = path.join(packageRoot(), 'crds');
 
 /** The ajv options every validator is compiled with: every error at once, formats not checked. */
 function newAjv(): Ajv {
@@ -162,10 +159,10 @@ export function crdModule(dir: string = CRD_DIR): string {
   return standaloneCode(ajv, exports);
 }
 
-/** Writes every module into a folder (build/validators by default). */
-export function buildValidators(outDir: string = VALIDATOR_DIR): void {
+/** Writes every module into a folder (build/validators by default, which package.json `files` ships). */
+export function buildValidators(outDir: string = validatorDir()): void {
   fs.mkdirSync(outDir, { recursive: true });
-  for (const v of SCHEMA_VERSIONS) fs.writeFileSync(path.join(outDir, `${v}.js`), kubernetesModule(v));
+  for (const v of K8S_VERSIONS) fs.writeFileSync(path.join(outDir, `${v}.js`), kubernetesModule(v));
   fs.writeFileSync(path.join(outDir, 'crds.js'), crdModule());
 }
 
