@@ -117,7 +117,7 @@ function test(): number {
     nodesFromInventory(c.nodes.inventory, c.nodes.poolLabel, c.nodes.reserve));
   if (report.ok) ok(`the pods fit on ${c.nodes.inventory.length} nodes, after losing any one of them too, and every rollout has room`);
   else fail('the plan holds (N−1)', formatPlan(report));
-  // The strict validator loads the Kubernetes schemas and CRDs shipped in the package.
+  // The strict validators, compiled from the Kubernetes schemas and CRDs when the package was built.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { K8S_VERSIONS, K8sValidator } = require('../lib/tools/k8s-validator') as typeof import('../lib/tools/k8s-validator');
   for (const v of K8S_VERSIONS) {

@@ -1,4 +1,4 @@
-import { App, Chart, Yaml, YamlOutputType } from 'cdk8s';
+import { App, Chart, YamlOutputType } from 'cdk8s';
 import { ArgoCdChart } from './argocd';
 import { catchUpErrors } from './app/catch-up-check';
 import { MastodonChart } from './chart';
@@ -6,7 +6,6 @@ import { ConfigError, formatErrors } from './config/errors';
 import { loadConfigFile } from './config/load';
 import { NodeTuningChart } from './node-tuning';
 import { IMAGES } from './rules/images';
-import { stringifyManifests } from './tools/manifest-yaml';
 import { renderNodeTuning } from './app/render';
 
 /** What {@link synthesizeApp} did. */
@@ -18,13 +17,6 @@ export type SynthesisResult =
 export interface SynthesisOptions {
   /** Only the Mastodon chart: no Argo CD file (the Helm chart is made this way). @default false */
   readonly mastodonOnly?: boolean;
-  /**
-   * Write the files with cdk8s's own `Yaml.stringify` (the yaml library) instead of the manifest
-   * writer: the same bytes, slower. This repository's main.ts, the real `cdk8s synth`, sets it, so
-   * test/integration/synth-equivalence.itest.ts compares the writer with the library end to end.
-   * @default false
-   */
-  readonly libraryYaml?: boolean;
 }
 
 /**
@@ -53,21 +45,6 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   const capacity = catchUpErrors(result.config, () => [...once(mastodon), ...(tuning ? once(tuning) : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
   for (const [chart, objects] of rendered) chart.toJson = () => objects;
-  if (options.libraryYaml) {
-    app.synth();
-    return { ok: true, warnings: result.config.warnings };
-  }
-  // cdk8s's App.synth (node_modules/cdk8s/lib/app.js) writes each chart with Yaml.save, which
-  // calls the static Yaml.stringify(...docs) (lib/yaml.js). For this call only, that is the
-  // manifest writer: the same bytes (test/manifest-yaml.test.ts), without the yaml library's
-  // node tree per object (README "How synth is fast"); a document outside its domain is written
-  // by cdk8s's own Yaml.stringify. Restored even when synth throws.
-  const libraryStringify = Yaml.stringify;
-  Yaml.stringify = (...docs: any[]) => stringifyManifests(docs, (doc) => libraryStringify.call(Yaml, doc));
-  try {
-    app.synth();
-  } finally {
-    Yaml.stringify = libraryStringify;
-  }
+  app.synth();
   return { ok: true, warnings: result.config.warnings };
 }

@@ -1,4 +1,4 @@
-/** Runs the real `cdk8s synth` into a directory; shared by synth, check-dist and bench. */
+/** Runs the real `cdk8s synth` into a directory; shared by synth, synth-helm and bench. */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
