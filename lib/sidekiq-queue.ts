@@ -107,7 +107,7 @@ export class SidekiqQueue extends Construct {
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
     const env = props.environment.pods;
-    const c = env.config;
+    const c = env.settings;
     const p = sidekiqProcess(props);
     this.process = p;
     const identity = env.identity('sidekiq', p.name);
@@ -116,9 +116,9 @@ export class SidekiqQueue extends Construct {
       name: 'sidekiq',
       args: sidekiqArgs(p.concurrency, p.queues),
       workingDir: MASTODON_ROOT,
-      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME, ...(c.resolvedMonitoring ? sidekiqMetricsEnv() : {}) },
+      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME, ...(c.monitoring.enabled ? sidekiqMetricsEnv() : {}) },
       // The in-process exporter (one Sidekiq process per pod, so one server per pod).
-      ...(c.resolvedMonitoring ? { ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }] } : {}),
+      ...(c.monitoring.enabled ? { ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }] } : {}),
       resources: containerResources(p.resources),
       startupProbe: execProbe(ready, { ...RAILS_BOOT }),
       readinessProbe: execProbe(ready, { periodSeconds: 10 }),
