@@ -46,7 +46,11 @@ export interface SidekiqQueueProps {
   readonly fallbackPool?: string;
   /** Requests and memory limit of each pod. @default requests 200m / 640Mi, limit 1Gi */
   readonly resources?: ResourcesConfig;
-  /** Catch-up scaling (never for the scheduler group). @default none: always `replicas` pods */
+  /**
+   * Catch-up scaling (never for the scheduler group). Whether KEDA owns the count, or catch-up
+   * runs the group at its maximum, is the environment's `settings.sidekiq`.
+   * @default none: always `replicas` pods
+   */
   readonly scaling?: SidekiqQueueScaling;
 }
 
