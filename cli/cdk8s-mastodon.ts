@@ -32,23 +32,18 @@ async function ask(rl: readline.Interface, question: string, fallback: string): 
 }
 
 /**
- * Runs the project's main.ts (their app, which may add constructs) into `outdir`, under the
- * package's require hook (scripts/ts-register.js: TypeScript's transpileModule, cached by content
- * in node_modules/.cache/cdk8s-mastodon/ts, so a repeated run loads no compiler); ts-node when
- * the hook is missing.
+ * Runs the project's main.ts (their app, which may add constructs) into `outdir`, with ts-node's
+ * transpile-only require hook from the repository's own devDependencies (no type check here:
+ * the editor and tsc do that).
  */
 function runApp(outdir: string): { status: number; stderr: string } {
-  let register = path.join(packageRoot(), 'scripts', 'ts-register.js');
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG };
-  if (fs.existsSync(register)) {
-    env.CDK8S_MASTODON_TS_CACHE = path.join(process.cwd(), 'node_modules', '.cache', 'cdk8s-mastodon', 'ts');
-  } else {
-    try {
-      register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
-    } catch {
-      die('ts-node is not installed here; run npm ci first');
-    }
+  let register: string;
+  try {
+    register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
+  } catch {
+    die('ts-node is not installed here; run npm ci first');
   }
+  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG };
   const r = spawnSync(process.execPath, ['-r', register, 'main.ts'], { encoding: 'utf8', env });
   return { status: r.status ?? 1, stderr: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
@@ -59,9 +54,8 @@ function files(dir: string): string[] {
 }
 
 /**
- * synth: the app into a scratch folder, swapped into dist/ only on success (lib/tools/swap.ts,
- * the same swap as this package's own npm run synth: a symlinked dist/ keeps its link, and the
- * scratch folder of a synth killed mid-swap is recovered by the next run).
+ * synth: the app into a temporary folder, renamed into dist/ only on success (lib/tools/swap.ts,
+ * the same as this package's own npm run synth: a symlinked dist/ keeps its link).
  */
 function synth(): number {
   const r = writeThenSwap('dist', (out) => {
