@@ -10,10 +10,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
-import {
-  formatErrors, formatPlan, formatPublicRoutes, loadConfigFile, nodesFromInventory, plan, renderManifests,
-  renderMastodonSecret, secretSkeletons,
-} from '../lib';
+import type * as Lib from '../lib';
 import { packageRoot, packageVersion } from '../lib/tools/package-root';
 import { writeThenSwap } from '../lib/tools/swap';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
@@ -21,6 +18,13 @@ import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, 
 const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+/**
+ * The library, loaded by the commands that use it: `synth` runs main.ts in a child process that
+ * loads the library itself, so loading it here too would only add to its time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+const lib = (): typeof Lib => require('../lib');
 
 function die(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -78,6 +82,7 @@ function distObjects(): any[] {
 
 /** test: the config validates, dist/ is fresh, the plan holds (N−1), every object validates strictly. */
 function test(): number {
+  const { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } = lib();
   const failures: string[] = [];
   const ok = (what: string) => console.log(`ok    ${what}`);
   const fail = (what: string, detail: string) => { failures.push(what); console.log(`FAIL  ${what}\n${detail.replace(/^/gm, '      ')}`); };
@@ -123,6 +128,7 @@ function test(): number {
 }
 
 function loadOrDie() {
+  const { formatErrors, loadConfigFile } = lib();
   const r = loadConfigFile(CONFIG);
   if (!r.ok) die(formatErrors(CONFIG, r.errors));
   return r.config;
@@ -200,18 +206,21 @@ async function main(argv: string[]): Promise<number> {
     case 'synth': return synth();
     case 'test': return test();
     case 'plan': {
+      const { formatPlan, nodesFromInventory, plan, renderManifests } = lib();
       const c = loadOrDie();
       const report = plan(renderManifests(c), nodesFromInventory(c.nodes.inventory, c.nodes.poolLabel, c.nodes.reserve));
       console.log(formatPlan(report));
       return report.ok ? 0 : 1;
     }
     case 'routes': {
+      const { formatPublicRoutes } = lib();
       const c = loadOrDie();
       if (!c.tunnel) die(`${CONFIG}: no tunnel is configured; add a tunnel section (mode: local or remote)`);
       console.log(formatPublicRoutes(c));
       return 0;
     }
     case 'secrets': {
+      const { renderManifests, renderMastodonSecret, secretSkeletons } = lib();
       const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
       const c = values.skeletons || !values.name || !values.namespace ? loadOrDie() : undefined;
       if (values.skeletons && c) {
