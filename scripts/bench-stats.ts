@@ -111,3 +111,10 @@ export function maxRssKiB(timeVerbose: string): number | undefined {
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(timeVerbose);
   return m ? Number(m[1]) : undefined;
 }
+
+/** User + system CPU time (ms) in the output of GNU time's `-v` (the process and the children it waited for), or undefined. */
+export function cpuMs(timeVerbose: string): number | undefined {
+  const user = /User time \(seconds\): ([\d.]+)/.exec(timeVerbose);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(timeVerbose);
+  return user && sys ? Math.round((Number(user[1]) + Number(sys[1])) * 1000) : undefined;
+}

@@ -22,7 +22,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
 import {
-  BenchRow, exitCode, formatKiB, formatMs, formatRatio, formatReport, maxRssKiB, summarize, verdict, Verdict,
+  BenchRow, cpuMs, exitCode, formatKiB, formatMs, formatRatio, formatReport, maxRssKiB, summarize, Summary, verdict, Verdict,
 } from './bench-stats';
 import { helmBinary } from './helm-binary';
 import { ROOT } from './paths';
@@ -56,22 +56,26 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-interface Run { readonly ms: number; readonly ok: boolean; readonly kib?: number; readonly output: string }
+interface Run { readonly ms: number; readonly ok: boolean; readonly kib?: number; readonly cpuMs?: number; readonly output: string }
 let runNo = 0;
 
-/** Runs a command (under GNU time -v when `memory`), timing it from spawn to exit; NaN when it failed. */
-function measure(cmd: string, args: readonly string[], options: SpawnSyncOptions & { memory?: boolean } = {}): Run {
+/**
+ * Runs a command, timing it from spawn to exit (NaN when it failed); under GNU time -v (when it
+ * exists) unless `untimed`, for its peak memory and CPU time.
+ */
+function measure(cmd: string, args: readonly string[], options: SpawnSyncOptions & { untimed?: boolean } = {}): Run {
   const timeFile = path.join(tmp, `time-${runNo++}`);
-  const timed = options.memory && hasTime;
+  const timed = !options.untimed && hasTime;
   const [c, a] = timed ? [TIME, ['-v', '-o', timeFile, cmd, ...args]] : [cmd, [...args]];
   const t0 = performance.now();
   const r = spawnSync(c, a, { cwd: ROOT, env: baseEnv(), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const ms = performance.now() - t0;
   const ok = r.status === 0;
-  const kib = timed && fs.existsSync(timeFile) ? maxRssKiB(fs.readFileSync(timeFile, 'utf8')) : undefined;
+  const verbose = timed && fs.existsSync(timeFile) ? fs.readFileSync(timeFile, 'utf8') : '';
+  const kib = maxRssKiB(verbose);
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
   if (!ok) say(`${cmd} ${args.join(' ')} failed:\n${output.trim().split('\n').slice(-20).join('\n')}`);
-  return { ms: ok ? ms : Number.NaN, ok, kib, output };
+  return { ms: ok ? ms : Number.NaN, ok, kib, cpuMs: cpuMs(verbose), output };
 }
 
 /** One warm-up run (not counted), then RUNS runs. */
@@ -118,10 +122,11 @@ async function main(): Promise<number> {
   const synth = repeat('npm run synth', (i) => measure('npm', ['run', '--silent', 'synth', '--', '--output', out(`synth-${i}`)]));
   target('`npm run synth`, wall', synth, (r) => r.ms, formatMs, TARGET.synthMs, `≤ ${formatMs(TARGET.synthMs)}`);
 
+  let initSynth: Run[] = [];
   let server = opt['init-repo'] ? path.resolve(opt['init-repo']) : undefined;
   try {
     server ??= makeInitRepo();
-    const initSynth = repeat(`npm run synth in ${server}`, () => measure('npm', ['run', '--silent', 'synth'], { cwd: server }));
+    initSynth = repeat(`npm run synth in ${server}`, () => measure('npm', ['run', '--silent', 'synth'], { cwd: server }));
     target('`npm run synth` in a repository made by init, wall', initSynth, (r) => r.ms, formatMs, TARGET.initSynthMs, `≤ ${formatMs(TARGET.initSynthMs)}`);
   } catch (e) {
     say(String((e as Error).message));
@@ -130,7 +135,7 @@ async function main(): Promise<number> {
   }
 
   const synthJs = path.join(ROOT, 'build', 'scripts', 'synth.js');
-  const render = repeat('the synth process (node build/scripts/synth.js)', (i) => measure(process.execPath, [synthJs, '--output', out(`render-${i}`)], { memory: true }));
+  const render = repeat('the synth process (node build/scripts/synth.js)', (i) => measure(process.execPath, [synthJs, '--output', out(`render-${i}`)]));
   if (hasTime) {
     target('peak memory of the synth process (maximum resident set size)', render, (r) => r.kib ?? Number.NaN, formatKiB, TARGET.synthKiB, `≤ ${formatKiB(TARGET.synthKiB)}`);
   } else {
@@ -160,7 +165,7 @@ async function main(): Promise<number> {
   const chartRun = measure(process.execPath, [path.join(ROOT, 'build', 'scripts', 'synth-helm.js'), '--out', chart]);
   const helm = await helmBinary();
   const helmRuns = chartRun.ok
-    ? repeat('helm template of the chart', (i) => measure(helm, ['template', 'mastodon', chart, '--namespace', 'mastodon', '--output-dir', out(`helm-${i}`)], { memory: true }))
+    ? repeat('helm template of the chart', (i) => measure(helm, ['template', 'mastodon', chart, '--namespace', 'mastodon', '--output-dir', out(`helm-${i}`)]))
     : [];
   const renderSummary = summarize(render.map((r) => r.ms));
   const helmSummary = summarize(helmRuns.map((r) => r.ms));
@@ -170,17 +175,23 @@ async function main(): Promise<number> {
   if (helmKiB) rows.push({ measure: 'information: peak memory of `helm template`', summary: helmKiB, unit: formatKiB, target: '—', verdict: 'information' });
 
   const load1 = os.loadavg()[0];
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const helmVersion = (spawnSync(helm, ['version', '--short'], { encoding: 'utf8' }).stdout ?? '').trim() || 'unknown';
-  const bare = (env: NodeJS.ProcessEnv) => summarize(Array.from({ length: RUNS }, () => measure(process.execPath, ['-e', '0'], { env }).ms));
+  const bare = (env: NodeJS.ProcessEnv) => summarize(Array.from({ length: RUNS }, () => measure(process.execPath, ['-e', '0'], { env, untimed: true }).ms));
   const caFile = process.env.NODE_EXTRA_CA_CERTS;
   const startup = caFile ? { withCa: bare(baseEnv()), withoutCa: bare({ ...baseEnv(), NODE_EXTRA_CA_CERTS: '' }) } : undefined;
+  const cpu = (runs: readonly Run[]) => summarize(runs.map((r) => r.cpuMs ?? Number.NaN));
+  const cpuText = (what: string, s: Summary | undefined) => (s ? [`${what} ${formatMs(s.median)}`] : []);
+  const cpuParts = [
+    ...cpuText('`npm run synth`', cpu(synth)), ...cpuText('in the init repository', cpu(initSynth)), ...cpuText('the synth process', cpu(render)),
+  ];
   const notes = [
+    ...(cpuParts.length ? [`CPU time (user + system, with the child processes; medians), less sensitive than wall time to other work on the machine: ${cpuParts.join(', ')}.`] : []),
     ...(renderSummary && helmSummary ? [`The synth process takes ${formatRatio(renderSummary.median / helmSummary.median)} the time of \`helm template\` (medians).`] : []),
     ...(startup?.withCa && startup.withoutCa
       ? [`This environment sets NODE_EXTRA_CA_CERTS=${caFile}, which Node reads at every start: \`node -e 0\` takes ${formatMs(startup.withCa.median)} with it, ${formatMs(startup.withoutCa.median)} without (medians); \`npm run synth\` starts three Node processes (npm, tsc, the script).`]
       : []),
-    `Machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, helm ${helmVersion}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (other work on the machine makes every figure slower and noisier).`,
+    `Machine: ${os.cpus().length} cores (${cpuModel}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, helm ${helmVersion}; load average ${load0.toFixed(2)} at the start, ${load1.toFixed(2)} at the end (other work on the machine makes every figure slower and noisier).`,
     `Method: one warm-up run of each command (none for npm test and .ci/run), then ${RUNS} runs; a target is judged on the median. \`npm run synth\` includes its incremental \`tsc -b\` (nothing changed) and npm itself.`,
     hasTime ? 'Peak memory: GNU time -v, maximum resident set size of the process.' : 'Peak memory: not measured, GNU time (/usr/bin/time) is missing (apt-get install time).',
   ];

@@ -1,6 +1,6 @@
 /** The pure parts of npm run bench: the summary of runs, verdicts, exit code, the table, GNU time's output. */
 import {
-  exitCode, formatKiB, formatMs, formatReport, maxRssKiB, median, summarize, verdict,
+  cpuMs, exitCode, formatKiB, formatMs, formatReport, maxRssKiB, median, summarize, verdict,
 } from '../scripts/bench-stats';
 
 describe('median', () => {
@@ -79,8 +79,10 @@ test('formatMs: milliseconds, seconds, minutes; a failed run says so', () => {
   expect(formatMs(Number.NaN)).toBe('failed');
 });
 
-test('maxRssKiB reads GNU time -v output, and nothing from other text', () => {
-  const out = '\tCommand being timed: "node x.js"\n\tMaximum resident set size (kbytes): 91332\n\tExit status: 0\n';
+test('maxRssKiB and cpuMs read GNU time -v output, and nothing from other text', () => {
+  const out = '\tCommand being timed: "node x.js"\n\tUser time (seconds): 0.62\n\tSystem time (seconds): 0.11\n\tMaximum resident set size (kbytes): 91332\n\tExit status: 0\n';
   expect(maxRssKiB(out)).toBe(91332);
+  expect(cpuMs(out)).toBe(730);
   expect(maxRssKiB('Command exited with non-zero status 1\n')).toBeUndefined();
+  expect(cpuMs('')).toBeUndefined();
 });
