@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
-import type * as Lib from '../lib';
+import type * as Library from './library';
 import { packageRoot, packageVersion } from '../lib/tools/package-root';
 import { writeThenSwap } from '../lib/tools/swap';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
@@ -19,12 +19,9 @@ const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml')
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
 
-/**
- * The library, loaded by the commands that use it: `synth` runs main.ts in a child process that
- * loads the library itself, so loading it here too would only add to its time.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
-const lib = (): typeof Lib => require('../lib');
+/** The library, loaded by the commands that use it (see cli/library.ts). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see cli/library.ts
+const lib = (): typeof Library => require('./library');
 
 function die(message: string): never {
   process.stderr.write(`${message}\n`);
