@@ -1,19 +1,16 @@
 /**
- * The fast synth path (README "How synth is fast"): `synthInto` swaps a complete output in or
- * leaves the target alone, recovers after a process killed mid-swap, reports bad input without
- * a stack; the require hook never serves stale JavaScript (with @swc/core). The byte equality with the real
+ * `npm run synth`'s in-process path: `synthInto` renames a complete output into place or leaves
+ * the target alone, and reports bad input without a stack. The byte equality with the real
  * `cdk8s synth` and the killed-process runs are in test/integration/synth-equivalence.itest.ts.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { synthesizeApp } from '../lib/synthesize';
-import { scratchPrefix, swapRenames } from '../lib/tools/swap';
+import { writeThenSwap } from '../lib/tools/swap';
 import { synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
-import { describeStaleCacheCases } from './support/ts-register-cases';
 
 jest.setTimeout(60_000);
 
@@ -76,22 +73,23 @@ test('an error thrown after files were written into the scratch folder leaves th
   expect(leftovers(target)).toEqual([]);
 });
 
-test('a process killed between its two renames (dist/ moved aside) gets dist/ back on the next run, even a failing one', () => {
-  const target = path.join(tmp, 'killed', 'out');
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a PID that has exited
-  const scratch = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), dead)}abc123`);
-  fs.mkdirSync(path.join(scratch, 'previous'), { recursive: true });
-  fs.writeFileSync(path.join(scratch, 'previous', 'mastodon.k8s.yaml'), 'the previous manifests\n');
-  fs.mkdirSync(path.join(scratch, 'dist'));
-  fs.writeFileSync(path.join(scratch, 'dist', 'mastodon.k8s.yaml'), 'half');
-  // A live process's scratch folder is not touched.
-  const live = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), process.ppid)}live12`);
-  fs.mkdirSync(live);
-  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml'), target);
-  expect(r.ok).toBe(false);
-  expect(tree(target)).toEqual({ 'mastodon.k8s.yaml': 'the previous manifests\n' });
-  expect(leftovers(target)).toEqual([path.basename(live)]);
+test('the swap itself: a write that throws, or reports failure, leaves the target untouched and no temporary folder', () => {
+  const target = oldOutput('swap-throws');
+  const before = tree(target);
+  expect(() => writeThenSwap(target, (out) => {
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'mastodon.k8s.yaml'), 'half');
+    throw new Error('killed half-way');
+  })).toThrow('killed half-way');
+  expect(tree(target)).toEqual(before);
+  const failed = writeThenSwap(target, (out) => {
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'mastodon.k8s.yaml'), 'complete but refused');
+    return { ok: false };
+  });
+  expect(failed).toEqual({ ok: false });
+  expect(tree(target)).toEqual(before);
+  expect(leftovers(target)).toEqual([]);
 });
 
 test('a symlinked target keeps its link: the new output lands in the folder it points to', () => {
@@ -109,17 +107,6 @@ test('a symlinked target keeps its link: the new output lands in the folder it p
   expect(leftovers(target)).toEqual([]);
 });
 
-test('a scratch folder of another host (a shared folder) is never taken for a dead process', () => {
-  const target = path.join(tmp, 'other-host', 'out');
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // dead here, maybe alive there
-  const theirs = path.join(path.dirname(target), `${scratchPrefix(target, 'another-host', dead)}abc123`);
-  fs.mkdirSync(path.join(theirs, 'dist'), { recursive: true });
-  fs.writeFileSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'), 'being written by a live process on another host\n');
-  expect(synthInto(EXAMPLE_FILE, target).ok).toBe(true);
-  expect(fs.existsSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'))).toBe(true);
-});
-
 test('warnings are returned for the caller to print', () => {
   const config = path.join(tmp, 'two-nodes.yaml');
   fs.writeFileSync(config, stringify(withChange(exampleRaw(), (c) => {
@@ -129,11 +116,6 @@ test('warnings are returned for the caller to print', () => {
   const r = synthInto(config, path.join(tmp, 'warn', 'out'));
   expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
 });
-
-// The TypeScript fallback (a server repository made by `cdk8s-mastodon init` has no @swc/core)
-// runs the same cases in the integration suite (test/integration/ts-register.itest.ts): each of
-// its runs loads the TypeScript compiler, seconds of CPU.
-describeStaleCacheCases('@swc/core', () => tmp);
 
 test('the synth renders each chart once: the objects the catch-up check planned are the objects written, unchanged by the planner', () => {
   // The catch-up check plans the rendered objects; app.synth() used to render them a second
@@ -155,30 +137,6 @@ test('the synth renders each chart once: the objects the catch-up check planned 
   } finally {
     spy.mockRestore();
   }
-});
-
-test('two synths at once: one that finds the other\'s output in place between its renames still swaps, without an error', () => {
-  const target = oldOutput('race');
-  const real = swapRenames.rename;
-  let raced = false;
-  // The other synth: right after ours moved the target aside, it puts its complete output there.
-  swapRenames.rename = (from, to) => {
-    real(from, to);
-    if (!raced && from === target) {
-      raced = true;
-      fs.mkdirSync(target);
-      fs.writeFileSync(path.join(target, 'mastodon.k8s.yaml'), 'the other synth\'s output\n');
-    }
-  };
-  try {
-    const r = synthInto(EXAMPLE_FILE, target);
-    expect(raced).toBe(true);
-    expect(r.ok).toBe(true);
-  } finally {
-    swapRenames.rename = real;
-  }
-  expect(tree(target)).toEqual(tree(path.join(ROOT, 'dist')));
-  expect(leftovers(target)).toEqual([]);
 });
 
 test('the library takes the k8s L1 classes from the index cdk8s-plus-28 exports, never from a deep path inside the package', () => {
