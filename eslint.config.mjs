@@ -64,7 +64,9 @@ export default tseslint.config(
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: ROOT },
+      // One program from tsconfig.json (which holds every linted .ts file): less time and memory
+      // here than the project service.
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: ROOT },
     },
     rules: {
       // Rendered Kubernetes objects are JSON: the rules, tests and scripts read them as `any`
