@@ -62,6 +62,7 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   // manifest writer: the same bytes (test/manifest-yaml.test.ts), without the yaml library's
   // node tree per object (README "How synth is fast"); a document outside its domain is written
   // by cdk8s's own Yaml.stringify. Restored even when synth throws.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored in finally and called with .call(Yaml)
   const libraryStringify = Yaml.stringify;
   Yaml.stringify = (...docs: any[]) => stringifyManifests(docs, (doc) => libraryStringify.call(Yaml, doc));
   try {

@@ -90,7 +90,7 @@ function measure(cmd: string, args: string[], options: SpawnSyncOptions): Run {
     timeKiB = last && /^\d+$/.test(last) ? Number(last) : undefined;
   }
   const ok = r.status === 0;
-  return { ms: ok ? ms : Number.NaN, ok, timeKiB, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return { ms: ok ? ms : Number.NaN, ok, timeKiB, output: `${String(r.stdout ?? '')}${String(r.stderr ?? '')}${r.error ? String(r.error) : ''}` };
 }
 
 function failIfNot(r: Run, what: string): void {

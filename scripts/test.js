@@ -22,6 +22,8 @@ const jobs = [
   { name: 'jest', cmd: bin('jest'), args: process.argv.slice(2), live: true },
   // package.json's check-dist, as written there (its Node flags included).
   { name: 'check-dist', cmd: 'npm', args: ['run', '--silent', 'check-dist'], live: false },
+  // package.json's lint: eslint with type information.
+  { name: 'eslint', cmd: 'npm', args: ['run', '--silent', 'lint'], live: false },
 ];
 
 const started = Date.now();

@@ -79,7 +79,7 @@ test('an error thrown after files were written into the scratch folder leaves th
 test('a process killed between its two renames (dist/ moved aside) gets dist/ back on the next run, even a failing one', () => {
   const target = path.join(tmp, 'killed', 'out');
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a PID that has exited
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // a PID that has exited
   const scratch = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), dead)}abc123`);
   fs.mkdirSync(path.join(scratch, 'previous'), { recursive: true });
   fs.writeFileSync(path.join(scratch, 'previous', 'mastodon.k8s.yaml'), 'the previous manifests\n');
@@ -112,7 +112,7 @@ test('a symlinked target keeps its link: the new output lands in the folder it p
 test('a scratch folder of another host (a shared folder) is never taken for a dead process', () => {
   const target = path.join(tmp, 'other-host', 'out');
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // dead here, maybe alive there
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // dead here, maybe alive there
   const theirs = path.join(path.dirname(target), `${scratchPrefix(target, 'another-host', dead)}abc123`);
   fs.mkdirSync(path.join(theirs, 'dist'), { recursive: true });
   fs.writeFileSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'), 'being written by a live process on another host\n');
@@ -138,8 +138,9 @@ describeStaleCacheCases('@swc/core', () => tmp);
 test('the synth renders each chart once: the objects the catch-up check planned are the objects written, unchanged by the planner', () => {
   // The catch-up check plans the rendered objects; app.synth() used to render them a second
   // time (about a sixth of the synth's CPU time). Now the first rendering is written.
-  const { Chart } = jest.requireActual('cdk8s') as typeof import('cdk8s');
+  const { Chart } = jest.requireActual<typeof import('cdk8s')>('cdk8s');
   const calls: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the original method, called below with .call(this)
   const original = Chart.prototype.toJson;
   const spy = jest.spyOn(Chart.prototype, 'toJson').mockImplementation(function (this: InstanceType<typeof Chart>) {
     calls.push(this.node.id);

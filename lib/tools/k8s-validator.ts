@@ -15,6 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { packageRoot } from './package-root';
 
 /** The ajv version, part of the cache key: its compiled code calls its own runtime helpers. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- ajv's package.json is not in the TypeScript program
 const AJV_VERSION: string = require('ajv/package.json').version;
 
 export const K8S_VERSIONS = ['v1.28.0', 'v1.30.0'] as const;
@@ -267,6 +268,7 @@ export class K8sValidator {
     } else if (file && fs.existsSync(file)) {
       // The code ajv's standalone generator wrote: it requires only ajv's runtime helpers.
       const mod = { exports: {} as any };
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the module ajv's standalone generator wrote to the cache
       new Function('require', 'module', 'exports', fs.readFileSync(file, 'utf8'))(require, mod, mod.exports);
       fn = mod.exports as ValidateFunction;
       loadedFromCache.set(file, fn);

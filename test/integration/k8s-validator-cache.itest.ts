@@ -63,7 +63,7 @@ describe('compiled validators kept in a cache folder', () => {
     expect(new K8sValidator('v1.30.0', { cacheDir: own }).validate(twoErrors)).toHaveLength(2);
     fs.writeFileSync(copy, text.replace('allErrors: true', 'allErrors: false'));
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the copy this test just wrote, by its path
       const changed = require(copy) as typeof import('../../lib/tools/k8s-validator');
       expect(new changed.K8sValidator('v1.30.0', { cacheDir: own }).validate(twoErrors)).toHaveLength(1);
     } finally {
