@@ -83,6 +83,20 @@ export default tseslint.config(
     },
   },
 
+  {
+    // The constructs, the app, the model, the conventions and the network doctor do not walk
+    // untyped manifests, so there the rules above are on.
+    files: ['lib/*.ts', 'lib/app/**/*.ts', 'lib/model/**/*.ts', 'lib/conventions/**/*.ts', 'lib/netcheck/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+    },
+  },
+
   // Imports resolve as TypeScript resolves them.
   {
     files: ['**/*.ts'],

@@ -8,6 +8,7 @@ import { NodeTuningChart } from './node-tuning';
 import { IMAGES } from './rules/images';
 import { stringifyManifests } from './tools/manifest-yaml';
 import { renderNodeTuning } from './app/render';
+import type { Manifest } from './model';
 
 /** What {@link synthesizeApp} did. */
 export type SynthesisResult =
@@ -44,10 +45,10 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
     : undefined;
   // Each chart is rendered once: what the check planned is what app.synth() writes (the
   // planner only reads the objects; rendering again cost about a sixth of the synth's time).
-  const rendered = new Map<Chart, any[]>();
-  const once = (chart: Chart): any[] => {
+  const rendered = new Map<Chart, Manifest[]>();
+  const once = (chart: Chart): Manifest[] => {
     let objects = rendered.get(chart);
-    if (!objects) rendered.set(chart, (objects = chart.toJson()));
+    if (!objects) rendered.set(chart, (objects = chart.toJson() as Manifest[]));
     return objects;
   };
   const capacity = catchUpErrors(result.config, () => [...once(mastodon), ...(tuning ? once(tuning) : renderNodeTuning(result.config))]);
@@ -64,7 +65,7 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   // by cdk8s's own Yaml.stringify. Restored even when synth throws.
   // eslint-disable-next-line @typescript-eslint/unbound-method -- restored in finally and called with .call(Yaml)
   const libraryStringify = Yaml.stringify;
-  Yaml.stringify = (...docs: any[]) => stringifyManifests(docs, (doc) => libraryStringify.call(Yaml, doc));
+  Yaml.stringify = (...docs: unknown[]) => stringifyManifests(docs, (doc) => libraryStringify.call(Yaml, doc));
   try {
     app.synth();
   } finally {
