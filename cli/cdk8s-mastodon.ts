@@ -113,7 +113,7 @@ function test(): number {
   if (report.ok) ok(`the pods fit on ${c.nodes.inventory.length} nodes, after losing any one of them too, and every rollout has room`);
   else fail('the plan holds (N−1)', formatPlan(report));
   // The strict validators, compiled from the Kubernetes schemas and CRDs when the package was built.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only by this command: the validators are megabytes of code
   const { K8S_VERSIONS, K8sValidator } = require('../lib/tools/k8s-validator') as typeof import('../lib/tools/k8s-validator');
   for (const v of K8S_VERSIONS) {
     const bad = new K8sValidator(v).validateAll(objects);

@@ -41,7 +41,7 @@ describe('pod policy', () => {
       ...distFiles.flatMap(objectsIn),
       ...Object.values(netcheckManifests({ nodes: ['a', 'b'], image: IMAGES.netcheck }).files).flat(),
     ];
-    expect(podPolicyOffences(everything as any[], log)).toEqual([]);
+    expect(podPolicyOffences(everything, log)).toEqual([]);
     const unused = POD_POLICY_EXEMPTIONS.filter((_e, i) => !log.has(i)).map((e) => `${e.kind} ${e.component}: ${e.rules.join(', ')}`);
     expect(unused).toEqual([]);
     // Each forgives only the rules it names.
