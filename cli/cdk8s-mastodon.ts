@@ -11,8 +11,8 @@ import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
 import type * as Library from './library';
-import { packageRoot, packageVersion } from '../lib/tools/package-root';
-import { writeThenSwap } from '../lib/tools/swap';
+import { packageRoot, packageVersion } from '../lib/app/package-root';
+import { writeThenSwap } from '../lib/app/swap';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
 
 const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
@@ -55,7 +55,7 @@ function files(dir: string): string[] {
 }
 
 /**
- * synth: the app into a temporary folder, renamed into dist/ only on success (lib/tools/swap.ts,
+ * synth: the app into a temporary folder, renamed into dist/ only on success (lib/app/swap.ts,
  * the same as this package's own npm run synth: a symlinked dist/ keeps its link).
  */
 function synth(): number {
@@ -114,7 +114,7 @@ function test(): number {
   else fail('the plan holds (N−1)', formatPlan(report));
   // The strict validators, compiled from the Kubernetes schemas and CRDs when the package was built.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only by this command: the validators are megabytes of code
-  const { K8S_VERSIONS, K8sValidator } = require('../lib/tools/k8s-validator') as typeof import('../lib/tools/k8s-validator');
+  const { K8S_VERSIONS, K8sValidator } = require('../lib/app/k8s-validator') as typeof import('../lib/app/k8s-validator');
   for (const v of K8S_VERSIONS) {
     const bad = new K8sValidator(v).validateAll(objects);
     if (bad.length === 0) ok(`${objects.length} objects pass strict Kubernetes ${v} schema validation (and their CRDs)`);

@@ -58,7 +58,7 @@ export { type ConfigError, formatErrors } from './config/errors';
 export { MastodonConfigSchema, configJsonSchema } from './config/schema';
 
 // The app: config file in, dist/ out.
-export { synthesizeApp, type SynthesisOptions, type SynthesisResult } from './synthesize';
+export { synthesizeApp, type SynthesisOptions, type SynthesisResult } from './app/synthesize';
 
 // The planner: will the pods fit the nodes, through a node loss, a rollout and a catch-up?
 export { plan, type PlanReport } from './rules/plan';

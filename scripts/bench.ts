@@ -73,7 +73,7 @@ function measure(cmd: string, args: readonly string[], options: SpawnSyncOptions
   const ok = r.status === 0;
   const verbose = timed && fs.existsSync(timeFile) ? fs.readFileSync(timeFile, 'utf8') : '';
   const kib = maxRssKiB(verbose);
-  const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
+  const output = `${String(r.stdout ?? '')}${String(r.stderr ?? '')}${r.error ? String(r.error) : ''}`;
   if (!ok) say(`${cmd} ${args.join(' ')} failed:\n${output.trim().split('\n').slice(-20).join('\n')}`);
   return { ms: ok ? ms : Number.NaN, ok, kib, cpuMs: cpuMs(verbose), output };
 }

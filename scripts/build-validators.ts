@@ -1,7 +1,7 @@
 /**
  * Part of `npm run build` (after tsc): compiles the strict Kubernetes validators with ajv's
  * standalone code generation into build/validators/, which ships in the package
- * (lib/tools/k8s-validator.ts loads it; `cdk8s-mastodon test` uses it in a user's repository).
+ * (lib/app/k8s-validator.ts loads it; `cdk8s-mastodon test` uses it in a user's repository).
  *
  * - build/validators/<version>.js: one validator per kind the Kubernetes API schema of that
  *   version defines (schemas/kubernetes/<version>/_definitions.json), exported as
@@ -17,8 +17,8 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { parseAllDocuments } from 'yaml';
-import { K8S_VERSIONS, validatorDir } from '../lib/tools/k8s-validator';
-import { packageRoot } from '../lib/tools/package-root';
+import { K8S_VERSIONS, validatorDir } from '../lib/app/k8s-validator';
+import { packageRoot } from '../lib/app/package-root';
 
 /** The Kubernetes API schemas, one folder per version (schemas/kubernetes/<version>/). */
 const SCHEMA_DIR = path.join(packageRoot(), 'schemas', 'kubernetes');

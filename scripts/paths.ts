@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { packageRoot } from '../lib/tools/package-root';
+import { packageRoot } from '../lib/app/package-root';
 
 /** The repository root, whether this runs from scripts/ (ts-node, jest) or build/scripts/ (npm scripts). */
 export const ROOT = packageRoot();

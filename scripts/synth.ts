@@ -12,8 +12,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { synthesizeApp } from '../lib/synthesize';
-import { resolveTarget, writeThenSwap } from '../lib/tools/swap';
+import { synthesizeApp } from '../lib/app/synthesize';
+import { resolveTarget, writeThenSwap } from '../lib/app/swap';
 import { DEFAULT_CONFIG_FILE, ROOT } from './paths';
 
 /** What {@link synthInto} did. */
@@ -24,7 +24,7 @@ export type SynthOutcome =
 /**
  * Synthesizes the config file into `target`: everything is written into a temporary folder
  * beside `target` and renamed into place only when the whole synth succeeded
- * (lib/tools/swap.ts). On failure `target` is untouched and the report says why.
+ * (lib/app/swap.ts). On failure `target` is untouched and the report says why.
  * `synthesize` is the app (tests pass one that fails half-way).
  */
 export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {

@@ -1,7 +1,7 @@
 /**
- * The strict validator the package ships (lib/tools/k8s-validator.ts, loading what
+ * The strict validator the package ships (lib/app/k8s-validator.ts, loading what
  * `npm run build` compiled into build/validators) and the schema transforms the build applies
  * (scripts/build-validators.ts), for the tests.
  */
-export * from '../../lib/tools/k8s-validator';
+export * from '../../lib/app/k8s-validator';
 export { loadCrdSchemas, translateGoPattern } from '../../scripts/build-validators';

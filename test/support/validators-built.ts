@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { K8S_VERSIONS, validatorDir } from '../../lib/tools/k8s-validator';
+import { K8S_VERSIONS, validatorDir } from '../../lib/app/k8s-validator';
 
 const ROOT = path.join(__dirname, '..', '..');
 

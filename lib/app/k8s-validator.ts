@@ -32,6 +32,13 @@ export interface ValidationFailure {
   readonly errors: string[];
 }
 
+/** What the validator reads of an object before it checks the whole of it. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata?: { readonly name?: string };
+}
+
 /** A generated module: one validator per kind, keyed `apiVersion/Kind`. */
 type ValidatorModule = Readonly<Record<string, ValidateFunction>>;
 
@@ -39,6 +46,7 @@ type ValidatorModule = Readonly<Record<string, ValidateFunction>>;
 function loadModule(name: string): ValidatorModule {
   const file = path.join(validatorDir(), `${name}.js`);
   if (!fs.existsSync(file)) throw new Error(`the strict Kubernetes validators are not built (${file} is missing): run npm run build`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a generated module found at run time (build/validators), not part of the TypeScript program
   return require(file) as ValidatorModule;
 }
 
@@ -64,7 +72,7 @@ export class K8sValidator {
    * Errors for one object; empty when valid. Built-in kinds are checked against the API schema,
    * custom resources against their CRD's openAPIV3Schema. Unknown kinds are an error too.
    */
-  public validate(obj: any): string[] {
+  public validate(obj: KubeObject): string[] {
     const fn = this.validatorFor(obj.apiVersion, obj.kind);
     if (!fn) return [`${obj.apiVersion} ${obj.kind} is neither a Kubernetes ${this.version} kind nor a vendored CRD`];
     if (fn(dropNulls(obj))) return [];
@@ -72,7 +80,7 @@ export class K8sValidator {
   }
 
   /** Validates many objects; returns one entry per invalid object. */
-  public validateAll(objects: any[]): ValidationFailure[] {
+  public validateAll(objects: readonly KubeObject[]): ValidationFailure[] {
     return objects
       .map((o) => ({ object: `${o.kind}/${o.metadata?.name}`, errors: this.validate(o) }))
       .filter((f) => f.errors.length > 0);

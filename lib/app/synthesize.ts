@@ -1,12 +1,13 @@
-import { App, Chart, YamlOutputType } from 'cdk8s';
-import { ArgoCdChart } from './argocd';
-import { catchUpErrors } from './app/catch-up-check';
-import { MastodonChart } from './chart';
-import { ConfigError, formatErrors } from './config/errors';
-import { loadConfigFile } from './config/load';
-import { NodeTuningChart } from './node-tuning';
-import { IMAGES } from './rules/images';
-import { renderNodeTuning } from './app/render';
+import { App, YamlOutputType } from 'cdk8s';
+import { ArgoCdChart } from '../argocd';
+import { MastodonChart } from '../chart';
+import { ConfigError, formatErrors } from '../config/errors';
+import { loadConfigFile } from '../config/load';
+import { NodeTuningChart } from '../node-tuning';
+import type { Manifest } from '../model';
+import { IMAGES } from '../rules/images';
+import { catchUpErrors } from './catch-up-check';
+import { renderNodeTuning } from './render';
 
 /** What {@link synthesizeApp} did. */
 export type SynthesisResult =
@@ -34,17 +35,9 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   const tuning = result.config.nodeTuning.bbr && !options.mastodonOnly
     ? new NodeTuningChart(app, 'node-tuning', { instance: result.config.name, namespace: result.config.nodeTuning.namespace, image: IMAGES.netcheck })
     : undefined;
-  // Each chart is rendered once: what the check planned is what app.synth() writes (the
-  // planner only reads the objects; rendering again cost about a sixth of the synth's time).
-  const rendered = new Map<Chart, any[]>();
-  const once = (chart: Chart): any[] => {
-    let objects = rendered.get(chart);
-    if (!objects) rendered.set(chart, (objects = chart.toJson()));
-    return objects;
-  };
-  const capacity = catchUpErrors(result.config, () => [...once(mastodon), ...(tuning ? once(tuning) : renderNodeTuning(result.config))]);
+  // The capacity check plans the objects these charts render; app.synth() then writes them.
+  const capacity = catchUpErrors(result.config, (): Manifest[] => [...mastodon.toJson() as Manifest[], ...(tuning ? tuning.toJson() as Manifest[] : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
-  for (const [chart, objects] of rendered) chart.toJson = () => objects;
   app.synth();
   return { ok: true, warnings: result.config.warnings };
 }

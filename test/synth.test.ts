@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { synthesizeApp } from '../lib/synthesize';
-import { writeThenSwap } from '../lib/tools/swap';
+import { synthesizeApp } from '../lib/app/synthesize';
+import { writeThenSwap } from '../lib/app/swap';
 import { synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
 
@@ -115,35 +115,4 @@ test('warnings are returned for the caller to print', () => {
   })));
   const r = synthInto(config, path.join(tmp, 'warn', 'out'));
   expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
-});
-
-test('the synth renders each chart once: the objects the catch-up check planned are the objects written, unchanged by the planner', () => {
-  // The catch-up check plans the rendered objects; app.synth() used to render them a second
-  // time (about a sixth of the synth's CPU time). Now the first rendering is written.
-  const { Chart } = jest.requireActual('cdk8s') as typeof import('cdk8s');
-  const calls: string[] = [];
-  const original = Chart.prototype.toJson;
-  const spy = jest.spyOn(Chart.prototype, 'toJson').mockImplementation(function (this: InstanceType<typeof Chart>) {
-    calls.push(this.node.id);
-    return original.call(this);
-  });
-  try {
-    const out = path.join(tmp, 'once');
-    const r = synthesizeApp(EXAMPLE_FILE, out);
-    expect(r.ok).toBe(true);
-    expect(calls.filter((c) => c === 'mastodon')).toEqual(['mastodon']);
-    expect(calls.filter((c) => c === 'node-tuning').length).toBeLessThanOrEqual(1);
-    expect(tree(out)).toEqual(tree(path.join(ROOT, 'dist')));
-  } finally {
-    spy.mockRestore();
-  }
-});
-
-test('the library takes the k8s L1 classes from the index cdk8s-plus-28 exports, never from a deep path inside the package', () => {
-  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
-  const offenders = files(path.join(ROOT, 'lib')).concat(path.join(ROOT, 'main.ts'))
-    .filter((f) => /['"]cdk8s-plus-28\//.test(fs.readFileSync(f, 'utf8')))
-    .map((f) => path.relative(ROOT, f));
-  expect(offenders).toEqual([]);
 });
