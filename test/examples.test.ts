@@ -22,6 +22,7 @@ function runExample(name: string): { objects: Manifest[]; printed: string[] } {
   const before = process.env.CDK8S_OUTDIR;
   process.env.CDK8S_OUTDIR = outdir; // cdk8s's App takes its default outdir from here
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an example is a program: requiring it runs it, in a registry of its own
     jest.isolateModules(() => { require(`../examples/${name}`); });
   } finally {
     if (before === undefined) delete process.env.CDK8S_OUTDIR;
