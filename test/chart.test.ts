@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  Manifest, MastodonStreaming, MastodonEnvironment, MastodonWeb, PostgresCluster, PriorityClasses, SidekiqQueue,
+  Manifest, MastodonEnvironment, MastodonWeb, PostgresCluster, PriorityClasses, SidekiqQueue,
 } from '../lib';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS, resolved } from './support/fixtures';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
@@ -144,12 +144,6 @@ describe('secrets are only referenced', () => {
     expect(web.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'ocw-s3', key: 'AWS_ACCESS_KEY_ID' } });
     expect(web.SMTP_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-smtp', key: 'password' } });
   });
-  test('the streaming server gets only the database password, not the Rails keys', () => {
-    const env = envOf(containersOf(find(objects, 'Deployment', 'ocw-streaming'))[0]);
-    expect(env.DB_PASS).toBeDefined();
-    expect(env.SECRET_KEY_BASE).toBeUndefined();
-    expect(env.OTP_SECRET).toBeUndefined();
-  });
 });
 
 describe('the env ConfigMap', () => {
@@ -175,27 +169,7 @@ describe('the env ConfigMap', () => {
   });
 });
 
-// MastodonWeb's own behaviour: test/constructs/mastodon-web.test.ts.
-
-describe('MastodonStreaming', () => {
-  const st = find(objects, 'Deployment', 'ocw-streaming');
-  const c = containersOf(st)[0];
-  test('separate image, port 4000, health probes, DB_POOL, no STREAMING_CLUSTER_NUM', () => {
-    expect(c.image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.7.2');
-    expect(c.ports[0].containerPort).toBe(4000);
-    for (const p of [c.startupProbe, c.readinessProbe]) expect(p.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
-    // Liveness also reloads a renewed database CA (test/db-defects.test.ts), and still asks the health endpoint.
-    expect(c.livenessProbe.exec.command[2]).toContain('curl -fsS -o /dev/null -m 4 http://127.0.0.1:4000/api/v1/streaming/health');
-    const env = envOf(c);
-    expect(env.DB_POOL).toBe('10');
-    expect(env.STREAMING_CLUSTER_NUM).toBeUndefined();
-    expect(find(objects, 'ConfigMap', 'ocw-env').data.STREAMING_CLUSTER_NUM).toBeUndefined();
-  });
-  test('two replicas with a PDB', () => {
-    expect(st.spec.replicas).toBe(2);
-    expect(find(objects, 'PodDisruptionBudget', 'ocw-streaming').spec.maxUnavailable).toBe(1);
-  });
-});
+// MastodonWeb's own behaviour: test/constructs/mastodon-web.test.ts; MastodonStreaming's: test/constructs/mastodon-streaming.test.ts.
 
 // SidekiqQueue's own behaviour (queues, ready file, probes, strategy, pools, PDB): test/constructs/sidekiq-queue.test.ts.
 describe('Sidekiq from the config', () => {
@@ -308,36 +282,6 @@ describe('cleanup CronJobs', () => {
     for (const cj of [media, cards]) {
       expect(cj.spec.concurrencyPolicy).toBe('Forbid');
       expect(podSpecOf(cj).restartPolicy).toBe('Never');
-    }
-  });
-});
-
-// Formerly test/streaming-shutdown.test.ts (one file less for jest to load the library into).
-/**
- * Streaming shutdown. Mastodon's streaming/index.js answers SIGTERM with `server.close()` and
- * `process.exit(0)` at once: every WebSocket drops and the port closes while the pod may still
- * be in the Service's endpoints (their removal races the SIGTERM), so new connections in that
- * window are refused. A preStop sleep keeps the old pod serving until the endpoint is gone.
- */
-describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => {
-  const pod = podSpecOf(find(render(), 'Deployment', 'ocw-streaming'));
-  const c = pod.containers[0];
-
-  test('streaming sleeps in preStop before node gets SIGTERM', () => {
-    expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', String(MastodonStreaming.DRAIN_SECONDS)]);
-    expect(MastodonStreaming.DRAIN_SECONDS).toBeGreaterThanOrEqual(5);
-  });
-
-  test('the grace period covers the sleep and the exit', () => {
-    // The preStop hook counts against terminationGracePeriodSeconds.
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(MastodonStreaming.DRAIN_SECONDS + 5);
-  });
-
-  test('no command; args, when set (database CA copy), end by exec-ing the image CMD so node itself gets SIGTERM', () => {
-    expect(c.command).toBeUndefined();
-    if (c.args !== undefined) {
-      expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
-      expect(c.args[2].trim().split('\n').pop()).toBe('exec node ./streaming/index.js');
     }
   });
 });
