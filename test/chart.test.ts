@@ -194,21 +194,8 @@ describe('architecture', () => {
   });
 });
 
+// Redis's own behaviour (AOF, maxmemory, pool, probes, exporter): test/constructs/redis.test.ts.
 describe('Redis', () => {
-  const sts = find(objects, 'StatefulSet', 'ocw-redis');
-  const c = containersOf(sts)[0];
-  test('AOF on a PVC, noeviction, maxmemory under the limit', () => {
-    expect(c.args).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
-    const maxmemory = Number(c.args[c.args.indexOf('--maxmemory') + 1]);
-    expect(maxmemory).toBe(Math.floor(512 * 2 ** 20 * 0.75));
-    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
-    expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
-    expect(c.securityContext.runAsUser).toBe(999);
-  });
-  test('on the cloud pool', () => {
-    const pool = podSpecOf(sts).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find((e: any) => e.key === 'node-pool');
-    expect(pool.values).toEqual(['cloud']);
-  });
   test('a password comes from a Secret, and the probes use it', () => {
     const o = render(withChange(exampleRaw(), (c) => { c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }));
     const rc = containersOf(find(o, 'StatefulSet', 'ocw-redis'))[0];

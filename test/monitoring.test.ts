@@ -177,18 +177,6 @@ describe('the exporters', () => {
     expect(JSON.stringify(on.filter((o) => ['Job', 'CronJob'].includes(o.kind)))).not.toMatch(/PROMETHEUS/);
   });
 
-  test('redis_exporter runs beside Redis, pinned, and reads the password from the same Secret key', () => {
-    const withPassword = render(withChange(monitoringOn(), (c) => { c.redis.passwordSecret = { name: 'redis-auth', key: 'password' }; }));
-    const spec = podSpecOf(find(withPassword, 'StatefulSet', 'ocw-redis'));
-    const exporter = spec.containers.find((c: any) => c.name === 'metrics');
-    expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
-    expect(exporter.env).toEqual([
-      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
-    ]);
-    expect(exporter.securityContext.runAsUser).toBe(59000);
-  });
-
   test('every pod passes the pod policy with the exporters in it (non-root, read-only root, probes, resources)', () => {
     expect(podPolicyOffences(on)).toEqual([]);
   });
