@@ -231,21 +231,7 @@ describe('media without object storage', () => {
 describe('migrations', () => {
   const pre = find(objects, 'Job', 'ocw-db-migrate-pre');
   const post = find(objects, 'Job', 'ocw-db-migrate-post');
-  test('pre-deploy skips post-deployment migrations; post-deploy runs them all', () => {
-    expect(containersOf(pre)[0].args).toEqual(['bundle', 'exec', 'rails', 'db:migrate:setup']);
-    expect(envOf(containersOf(pre)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
-    expect(containersOf(post)[0].args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
-    expect(envOf(containersOf(post)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
-  });
-  test('they carry their env inline (no ConfigMap needed at hook time) and connect to the primary, not the pooler', () => {
-    for (const j of [pre, post]) {
-      const c = containersOf(j)[0];
-      expect(c.envFrom).toBeUndefined();
-      expect(c.env.filter((e: any) => e.name === 'DB_HOST')).toEqual([{ name: 'DB_HOST', value: 'ocw-db-rw' }]);
-      expect(envOf(c).LOCAL_DOMAIN).toBe('ocw.social');
-      expect(podSpecOf(j).restartPolicy).toBe('Never');
-    }
-  });
+  // The Jobs themselves (args, inline env, the primary, Helm hooks): test/constructs/migrations.test.ts.
   test('Argo CD: pre is a Sync hook between the data and the workloads; post is PostSync', () => {
     expect(pre.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '0', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
     expect(post.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync' });
@@ -254,24 +240,9 @@ describe('migrations', () => {
     expect(wave(find(objects, 'ConfigMap', 'ocw-env'))).toBeLessThan(wave(pre));
     for (const d of objects.filter((x) => x.kind === 'Deployment')) expect(wave(d)).toBeGreaterThan(wave(pre));
   });
-  test('Helm: pre runs after install and before upgrades; post after both, later', () => {
-    expect(pre.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,pre-upgrade', 'helm.sh/hook-weight': '-5', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
-    expect(post.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '5' });
-  });
 });
 
-describe('cleanup CronJobs', () => {
-  test('tootctl media and preview cards, never overlapping', () => {
-    const media = find(objects, 'CronJob', 'ocw-media-remove');
-    const cards = find(objects, 'CronJob', 'ocw-preview-cards-remove');
-    expect(containersOf(media)[0].args).toEqual(['bin/tootctl', 'media', 'remove', '--days', '7']);
-    expect(containersOf(cards)[0].args).toEqual(['bin/tootctl', 'preview_cards', 'remove', '--days', '30']);
-    for (const cj of [media, cards]) {
-      expect(cj.spec.concurrencyPolicy).toBe('Forbid');
-      expect(podSpecOf(cj).restartPolicy).toBe('Never');
-    }
-  });
-});
+// MediaCleanup's CronJobs: test/constructs/media-cleanup.test.ts.
 
 /**
  * The example's Sidekiq groups. Defect 7 (a restarted Sidekiq container must not be ready before
