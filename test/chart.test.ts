@@ -7,7 +7,6 @@ import {
 } from '../lib';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, ROOT, withChange, WORKLOAD_KINDS, resolved } from './support/fixtures';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
-import { PRIORITY_TIERS } from '../lib/conventions/priority';
 
 const objects = render();
 const workloads = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
@@ -271,16 +270,9 @@ describe('priority: when memory runs short, Sidekiq goes first', () => {
     const o = find(objects, kind, name);
     return kind === 'Cluster' ? o.spec.priorityClassName : kind === 'Pooler' ? o.spec.template.spec.priorityClassName : podSpecOf(o).priorityClassName;
   };
-  const value = (cls: string) => find(objects, 'PriorityClass', cls).value;
 
   describe('priorities: when memory runs short, Sidekiq goes first', () => {
-    test('three cluster-wide classes, frontend > data > workers; workers never preempt', () => {
-      expect(value('ocw-frontend')).toBeGreaterThan(value('ocw-data'));
-      expect(value('ocw-data')).toBeGreaterThan(value('ocw-workers'));
-      expect(find(objects, 'PriorityClass', 'ocw-workers').preemptionPolicy).toBe('Never');
-      expect(find(objects, 'PriorityClass', 'ocw-frontend').globalDefault).toBe(false);
-      expect(Object.keys(PRIORITY_TIERS)).toEqual(['frontend', 'data', 'workers']);
-    });
+    // The classes themselves (values, preemption): test/constructs/priority-classes.test.ts.
     test.each([
       ['Deployment', 'ocw-web', 'ocw-frontend'], ['Deployment', 'ocw-streaming', 'ocw-frontend'], ['Deployment', 'ocw-tunnel', 'ocw-frontend'],
       ['Cluster', 'ocw-db', 'ocw-frontend'], ['Pooler', 'ocw-db-pooler', 'ocw-frontend'],
