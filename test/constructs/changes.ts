@@ -13,3 +13,8 @@ export function stopped(c: any): void {
   withTunnel(c);
   c.maintenance = { enabled: true, stopWorkloads: true };
 }
+
+/** A CloudNativePG database with the fewest fields: an object store for its backups. */
+export function withCnpg(c: any): void {
+  c.database = { mode: 'cnpg', backup: { objectStore: { destinationPath: 's3://tiny-backups/postgres', endpointURL: 'https://s3.example', credentialsSecret: { name: 'tiny-backup' } } } };
+}
