@@ -127,32 +127,7 @@ describe('the exporters', () => {
     expect(JSON.stringify([puma.startupProbe, puma.readinessProbe, puma.livenessProbe])).not.toMatch(/9394/);
   });
 
-  test('the exporter is its own Deployment from the same image, behind a ClusterIP Service that selects exactly its pods', () => {
-    const dep = find(on, 'Deployment', 'ocw-web-metrics');
-    const spec = podSpecOf(dep);
-    const [exporter] = spec.containers;
-    expect(spec.containers).toHaveLength(1);
-    expect(dep.spec.replicas).toBe(1);
-    expect(exporter.image).toBe(web.containers[0].image);
-    expect(exporter.args).toEqual(['bundle', 'exec', 'prometheus_exporter', '--bind', '0.0.0.0', '--port', '9394']);
-    expect(exporter.command).toBeUndefined();
-    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
-    expect(exporter.readinessProbe.httpGet).toMatchObject({ path: '/ping', port: 9394 });
-    expect(exporter.volumeMounts).toEqual([{ name: 'tmp-root', mountPath: '/tmp' }]);
-    expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp-root']);
-    // No Secret reaches it: it only receives metrics.
-    expect(JSON.stringify(spec)).not.toMatch(/secretKeyRef|envFrom/);
-    // Lowest tier: never preempts web or the database for room.
-    expect(spec.priorityClassName).toBe('ocw-workers');
-    // The same nodes web may use (the cloud pool, the image's architectures).
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual(web.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution);
-    const svc = find(on, 'Service', 'ocw-web-metrics');
-    expect(svc.spec.type).toBe('ClusterIP');
-    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9394, targetPort: 'metrics', protocol: 'TCP' }]);
-    const selected = on.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)
-      && Object.entries(svc.spec.selector).every(([k, v]) => podMetaOf(o).labels[k] === v)).map((o) => o.metadata.name);
-    expect(selected).toEqual(['ocw-web-metrics']);
-  });
+  // The web exporter's own Deployment and Service: test/constructs/web-metrics.test.ts.
 
   test('each Sidekiq pod serves its own metrics in-process, with the per-queue metrics on', () => {
     for (const name of ['ocw-sidekiq-default', 'ocw-sidekiq-push', 'ocw-sidekiq-pull']) {
