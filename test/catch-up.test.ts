@@ -76,33 +76,7 @@ describe('KEDA ScaledObjects', () => {
     for (const dep of objs.filter((o) => o.kind === 'Deployment' && !owned.has(o.metadata.name))) expect(dep.spec.replicas).toEqual(expect.any(Number));
   });
 
-  test('pollingSeconds is how often Redis is read: every trigger serves the HPA from KEDA\'s cache', () => {
-    // Without useCachedMetrics every HPA sync (15 s) has the operator read Redis itself, and
-    // pollingInterval only paces KEDA's activation loop, which matters only at minReplicaCount 0:
-    // KEDA's webhook says so (kedacore/keda apis/keda/v1alpha1/scaledobject_webhook.go,
-    // verifyScaledObjects: "PollingInterval is configured but is not relevant"), and the HPA is
-    // served from the cache only for triggers with useCachedMetrics (pkg/scaling/scale_handler.go).
-    const objs = render(withScaling((c) => { c.sidekiq.keda.pollingSeconds = 45; }));
-    expect(scaled(objs)).toHaveLength(2);
-    for (const so of scaled(objs)) {
-      expect(so.spec.pollingInterval).toBe(45);
-      expect(so.spec.minReplicaCount).toBeGreaterThan(0);
-      for (const t of so.spec.triggers) expect(t.useCachedMetrics).toBe(true);
-    }
-  });
-
-  test('with a Redis password: a TriggerAuthentication reads it from the Secret, and every trigger uses it', () => {
-    const objs = render(withScaling((c) => { c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }));
-    const auth = find(objs, 'TriggerAuthentication', 'ocw-sidekiq-redis-auth');
-    expect(auth.spec).toEqual({ secretTargetRef: [{ parameter: 'password', name: 'ocw-redis', key: 'password' }] });
-    for (const so of scaled(objs)) for (const t of so.spec.triggers) expect(t.authenticationRef).toEqual({ name: 'ocw-sidekiq-redis-auth' });
-  });
-
-  test('an external Redis is dialled at its own host and port', () => {
-    const objs = render(withScaling((c) => { c.redis = { mode: 'external', host: 'redis.example.internal', port: 6380 }; }));
-    expect(find(objs, 'ScaledObject', 'ocw-sidekiq-push').spec.triggers[0].metadata.address).toBe('redis.example.internal:6380');
-  });
-
+  // SidekiqScaling alone (polling, the TriggerAuthentication, the Redis address): test/constructs/sidekiq-scaling.test.ts.
   test('maintenance.stopWorkloads: no ScaledObject, every group at 0', () => {
     const objs = render(withScaling((c) => { c.maintenance = { enabled: true, stopWorkloads: true }; }));
     expect(scaled(objs)).toEqual([]);
