@@ -39,7 +39,6 @@ describe('alone, with the config defaults', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/tunnel.test.ts (describe 'maintenance mode'), where it read the whole example.
   test('an unprivileged nginx, two replicas, small requests, multi-arch, page and config from ConfigMaps', () => {
     expect(d.spec.replicas).toBe(2);
     expect(c.image).toBe('docker.io/nginxinc/nginx-unprivileged:1.29.4-alpine');
@@ -84,7 +83,6 @@ describe('alone, with the config defaults', () => {
 });
 
 describe('what the page says', () => {
-  // Moved from test/tunnel.test.ts.
   test('503 with Retry-After on every path, /healthz for probes', () => {
     const conf = maintenanceNginxConf({ enabled: true, stopWorkloads: false, retryAfterSeconds: 600, title: 't', message: 'm' });
     expect(conf).toMatch(/location \/ \{ return 503; \}/);
@@ -96,7 +94,6 @@ describe('what the page says', () => {
     expect(conf).toMatch(/pid \/tmp\/nginx.pid;/);
   });
 
-  // Moved from test/tunnel.test.ts, where it rendered the whole example with the page on.
   test('the title is escaped, the message is HTML', () => {
     const { objects } = build({ maintenance: { ...config.maintenance, enabled: true, title: 'Moving <house>', message: '<p>Back at <b>10:00 UTC</b></p>' } });
     const html = find(objects, 'ConfigMap', 'tiny-maintenance').data['index.html'];

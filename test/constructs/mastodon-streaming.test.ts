@@ -33,7 +33,6 @@ describe('alone, with only the environment', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/chart.test.ts (describe 'MastodonStreaming'), where it read the whole example.
   test('separate image, port 4000, health probes, DB_POOL, no STREAMING_CLUSTER_NUM', () => {
     expect(c.image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.7.2');
     expect(c.ports[0].containerPort).toBe(4000);
@@ -72,11 +71,10 @@ describe('alone, with only the environment', () => {
 });
 
 /**
- * Streaming shutdown (moved from test/chart.test.ts). Mastodon's streaming/index.js answers
- * SIGTERM with `server.close()` and `process.exit(0)` at once: every WebSocket drops and the
- * port closes while the pod may still be in the Service's endpoints (their removal races the
- * SIGTERM), so new connections in that window are refused. A preStop sleep keeps the old pod
- * serving until the endpoint is gone.
+ * Streaming shutdown. Mastodon's streaming/index.js answers SIGTERM with `server.close()` and
+ * `process.exit(0)` at once: every WebSocket drops and the port closes while the pod may still
+ * be in the Service's endpoints (their removal races the SIGTERM), so new connections in that
+ * window are refused. A preStop sleep keeps the old pod serving until the endpoint is gone.
  */
 describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => {
   // With a database CA, as the example's CloudNativePG database has: args copy the CA first.

@@ -30,7 +30,6 @@ describe('alone, with only the environment', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/chart.test.ts (describe 'cleanup CronJobs'), where it read the whole example.
   test('tootctl media and preview cards, never overlapping', () => {
     expect(containerOf(media).args).toEqual(['bin/tootctl', 'media', 'remove', '--days', '7']);
     expect(containerOf(cards).args).toEqual(['bin/tootctl', 'preview_cards', 'remove', '--days', '30']);

@@ -33,7 +33,6 @@ describe('alone, with only the environment', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/chart.test.ts (describe 'migrations'), where it read the whole example.
   test('pre-deploy skips post-deployment migrations; post-deploy runs them all', () => {
     expect(containerOf(pre).args).toEqual(['bundle', 'exec', 'rails', 'db:migrate:setup']);
     expect(envOf(containerOf(pre)).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
@@ -58,7 +57,6 @@ describe('alone, with only the environment', () => {
     expect(post.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync' });
   });
 
-  // Moved from test/chart.test.ts.
   test('Helm: pre runs after install and before upgrades; post after both, later', () => {
     expect(pre.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,pre-upgrade', 'helm.sh/hook-weight': '-5', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
     expect(post.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '5' });

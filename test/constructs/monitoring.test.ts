@@ -81,11 +81,10 @@ describe('what the config changes', () => {
   });
 });
 
-describe('the alert rules (moved from test/monitoring.test.ts, where they read the whole example with monitoring on)', () => {
+describe('the alert rules, from the example\'s config with monitoring on', () => {
   const rule = find(on, 'PrometheusRule', 'ocw-alerts');
   const rules = rule.spec.groups.flatMap((g: any) => g.rules);
 
-  // Moved from test/monitoring.test.ts (describe 'replication slot state').
   test('the lost-slot alerts read the query\'s metrics on the instances', () => {
     expect(rules.find((r: any) => r.alert === 'PostgresReplicationSlotLost').expr).toMatch(/^max by \(namespace, pod, slot_name\) \(cnpg_mastodon_replication_slots_lost\{namespace="mastodon", pod=~"ocw-db-\[0-9\]\+"\}\) == 1$/);
     expect(rules.find((r: any) => r.alert === 'PostgresReplicationSlotUnreserved').expr).toMatch(/cnpg_mastodon_replication_slots_unreserved\{/);

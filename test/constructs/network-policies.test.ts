@@ -38,7 +38,6 @@ describe('alone, from the smallest config (external database and Redis, no tunne
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/network.test.ts (describe 'the policies'), where it read the whole example.
   test('a default deny for ingress and egress in the namespace', () => {
     const deny = find(objects, 'NetworkPolicy', 'tiny-netpol-default-deny');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
@@ -80,7 +79,6 @@ describe('alone, from the smallest config (external database and Redis, no tunne
 });
 
 describe('what each setting adds', () => {
-  // Moved from test/network.test.ts (describe 'the policies'), where it rendered the whole example.
   test('an external database is reached on its port', () => {
     const { policies, shorts } = build((c) => { c.database = { mode: 'external', host: 'pg.example.net', port: 25060, passwordSecret: { name: 'db', key: 'password' } }; });
     const pg: End = { kind: 'ip', ip: '203.0.113.9' };

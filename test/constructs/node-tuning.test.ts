@@ -28,7 +28,6 @@ describe('the DaemonSet', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/ocw-node-tuning', 'DaemonSet/ocw-node-tuning']);
     expect([chart.namespaceObject.name, chart.daemonSet.name, chart.namespace]).toEqual(['ocw-node-tuning', 'ocw-node-tuning', 'ocw-node-tuning']);
   });
-  // Moved from test/node-tuning.test.ts, where it read what the app renders from the example.
   test('its own namespace, labelled for the privileged Pod Security level', () => {
     expect(ns.metadata.name).toBe('ocw-node-tuning');
     expect(ns.metadata.namespace).toBeUndefined();
@@ -91,7 +90,6 @@ for kv in "$@"; do printf '%s' "\${kv#*=}" > "$D/\${kv%%=*}"; echo "w $kv" >> "$
   return { ...r, log, after };
 }
 
-// Moved from test/node-tuning.test.ts.
 describe('behaviour, with stub sysctl and modprobe', () => {
   const cubic = { 'net.core.default_qdisc': 'fq_codel', 'net.ipv4.tcp_congestion_control': 'cubic', 'net.ipv4.tcp_mtu_probing': '0' };
   test('the loop loads tcp_bbr, writes the three values and logs what it applied', () => {

@@ -28,7 +28,6 @@ describe('alone', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/chart.test.ts (describe 'priorities'), where it read the whole example.
   test('three cluster-wide classes, frontend > data > workers; workers never preempt', () => {
     expect(value('tiny-frontend')).toBeGreaterThan(value('tiny-data'));
     expect(value('tiny-data')).toBeGreaterThan(value('tiny-workers'));

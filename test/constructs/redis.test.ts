@@ -41,7 +41,6 @@ describe('alone, with the config defaults', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/chart.test.ts (describe 'Redis'), where it read the whole example.
   test('AOF on a PVC, noeviction, maxmemory under the limit', () => {
     expect(c.args).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
     const maxmemory = Number(c.args[c.args.indexOf('--maxmemory') + 1]);
@@ -103,7 +102,6 @@ describe('props change what they should', () => {
       .toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem'] });
   });
 
-  // Moved from test/monitoring.test.ts (describe 'the exporters'), where it read the whole example with monitoring on.
   test('redis_exporter runs beside Redis, pinned, and reads the password from the same Secret key', () => {
     const { config } = internalRedis();
     const { objects } = build({ metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } },

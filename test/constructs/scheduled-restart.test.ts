@@ -88,7 +88,7 @@ describe('what the config changes', () => {
   });
 });
 
-/** Moved from test/catch-up.test.ts (describe 'scheduled restarts'), where it rendered the whole example. */
+/** The example's config with restarts for web, streaming and one Sidekiq group. */
 describe('the example\'s restarts', () => {
   const raw = withChange(exampleRaw(), (c) => { c.restarts = { web: '0 4 * * *', streaming: '10 4 * * *', sidekiq: { push: '20 4 * * *' } }; });
   const objs = build(resolved(raw)).objects;

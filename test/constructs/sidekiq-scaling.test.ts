@@ -79,7 +79,6 @@ describe('what the config changes', () => {
     for (const t of so.spec.triggers) expect(t.metadata.address).toBe('tiny-redis.mastodon.svc:6379');
   });
 
-  // Moved from test/catch-up.test.ts (describe 'KEDA ScaledObjects'), where they rendered the whole example.
   test('pollingSeconds is how often Redis is read: every trigger serves the HPA from KEDA\'s cache', () => {
     // Without useCachedMetrics every HPA sync (15 s) has the operator read Redis itself, and
     // pollingInterval only paces KEDA's activation loop, which matters only at minReplicaCount 0:

@@ -58,7 +58,6 @@ describe('as MastodonWeb makes it with monitoring on', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  // Moved from test/monitoring.test.ts (describe 'the exporters'), where it read the whole example with monitoring on.
   test('the exporter is its own Deployment from the same image, behind a ClusterIP Service that selects exactly its pods', () => {
     const dep = find(objects, 'Deployment', 'tiny-web-metrics');
     const spec = podSpecOf(dep);
