@@ -103,6 +103,35 @@ describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => 
     expect(c.livenessProbe.exec.command[2]).toContain('curl -fsS -o /dev/null -m 4 http://127.0.0.1:4000/api/v1/streaming/health');
     expect(envOf(c).NODE_EXTRA_CA_CERTS).toBeDefined();
   });
+
+  test('a renewed CA is loaded without anyone: the process trusts a copy made at start, and liveness fails when the mount changed', () => {
+    // Node reads NODE_EXTRA_CA_CERTS once; CNPG renews its 90-day CA 7 days before expiry.
+    // A subPath mount would never be updated by the kubelet.
+    const mount = c.volumeMounts.find((m: any) => m.mountPath === '/etc/mastodon/postgres-ca');
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(mount.subPath).toBeUndefined();
+    expect(pod.volumes.find((v: any) => v.name === mount.name).secret).toEqual({ secretName: 'tiny-db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 });
+    expect(c.env.find((e: any) => e.name === 'NODE_EXTRA_CA_CERTS')?.value).toBe('/tmp/postgres-ca/ca.crt');
+    // args, not command: the image's entrypoint stays; the copy, then Mastodon's own CMD.
+    expect(c.command).toBeUndefined();
+    expect(c.args[0]).toBe('sh');
+    expect(c.args[2]).toMatch(/cp \/etc\/mastodon\/postgres-ca\/ca\.crt \/tmp\/postgres-ca\/ca\.crt\.tmp[\s\S]*exec node \.\/streaming\/index\.js$/);
+    const probe = c.livenessProbe.exec.command[2];
+    expect(probe).toContain('cmp -s /etc/mastodon/postgres-ca/ca.crt /tmp/postgres-ca/ca.crt');
+    expect(probe).toContain('% 900 ))');
+    // The streaming pods run spread over nodes: restarts spread over 15 minutes keep one serving.
+    expect(find(build({}, withCa).objects, 'Deployment', 'tiny-streaming').spec.replicas).toBeGreaterThan(1);
+  });
+
+  test('without a database CA (external database with sslMode disable) streaming runs the image as it is, with the HTTP liveness probe', () => {
+    const o = build({}, (x) => {
+      x.database = { mode: 'external', host: 'db.example.net', pooled: true, passwordSecret: { name: 'db', key: 'password' }, sslMode: 'disable' };
+    }).objects;
+    const nc = podSpecOf(find(o, 'Deployment', 'tiny-streaming')).containers[0];
+    expect(nc.args).toBeUndefined();
+    expect(nc.livenessProbe.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
+    expect((nc.env ?? []).map((e: any) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
+  });
 });
 
 describe('props change what they should', () => {
