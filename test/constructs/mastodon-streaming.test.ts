@@ -50,7 +50,8 @@ describe('alone, with only the environment', () => {
 
   test('a ClusterIP Service on 4000 that selects the streaming pods', () => {
     const svc = find(objects, 'Service', 'tiny-streaming');
-    expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 4000, targetPort: 'streaming' })]);
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([{ name: 'streaming', port: 4000, targetPort: 'streaming', protocol: 'TCP' }]);
     expect(Object.entries(svc.spec.selector).every(([k, v]) => st.spec.template.metadata.labels[k] === v)).toBe(true);
     expect(svc.spec.selector['app.kubernetes.io/component']).toBe('streaming');
   });

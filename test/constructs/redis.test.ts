@@ -69,9 +69,10 @@ describe('alone, with the config defaults', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
   });
 
-  test('a ClusterIP Service on 6379 selecting the Redis pod; no priority class, no exporter', () => {
+  test('a headless Service on 6379 (the StatefulSet\'s) selecting the Redis pod; no priority class, no exporter', () => {
     const svc = find(objects, 'Service', 'tiny-redis');
-    expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 6379, targetPort: 'redis' })]);
+    expect(svc.spec).toMatchObject({ type: 'ClusterIP', clusterIP: 'None' });
+    expect(svc.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
     expect(Object.entries(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v)).toBe(true);
     expect(spec.priorityClassName).toBeUndefined();
     expect(spec.containers.map((x: any) => x.name)).toEqual(['redis']);
