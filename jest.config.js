@@ -1,7 +1,5 @@
 /**
- * The unit suite (`npm test` runs it beside the type check and check-dist: scripts/test.js).
- * Workers: one per core. Measured from cold on 2 cores (load average 3-4, others working):
- * two workers 80 s wall / 129 s CPU, one worker (jest's default there) 103 s wall / 114 s CPU.
+ * The unit suite (`npm test` runs it beside the type check: scripts/test.js), one worker per core.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -10,9 +8,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // Fills the validator and helm caches once before the test files start (see the file).
-  globalSetup: '<rootDir>/test/support/warm-caches.ts',
-  // jest's runtime, compiling modules so V8 reuses the compiled code across test files (see the file).
-  runtime: '<rootDir>/test/support/jest-runtime.js',
+  // Checks that `npm run build` compiled the strict validators the tests use (see the file).
+  globalSetup: '<rootDir>/test/support/validators-built.ts',
   maxWorkers: '100%',
 };

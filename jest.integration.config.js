@@ -11,8 +11,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
-  // The unit suite's runtime: V8 reuses compiled modules across test files (see the file).
-  runtime: '<rootDir>/test/support/jest-runtime.js',
   maxWorkers: 1,
   testTimeout: 120000,
 };

@@ -8,9 +8,7 @@ import { DEFAULT_CONFIG_FILE } from './scripts/paths';
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 // The Helm chart is made from the Mastodon manifests only (npm run synth:helm sets this).
 const mastodonOnly = process.env.CDK8S_MASTODON_ONLY === 'true';
-// The yaml library writes the files here: this app is the independent reference that
-// test/integration/synth-equivalence.itest.ts compares `npm run synth` (the manifest writer) with.
-const result = synthesizeApp(file, process.env.CDK8S_OUTDIR || 'dist', { mastodonOnly, libraryYaml: true });
+const result = synthesizeApp(file, process.env.CDK8S_OUTDIR || 'dist', { mastodonOnly });
 if (!result.ok) {
   process.stderr.write(`${result.report}\n`);
   process.exit(1);

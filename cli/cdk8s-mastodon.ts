@@ -10,18 +10,18 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } from '../lib';
-import { packageRoot, packageVersion } from '../lib/tools/package-root';
-import { writeThenSwap } from '../lib/tools/swap';
+import type * as Library from './library';
+import { packageRoot, packageVersion } from '../lib/app/package-root';
+import { writeThenSwap } from '../lib/app/swap';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
-import { formatPublicRoutes } from '../lib/rules/public-routes';
-import { renderManifests } from '../lib/app/render';
-import { renderMastodonSecret } from '../lib/app/secrets';
-import { secretSkeletons } from '../lib/rules/secret-refs';
 
 const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+/** The library, loaded by the commands that use it (see cli/library.ts). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see cli/library.ts
+const lib = (): typeof Library => require('./library');
 
 function die(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -33,23 +33,18 @@ async function ask(rl: readline.Interface, question: string, fallback: string): 
 }
 
 /**
- * Runs the project's main.ts (their app, which may add constructs) into `outdir`, under the
- * package's require hook (scripts/ts-register.js: TypeScript's transpileModule, cached by content
- * in node_modules/.cache/cdk8s-mastodon/ts, so a repeated run loads no compiler); ts-node when
- * the hook is missing.
+ * Runs the project's main.ts (their app, which may add constructs) into `outdir`, with ts-node's
+ * transpile-only require hook from the repository's own devDependencies (no type check here:
+ * the editor and tsc do that).
  */
 function runApp(outdir: string): { status: number; stderr: string } {
-  let register = path.join(packageRoot(), 'scripts', 'ts-register.js');
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG };
-  if (fs.existsSync(register)) {
-    env.CDK8S_MASTODON_TS_CACHE = path.join(process.cwd(), 'node_modules', '.cache', 'cdk8s-mastodon', 'ts');
-  } else {
-    try {
-      register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
-    } catch {
-      die('ts-node is not installed here; run npm ci first');
-    }
+  let register: string;
+  try {
+    register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
+  } catch {
+    die('ts-node is not installed here; run npm ci first');
   }
+  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG };
   const r = spawnSync(process.execPath, ['-r', register, 'main.ts'], { encoding: 'utf8', env });
   return { status: r.status ?? 1, stderr: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
@@ -60,9 +55,8 @@ function files(dir: string): string[] {
 }
 
 /**
- * synth: the app into a scratch folder, swapped into dist/ only on success (lib/tools/swap.ts,
- * the same swap as this package's own npm run synth: a symlinked dist/ keeps its link, and the
- * scratch folder of a synth killed mid-swap is recovered by the next run).
+ * synth: the app into a temporary folder, renamed into dist/ only on success (lib/app/swap.ts,
+ * the same as this package's own npm run synth: a symlinked dist/ keeps its link).
  */
 function synth(): number {
   const r = writeThenSwap('dist', (out) => {
@@ -85,6 +79,7 @@ function distObjects(): any[] {
 
 /** test: the config validates, dist/ is fresh, the plan holds (N−1), every object validates strictly. */
 function test(): number {
+  const { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } = lib();
   const failures: string[] = [];
   const ok = (what: string) => console.log(`ok    ${what}`);
   const fail = (what: string, detail: string) => { failures.push(what); console.log(`FAIL  ${what}\n${detail.replace(/^/gm, '      ')}`); };
@@ -117,9 +112,9 @@ function test(): number {
     nodesFromInventory(c.nodes.inventory, c.nodes.poolLabel, c.nodes.reserve));
   if (report.ok) ok(`the pods fit on ${c.nodes.inventory.length} nodes, after losing any one of them too, and every rollout has room`);
   else fail('the plan holds (N−1)', formatPlan(report));
-  // The strict validator loads the Kubernetes schemas and CRDs shipped in the package.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { K8S_VERSIONS, K8sValidator } = require('../lib/tools/k8s-validator') as typeof import('../lib/tools/k8s-validator');
+  // The strict validators, compiled from the Kubernetes schemas and CRDs when the package was built.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only by this command: the validators are megabytes of code
+  const { K8S_VERSIONS, K8sValidator } = require('../lib/app/k8s-validator') as typeof import('../lib/app/k8s-validator');
   for (const v of K8S_VERSIONS) {
     const bad = new K8sValidator(v).validateAll(objects);
     if (bad.length === 0) ok(`${objects.length} objects pass strict Kubernetes ${v} schema validation (and their CRDs)`);
@@ -130,6 +125,7 @@ function test(): number {
 }
 
 function loadOrDie() {
+  const { formatErrors, loadConfigFile } = lib();
   const r = loadConfigFile(CONFIG);
   if (!r.ok) die(formatErrors(CONFIG, r.errors));
   return r.config;
@@ -207,18 +203,21 @@ async function main(argv: string[]): Promise<number> {
     case 'synth': return synth();
     case 'test': return test();
     case 'plan': {
+      const { formatPlan, nodesFromInventory, plan, renderManifests } = lib();
       const c = loadOrDie();
       const report = plan(renderManifests(c), nodesFromInventory(c.nodes.inventory, c.nodes.poolLabel, c.nodes.reserve));
       console.log(formatPlan(report));
       return report.ok ? 0 : 1;
     }
     case 'routes': {
+      const { formatPublicRoutes } = lib();
       const c = loadOrDie();
       if (!c.tunnel) die(`${CONFIG}: no tunnel is configured; add a tunnel section (mode: local or remote)`);
       console.log(formatPublicRoutes(c));
       return 0;
     }
     case 'secrets': {
+      const { renderManifests, renderMastodonSecret, secretSkeletons } = lib();
       const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
       const c = values.skeletons || !values.name || !values.namespace ? loadOrDie() : undefined;
       if (values.skeletons && c) {

@@ -13,6 +13,8 @@ import { priorityClassName } from './conventions/priority';
 import { PriorityClasses } from './priority-classes';
 import { PostgresCluster } from './postgres-cluster';
 import { Redis } from './redis';
+import { databaseConnection } from './rules/database';
+import { redisEndpoint } from './rules/environment';
 import { ScheduledRestarts } from './scheduled-restart';
 import { SidekiqQueue } from './sidekiq-queue';
 import { SidekiqScaling } from './sidekiq-scaling';
@@ -89,7 +91,32 @@ export class MastodonChart extends Chart {
         slotMetrics: config.resolvedMonitoring !== undefined,
       });
     }
-    this.environment = new MastodonEnvironment(this, 'Environment', { config, database: this.postgres?.connection, priorityClasses: this.priorityClasses });
+    this.environment = new MastodonEnvironment(this, 'Environment', {
+      instance: config.name,
+      domain: config.domain,
+      webDomain: config.webDomain,
+      secretName: config.mastodon.secretName,
+      singleUserMode: config.mastodon.singleUserMode,
+      defaultLocale: config.mastodon.defaultLocale,
+      database: this.postgres?.connection ?? databaseConnection(config),
+      redis: redisEndpoint(config),
+      smtp: config.smtp,
+      media: config.media,
+      images: { mastodon: config.images.mastodon, streaming: config.images.streaming },
+      trustedProxies: config.network.trustedProxies,
+      failoverSeconds: config.network.failoverSeconds,
+      poolLabel: config.nodes.poolLabel,
+      stopWorkloads: config.maintenance.stopWorkloads,
+      monitoring: config.resolvedMonitoring !== undefined,
+      workloadDefaults: {
+        web: config.web,
+        streaming: config.streaming,
+        cleanup: config.cleanup,
+        sidekiq: { catchUp: config.sidekiq.catchUp, ...(config.sidekiq.keda ? { keda: config.sidekiq.keda } : {}) },
+        webExporterResources: config.monitoring.webExporter.resources,
+      },
+      priorityClasses: this.priorityClasses,
+    });
     if (config.redis.mode === 'internal') {
       this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
         ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } } : {}) });

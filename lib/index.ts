@@ -15,7 +15,9 @@ export { NodeTuningChart, type NodeTuningChartProps } from './node-tuning';
 // The constructs MastodonChart composes.
 export { CloudflareTunnel, type CloudflareTunnelProps, type LocallyManagedTunnel, type RemotelyManagedTunnel } from './cloudflare-tunnel';
 export { MaintenancePage, type MaintenancePageProps } from './maintenance-page';
-export { MastodonEnvironment, type MastodonEnvironmentProps } from './mastodon-environment';
+export {
+  MastodonEnvironment, type MastodonEnvironmentProps, type MastodonRedisProps, type MastodonWorkloadDefaults,
+} from './mastodon-environment';
 export { MastodonStreaming, type MastodonStreamingProps } from './mastodon-streaming';
 export { MastodonWeb, type MastodonWebProps } from './mastodon-web';
 export { MediaCleanup, type MediaCleanupProps } from './media-cleanup';
@@ -43,6 +45,8 @@ export type { PlacementProps } from './conventions/placement';
 export type { PriorityTier } from './conventions/priority';
 export type { DeploymentResult, UpdateStrategy } from './conventions/workload';
 export type { CnpgNames, DatabaseConnection } from './rules/database';
+// An existing Postgres for MastodonEnvironment's `database` (a PostgresCluster has `connection`).
+export { externalConnection } from './rules/database';
 
 // The config types (input, parsed, resolved) and the objects the library renders.
 export type * from './model';
@@ -54,7 +58,7 @@ export { type ConfigError, formatErrors } from './config/errors';
 export { MastodonConfigSchema, configJsonSchema } from './config/schema';
 
 // The app: config file in, dist/ out.
-export { synthesizeApp, type SynthesisOptions, type SynthesisResult } from './synthesize';
+export { synthesizeApp, type SynthesisOptions, type SynthesisResult } from './app/synthesize';
 
 // The planner: will the pods fit the nodes, through a node loss, a rollout and a catch-up?
 export { plan, type PlanReport } from './rules/plan';

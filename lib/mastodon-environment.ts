@@ -7,23 +7,100 @@ import { resourceName } from './conventions/names';
 import type { PriorityTier } from './conventions/priority';
 import { objectMeta } from './conventions/workload';
 import { PriorityClasses } from './priority-classes';
-import { databaseConnection, DatabaseConnection } from './rules/database';
-import { plainEnv } from './rules/environment';
+import type { DatabaseConnection } from './rules/database';
+import { internalRedisHost, plainEnv } from './rules/environment';
+import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
-import type { ResolvedConfig } from './model';
+import {
+  CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
+  MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
+} from './model/defaults';
+import type {
+  CleanupConfig, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SecretKeyRef,
+  SmtpConfig, SmtpInput, StreamingConfig, WebConfig,
+} from './model';
+
+/** The app's Redis, for {@link MastodonEnvironmentProps.redis}. */
+export interface MastodonRedisProps {
+  /** Host name of the Redis server. @default `<instance>-redis`: the Service of a `Redis` construct of this instance */
+  readonly host?: string;
+  /** Its port. @default 6379 */
+  readonly port?: number;
+  /** The Secret key with the password (REDIS_PASSWORD). @default none: no password */
+  readonly passwordSecret?: SecretKeyRef;
+}
+
+/**
+ * Settings the Mastodon constructs built on this environment fall back to for a setting their
+ * own props leave out. Each defaults to what a config that leaves the section out gets.
+ */
+export interface MastodonWorkloadDefaults {
+  /** Web (Puma): MastodonWeb, and the pool and resources of Migrations and MediaCleanup. @default 2 replicas × 2 processes × 5 threads in pool 'cloud' */
+  readonly web?: WebConfig;
+  /** MastodonStreaming. @default 2 replicas, DB_POOL 10, in pool 'cloud' */
+  readonly streaming?: StreamingConfig;
+  /** MediaCleanup's schedules. @default media daily at 03:15 (7 days), preview cards Mondays at 03:45 (30 days) */
+  readonly cleanup?: CleanupConfig;
+  /** Sidekiq-wide switches SidekiqQueue reads. @default no catch-up, no KEDA */
+  readonly sidekiq?: { readonly catchUp: boolean; readonly keda?: KedaConfig };
+  /** Resources of the web metrics exporter (monitoring on). @default requests 20m / 96Mi, limit 192Mi */
+  readonly webExporterResources?: ResourcesConfig;
+}
 
 /** Props for {@link MastodonEnvironment}. */
 export interface MastodonEnvironmentProps {
-  /** The resolved configuration (see `resolveConfig`). */
-  readonly config: ResolvedConfig;
+  /** Instance name: prefixes every object name (`<instance>-env`, `<instance>-web`). A DNS label of at most 24 characters. */
+  readonly instance: string;
+  /** LOCAL_DOMAIN: the domain in user handles, e.g. `example.social`. It cannot change later. */
+  readonly domain: string;
+  /** WEB_DOMAIN, when the site is served from another host than `domain`. @default none: `domain` */
+  readonly webDomain?: string;
   /**
-   * How to reach Postgres: `postgres.connection` of a {@link PostgresCluster}, or
-   * `externalConnection(config.database)`. @default derived from `config.database`
+   * An existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and
+   * the three ACTIVE_RECORD_ENCRYPTION_* keys (`MASTODON_SECRET_KEYS`).
    */
-  readonly database?: DatabaseConnection;
+  readonly secretName: string;
   /**
-   * The PriorityClasses the Mastodon pods name (`<name>-frontend`, `<name>-workers`). A pod
-   * that names a PriorityClass which does not exist is rejected by the API server, so the
+   * How to reach Postgres: `connection` of a {@link PostgresCluster}, or
+   * `externalConnection({...})` for an existing server.
+   */
+  readonly database: DatabaseConnection;
+  /** The app's Redis. @default `<instance>-redis:6379` without a password (a `Redis` construct of this instance) */
+  readonly redis?: MastodonRedisProps;
+  /**
+   * The mail relay (SMTP_*). Required: Mastodon mails sign-up confirmations and password
+   * resets, and a config cannot leave it out either. `port` defaults to 587, `authMethod` to
+   * plain, `enableStarttls` to auto.
+   */
+  readonly smtp: SmtpInput;
+  /**
+   * Where uploaded and cached media live: exactly one of `s3` (object storage; region defaults
+   * to us-east-1) and `volume` (a PersistentVolumeClaim `<instance>-media`, kept on delete).
+   */
+  readonly media: MediaInput;
+  /** The Mastodon release: the tag of both official images. @default the newest release this library was tested with */
+  readonly version?: string;
+  /** Your own images instead of the official ones at `version`. @default the official images */
+  readonly images?: { readonly mastodon?: ImageSpec; readonly streaming?: ImageSpec };
+  /** SINGLE_USER_MODE. @default false */
+  readonly singleUserMode?: boolean;
+  /** DEFAULT_LOCALE. @default 'en' */
+  readonly defaultLocale?: string;
+  /** TRUSTED_PROXY_IP (CIDRs). @default loopback and the k3s pod CIDR: 127.0.0.1/32, ::1/128, 10.42.0.0/16 */
+  readonly trustedProxies?: readonly string[];
+  /** tolerationSeconds for unreachable and not-ready nodes. @default 30 */
+  readonly failoverSeconds?: number;
+  /** The node label whose value names a node's pool. @default 'node-pool' */
+  readonly poolLabel?: string;
+  /** Scale web, streaming and Sidekiq to 0 (maintenance). @default false */
+  readonly stopWorkloads?: boolean;
+  /** Run the metrics exporters and set the variables that feed them. @default false */
+  readonly monitoring?: boolean;
+  /** What the Mastodon constructs on this environment fall back to. @default the config's defaults */
+  readonly workloadDefaults?: MastodonWorkloadDefaults;
+  /**
+   * The PriorityClasses the Mastodon pods name (`<instance>-frontend`, `<instance>-workers`). A
+   * pod that names a PriorityClass which does not exist is rejected by the API server, so the
    * environment never leaves them to chance.
    * @default the PriorityClasses of this instance already in the chart, or else a set created here
    */
@@ -36,8 +113,8 @@ export interface MastodonEnvironmentProps {
  * specs and Deployments that use them.
  */
 export class MastodonEnvironment extends Construct {
-  /** The resolved configuration every construct reads. */
-  public readonly config: ResolvedConfig;
+  /** The settings the pods share, with every default applied. */
+  public readonly settings: MastodonSettings;
   /** The ConfigMap with the plain variables. */
   public readonly configMap: k8s.KubeConfigMap;
   /** The media PVC, when media is stored on a volume. */
@@ -55,9 +132,9 @@ export class MastodonEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
     super(scope, id);
-    const c = props.config;
-    this.config = c;
-    this.database = props.database ?? databaseConnection(c);
+    const c = environmentSettings(props);
+    this.settings = c;
+    this.database = props.database;
     this.priorityClasses = props.priorityClasses
       ?? Chart.of(this).node.findAll().find((x): x is PriorityClasses => x instanceof PriorityClasses && x.instance === c.name)
       ?? new PriorityClasses(this, 'Priority', { instance: c.name, version: c.images.mastodon.tag });
@@ -82,7 +159,7 @@ export class MastodonEnvironment extends Construct {
       });
     }
     this.pods = new MastodonPods({
-      config: c,
+      settings: c,
       database: this.database,
       plainEnv: this.plainEnv,
       checksum: this.checksum,
@@ -91,6 +168,73 @@ export class MastodonEnvironment extends Construct {
       priorityClassNames: Object.fromEntries(Object.entries(this.priorityClasses.classes).map(([tier, pc]) => [tier, pc.name])) as Record<PriorityTier, string>,
     });
   }
+}
+
+/** The props with every default applied (the defaults of lib/model/defaults.ts, as the config's). */
+function environmentSettings(p: MastodonEnvironmentProps): MastodonSettings {
+  const version = p.version ?? DEFAULT_MASTODON_VERSION;
+  const redis: RedisEndpoint = {
+    host: p.redis?.host ?? internalRedisHost(p.instance),
+    port: p.redis?.port ?? DEFAULT_REDIS_PORT,
+    ...(p.redis?.passwordSecret ? { passwordSecret: p.redis.passwordSecret } : {}),
+  };
+  const w = p.workloadDefaults ?? {};
+  return {
+    name: p.instance,
+    domain: p.domain,
+    ...(p.webDomain ? { webDomain: p.webDomain } : {}),
+    mastodon: {
+      secretName: p.secretName,
+      singleUserMode: p.singleUserMode ?? MASTODON_DEFAULTS.singleUserMode,
+      defaultLocale: p.defaultLocale ?? MASTODON_DEFAULTS.defaultLocale,
+    },
+    smtp: smtpSettings(p.smtp),
+    media: mediaSettings(p.instance, p.media),
+    redis,
+    network: {
+      trustedProxies: p.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
+      failoverSeconds: p.failoverSeconds ?? DEFAULT_FAILOVER_SECONDS,
+    },
+    nodes: { poolLabel: p.poolLabel ?? DEFAULT_POOL_LABEL },
+    images: {
+      mastodon: p.images?.mastodon ?? { repository: IMAGES.mastodon.repository, tag: version, architectures: IMAGES.mastodon.architectures },
+      streaming: p.images?.streaming ?? { repository: IMAGES.streaming.repository, tag: version, architectures: IMAGES.streaming.architectures },
+    },
+    maintenance: { stopWorkloads: p.stopWorkloads ?? false },
+    monitoring: { enabled: p.monitoring ?? false, webExporter: { resources: w.webExporterResources ?? WEB_EXPORTER_DEFAULTS.resources } },
+    web: w.web ?? { ...WEB_DEFAULTS, pool: DEFAULT_POOL },
+    streaming: w.streaming ?? { ...STREAMING_DEFAULTS, pool: DEFAULT_POOL },
+    cleanup: w.cleanup ?? CLEANUP_DEFAULTS,
+    sidekiq: w.sidekiq ?? { catchUp: false },
+  };
+}
+
+function smtpSettings(s: SmtpInput): SmtpConfig {
+  return {
+    ...s,
+    port: s.port ?? SMTP_DEFAULTS.port,
+    authMethod: s.authMethod ?? SMTP_DEFAULTS.authMethod,
+    enableStarttls: s.enableStarttls ?? SMTP_DEFAULTS.enableStarttls,
+  };
+}
+
+function mediaSettings(instance: string, m: MediaInput): MediaConfig {
+  if ((m.s3 === undefined) === (m.volume === undefined)) {
+    throw new Error(`MastodonEnvironment ${instance}: set exactly one of media.s3 (object storage) or media.volume (a PersistentVolumeClaim)`);
+  }
+  if (m.volume) return { volume: m.volume };
+  const s3 = m.s3!;
+  return {
+    s3: {
+      ...s3,
+      region: s3.region ?? S3_DEFAULTS.region,
+      credentialsSecret: {
+        name: s3.credentialsSecret.name,
+        accessKeyIdKey: s3.credentialsSecret.accessKeyIdKey ?? S3_DEFAULTS.accessKeyIdKey,
+        secretAccessKeyKey: s3.credentialsSecret.secretAccessKeyKey ?? S3_DEFAULTS.secretAccessKeyKey,
+      },
+    },
+  };
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {

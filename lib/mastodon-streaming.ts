@@ -11,7 +11,7 @@ import type { StreamingConfig } from './model';
 export interface MastodonStreamingProps {
   /** The shared Mastodon environment. */
   readonly environment: MastodonEnvironment;
-  /** The `streaming:` section of the config. @default the environment's `config.streaming` */
+  /** The `streaming:` section of the config. @default the environment's `settings.streaming` */
   readonly streaming?: StreamingConfig;
 }
 
@@ -38,7 +38,7 @@ export class MastodonStreaming extends Construct {
   constructor(scope: Construct, id: string, props: MastodonStreamingProps) {
     super(scope, id);
     const env = props.environment.pods;
-    const c = env.config;
+    const c = env.settings;
     const s = props.streaming ?? c.streaming;
     const identity = env.identity('streaming');
     const name = resourceName(c.name, 'streaming');

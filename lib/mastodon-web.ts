@@ -10,7 +10,7 @@ import { WebMetrics } from './web-metrics';
 import type { ResourcesConfig, WebConfig } from './model';
 
 /**
- * Props for {@link MastodonWeb}. Each setting left out is the environment's `config.web` value,
+ * Props for {@link MastodonWeb}. Each setting left out is the environment's `settings.web` value,
  * whose own defaults are the config's (lib/model/defaults.ts).
  */
 export interface MastodonWebProps {
@@ -43,7 +43,7 @@ export class MastodonWeb extends Construct {
   public readonly service: k8s.KubeService;
   /** The Service's URL inside the namespace, e.g. for a tunnel ingress rule: `http://<instance>-web:3000`. */
   public readonly url: string;
-  /** The settings the pods run with (props over the environment's `config.web`). */
+  /** The settings the pods run with (props over the environment's `settings.web`). */
   public readonly settings: WebConfig;
   /** The PodDisruptionBudget (more than one replica only). */
   public readonly budget?: k8s.KubePodDisruptionBudget;
@@ -53,7 +53,7 @@ export class MastodonWeb extends Construct {
   constructor(scope: Construct, id: string, props: MastodonWebProps) {
     super(scope, id);
     const env = props.environment.pods;
-    const c = env.config;
+    const c = env.settings;
     const web: WebConfig = {
       replicas: props.replicas ?? c.web.replicas,
       pool: props.pool ?? c.web.pool,
@@ -66,7 +66,7 @@ export class MastodonWeb extends Construct {
     const name = resourceName(c.name, 'web');
     // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
     // so that an exporter that fails never takes web out of its Service.
-    this.metrics = c.resolvedMonitoring ? new WebMetrics(this, 'Metrics', { environment: props.environment, web }) : undefined;
+    this.metrics = c.monitoring.enabled ? new WebMetrics(this, 'Metrics', { environment: props.environment, web }) : undefined;
     const container = env.railsContainer({
       name: 'web',
       args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],

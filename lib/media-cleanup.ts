@@ -11,7 +11,7 @@ import type { CleanupConfig } from './model';
 export interface MediaCleanupProps {
   /** The shared Mastodon environment. */
   readonly environment: MastodonEnvironment;
-  /** Schedules and ages. @default the environment's `config.cleanup` */
+  /** Schedules and ages. @default the environment's `settings.cleanup` */
   readonly cleanup?: CleanupConfig;
 }
 
@@ -32,13 +32,13 @@ export class MediaCleanup extends Construct {
   constructor(scope: Construct, id: string, props: MediaCleanupProps) {
     super(scope, id);
     const env = props.environment.pods;
-    const cl = props.cleanup ?? env.config.cleanup;
+    const cl = props.cleanup ?? env.settings.cleanup;
     this.media = this.cronJob(env, 'MediaRemove', 'media-remove', cl.media.schedule, ['media', 'remove', '--days', String(cl.media.days)]);
     this.previewCards = this.cronJob(env, 'PreviewCardsRemove', 'preview-cards-remove', cl.previewCards.schedule, ['preview_cards', 'remove', '--days', String(cl.previewCards.days)]);
   }
 
   private cronJob(env: MastodonPods, id: string, suffix: string, schedule: string, args: string[]): k8s.KubeCronJob {
-    const c = env.config;
+    const c = env.settings;
     const identity = env.identity('cleanup');
     const container = env.railsContainer({
       name: 'tootctl',

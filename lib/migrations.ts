@@ -40,7 +40,7 @@ export class Migrations extends Construct {
   }
 
   private job(env: MastodonPods, step: MigrationStep): k8s.KubeJob {
-    const c = env.config;
+    const c = env.settings;
     const identity = env.identity('migrate');
     const container = env.railsContainer({
       name: 'migrate',

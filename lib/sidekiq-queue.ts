@@ -46,7 +46,11 @@ export interface SidekiqQueueProps {
   readonly fallbackPool?: string;
   /** Requests and memory limit of each pod. @default requests 200m / 640Mi, limit 1Gi */
   readonly resources?: ResourcesConfig;
-  /** Catch-up scaling (never for the scheduler group). @default none: always `replicas` pods */
+  /**
+   * Catch-up scaling (never for the scheduler group). Whether KEDA owns the count, or catch-up
+   * runs the group at its maximum, is the environment's `settings.sidekiq`.
+   * @default none: always `replicas` pods
+   */
   readonly scaling?: SidekiqQueueScaling;
 }
 
@@ -107,7 +111,7 @@ export class SidekiqQueue extends Construct {
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
     const env = props.environment.pods;
-    const c = env.config;
+    const c = env.settings;
     const p = sidekiqProcess(props);
     this.process = p;
     const identity = env.identity('sidekiq', p.name);
@@ -116,9 +120,9 @@ export class SidekiqQueue extends Construct {
       name: 'sidekiq',
       args: sidekiqArgs(p.concurrency, p.queues),
       workingDir: MASTODON_ROOT,
-      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME, ...(c.resolvedMonitoring ? sidekiqMetricsEnv() : {}) },
+      env: { DB_POOL: String(p.concurrency), MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME, ...(c.monitoring.enabled ? sidekiqMetricsEnv() : {}) },
       // The in-process exporter (one Sidekiq process per pod, so one server per pod).
-      ...(c.resolvedMonitoring ? { ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }] } : {}),
+      ...(c.monitoring.enabled ? { ports: [{ name: METRICS_PORT_NAME, containerPort: RUBY_METRICS_PORT, protocol: 'TCP' }] } : {}),
       resources: containerResources(p.resources),
       startupProbe: execProbe(ready, { ...RAILS_BOOT }),
       readinessProbe: execProbe(ready, { periodSeconds: 10 }),

@@ -12,9 +12,9 @@ import type { ResourcesConfig, WebConfig } from './model';
 export interface WebMetricsProps {
   /** The shared Mastodon environment (config, priority classes, pod conventions). */
   readonly environment: MastodonEnvironment;
-  /** The `web:` section: the exporter runs where web runs. @default the environment's `config.web` */
+  /** The `web:` section: the exporter runs where web runs. @default the environment's `settings.web` */
   readonly web?: WebConfig;
-  /** Requests and limits of the exporter. @default the environment's `config.monitoring.webExporter.resources` */
+  /** Requests and limits of the exporter. @default the environment's `settings.monitoring.webExporter.resources` */
   readonly resources?: ResourcesConfig;
 }
 
@@ -56,7 +56,7 @@ export class WebMetrics extends Construct {
   constructor(scope: Construct, id: string, props: WebMetricsProps) {
     super(scope, id);
     const env = props.environment.pods;
-    const c = env.config;
+    const c = env.settings;
     const web = props.web ?? c.web;
     const identity = env.identity('web-metrics');
     const name = webMetricsName(c.name);

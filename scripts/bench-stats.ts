@@ -1,15 +1,8 @@
 /**
- * The pure parts of `npm run bench` (no cdk8s, no processes): medians, the machine's noise,
- * the verdict of a target, the exit code, the printed table and the README splice.
- * Unit-tested in test/bench-stats.test.ts; the timings themselves are only ever measured by
- * `npm run bench`, never by a test.
+ * The pure parts of `npm run bench` (no processes): the summary of a measure's runs, its verdict
+ * against a target, the exit code and the printed table. Unit-tested in test/bench-stats.test.ts;
+ * the timings themselves are only ever measured by `npm run bench`, never by a test.
  */
-
-import { parseAllDocuments } from 'yaml';
-
-/** The markers around the measured table in README.md. */
-export const BENCH_START = '<!-- bench:start (npm run bench -- --readme writes this table) -->';
-export const BENCH_END = '<!-- bench:end -->';
 
 /** The median of a sample (the input is not reordered). */
 export function median(xs: readonly number[]): number {
@@ -19,60 +12,47 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/**
- * The run-to-run noise of a sample, relative to its median: 1.4826 × the median absolute
- * deviation (for normally distributed runs that is their standard deviation; unlike it, one
- * run disturbed by another engineer's job does not blow it up). Undefined for fewer than two
- * runs: one run cannot tell its own noise.
- */
-export function relativeNoise(xs: readonly number[]): number | undefined {
-  if (xs.length < 2) return undefined;
-  const m = median(xs);
-  if (m === 0) return undefined;
-  return (1.4826 * median(xs.map((x) => Math.abs(x - m)))) / Math.abs(m);
+/** Min, median and max of a measure's runs; undefined when a run failed or none was made. */
+export interface Summary {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  readonly runs: number;
 }
 
-/**
- * The uncertainty of a sample's median, relative to it: the standard error of the median,
- * √(π/2) × σ / √n with σ estimated robustly by {@link relativeNoise}. A median of n runs is
- * this much less noisy than one run, so a target is judged on this, not on the spread of single
- * runs (which let a median 90% over its target pass as "within noise" on a busy machine).
- * Undefined for fewer than two runs.
- */
-export function medianNoise(xs: readonly number[]): number | undefined {
-  const rel = relativeNoise(xs);
-  return rel === undefined ? undefined : (Math.sqrt(Math.PI / 2) * rel) / Math.sqrt(xs.length);
+/** The summary of the runs, or undefined when there are none or one failed (NaN). */
+export function summarize(xs: readonly number[]): Summary | undefined {
+  if (xs.length === 0 || !xs.every(Number.isFinite)) return undefined;
+  return { min: Math.min(...xs), median: median(xs), max: Math.max(...xs), runs: xs.length };
 }
 
-/** What a target's figure says: a miss within the noise is reported but does not fail. */
-export type Verdict = 'PASS' | 'MISS (within noise)' | 'MISS' | 'FAILED';
+/** What a measure says against its target (an upper bound, judged on the median). */
+export type Verdict = 'PASS' | 'MISS' | 'FAILED' | 'not measured' | 'information';
 
 /**
- * The verdict of `figure` against an upper bound `target`, given the noise (same unit as the
- * figure; undefined when it could not be estimated, and then any miss counts). A figure that is
- * not a number (the command failed) is FAILED.
+ * PASS when the median is at or under the target, MISS over it; FAILED when a run failed;
+ * `not measured` when the measure was skipped (`failed` false, no runs).
  */
-export function verdict(figure: number, target: number, noise: number | undefined): Verdict {
-  if (!Number.isFinite(figure)) return 'FAILED';
-  if (figure <= target) return 'PASS';
-  return figure - (noise ?? 0) <= target ? 'MISS (within noise)' : 'MISS';
+export function verdict(s: Summary | undefined, target: number, failed = false): Verdict {
+  if (failed) return 'FAILED';
+  if (!s) return 'not measured';
+  return s.median <= target ? 'PASS' : 'MISS';
 }
 
-/** The bench's exit code: 0 only when there were verdicts and none is a real miss or a failure. */
+/** The bench's exit code: 0 unless a target was missed or a command failed. */
 export function exitCode(verdicts: readonly Verdict[]): number {
-  if (verdicts.length === 0) return 1;
   return verdicts.some((v) => v === 'MISS' || v === 'FAILED') ? 1 : 0;
 }
 
-/** One line of the table; empty cells for rows that only inform. */
+/** One line of the table. */
 export interface BenchRow {
-  readonly what: string;
-  readonly figure: string;
-  readonly helm: string;
-  readonly ratio: string;
+  readonly measure: string;
+  readonly summary: Summary | undefined;
+  /** How a figure of this measure is written (ms, MiB…). */
+  readonly unit: (n: number) => string;
+  /** The target as written, e.g. `≤ 1.50 s`; `—` for an informational row. */
   readonly target: string;
-  readonly noise: string;
-  readonly verdict: Verdict | '';
+  readonly verdict: Verdict;
 }
 
 /** The whole printed report: a header line, the table, and notes (as a list). */
@@ -82,72 +62,59 @@ export interface BenchReport {
   readonly notes: readonly string[];
 }
 
-const COLUMNS: [keyof BenchRow, string][] = [
-  ['what', 'what'], ['figure', 'figure'], ['helm', 'helm template'], ['ratio', 'ratio'],
-  ['target', 'target'], ['noise', 'noise'], ['verdict', 'verdict'],
-];
+const COLUMNS = ['measure', 'min', 'median', 'max', 'runs', 'target', 'verdict'] as const;
 
-/** The report as printed and as written into the README (the same text). */
+/** The report as printed (and as `--write` stores it in docs/dev/benchmark.md): a Markdown table. */
 export function formatReport(r: BenchReport): string {
-  for (const row of r.rows) {
-    for (const [k] of COLUMNS) if (row[k].includes('|') || row[k].includes('\n')) throw new Error(`a table cell cannot hold | or a newline: ${row[k]}`);
-  }
-  const w = COLUMNS.map(([k, title]) => Math.max(title.length, ...r.rows.map((row) => [...row[k]].length)));
+  const cells = r.rows.map((row) => {
+    const s = row.summary;
+    const c = [row.measure, s ? row.unit(s.min) : '—', s ? row.unit(s.median) : '—', s ? row.unit(s.max) : '—', s ? String(s.runs) : '0', row.target, row.verdict];
+    for (const x of c) if (x.includes('|') || x.includes('\n')) throw new Error(`a table cell cannot hold | or a newline: ${x}`);
+    return c;
+  });
+  const w = COLUMNS.map((title, i) => Math.max(title.length, ...cells.map((c) => [...c[i]].length)));
   const pad = (s: string, n: number) => s + ' '.repeat(n - [...s].length);
-  const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, w[i])).join(' | ')} |`;
+  const line = (c: readonly string[]) => `| ${c.map((x, i) => pad(x, w[i])).join(' | ')} |`;
   return [
     r.header,
     '',
-    line(COLUMNS.map(([, title]) => title)),
+    line(COLUMNS),
     `|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`,
-    ...r.rows.map((row) => line(COLUMNS.map(([k]) => row[k]))),
+    ...cells.map(line),
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
   ].join('\n');
-}
-
-/** README text with the report between the bench markers (and nothing else changed). */
-export function spliceReadme(readme: string, report: string): string {
-  const start = readme.indexOf(BENCH_START);
-  const end = readme.indexOf(BENCH_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BENCH_START} … ${BENCH_END} section`);
-  return `${readme.slice(0, start + BENCH_START.length)}\n${report}\n${readme.slice(end)}`;
 }
 
 /** Milliseconds as people read them. */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return 'failed';
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms >= 100 ? 0 : 1)} ms`;
+  if (ms >= 60_000) {
+    const min = Math.floor(ms / 60_000);
+    const s = Math.round((ms % 60_000) / 1000);
+    return s === 0 ? `${min} min` : `${min} min ${s} s`;
+  }
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }
 
-/** Peak memory of one measured process tree, from the lines scripts/bench-probe.js wrote. */
-export interface PeakMemory {
-  /** The render process's peak (KiB); the tree's largest when no process loaded the library. */
-  readonly renderKiB: number;
-  /** The script of the process that loaded the library; undefined when none did. */
-  readonly renderScript: string | undefined;
-  /** The largest Node process of the tree (KiB): what /usr/bin/time -f %M reports for the tree. */
-  readonly treeMaxKiB: number;
-  /** How many Node processes the tree had. */
-  readonly processes: number;
+/** KiB (as GNU time reports peak memory) in MiB. */
+export function formatKiB(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
 }
 
-/** Reads the probe's lines; undefined when there are none. */
-export function peakMemory(probeLines: string): PeakMemory | undefined {
-  const recs = probeLines.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { script: string; maxRssKiB: number; rendersLib: boolean });
-  if (recs.length === 0) return undefined;
-  const treeMaxKiB = Math.max(...recs.map((r) => r.maxRssKiB));
-  const renderers = recs.filter((r) => r.rendersLib).sort((a, b) => b.maxRssKiB - a.maxRssKiB);
-  return {
-    renderKiB: renderers.length ? renderers[0].maxRssKiB : treeMaxKiB,
-    renderScript: renderers.length ? renderers[0].script : undefined,
-    treeMaxKiB,
-    processes: recs.length,
-  };
+/** A ratio. */
+export function formatRatio(x: number): string {
+  return `${x.toFixed(2)}×`;
 }
 
-/** How many objects (non-empty YAML documents) the given files hold. */
-export function countObjects(yamlTexts: readonly string[]): number {
-  let n = 0;
-  for (const t of yamlTexts) for (const d of parseAllDocuments(t)) if (d.toJS() != null) n++;
-  return n;
+/** The peak resident memory (KiB) in the output of GNU time's `-v`, or undefined. */
+export function maxRssKiB(timeVerbose: string): number | undefined {
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(timeVerbose);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** User + system CPU time (ms) in the output of GNU time's `-v` (the process and the children it waited for), or undefined. */
+export function cpuMs(timeVerbose: string): number | undefined {
+  const user = /User time \(seconds\): ([\d.]+)/.exec(timeVerbose);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(timeVerbose);
+  return user && sys ? Math.round((Number(user[1]) + Number(sys[1])) * 1000) : undefined;
 }

@@ -1,8 +1,9 @@
-/** Runs the real `cdk8s synth` into a directory; shared by synth, check-dist and bench. */
+/** Runs the real `cdk8s synth` into a directory; shared by synth, synth-helm and bench. */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { ROOT } from './paths';
 
-export const ROOT = path.join(__dirname, '..');
+export { ROOT };
 
 /** Synthesizes the app with the cdk8s CLI into `outdir`. Returns the exit status and output. */
 export function cdk8sSynth(outdir: string, env: NodeJS.ProcessEnv = {}, extraArgs: string[] = []): { status: number; stdout: string; stderr: string } {

@@ -7,9 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Resvg } from '@resvg/resvg-js';
+import { stringify } from 'yaml';
 import { formatErrors, loadConfigFile, nodesFromInventory } from '../lib';
 import { netcheckRoom } from '../lib/netcheck/plan';
-import { stringifyManifests } from '../lib/tools/manifest-yaml';
 import { humanMemory } from '../lib/rules/quantity';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { diagnose } from '../lib/netcheck/diagnose';
@@ -75,7 +75,7 @@ if (args[0] === 'report') {
   fs.mkdirSync(out, { recursive: true });
   for (const [name, objects] of Object.entries(set.files)) {
     // YAML 1.1, as cdk8s writes dist/: kubectl reads `yes`/`on` unquoted as booleans.
-    fs.writeFileSync(path.join(out, name), stringifyManifests(objects));
+    fs.writeFileSync(path.join(out, name), objects.map((o) => stringify(o, { version: '1.1', lineWidth: 0 })).join('---\n'));
   }
   fs.writeFileSync(path.join(out, 'run.sh'), runScript(set), { mode: 0o755 });
   const rel = path.relative(process.cwd(), out) || '.';

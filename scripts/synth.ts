@@ -1,22 +1,20 @@
 /**
  * npm run synth [-- --output DIR]: synthesizes the app in this process (the same
  * `synthesizeApp` that main.ts, the cdk8s.yaml app, calls) into a scratch folder next to dist/
- * (or DIR), then swaps it in. A failed synth (bad config, a thrown error, a killed process)
- * leaves dist/ as it was. Reads MASTODON_CONFIG (default config/example.yaml) and prints the
- * config's warnings on stderr.
+ * (or DIR), then renames it into place. A failed synth (bad config, a thrown error) leaves dist/
+ * as it was. Reads MASTODON_CONFIG (default config/example.yaml) and prints the config's
+ * warnings on stderr.
  *
- * It runs as package.json's `synth` command: the esbuild bundle of this file run by
- * scripts/bundle-run.js (see that file), not ts-node and not the cdk8s CLI: one Node process,
- * no TypeScript compiler. The real `cdk8s synth` still works and
- * writes the same bytes; test/integration/synth-equivalence.itest.ts compares the two.
- * README "How synth is fast" has the figures.
+ * package.json's `synth` runs the compiled file (build/scripts/synth.js, after an incremental
+ * `tsc -b`). The real `cdk8s synth` still works and writes the same bytes;
+ * test/integration/synth-equivalence.itest.ts compares the two.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { synthesizeApp } from '../lib/synthesize';
-import { resolveTarget, writeThenSwap } from '../lib/tools/swap';
-import { DEFAULT_CONFIG_FILE } from './paths';
+import { synthesizeApp } from '../lib/app/synthesize';
+import { resolveTarget, writeThenSwap } from '../lib/app/swap';
+import { DEFAULT_CONFIG_FILE, ROOT } from './paths';
 
 /** What {@link synthInto} did. */
 export type SynthOutcome =
@@ -24,9 +22,9 @@ export type SynthOutcome =
   | { readonly ok: false; readonly report: string };
 
 /**
- * Synthesizes the config file into `target`, atomically from the reader's side: everything is
- * written into a scratch folder beside `target` and swapped in by two renames only when the
- * whole synth succeeded. On failure `target` is untouched and the report says why.
+ * Synthesizes the config file into `target`: everything is written into a temporary folder
+ * beside `target` and renamed into place only when the whole synth succeeded
+ * (lib/app/swap.ts). On failure `target` is untouched and the report says why.
  * `synthesize` is the app (tests pass one that fails half-way).
  */
 export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {
@@ -45,7 +43,7 @@ export function synthInto(configFile: string, target: string, synthesize: typeof
 
 if (require.main === module) {
   const { values } = parseArgs({ options: { output: { type: 'string', short: 'o' } } });
-  const target = path.resolve(values.output ?? path.join(__dirname, '..', 'dist'));
+  const target = path.resolve(values.output ?? path.join(ROOT, 'dist'));
   const r = synthInto(process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE, target);
   if (!r.ok) {
     process.stderr.write(`${r.report}\n`);

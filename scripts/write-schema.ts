@@ -23,9 +23,10 @@ import * as path from 'path';
 import { z } from 'zod';
 import { configJsonSchema, MastodonConfigSchema } from '../lib/config/schema';
 import { CPU_PATTERN } from '../lib/rules/quantity';
+import { ROOT } from './paths';
 
-export const SCHEMA_FILE = path.join(__dirname, '..', 'config', 'schema.json');
-export const TYPES_FILE = path.join(__dirname, '..', 'lib', 'model', 'types.generated.ts');
+export const SCHEMA_FILE = path.join(ROOT, 'config', 'schema.json');
+export const TYPES_FILE = path.join(ROOT, 'lib', 'model', 'types.generated.ts');
 
 export function renderSchema(): string {
   return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
@@ -84,7 +85,7 @@ export function typesInputsHash(): string {
   const version = (pkgJson: string) => JSON.parse(fs.readFileSync(pkgJson, 'utf8')).version as string;
   return sha256(JSON.stringify({
     schemas: typeSchemas(),
-    script: fs.readFileSync(__filename.replace(/\.js$/, '.ts'), 'utf8'),
+    script: fs.readFileSync(path.join(ROOT, 'scripts', 'write-schema.ts'), 'utf8'),
     'json-schema-to-typescript': version(path.join(generatorDir, 'package.json')),
     prettier: version(require.resolve('prettier/package.json', { paths: [generatorDir] })),
   }));

@@ -1,6 +1,6 @@
-/** The pure parts of npm run bench: statistics, verdicts, exit code, the table, the README splice. */
+/** The pure parts of npm run bench: the summary of runs, verdicts, exit code, the table, GNU time's output. */
 import {
-  BENCH_END, BENCH_START, countObjects, exitCode, formatReport, median, medianNoise, peakMemory, relativeNoise, spliceReadme, verdict,
+  cpuMs, exitCode, formatKiB, formatMs, formatReport, maxRssKiB, median, summarize, verdict,
 } from '../scripts/bench-stats';
 
 describe('median', () => {
@@ -15,114 +15,74 @@ describe('median', () => {
   });
 });
 
-describe('relativeNoise (1.4826 × median absolute deviation / median)', () => {
-  test('identical runs have no noise; one run cannot estimate it', () => {
-    expect(relativeNoise([2, 2, 2, 2])).toBe(0);
-    expect(relativeNoise([7])).toBeUndefined();
+describe('summarize', () => {
+  test('min, median, max and the number of runs', () => {
+    expect(summarize([900, 1200, 1000])).toEqual({ min: 900, median: 1000, max: 1200, runs: 3 });
   });
-  test('a robust spread: one wild run does not blow it up', () => {
-    // deviations from 100: 10, 0, 10, 0, 900 → MAD 10
-    expect(relativeNoise([90, 100, 110, 100, 1000])).toBeCloseTo(1.4826 * 10 / 100, 6);
-  });
-});
-
-describe('medianNoise (standard error of the median)', () => {
-  test('shrinks with the number of runs: a median of 9 is three times steadier than one run', () => {
-    const runs = [90, 100, 110, 100, 1000, 95, 105, 100, 100];
-    expect(medianNoise(runs)).toBeCloseTo((Math.sqrt(Math.PI / 2) * relativeNoise(runs)!) / 3, 9);
-    expect(medianNoise([7])).toBeUndefined();
-  });
-  test('a median 90% over its target is a real miss even when single runs spread that much', () => {
-    // Seven pair ratios on a busy machine: median 11.4×, run-to-run spread σ about ±70%.
-    const ratios = [4, 6, 9, 11.4, 16, 19, 30];
-    const m = median(ratios);
-    expect(verdict(m, 6, relativeNoise(ratios)! * m)).toBe('MISS (within noise)'); // the old, lenient judgement
-    expect(verdict(m, 6, medianNoise(ratios)! * m)).toBe('MISS');
+  test('no runs, or a failed run (NaN), gives no summary rather than a misleading figure', () => {
+    expect(summarize([])).toBeUndefined();
+    expect(summarize([900, Number.NaN])).toBeUndefined();
   });
 });
 
-describe('verdict', () => {
-  test('at or under the target passes', () => {
-    expect(verdict(1.5, 1.5, 0)).toBe('PASS');
-    expect(verdict(1.2, 1.5, 0.1)).toBe('PASS');
+describe('verdict (on the median)', () => {
+  test('at or under the target passes, over it misses, whatever the min and max', () => {
+    expect(verdict({ min: 1000, median: 1500, max: 4000, runs: 3 }, 1500)).toBe('PASS');
+    expect(verdict({ min: 100, median: 1501, max: 1600, runs: 3 }, 1500)).toBe('MISS');
   });
-  test('over the target by less than the noise is a miss within noise, which does not fail', () => {
-    expect(verdict(1.55, 1.5, 0.1)).toBe('MISS (within noise)');
-    expect(exitCode(['PASS', 'MISS (within noise)'])).toBe(0);
-  });
-  test('over the target by more than the noise fails', () => {
-    expect(verdict(1.7, 1.5, 0.1)).toBe('MISS');
-    expect(exitCode(['PASS', 'MISS'])).toBe(1);
-  });
-  test('no noise estimate means any miss counts', () => {
-    expect(verdict(1.51, 1.5, undefined)).toBe('MISS');
-  });
-  test('a command that failed fails the bench', () => {
-    expect(verdict(Number.NaN, 1.5, 0.1)).toBe('FAILED');
-    expect(exitCode(['PASS', 'FAILED'])).toBe(1);
-  });
-  test('no verdicts at all is not a pass', () => {
-    expect(exitCode([])).toBe(1);
+  test('a failed command is FAILED; a skipped measure is not measured', () => {
+    expect(verdict(undefined, 1500, true)).toBe('FAILED');
+    expect(verdict({ min: 1, median: 1, max: 1, runs: 1 }, 1500, true)).toBe('FAILED');
+    expect(verdict(undefined, 1500)).toBe('not measured');
   });
 });
 
-describe('formatReport', () => {
-  const report = formatReport({
-    header: 'cdk8s-mastodon bench: 2 cores',
+test('exit code: 1 when a target is missed or a command failed; skipped and informational rows do not fail', () => {
+  expect(exitCode(['PASS', 'not measured', 'information'])).toBe(0);
+  expect(exitCode(['PASS', 'MISS'])).toBe(1);
+  expect(exitCode(['FAILED', 'PASS'])).toBe(1);
+});
+
+test('the report: a Markdown table with min, median, max, runs, target and verdict, then the notes', () => {
+  const text = formatReport({
+    header: 'bench, now',
     rows: [
-      { what: 'npm run synth (wall)', figure: '4.90 s', helm: '0.13 s', ratio: '37.7×', target: '≤ 1.50 s', noise: '±0.20 s', verdict: 'MISS' },
-      { what: 'objects', figure: '46', helm: '46', ratio: '', target: '', noise: '', verdict: '' },
+      { measure: 'npm run synth', summary: { min: 900, median: 1000, max: 1250, runs: 3 }, unit: formatMs, target: '≤ 1.50 s', verdict: 'PASS' },
+      { measure: 'peak memory', summary: { min: 81920, median: 92160, max: 92160, runs: 3 }, unit: formatKiB, target: '≤ 80.0 MiB', verdict: 'MISS' },
+      { measure: 'bash .ci/run', summary: undefined, unit: formatMs, target: '≤ 15 min', verdict: 'not measured' },
     ],
-    notes: ['probe checked'],
+    notes: ['a note'],
   });
-  const lines = report.split('\n');
-  test('a markdown table with aligned columns, header line first, notes after', () => {
-    expect(lines[0]).toBe('cdk8s-mastodon bench: 2 cores');
-    expect(lines[2]).toMatch(/^\| what +\| figure +\| helm template +\| ratio +\| target +\| noise +\| verdict +\|$/);
-    expect(lines[3]).toMatch(/^\|-+(\|-+){6}\|$/);
-    const widths = lines.slice(2, 6).map((l) => l.length);
-    expect(new Set(widths).size).toBe(1);
-    expect(lines[4]).toContain('| 4.90 s ');
-    expect(lines[4]).toMatch(/\| MISS +\|$/);
-    expect(lines[lines.length - 1]).toBe('- probe checked');
-  });
-  test('a table cell cannot break the table', () => {
-    expect(() => formatReport({ header: 'h', rows: [{ what: 'a|b', figure: '', helm: '', ratio: '', target: '', noise: '', verdict: '' }], notes: [] })).toThrow(/\|/);
-  });
+  const lines = text.split('\n');
+  expect(lines[0]).toBe('bench, now');
+  const cells = lines.filter((l) => l.startsWith('| ')).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  expect(cells).toEqual([
+    ['measure', 'min', 'median', 'max', 'runs', 'target', 'verdict'],
+    ['npm run synth', '900 ms', '1.00 s', '1.25 s', '3', '≤ 1.50 s', 'PASS'],
+    ['peak memory', '80.0 MiB', '90.0 MiB', '90.0 MiB', '3', '≤ 80.0 MiB', 'MISS'],
+    ['bash .ci/run', '—', '—', '—', '0', '≤ 15 min', 'not measured'],
+  ]);
+  // Every row of the table is as wide as the header (aligned columns).
+  expect(new Set(lines.filter((l) => l.startsWith('|')).map((l) => [...l].length)).size).toBe(1);
+  expect(lines[lines.length - 1]).toBe('- a note');
 });
 
-describe('spliceReadme', () => {
-  const readme = `# x\n\n## Benchmark\n\nintro\n\n${BENCH_START}\nold table\n${BENCH_END}\n\n## Next\n`;
-  test('replaces exactly what lies between the markers', () => {
-    const out = spliceReadme(readme, 'new table');
-    expect(out).toBe(`# x\n\n## Benchmark\n\nintro\n\n${BENCH_START}\nnew table\n${BENCH_END}\n\n## Next\n`);
-    expect(spliceReadme(out, 'new table')).toBe(out);
-  });
-  test('refuses a README without the markers', () => {
-    expect(() => spliceReadme('# x\n', 't')).toThrow(/bench:start/);
-  });
+test('a cell holding | or a newline is refused (it would break the table)', () => {
+  expect(() => formatReport({ header: 'h', rows: [{ measure: 'a | b', summary: undefined, unit: formatMs, target: '—', verdict: 'information' }], notes: [] })).toThrow(/cannot hold/);
 });
 
-describe('peakMemory (from the probe lines of one measured process tree)', () => {
-  const line = (o: object) => JSON.stringify(o);
-  test('the process that loaded the library is the render process; the tree max is reported too', () => {
-    const text = [
-      line({ pid: 3, ppid: 2, script: 'main.ts', maxRssKiB: 220000, rendersLib: true }),
-      line({ pid: 2, ppid: 1, script: 'cdk8s synth', maxRssKiB: 230000, rendersLib: false }),
-      line({ pid: 1, ppid: 0, script: 'synth.ts', maxRssKiB: 130000, rendersLib: false }),
-      '',
-    ].join('\n');
-    expect(peakMemory(text)).toEqual({ renderKiB: 220000, renderScript: 'main.ts', treeMaxKiB: 230000, processes: 3 });
-  });
-  test('without a process that loaded the library (a bundle, say) the tree max stands in, and says so', () => {
-    const p = peakMemory(line({ pid: 1, ppid: 0, script: 'bundle.js', maxRssKiB: 90000, rendersLib: false }));
-    expect(p).toEqual({ renderKiB: 90000, renderScript: undefined, treeMaxKiB: 90000, processes: 1 });
-  });
-  test('no probe line at all is no figure, not zero', () => {
-    expect(peakMemory('')).toBeUndefined();
-  });
+test('formatMs: milliseconds, seconds, minutes; a failed run says so', () => {
+  expect(formatMs(412.4)).toBe('412 ms');
+  expect(formatMs(1234)).toBe('1.23 s');
+  expect(formatMs(754_000)).toBe('12 min 34 s');
+  expect(formatMs(60_000)).toBe('1 min');
+  expect(formatMs(Number.NaN)).toBe('failed');
 });
 
-test('countObjects counts the non-empty YAML documents of several files', () => {
-  expect(countObjects(['a: 1\n---\nb: 2\n', '---\n# only a comment\n---\nc: 3\n---\n', ''])).toBe(3);
+test('maxRssKiB and cpuMs read GNU time -v output, and nothing from other text', () => {
+  const out = '\tCommand being timed: "node x.js"\n\tUser time (seconds): 0.62\n\tSystem time (seconds): 0.11\n\tMaximum resident set size (kbytes): 91332\n\tExit status: 0\n';
+  expect(maxRssKiB(out)).toBe(91332);
+  expect(cpuMs(out)).toBe(730);
+  expect(maxRssKiB('Command exited with non-zero status 1\n')).toBeUndefined();
+  expect(cpuMs('')).toBeUndefined();
 });

@@ -366,7 +366,7 @@ describe('network: the KEDA operator reaches Redis and nothing else', () => {
   test('the operator namespace is configurable; without KEDA nobody outside reaches Redis', () => {
     const moved = render(withScaling((c) => { c.sidekiq.keda.operatorNamespace = 'autoscaling'; })).filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
     const redis = to('StatefulSet', 'ocw-redis');
-    expect(canReach(moved, { from: { ...keda, namespace: 'autoscaling' } as End, to: redis, port: 6379, protocol: 'TCP' })).toBe(true);
+    expect(canReach(moved, { from: { ...keda, namespace: 'autoscaling' }, to: redis, port: 6379, protocol: 'TCP' })).toBe(true);
     expect(canReach(moved, { from: keda, to: redis, port: 6379, protocol: 'TCP' })).toBe(false);
     const none = render(withScaling((c) => { delete c.sidekiq.keda; })).filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
     expect(canReach(none, { from: keda, to: redis, port: 6379, protocol: 'TCP' })).toBe(false);

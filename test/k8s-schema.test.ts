@@ -50,6 +50,3 @@ describe.each(validators.map((v) => [v.version, v] as const))('strict Kubernetes
     expect(validator.validate({ apiVersion: 'apps/v1', kind: 'Deploymnet', metadata: { name: 'x' } })).not.toEqual([]);
   });
 });
-
-// The cache folder's own behaviour (compiled code kept, reused, never stale) is tested in the
-// integration suite: test/integration/k8s-validator-cache.itest.ts (it compiles validators cold).

@@ -141,7 +141,7 @@ describe('report', () => {
     const text = formatReport(diagnosed('mtu-mismatch'));
     for (const k of ['node→node', 'node→pod', 'pod→node', 'pod→pod']) expect(text).toContain(`${k}  (rows: from`);
     expect(text).toMatch(/pi-1 +3\.2 Mb\/s r950 0\.0% loss/);
-    expect(text).toMatch(/Diagnosis:\n  - MTU mismatch/);
+    expect(text).toMatch(/Diagnosis:\n {2}- MTU mismatch/);
   });
   test('SVG heat map renders to a PNG', () => {
     const svg = reportSvg(diagnosed('mtu-mismatch'));

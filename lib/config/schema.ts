@@ -8,7 +8,9 @@ import { parseCron } from '../rules/cron';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
-  BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS, SIDEKIQ_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+  BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
+  MASTODON_DEFAULTS, POSTGRES_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+  WEB_EXPORTER_DEFAULTS,
 } from '../model/defaults';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -128,10 +130,10 @@ export const WebSchema = z.strictObject({
 });
 
 export const StreamingSchema = z.strictObject({
-  replicas: z.number().int().min(1).default(2).describe('Streaming pods.'),
+  replicas: z.number().int().min(1).default(STREAMING_DEFAULTS.replicas).describe('Streaming pods.'),
   pool: pool.default(DEFAULT_POOL).describe('Node pool for streaming pods.'),
-  dbPool: z.number().int().min(1).max(100).default(10).describe('Postgres connections per streaming pod (DB_POOL).'),
-  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '320Mi' } }),
+  dbPool: z.number().int().min(1).max(100).default(STREAMING_DEFAULTS.dbPool).describe('Postgres connections per streaming pod (DB_POOL).'),
+  resources: ResourcesSchema.default(STREAMING_DEFAULTS.resources),
 });
 
 export const SidekiqProcessSchema = z.strictObject({
@@ -185,7 +187,7 @@ const RedisInternalSchema = z.strictObject({
 const RedisExternalSchema = z.strictObject({
   mode: z.literal('external'),
   host: z.string().min(1).describe('Redis host name.'),
-  port: z.number().int().min(1).max(65535).default(6379),
+  port: z.number().int().min(1).max(65535).default(DEFAULT_REDIS_PORT),
   passwordSecret: SecretKeyRefSchema.optional().describe('Password Secret (REDIS_PASSWORD).'),
 });
 export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, RedisExternalSchema])
@@ -329,13 +331,13 @@ export const DatabaseSchema = z.discriminatedUnion('mode', [ExternalDatabaseSche
 export const S3Schema = z.strictObject({
   bucket: z.string().min(3).describe('Bucket name.'),
   endpoint: z.url({ error: 'must be a URL such as https://s3.eu-central-1.wasabisys.com' }).describe('S3 API endpoint URL.'),
-  region: z.string().min(1).default('us-east-1'),
+  region: z.string().min(1).default(S3_DEFAULTS.region),
   hostname: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional().describe('S3_HOSTNAME, when it differs from the endpoint host.'),
   aliasHost: z.string().min(1).optional().describe('Public host that serves the media (S3_ALIAS_HOST), e.g. media.example.social.'),
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
-    accessKeyIdKey: z.string().regex(SECRET_KEY).default('AWS_ACCESS_KEY_ID'),
-    secretAccessKeyKey: z.string().regex(SECRET_KEY).default('AWS_SECRET_ACCESS_KEY'),
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.accessKeyIdKey),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.secretAccessKeyKey),
   }, {
     error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
   }).describe('The Secret with the access key id and secret key.'),
@@ -356,12 +358,12 @@ export const MediaSchema = z.strictObject({
 
 export const SmtpSchema = z.strictObject({
   server: z.string().min(1).describe('SMTP relay host, e.g. smtp.mailgun.org.'),
-  port: z.number().int().min(1).max(65535).default(587).describe('SMTP_PORT: 587 for STARTTLS, 465 for implicit TLS.'),
+  port: z.number().int().min(1).max(65535).default(SMTP_DEFAULTS.port).describe('SMTP_PORT: 587 for STARTTLS, 465 for implicit TLS.'),
   fromAddress: z.string().min(3).describe("Sender, e.g. 'Mastodon <notifications@example.social>'."),
   login: z.string().min(1).optional().describe('SMTP_LOGIN: the user name for the relay; none when left out.'),
   passwordSecret: SecretKeyRefSchema.optional().describe('The Secret key that holds SMTP_PASSWORD.'),
-  authMethod: z.enum(['plain', 'login', 'cram_md5', 'none']).default('plain').describe('SMTP_AUTH_METHOD.'),
-  enableStarttls: z.enum(['auto', 'always', 'never']).default('auto').describe('SMTP_ENABLE_STARTTLS.'),
+  authMethod: z.enum(['plain', 'login', 'cram_md5', 'none']).default(SMTP_DEFAULTS.authMethod).describe('SMTP_AUTH_METHOD.'),
+  enableStarttls: z.enum(['auto', 'always', 'never']).default(SMTP_DEFAULTS.enableStarttls).describe('SMTP_ENABLE_STARTTLS.'),
 });
 
 const CronJobSchema = z.strictObject({
@@ -376,8 +378,8 @@ export const MastodonSchema = z.strictObject({
   streamingImage: ImageOverrideSchema.optional().describe('Override the streaming image.'),
   secretName: objectName('mastodon.secretName').describe(
     'Existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and the three ACTIVE_RECORD_ENCRYPTION_* keys (npm run secrets makes one).'),
-  singleUserMode: z.boolean().default(false).describe('SINGLE_USER_MODE: one account, no sign-ups, the profile as the landing page.'),
-  defaultLocale: z.string().min(2).default('en').describe('DEFAULT_LOCALE for visitors whose language is not known, e.g. en or de.'),
+  singleUserMode: z.boolean().default(MASTODON_DEFAULTS.singleUserMode).describe('SINGLE_USER_MODE: one account, no sign-ups, the profile as the landing page.'),
+  defaultLocale: z.string().min(2).default(MASTODON_DEFAULTS.defaultLocale).describe('DEFAULT_LOCALE for visitors whose language is not known, e.g. en or de.'),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -463,7 +465,7 @@ export const MonitoringSchema = z.strictObject({
     .default('https://www.npmjs.com/package/cdk8s-mastodon#monitoring-and-alerts')
     .describe("Where every alert's runbook_url points: the README section with the alert table (point it at your own copy if you keep one)."),
   webExporter: z.strictObject({
-    resources: ResourcesSchema.default({ requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } }),
+    resources: ResourcesSchema.default(WEB_EXPORTER_DEFAULTS.resources),
   }).prefault({}).describe('The prometheus_exporter sidecar next to Puma (same Mastodon image).'),
   redisExporter: z.strictObject({
     resources: ResourcesSchema.default({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
@@ -501,7 +503,7 @@ export const MastodonConfigSchema = z.strictObject({
   smtp: SmtpSchema.describe('The mail relay Mastodon sends from (SMTP_*).'),
   network: z.strictObject({
     trustedProxies: z.array(z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' })).min(1)
-      .default(['127.0.0.1/32', '::1/128', '10.42.0.0/16'])
+      .default([...DEFAULT_TRUSTED_PROXIES])
       .describe('TRUSTED_PROXY_IP: loopback plus the pod CIDR the tunnel connects from (k3s: 10.42.0.0/16).'),
     failoverSeconds: z.number().int().min(0).max(300).default(DEFAULT_FAILOVER_SECONDS)
       .describe('tolerationSeconds for unreachable/not-ready nodes on web, streaming and Sidekiq (Kubernetes sets 300 when none is given: pods on a dead node would wait 5 minutes to move).'),
@@ -529,8 +531,8 @@ export const MastodonConfigSchema = z.strictObject({
     namespace: dnsLabel(63, 'nodeTuning.namespace').optional().describe('Its own namespace (privileged Pod Security level); <name>-node-tuning when left out.'),
   }).prefault({}).describe('Opt-in kernel network tuning on the nodes.'),
   cleanup: z.strictObject({
-    media: CronJobSchema.default({ schedule: '15 3 * * *', days: 7 }).describe('tootctl media remove: cached remote media older than days.'),
-    previewCards: CronJobSchema.default({ schedule: '45 3 * * 1', days: 30 }).describe('tootctl preview_cards remove: link preview images older than days.'),
+    media: CronJobSchema.default(CLEANUP_DEFAULTS.media).describe('tootctl media remove: cached remote media older than days.'),
+    previewCards: CronJobSchema.default(CLEANUP_DEFAULTS.previewCards).describe('tootctl preview_cards remove: link preview images older than days.'),
   }).prefault({}).describe('CronJobs that remove cached remote files so the media storage does not grow without end.'),
   restarts: RestartsSchema.prefault({}),
 });

@@ -15,7 +15,7 @@ import { caReloadProbeScript, caReloadStartScript, CA_LOADED_FILE } from '../rul
 import { DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from '../rules/database';
 import { railsSecretEnv, SecretEnv, streamingSecretEnv } from '../rules/environment';
 import { imageRef } from '../rules/images';
-import type { ResolvedConfig, ImageSpec } from '../model';
+import type { ImageSpec, MastodonSettings } from '../model';
 
 /** What a Rails container (web, Sidekiq, a Job) needs besides the shared parts. */
 export interface RailsContainerOptions {
@@ -99,8 +99,8 @@ export interface MastodonDeploymentOptions {
 
 /** What {@link MastodonPods} builds from: the shared parts a `MastodonEnvironment` holds. */
 export interface MastodonPodContext {
-  /** The resolved configuration. */
-  readonly config: ResolvedConfig;
+  /** The settings the pods share, defaults applied. */
+  readonly settings: MastodonSettings;
   /** How Mastodon reaches Postgres. */
   readonly database: DatabaseConnection;
   /** The plain variables, in key order (written inline into hook Jobs). */
@@ -116,8 +116,8 @@ export interface MastodonPodContext {
 }
 
 /** Labels identity for a component of a Mastodon instance. */
-export function mastodonIdentity(config: ResolvedConfig, component: string, process?: string, version: string = config.images.mastodon.tag): Identity {
-  return { instance: config.name, component, version, ...(process ? { process } : {}) };
+export function mastodonIdentity(settings: Pick<MastodonSettings, 'name' | 'images'>, component: string, process?: string, version: string = settings.images.mastodon.tag): Identity {
+  return { instance: settings.name, component, version, ...(process ? { process } : {}) };
 }
 
 /**
@@ -129,19 +129,19 @@ export function mastodonIdentity(config: ResolvedConfig, component: string, proc
  * Sidekiq ready file) and /tmp (uploads in flight), which are emptyDirs.
  */
 export class MastodonPods {
-  /** The resolved configuration every construct reads. */
-  public readonly config: ResolvedConfig;
+  /** The settings the pods share, defaults applied. */
+  public readonly settings: MastodonSettings;
   /** How Mastodon reaches Postgres. */
   public readonly database: DatabaseConnection;
 
   constructor(private readonly context: MastodonPodContext) {
-    this.config = context.config;
+    this.settings = context.settings;
     this.database = context.database;
   }
 
   /** Labels identity for a component of this instance. */
   public identity(component: string, process?: string, version?: string): Identity {
-    return mastodonIdentity(this.config, component, process, version);
+    return mastodonIdentity(this.settings, component, process, version);
   }
 
   /** Pod template annotations that roll pods when the env ConfigMap changes. */
@@ -151,7 +151,7 @@ export class MastodonPods {
 
   /** A container running the Mastodon (Rails) image. */
   public railsContainer(o: RailsContainerOptions): k8s.Container {
-    return this.container(this.config.images.mastodon, railsSecretEnv(this.config, this.database), o, [
+    return this.container(this.settings.images.mastodon, railsSecretEnv(this.settings, this.database), o, [
       { name: 'tmp', mountPath: '/opt/mastodon/tmp' },
       { name: 'tmp-root', mountPath: '/tmp' },
       ...(this.context.mediaClaimName ? [{ name: 'media', mountPath: '/opt/mastodon/public/system' }] : []),
@@ -175,7 +175,7 @@ export class MastodonPods {
     const env = ca ? { ...o.env, NODE_EXTRA_CA_CERTS: CA_LOADED_FILE } : o.env;
     // args, not command: the image's entrypoint stays in front.
     const args = ca ? ['sh', '-c', caReloadStartScript(STREAMING_CA_FILE)] : undefined;
-    return this.container(this.config.images.streaming, streamingSecretEnv(this.config, this.database), { ...o, env, args }, [
+    return this.container(this.settings.images.streaming, streamingSecretEnv(this.settings, this.database), { ...o, env, args }, [
       { name: 'tmp-root', mountPath: '/tmp' },
       // The whole directory, never subPath: only then does the kubelet update the file in place.
       ...(ca ? [{ name: 'postgres-ca', mountPath: STREAMING_CA_DIR, readOnly: true }] : []),
@@ -193,7 +193,7 @@ export class MastodonPods {
 
   /** True while `maintenance.stopWorkloads` is on: web, streaming and Sidekiq run no pods. */
   public get stopped(): boolean {
-    return this.config.maintenance.stopWorkloads;
+    return this.settings.maintenance.stopWorkloads;
   }
 
   /**
@@ -219,7 +219,7 @@ export class MastodonPods {
           fallbackPool: o.fallbackPool,
           architectures: o.architectures,
           spread: { mode: o.spread, selector: selectorLabels(o.identity), rollingUpdate: true },
-          failoverSeconds: this.config.network.failoverSeconds,
+          failoverSeconds: this.settings.network.failoverSeconds,
         },
       }),
     });
@@ -227,7 +227,7 @@ export class MastodonPods {
 
   /** A pod spec with the shared security context, volumes and placement. */
   public podSpec(o: MastodonPodOptions): k8s.PodSpec {
-    const where = placement({ ...o.placement, poolLabel: this.config.nodes.poolLabel });
+    const where = placement({ ...o.placement, poolLabel: this.settings.nodes.poolLabel });
     const mounted = new Set(o.containers.flatMap((ct) => (ct.volumeMounts ?? []).map((m) => m.name)));
     const volumes: k8s.Volume[] = [
       { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },

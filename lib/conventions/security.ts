@@ -4,6 +4,7 @@
  * read-only root filesystem.
  */
 import { k8s } from 'cdk8s-plus-28';
+import type { Manifest } from '../model';
 import type { Placement } from './placement';
 
 /** uid and gid of the `mastodon` user in both official Mastodon images. */
@@ -138,7 +139,7 @@ export const POD_POLICY_EXEMPTIONS: readonly PodPolicyExemption[] = [
 ];
 
 /** The exemptions that apply to this container of this object (a pod spec reader for each kind is the caller's). */
-export function podPolicyExemptions(o: any, podSpec: any, podLabels: Record<string, string> | undefined, container: string): PodPolicyExemption[] {
+export function podPolicyExemptions(o: Manifest, podSpec: { readonly hostPID?: boolean; readonly hostIPC?: boolean }, podLabels: Record<string, string> | undefined, container: string): PodPolicyExemption[] {
   return POD_POLICY_EXEMPTIONS.filter((e) => e.kind === o.kind
     && o.metadata?.labels?.['app.kubernetes.io/component'] === e.component
     && podLabels?.['app.kubernetes.io/component'] === e.component

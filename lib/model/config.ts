@@ -37,3 +37,7 @@ export type MaintenanceConfig = MastodonConfigParsed['maintenance'];
 export type ArgoCdConfig = NonNullable<MastodonConfigParsed['argocd']>;
 export type CleanupConfig = MastodonConfigParsed['cleanup'];
 export type NetworkConfig = MastodonConfigParsed['network'];
+/** The `smtp` section as written: the fields with defaults may be left out. */
+export type SmtpInput = MastodonConfigInput['smtp'];
+/** The `media` section as written: exactly one of `s3` and `volume`. */
+export type MediaInput = MastodonConfigInput['media'];

@@ -73,3 +73,47 @@ export const SIDEKIQ_DEFAULTS = {
   cooldownSeconds: 300,
   scaleDownStabilizationSeconds: 600,
 } as const;
+
+/** The Mastodon settings every process shares (config `mastodon`; construct MastodonEnvironment). */
+export const MASTODON_DEFAULTS = {
+  singleUserMode: false,
+  defaultLocale: 'en',
+} as const;
+
+/** The mail relay (config `smtp`; construct MastodonEnvironment). */
+export const SMTP_DEFAULTS = {
+  port: 587,
+  authMethod: 'plain',
+  enableStarttls: 'auto',
+} as const;
+
+/** S3-compatible media storage (config `media.s3`; construct MastodonEnvironment). */
+export const S3_DEFAULTS = {
+  region: 'us-east-1',
+  accessKeyIdKey: 'AWS_ACCESS_KEY_ID',
+  secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY',
+} as const;
+
+/** TRUSTED_PROXY_IP: loopback plus the k3s pod CIDR the tunnel connects from. */
+export const DEFAULT_TRUSTED_PROXIES = ['127.0.0.1/32', '::1/128', '10.42.0.0/16'] as const;
+
+/** The port of a Redis server, the in-cluster one included. */
+export const DEFAULT_REDIS_PORT = 6379;
+
+/** The streaming (Node.js) Deployment (config `streaming`; construct MastodonStreaming). */
+export const STREAMING_DEFAULTS = {
+  replicas: 2,
+  dbPool: 10,
+  resources: { requests: { cpu: '50m', memory: '160Mi' }, limits: { memory: '320Mi' } },
+} as const;
+
+/** The media cleanup CronJobs (config `cleanup`; construct MediaCleanup). */
+export const CLEANUP_DEFAULTS = {
+  media: { schedule: '15 3 * * *', days: 7 },
+  previewCards: { schedule: '45 3 * * 1', days: 30 },
+} as const;
+
+/** The prometheus_exporter Puma sends its metrics to (config `monitoring.webExporter`; construct WebMetrics). */
+export const WEB_EXPORTER_DEFAULTS = {
+  resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } },
+} as const;

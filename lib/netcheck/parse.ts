@@ -27,7 +27,7 @@ const Line = z.discriminatedUnion('type', [
 ]);
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const obj = (v: unknown): Record<string, any> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, any> : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
 
 /** The numbers of one `iperf3 -J` TCP client run. */
 export function readTcp(doc: Record<string, unknown> | null): Omit<TcpResult, 'from' | 'fromNet' | 'to' | 'toNet'> {
@@ -36,7 +36,7 @@ export function readTcp(doc: Record<string, unknown> | null): Omit<TcpResult, 'f
   const end = obj(doc.end) ?? {};
   const sent = obj(end.sum_sent);
   if (!sent) return { error: 'no end.sum_sent in the iperf3 output' };
-  const stream = obj(obj(end.streams?.[0])?.sender);
+  const stream = obj(obj(Array.isArray(end.streams) ? end.streams[0] : undefined)?.sender);
   const rtt = num(stream?.mean_rtt);
   return {
     bitsPerSecond: num(sent.bits_per_second),

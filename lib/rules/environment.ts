@@ -3,8 +3,9 @@
  * Secrets (referenced by name and key, never by value). Pure: no cdk8s imports.
  */
 import { resourceName } from '../conventions/names';
+import { DEFAULT_REDIS_PORT } from '../model/defaults';
 import type { DatabaseConnection } from './database';
-import type { ResolvedConfig } from '../model';
+import type { MastodonSettings, RedisEndpoint, ResolvedConfig } from '../model';
 
 /** One variable read from a Secret key. */
 export interface SecretEnv {
@@ -27,16 +28,21 @@ export const MASTODON_SECRET_KEYS = [
   'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
 ] as const;
 
-/** Where the app's Redis lives. */
-export function redisEndpoint(c: ResolvedConfig): { host: string; port: number } {
-  return c.redis.mode === 'internal'
-    ? { host: resourceName(c.name, 'redis'), port: 6379 }
-    : { host: c.redis.host, port: c.redis.port };
+/** Where the app's Redis lives: the in-cluster `<name>-redis` Service, or the external host. */
+export function redisEndpoint(c: Pick<ResolvedConfig, 'name' | 'redis'>): RedisEndpoint {
+  const r = c.redis;
+  const at = r.mode === 'internal' ? { host: internalRedisHost(c.name), port: DEFAULT_REDIS_PORT } : { host: r.host, port: r.port };
+  return { ...at, ...(r.passwordSecret ? { passwordSecret: r.passwordSecret } : {}) };
+}
+
+/** The Service name of the in-cluster Redis of an instance. */
+export function internalRedisHost(instance: string): string {
+  return resourceName(instance, 'redis');
 }
 
 /** Plain variables shared by web, Sidekiq, streaming, migrations and CronJobs. */
-export function plainEnv(c: ResolvedConfig, db: DatabaseConnection): Record<string, string> {
-  const redis = redisEndpoint(c);
+export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<string, string> {
+  const redis = c.redis;
   const env: Record<string, string> = {
     LOCAL_DOMAIN: c.domain,
     ...(c.webDomain ? { WEB_DOMAIN: c.webDomain } : {}),
@@ -82,7 +88,7 @@ export function plainEnv(c: ResolvedConfig, db: DatabaseConnection): Record<stri
 }
 
 /** Database and Redis passwords: what every component that talks to them needs. */
-function dataSecrets(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
+function dataSecrets(c: MastodonSettings, db: DatabaseConnection): SecretEnv[] {
   const out: SecretEnv[] = [{ env: 'DB_PASS', secretName: db.passwordSecret.name, key: db.passwordSecret.key }];
   if (c.redis.passwordSecret) {
     out.push({ env: 'REDIS_PASSWORD', secretName: c.redis.passwordSecret.name, key: c.redis.passwordSecret.key });
@@ -91,7 +97,7 @@ function dataSecrets(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
 }
 
 /** Secret variables for the Rails processes (web, Sidekiq, migrations, tootctl). */
-export function railsSecretEnv(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
+export function railsSecretEnv(c: MastodonSettings, db: DatabaseConnection): SecretEnv[] {
   const out: SecretEnv[] = MASTODON_SECRET_KEYS.map((k) => ({ env: k, secretName: c.mastodon.secretName, key: k }));
   out.push(...dataSecrets(c, db));
   if (c.media.s3) {
@@ -106,6 +112,6 @@ export function railsSecretEnv(c: ResolvedConfig, db: DatabaseConnection): Secre
 }
 
 /** Secret variables for the streaming server: only the database and Redis passwords. */
-export function streamingSecretEnv(c: ResolvedConfig, db: DatabaseConnection): SecretEnv[] {
+export function streamingSecretEnv(c: MastodonSettings, db: DatabaseConnection): SecretEnv[] {
   return dataSecrets(c, db);
 }

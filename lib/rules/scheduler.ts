@@ -117,7 +117,7 @@ export function nodesFromInventory(inventory: readonly InventoryNode[], poolLabe
 // ---------------------------------------------------------------------------------------------
 // Pods from objects
 
-const qty = (v: unknown, parse: (s: string) => number) => (v === undefined || v === null ? 0 : parse(String(v)));
+const qty = (v: unknown, parse: (s: string) => number) => (typeof v === 'string' || typeof v === 'number' ? parse(String(v)) : 0);
 
 /** Requests of a pod spec: sum of containers (and restartable init containers), or the largest init container if more. */
 export function effectiveRequests(spec: any): { cpu: number; memory: number } {

@@ -61,7 +61,7 @@ export function secretSkeletons(objects: readonly Obj[], options: SecretSkeleton
       if (k === 'secretKeyRef') add(v.name, v.key, by);
       if (k === 'secret' && typeof v.secretName === 'string') for (const it of v.items ?? []) add(v.secretName, it.key, by);
       // Barman Cloud plugin ObjectStore: spec.configuration.s3Credentials.{accessKeyId,secretAccessKey,sessionToken} are {name, key}.
-      if (k === 's3Credentials') for (const ref of Object.values(v) as any[]) if (ref && typeof ref === 'object') add(ref.name, ref.key, by);
+      if (k === 's3Credentials') for (const ref of Object.values<any>(v)) if (ref && typeof ref === 'object') add(ref.name, ref.key, by);
     });
   }
   return [...found.entries()]

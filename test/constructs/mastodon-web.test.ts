@@ -5,10 +5,11 @@ import { Testing } from 'cdk8s';
 import { MastodonWeb, MastodonWebProps } from '../../lib/mastodon-web';
 import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
+import { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { environmentChart } from './mastodon-env';
 
-function build(props: Partial<MastodonWebProps> = {}, config?: (c: any) => void) {
-  const { chart, environment } = environmentChart(config);
+function build(props: Partial<MastodonWebProps> = {}, env?: Partial<MastodonEnvironmentProps>) {
+  const { chart, environment } = environmentChart(env);
   const web = new MastodonWeb(chart, 'web', { environment, ...props });
   return { web, objects: Testing.synth(chart) };
 }
@@ -101,8 +102,9 @@ describe('props change what they should', () => {
       { key: 'node-pool', operator: 'In', values: ['onprem'] });
     expect(web.settings.replicas).toBe(4);
   });
-  test('a setting left out is the environment config\'s `web` value', () => {
-    const { objects } = build({ threads: 3 }, (c) => { c.web = { replicas: 3, processes: 4 }; });
+  test('a setting left out is the environment\'s `web` default', () => {
+    const web = { replicas: 3, processes: 4, threads: 5, pool: 'cloud', resources: { requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } } };
+    const { objects } = build({ threads: 3 }, { workloadDefaults: { web } });
     const d = find(objects, 'Deployment', 'tiny-web');
     expect(d.spec.replicas).toBe(3);
     expect(envOf(podSpecOf(d).containers[0])).toMatchObject({ WEB_CONCURRENCY: '4', MAX_THREADS: '3' });
@@ -111,5 +113,34 @@ describe('props change what they should', () => {
     const { web, objects } = build({ replicas: 1 });
     expect(web.budget).toBeUndefined();
     expect(objects.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'tiny-web')).toEqual([]);
+  });
+});
+
+describe('what the environment decides', () => {
+  test('monitoring on: an exporter Deployment and Service, and Puma told where to send its metrics', () => {
+    const { web, objects } = build({}, { monitoring: true });
+    expect(web.metrics?.host).toBe('tiny-web-metrics');
+    expect(objects.filter((o) => o.metadata.name === 'tiny-web-metrics').map((o) => o.kind).sort()).toEqual(['Deployment', 'Service']);
+    expect(envOf(podSpecOf(find(objects, 'Deployment', 'tiny-web')).containers[0])).toMatchObject(
+      { MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', PROMETHEUS_EXPORTER_HOST: 'tiny-web-metrics' });
+    for (const version of K8S_VERSIONS) expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+  test('monitoring off (the default): no exporter and no exporter variables', () => {
+    const { web, objects } = build();
+    expect(web.metrics).toBeUndefined();
+    expect(Object.keys(envOf(podSpecOf(find(objects, 'Deployment', 'tiny-web')).containers[0])).filter((k) => /PROMETHEUS/.test(k))).toEqual([]);
+  });
+  test('stopWorkloads: no pods, and no budget that could block a drain', () => {
+    const { web, objects } = build({}, { stopWorkloads: true });
+    expect(find(objects, 'Deployment', 'tiny-web').spec.replicas).toBe(0);
+    expect(web.budget).toBeUndefined();
+  });
+  test('the image of the environment\'s version, and its pool label and failover time', () => {
+    const { objects } = build({}, { version: 'v4.5.0', poolLabel: 'example.com/pool', failoverSeconds: 60 });
+    const spec = podSpecOf(find(objects, 'Deployment', 'tiny-web'));
+    expect(spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.5.0');
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
+      { key: 'example.com/pool', operator: 'In', values: ['cloud'] });
+    expect(spec.tolerations.map((t: any) => t.tolerationSeconds)).toEqual([60, 60]);
   });
 });

@@ -187,6 +187,6 @@ describe('the alert rules, from the example\'s config with monitoring on', () =>
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Monitoring and alerts'));
     expect(section.length).toBeGreaterThan(100);
-    for (const name of new Set(rules.map((r: any) => r.alert))) expect(section).toContain(`| \`${name}\``);
+    for (const name of new Set<string>(rules.map((r: any) => r.alert))) expect(section).toContain(`| \`${name}\``);
   });
 });

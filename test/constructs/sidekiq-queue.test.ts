@@ -7,12 +7,13 @@ import { MAX_REPLICAS_ANNOTATION } from '../../lib/rules/sidekiq-scaling';
 import { SIDEKIQ_PROCESS_LABEL } from '../../lib/conventions/labels';
 import { find, podSpecOf, resolved } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
+import { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { environmentChart } from './mastodon-env';
 
 const QUEUES = ['default', 'push', 'pull'];
 
-function build(props: Partial<SidekiqQueueProps> = {}, config?: (c: any) => void) {
-  const { chart, environment } = environmentChart(config);
+function build(props: Partial<SidekiqQueueProps> = {}, env?: Partial<MastodonEnvironmentProps>) {
+  const { chart, environment } = environmentChart(env);
   const queue = new SidekiqQueue(chart, 'sidekiq', { environment, name: 'main', queues: QUEUES, ...props });
   return { queue, objects: Testing.synth(chart) };
 }
@@ -112,4 +113,27 @@ test('a resolved process spread into the props is the process the construct runs
   for (const p of resolved().sidekiq.processes) {
     expect(new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p }).process).toEqual(p);
   }
+});
+
+describe('what the environment decides', () => {
+  test('monitoring on: the in-process exporter on a named port, and its variables', () => {
+    const { objects } = build({}, { monitoring: true });
+    const c = podSpecOf(deploymentOf(objects)).containers[0];
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
+    expect(envOf(c)).toMatchObject({ MASTODON_PROMETHEUS_EXPORTER_ENABLED: 'true', MASTODON_PROMETHEUS_EXPORTER_LOCAL: 'true' });
+    for (const version of K8S_VERSIONS) expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+  test('KEDA owns the count of a scalable group: no spec.replicas', () => {
+    const keda = { operatorNamespace: 'keda', operatorPodLabels: { app: 'keda-operator' }, pollingSeconds: 30 };
+    const d = deploymentOf(build({ scaling: { maxReplicas: 4 } }, { workloadDefaults: { sidekiq: { catchUp: false, keda } } }).objects);
+    expect(d.spec.replicas).toBeUndefined();
+    expect(d.metadata.annotations?.[MAX_REPLICAS_ANNOTATION]).toBe('4');
+  });
+  test('catch-up runs a scalable group at its maximum', () => {
+    const d = deploymentOf(build({ scaling: { maxReplicas: 4 } }, { workloadDefaults: { sidekiq: { catchUp: true } } }).objects);
+    expect(d.spec.replicas).toBe(4);
+  });
+  test('stopWorkloads: no pods', () => {
+    expect(deploymentOf(build({}, { stopWorkloads: true }).objects).spec.replicas).toBe(0);
+  });
 });

@@ -17,37 +17,23 @@ jest.setTimeout(240_000);
 const CONSUMER = `
 declare const process: { argv: string[] };
 import { App, Chart } from 'cdk8s';
-import {
-  resolveConfigOrThrow, MastodonEnvironment, MastodonWeb, SidekiqQueue, PostgresCluster, CloudflareTunnel,
-} from 'cdk8s-mastodon';
+import { MastodonEnvironment, MastodonWeb, SidekiqQueue, PostgresCluster, CloudflareTunnel } from 'cdk8s-mastodon';
 
-const config = resolveConfigOrThrow({
-  name: 'tiny', namespace: 'social', domain: 'tiny.example',
-  mastodon: { secretName: 'tiny-keys' },
-  nodes: { inventory: [
-    { name: 'vm-1', pool: 'cloud', arch: 'amd64', cpu: '2', memory: '8Gi' },
-    { name: 'vm-2', pool: 'cloud', arch: 'amd64', cpu: '2', memory: '8Gi' },
-  ] },
-  sidekiq: { processes: [{ name: 'all', queues: ['default', 'push', 'pull', 'ingress', 'mailers', 'scheduler', 'fasp'] }] },
-  database: {
-    mode: 'cnpg', instances: 2,
-    backup: { objectStore: { destinationPath: 's3://tiny/pg', endpointURL: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
-  },
-  media: { s3: { bucket: 'tiny', endpoint: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
-  smtp: { server: 'smtp.example', fromAddress: 'tiny@tiny.example' },
-  tunnel: { mode: 'remote', tokenSecret: { name: 'tiny-tunnel', key: 'token' } },
-});
-if (config.database.mode !== 'cnpg' || config.tunnel?.mode !== 'remote') throw new Error('unexpected config');
-
+// No config: each construct with a few props, as in the README.
 const app = new App({ outdir: process.argv[2] });
-const chart = new Chart(app, 'social', { namespace: config.namespace, disableResourceNameHashes: true });
+const chart = new Chart(app, 'social', { namespace: 'social', disableResourceNameHashes: true });
 const postgres = new PostgresCluster(chart, 'Postgres', {
-  instance: config.name, namespace: config.namespace, instances: config.database.instances, backup: config.database.backup,
+  instance: 'tiny', namespace: 'social', instances: 2,
+  backup: { objectStore: { destinationPath: 's3://tiny/pg', endpointURL: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
 });
-const environment = new MastodonEnvironment(chart, 'Env', { config, database: postgres.connection });
+const environment = new MastodonEnvironment(chart, 'Env', {
+  instance: 'tiny', domain: 'tiny.example', secretName: 'tiny-keys', database: postgres.connection,
+  smtp: { server: 'smtp.example', fromAddress: 'tiny@tiny.example' },
+  media: { s3: { bucket: 'tiny', endpoint: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
+});
 const web = new MastodonWeb(chart, 'Web', { environment });
-for (const p of config.sidekiq.processes) new SidekiqQueue(chart, 'Sidekiq-' + p.name, { environment, ...p });
-new CloudflareTunnel(chart, 'Tunnel', { instance: config.name, tunnel: config.tunnel });
+new SidekiqQueue(chart, 'Sidekiq-all', { environment, name: 'all', queues: ['default', 'push', 'pull', 'ingress', 'mailers', 'scheduler', 'fasp'] });
+new CloudflareTunnel(chart, 'Tunnel', { instance: 'tiny', tunnel: { mode: 'remote', tokenSecret: { name: 'tiny-tunnel', key: 'token' } } });
 // Typed handles for wiring.
 const handles: string[] = [postgres.primaryService, postgres.poolerService, postgres.appSecret.name, web.service.name];
 console.log(handles.join(' '));

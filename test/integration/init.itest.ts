@@ -33,7 +33,7 @@ beforeAll(() => {
   const packed = JSON.parse(packOut.stdout.slice(packOut.stdout.indexOf('[')))[0];
   tarball = path.join(tmp, packed.filename);
   const shipped: string[] = packed.files.map((f: any) => f.path);
-  for (const f of ['build/cli/cdk8s-mastodon.js', 'config/schema.json', 'config/example.yaml', 'schemas/kubernetes/v1.30.0/_definitions.json', 'build/lib/tools/k8s-validator.js']) {
+  for (const f of ['build/cli/cdk8s-mastodon.js', 'config/schema.json', 'config/example.yaml', 'build/lib/app/k8s-validator.js', 'build/validators/v1.28.0.js', 'build/validators/v1.30.0.js', 'build/validators/crds.js']) {
     if (!shipped.includes(f)) throw new Error(`the package does not ship ${f}`);
   }
   // Where the user runs npx from: the tarball installed into a blank folder.

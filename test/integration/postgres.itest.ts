@@ -144,7 +144,7 @@ beforeAll(async () => {
   };
   pg = await startServer(`${BIN}/postgres`, ['-D', data, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
     port, user: 'postgres', readyTimeoutMs: 60_000,
-    ready: async () => run(`${BIN}/pg_isready`, ['-h', sock, '-p', String(port)]).status === 0,
+    ready: () => run(`${BIN}/pg_isready`, ['-h', sock, '-p', String(port)]).status === 0,
   });
 
   // The bootstrap CNPG runs (pkg/management/postgres/initdb.go): the owner with the app Secret's
@@ -343,7 +343,7 @@ describe('connection budget', () => {
           (s as any).connect = () => conn(port, '127.0.0.1');
           return s;
         },
-      } as ClientConfig);
+      });
       c.on('error', () => undefined);
       await c.connect();
       return c;
@@ -370,9 +370,9 @@ describe('connection budget', () => {
         ...opened.slice(0, serverPerBouncer),
         ...await Promise.all(bouncers.slice(1).flatMap((b) => Array.from({ length: serverPerBouncer }, () => open('busy', poolerHost, b.port, { rejectUnauthorized: false })))),
       ];
-      const sleeping = busy.map((c) => c?.query('SELECT pg_sleep(8)').catch((e: Error) => failures.push(`query: ${e.message}`)));
-      await Promise.all(opened.slice(serverPerBouncer).map((c) => c?.query('SELECT 1').catch((e: Error) => failures.push(`query: ${e.message}`))));
-      await Promise.all(directs.map((c) => c?.query('SELECT 1')));
+      const sleeping = busy.filter((c) => c !== undefined).map((c) => c.query('SELECT pg_sleep(8)').catch((e: Error) => failures.push(`query: ${e.message}`)));
+      await Promise.all(opened.slice(serverPerBouncer).filter((c) => c !== undefined).map((c) => c.query('SELECT 1').catch((e: Error) => failures.push(`query: ${e.message}`))));
+      await Promise.all(directs.filter((c) => c !== undefined).map((c) => c.query('SELECT 1')));
       await sleep(6_500);
       const backends = Number(psqlSuper(`SELECT count(*) FROM pg_stat_activity WHERE usename = '${initdb.owner}' AND backend_type = 'client backend'`));
       await Promise.all(sleeping);
@@ -405,7 +405,7 @@ describe('pg_amcheck finds corruption', () => {
       '-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${path.join(dir, 'server.key')}`,
       ...Object.entries(cluster.spec.postgresql.parameters as Record<string, string>).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
       port: pg.port, user: 'postgres', readyTimeoutMs: 60_000,
-      ready: async () => run(`${BIN}/pg_isready`, ['-h', sock, '-p', String(pg.port)]).status === 0,
+      ready: () => run(`${BIN}/pg_isready`, ['-h', sock, '-p', String(pg.port)]).status === 0,
     });
     const r = amcheckRun();
     expect(r.status).not.toBe(0);

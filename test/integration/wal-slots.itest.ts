@@ -55,7 +55,7 @@ async function startPostgres(settings: Record<string, string>): Promise<void> {
   };
   pg = await startServer(`${BIN}/postgres`, ['-D', data, ...Object.entries(all).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
     port, user: 'postgres', readyTimeoutMs: 60_000,
-    ready: async () => run(`${BIN}/pg_isready`, ['-h', sock, '-p', String(port)]).status === 0,
+    ready: () => run(`${BIN}/pg_isready`, ['-h', sock, '-p', String(port)]).status === 0,
   });
 }
 

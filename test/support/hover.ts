@@ -23,16 +23,16 @@ export function hovers(dir: string, source: string): Record<string, Hover> {
     getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
     fileExists: (f) => f === file || fs.existsSync(f),
     readFile: (f) => (f === file ? source : fs.readFileSync(f, 'utf8')),
-    readDirectory: ts.sys.readDirectory,
-    directoryExists: ts.sys.directoryExists,
-    getDirectories: ts.sys.getDirectories,
+    readDirectory: (...args) => ts.sys.readDirectory(...args),
+    directoryExists: (d) => ts.sys.directoryExists(d),
+    getDirectories: (d) => ts.sys.getDirectories(d),
   };
   const service = ts.createLanguageService(host, ts.createDocumentRegistry());
   const problems = service.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   if (problems.length) throw new Error(`the hover file does not compile:\n${problems.join('\n')}`);
   const out: Record<string, Hover> = {};
   for (const m of source.matchAll(/\/\*@([\w.]+)\*\/\s*/g)) {
-    const info = service.getQuickInfoAtPosition(file, m.index! + m[0].length);
+    const info = service.getQuickInfoAtPosition(file, m.index + m[0].length);
     out[m[1]] = {
       doc: ts.displayPartsToString(info?.documentation),
       tags: Object.fromEntries((info?.tags ?? []).map((t) => [t.name, ts.displayPartsToString(t.text)])),

@@ -6,7 +6,7 @@
 import { execFileSync } from 'child_process';
 import { isRoot, missingPackages } from './programs';
 
-export default async function globalSetup(): Promise<void> {
+export default function globalSetup(): void {
   const missing = missingPackages();
   if (missing.length === 0) return;
   const cmd = `apt-get update && apt-get install -y ${missing.join(' ')}`;

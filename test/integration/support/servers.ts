@@ -68,7 +68,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   const [c, a] = asUser(cmd, args, opts.user);
   const r = spawnSync(c, a, {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...opts.env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...opts.env },
     cwd: opts.cwd,
     timeout: opts.timeoutMs ?? 60_000,
     input: opts.input,
@@ -97,7 +97,7 @@ export interface Server {
 export interface StartOptions extends Omit<RunOptions, 'input' | 'timeoutMs'> {
   readonly port: number;
   /** Resolves true when the server is ready; polled until `readyTimeoutMs`. @default TCP connect to the port */
-  readonly ready?: () => Promise<boolean>;
+  readonly ready?: () => boolean | Promise<boolean>;
   /** @default 30000 */
   readonly readyTimeoutMs?: number;
 }
@@ -117,16 +117,16 @@ export function canConnect(port: number): Promise<boolean> {
 export async function startServer(cmd: string, args: readonly string[], opts: StartOptions): Promise<Server> {
   const [c, a] = asUser(cmd, args, opts.user);
   const child = spawn(c, a, {
-    env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...opts.env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...opts.env },
     cwd: opts.cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
-  let exited: number | string | null = null;
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  let exited = null as number | string | null; // set by the exit handler
   child.on('exit', (code, sig) => { exited = code ?? sig; running.delete(child); });
   const server: Server = {
     pid: child.pid!,

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
       (s as any).connect = () => connect(target.port, '127.0.0.1');
       return s;
     },
-  } as any);
+  });
   pool.on('error', () => undefined);
   try {
     const clients = await Promise.all(Array.from({ length: config.max ?? 10 }, () => pool.connect()));

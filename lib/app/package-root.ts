@@ -1,6 +1,6 @@
 /**
  * Where the files that ship with the package are (schemas/, crds/, config/), from the source
- * tree (lib/tools) and from the compiled package (build/lib/tools) alike.
+ * tree (lib/app) and from the compiled package (build/lib/app) alike.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,12 +12,12 @@ export function packageRoot(): string {
   if (cached) return cached;
   for (let d = __dirname; ; d = path.dirname(d)) {
     const pkg = path.join(d, 'package.json');
-    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'cdk8s-mastodon') return (cached = d);
+    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cdk8s-mastodon') return (cached = d);
     if (path.dirname(d) === d) throw new Error(`cannot find the cdk8s-mastodon package above ${__dirname}`);
   }
 }
 
 /** This package's version. */
 export function packageVersion(): string {
-  return JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')).version;
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

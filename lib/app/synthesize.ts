@@ -1,0 +1,43 @@
+import { App, YamlOutputType } from 'cdk8s';
+import { ArgoCdChart } from '../argocd';
+import { MastodonChart } from '../chart';
+import { ConfigError, formatErrors } from '../config/errors';
+import { loadConfigFile } from '../config/load';
+import { NodeTuningChart } from '../node-tuning';
+import type { Manifest } from '../model';
+import { IMAGES } from '../rules/images';
+import { catchUpErrors } from './catch-up-check';
+import { renderNodeTuning } from './render';
+
+/** What {@link synthesizeApp} did. */
+export type SynthesisResult =
+  | { readonly ok: true; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly ConfigError[]; readonly report: string };
+
+/** Options for {@link synthesizeApp}. */
+export interface SynthesisOptions {
+  /** Only the Mastodon chart: no Argo CD file (the Helm chart is made this way). @default false */
+  readonly mastodonOnly?: boolean;
+}
+
+/**
+ * The app: reads and checks a config file, then writes the manifests into `outdir`. On bad
+ * input it writes nothing, so whatever `outdir` held stays as it was.
+ */
+export function synthesizeApp(configFile: string, outdir: string, options: SynthesisOptions = {}): SynthesisResult {
+  const result = loadConfigFile(configFile);
+  if (!result.ok) return { ok: false, errors: result.errors, report: formatErrors(configFile, result.errors) };
+  // The charts are built once: the catch-up check plans the very objects that are written.
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const mastodon = new MastodonChart(app, 'mastodon', { config: result.config });
+  if (result.config.argocd && !options.mastodonOnly) new ArgoCdChart(app, 'argocd', { config: result.config });
+  // Opt-in and privileged: its own file, applied by a cluster admin, outside the Argo CD project.
+  const tuning = result.config.nodeTuning.bbr && !options.mastodonOnly
+    ? new NodeTuningChart(app, 'node-tuning', { instance: result.config.name, namespace: result.config.nodeTuning.namespace, image: IMAGES.netcheck })
+    : undefined;
+  // The capacity check plans the objects these charts render; app.synth() then writes them.
+  const capacity = catchUpErrors(result.config, (): Manifest[] => [...mastodon.toJson() as Manifest[], ...(tuning ? tuning.toJson() as Manifest[] : renderNodeTuning(result.config))]);
+  if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
+  app.synth();
+  return { ok: true, warnings: result.config.warnings };
+}

@@ -1,0 +1,190 @@
+/**
+ * MastodonEnvironment alone in a blank cdk8s Chart, from its few props and no config: the env
+ * ConfigMap, the Secret references its pods get, the media volume and the PriorityClasses.
+ */
+import { App, Chart, Testing } from 'cdk8s';
+import { MastodonChart } from '../../lib/chart';
+import { resolveConfigOrThrow } from '../../lib/config/resolve';
+import { MastodonEnvironment } from '../../lib/mastodon-environment';
+import { MastodonWeb } from '../../lib/mastodon-web';
+import { PostgresCluster } from '../../lib/postgres-cluster';
+import { PriorityClasses } from '../../lib/priority-classes';
+import { SidekiqQueue } from '../../lib/sidekiq-queue';
+import { MASTODON_SECRET_KEYS } from '../../lib/rules/environment';
+import type { Manifest } from '../../lib/model';
+import { find, podSpecOf, resolved, WORKLOAD_KINDS } from '../support/fixtures';
+import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
+import { environmentChart, TINY_DATABASE, tinyProps } from './mastodon-env';
+
+/** A backup destination: PostgresCluster needs one. */
+const BACKUP = { objectStore: { destinationPath: 's3://tiny-backups/postgres', endpointURL: 'https://s3.example', credentialsSecret: { name: 'tiny-backup-s3' } } };
+const secretRefs = (c: any) => Object.fromEntries(c.env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef]));
+
+describe('alone, with the required props only', () => {
+  const { chart, environment } = environmentChart();
+  const objects = Testing.synth(chart);
+  const data = find(objects, 'ConfigMap', 'tiny-env').data;
+
+  test('an env ConfigMap and the PriorityClasses its pods name; no media volume (media on S3)', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/tiny-env', 'PriorityClass/tiny-data', 'PriorityClass/tiny-frontend', 'PriorityClass/tiny-workers',
+    ]);
+    expect(environment.mediaClaim).toBeUndefined();
+  });
+
+  test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
+    expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('the domain, the database given, the in-cluster Redis of the instance', () => {
+    expect(data).toMatchObject({
+      LOCAL_DOMAIN: 'tiny.example', RAILS_ENV: 'production',
+      DB_HOST: 'db.example', DB_PORT: '5432', DB_NAME: 'mastodon', DB_USER: 'mastodon', DB_SSLMODE: 'prefer',
+      REDIS_HOST: 'tiny-redis', REDIS_PORT: '6379',
+    });
+    expect(data.WEB_DOMAIN).toBeUndefined();
+    expect(data.PREPARED_STATEMENTS).toBeUndefined();
+  });
+
+  test('the config\'s defaults for the rest: SMTP on 587 with STARTTLS, S3 in us-east-1, loopback and the k3s pod CIDR as proxies', () => {
+    expect(data).toMatchObject({
+      SMTP_SERVER: 'smtp.example', SMTP_PORT: '587', SMTP_FROM_ADDRESS: 'tiny@tiny.example', SMTP_AUTH_METHOD: 'plain', SMTP_ENABLE_STARTTLS: 'auto',
+      S3_ENABLED: 'true', S3_BUCKET: 'tiny', S3_REGION: 'us-east-1', S3_ENDPOINT: 'https://s3.example', S3_PROTOCOL: 'https', S3_HOSTNAME: 's3.example',
+      TRUSTED_PROXY_IP: '127.0.0.1/32 ::1/128 10.42.0.0/16',
+      SINGLE_USER_MODE: 'false', DEFAULT_LOCALE: 'en',
+    });
+    expect(data.SMTP_LOGIN).toBeUndefined();
+    expect(environment.settings.images.mastodon.repository).toBe('ghcr.io/mastodon/mastodon');
+  });
+
+  test('secrets are referenced by name and key, never written into the ConfigMap', () => {
+    const c = environment.pods.railsContainer({ name: 'x', args: ['true'], resources: {} });
+    expect(secretRefs(c)).toEqual({
+      ...Object.fromEntries(MASTODON_SECRET_KEYS.map((k) => [k, { name: 'tiny-keys', key: k }])),
+      DB_PASS: { name: 'tiny-db', key: 'password' },
+      AWS_ACCESS_KEY_ID: { name: 'tiny-s3', key: 'AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { name: 'tiny-s3', key: 'AWS_SECRET_ACCESS_KEY' },
+    });
+    for (const k of [...MASTODON_SECRET_KEYS, 'DB_PASS', 'AWS_SECRET_ACCESS_KEY']) expect(data[k]).toBeUndefined();
+  });
+
+  test('a checksum of the variables, so a change rolls the pods', () => {
+    const other = environmentChart({ domain: 'other.example' }).environment;
+    expect(environment.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(other.checksum).not.toBe(environment.checksum);
+    expect(environment.pods.podAnnotations).toEqual({ 'checksum/env': environment.checksum });
+  });
+});
+
+test('a construct alone and a config with nothing set agree: the same variables and the same workload defaults', () => {
+  const config = resolveConfigOrThrow({
+    name: 'tiny', domain: 'tiny.example',
+    mastodon: { secretName: 'tiny-keys' },
+    nodes: { inventory: [
+      { name: 'vm-1', pool: 'cloud', arch: 'amd64', cpu: '4', memory: '8Gi' },
+      { name: 'vm-2', pool: 'cloud', arch: 'amd64', cpu: '4', memory: '8Gi' },
+    ] },
+    database: { mode: 'external', host: 'db.example', passwordSecret: { name: 'tiny-db', key: 'password' } },
+    redis: { mode: 'internal' },
+    media: { s3: { bucket: 'tiny', endpoint: 'https://s3.example', credentialsSecret: { name: 'tiny-s3' } } },
+    smtp: { server: 'smtp.example', fromAddress: 'tiny@tiny.example' },
+    sidekiq: { processes: [{ name: 'all', queues: ['default', 'push', 'pull', 'ingress', 'mailers', 'scheduler', 'fasp'] }] },
+  });
+  const fromConfig = new MastodonChart(new App(), 'tiny', { config }).environment;
+  const alone = environmentChart().environment;
+  expect(alone.plainEnv).toEqual(fromConfig.plainEnv);
+  expect(alone.settings).toEqual(fromConfig.settings);
+});
+
+describe('props change what they should', () => {
+  test('an external Redis with a password, a web domain, SMTP login and password', () => {
+    const { chart, environment } = environmentChart({
+      webDomain: 'www.tiny.example',
+      redis: { host: 'redis.example', port: 6380, passwordSecret: { name: 'tiny-redis', key: 'pw' } },
+      smtp: { server: 'smtp.example', port: 465, fromAddress: 'tiny@tiny.example', login: 'tiny', passwordSecret: { name: 'tiny-smtp', key: 'pw' }, enableStarttls: 'never' },
+    });
+    const data = find(Testing.synth(chart), 'ConfigMap', 'tiny-env').data;
+    expect(data).toMatchObject({ WEB_DOMAIN: 'www.tiny.example', REDIS_HOST: 'redis.example', REDIS_PORT: '6380', SMTP_PORT: '465', SMTP_LOGIN: 'tiny', SMTP_ENABLE_STARTTLS: 'never' });
+    const refs = secretRefs(environment.pods.railsContainer({ name: 'x', args: ['true'], resources: {} }));
+    expect(refs.REDIS_PASSWORD).toEqual({ name: 'tiny-redis', key: 'pw' });
+    expect(refs.SMTP_PASSWORD).toEqual({ name: 'tiny-smtp', key: 'pw' });
+    // Streaming gets only the database and Redis passwords.
+    expect(Object.keys(secretRefs(environment.pods.streamingContainer({ name: 's', resources: {} }))).sort()).toEqual(['DB_PASS', 'REDIS_PASSWORD']);
+  });
+
+  test('media on a volume: a PVC kept when the app is deleted, mounted at public/system; no S3 variables', () => {
+    const { chart, environment } = environmentChart({ media: { volume: { accessMode: 'ReadWriteMany', size: '50Gi', storageClass: 'nfs' } } });
+    const objects = Testing.synth(chart);
+    const pvc = find(objects, 'PersistentVolumeClaim', 'tiny-media');
+    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '50Gi' } }, storageClassName: 'nfs' });
+    expect(pvc.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'helm.sh/resource-policy': 'keep' });
+    expect(find(objects, 'ConfigMap', 'tiny-env').data.S3_ENABLED).toBe('false');
+    const c = environment.pods.railsContainer({ name: 'x', args: ['true'], resources: {} });
+    expect(c.volumeMounts).toContainEqual({ name: 'media', mountPath: '/opt/mastodon/public/system' });
+    for (const version of K8S_VERSIONS) expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('media must be exactly one of s3 and volume', () => {
+    const s3 = tinyProps().media.s3!;
+    expect(() => environmentChart({ media: {} })).toThrow(/^MastodonEnvironment tiny: set exactly one of media.s3/);
+    expect(() => environmentChart({ media: { s3, volume: { accessMode: 'ReadWriteOnce', size: '1Gi' } } })).toThrow(/exactly one/);
+  });
+
+  test('the connection of a PostgresCluster: through its pooler, without prepared statements', () => {
+    const chart = Testing.chart();
+    const pg = new PostgresCluster(chart, 'pg', { instance: 'tiny', backup: BACKUP });
+    const environment = new MastodonEnvironment(chart, 'env', tinyProps({ database: pg.connection }));
+    expect(environment.plainEnv).toMatchObject({ DB_HOST: pg.connection.host, PREPARED_STATEMENTS: 'false' });
+    expect(environment.plainEnv.DB_HOST).not.toBe(TINY_DATABASE.host);
+  });
+});
+
+/**
+ * A chart composed by hand (as in the README) holds every PriorityClass its pods name: a pod
+ * whose priorityClassName does not exist is rejected by the API server.
+ */
+describe('PriorityClasses in a chart composed by hand', () => {
+  function classesReferenced(objects: Manifest[]): string[] {
+    const names = new Set<string>();
+    for (const o of objects) {
+      if (WORKLOAD_KINDS.includes(o.kind) && podSpecOf(o).priorityClassName) names.add(podSpecOf(o).priorityClassName);
+      if (o.kind === 'Cluster' && o.spec.priorityClassName) names.add(o.spec.priorityClassName);
+      if (o.kind === 'Pooler' && o.spec.template?.spec?.priorityClassName) names.add(o.spec.template.spec.priorityClassName);
+    }
+    return [...names].sort();
+  }
+  const classesMade = (objects: Manifest[]) => objects.filter((o) => o.kind === 'PriorityClass').map((o) => o.metadata.name).sort();
+  const blank = () => new Chart(new App(), 'social', { namespace: 'mastodon', disableResourceNameHashes: true });
+
+  test('an environment composed without PriorityClasses creates the ones its pods use', () => {
+    const chart = blank();
+    const environment = new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw' }));
+    new MastodonWeb(chart, 'Web', { environment });
+    for (const p of resolved().sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p });
+    const objects = chart.toJson() as Manifest[];
+    expect(classesReferenced(objects)).toEqual(['ocw-frontend', 'ocw-workers']);
+    for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
+    expect(environment.priorityClasses.classes.frontend.name).toBe('ocw-frontend');
+  });
+
+  test('given PriorityClasses (shared with Postgres), the environment uses them and makes no second set', () => {
+    const chart = blank();
+    const priority = new PriorityClasses(chart, 'Priority', { instance: 'ocw', version: 'v4.7.2' });
+    const postgres = new PostgresCluster(chart, 'Postgres', {
+      instance: 'ocw', backup: BACKUP,
+      priorityClassNames: { frontend: priority.classes.frontend.name, workers: priority.classes.workers.name },
+    });
+    const environment = new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', database: postgres.connection, priorityClasses: priority }));
+    new MastodonWeb(chart, 'Web', { environment });
+    const objects = chart.toJson() as Manifest[];
+    expect(classesMade(objects)).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
+    for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
+  });
+
+  test('a second environment in the same chart reuses the PriorityClasses already there', () => {
+    const chart = blank();
+    new PriorityClasses(chart, 'Priority', { instance: 'ocw', version: 'v4.7.2' });
+    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw' }));
+    expect(classesMade(chart.toJson() as Manifest[])).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * `npm run synth`'s in-process path: `synthInto` renames a complete output into place or leaves
+ * the target alone, and reports bad input without a stack. The byte equality with the real
+ * `cdk8s synth` and the killed-process runs are in test/integration/synth-equivalence.itest.ts.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { synthesizeApp } from '../lib/app/synthesize';
+import { writeThenSwap } from '../lib/app/swap';
+import { synthInto } from '../scripts/synth';
+import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
+
+jest.setTimeout(60_000);
+
+let tmp: string;
+beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-fast-')); });
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function tree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+function oldOutput(name: string): string {
+  const target = path.join(tmp, name, 'out');
+  fs.mkdirSync(target, { recursive: true });
+  fs.writeFileSync(path.join(target, 'mastodon.k8s.yaml'), 'the previous manifests\n');
+  fs.writeFileSync(path.join(target, 'kept-only-if-untouched.txt'), 'x\n');
+  return target;
+}
+const leftovers = (target: string) => fs.readdirSync(path.dirname(target)).filter((f) => f.startsWith('.synth-tmp-'));
+
+test('a good config replaces the whole folder: the files of the previous output are gone, the new ones are dist/ bytes', () => {
+  const target = oldOutput('good');
+  const r = synthInto(EXAMPLE_FILE, target);
+  expect(r.ok).toBe(true);
+  expect(tree(target)).toEqual(tree(path.join(ROOT, 'dist')));
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('bad input: the report names the field and the fix, without a stack; the target is untouched', () => {
+  const target = oldOutput('bad');
+  const before = tree(target);
+  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml'), target);
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.report).toMatch(/web.resources.requests.memory: 512Mi is below the 700Mi floor/);
+  expect(r.report).not.toMatch(/\n\s+at /);
+  expect(tree(target)).toEqual(before);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('the catch-up refusal still comes before anything is written (the check plans the charts about to be written)', () => {
+  const target = oldOutput('catch-up');
+  const before = tree(target);
+  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'catch-up-max-leaves-no-room.yaml'), target);
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.report).toMatch(/scaling\.maxReplicas: every scalable group at its maximum does not leave/);
+  expect(tree(target)).toEqual(before);
+});
+
+test('an error thrown after files were written into the scratch folder leaves the target untouched', () => {
+  const target = oldOutput('throws');
+  const before = tree(target);
+  const r = synthInto(EXAMPLE_FILE, target, (file, outdir, options) => {
+    synthesizeApp(file, outdir, options);
+    expect(fs.readdirSync(outdir).length).toBeGreaterThan(0); // half-way: files exist
+    throw new Error('boom after writing');
+  });
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.report).toMatch(/internal error.*boom after writing/);
+  expect(tree(target)).toEqual(before);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('the swap itself: a write that throws, or reports failure, leaves the target untouched and no temporary folder', () => {
+  const target = oldOutput('swap-throws');
+  const before = tree(target);
+  expect(() => writeThenSwap(target, (out) => {
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'mastodon.k8s.yaml'), 'half');
+    throw new Error('killed half-way');
+  })).toThrow('killed half-way');
+  expect(tree(target)).toEqual(before);
+  const failed = writeThenSwap(target, (out) => {
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'mastodon.k8s.yaml'), 'complete but refused');
+    return { ok: false };
+  });
+  expect(failed).toEqual({ ok: false });
+  expect(tree(target)).toEqual(before);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('a symlinked target keeps its link: the new output lands in the folder it points to', () => {
+  // dist/ symlinked into a GitOps checkout: `cdk8s synth` writes through the link; so must we.
+  const real = oldOutput('link-real');
+  const target = path.join(tmp, 'link', 'dist');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.symlinkSync(real, target);
+  const r = synthInto(EXAMPLE_FILE, target);
+  expect(r.ok).toBe(true);
+  expect(fs.lstatSync(target).isSymbolicLink()).toBe(true);
+  expect(fs.readlinkSync(target)).toBe(real);
+  expect(tree(real)).toEqual(tree(path.join(ROOT, 'dist')));
+  expect(leftovers(real)).toEqual([]);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('warnings are returned for the caller to print', () => {
+  const config = path.join(tmp, 'two-nodes.yaml');
+  fs.writeFileSync(config, stringify(withChange(exampleRaw(), (c) => {
+    c.nodes.inventory = c.nodes.inventory.filter((n: any) => n.name !== 'cloud-3');
+    c.database.instances = 3;
+  })));
+  const r = synthInto(config, path.join(tmp, 'warn', 'out'));
+  expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
+});
