@@ -7,7 +7,7 @@ import { ARGOCD_SYNC_OPTIONS, ArgoCdChart, ArgoCdChartProps } from '../../lib/ar
 import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { find } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { tinyConfig } from './mastodon-env';
+import { tinyConfig } from './tiny-config';
 
 const REPO = 'https://git.example/tiny/gitops.git';
 function build(argocd: Record<string, unknown> = {}, props: Partial<ArgoCdChartProps> = {}) {

@@ -10,8 +10,7 @@ import { MastodonChart } from '../../lib/chart';
 import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { stopped, withCnpg, withTunnel } from './changes';
-import { tinyConfig } from './mastodon-env';
+import { stopped, tinyConfig, withCnpg, withTunnel } from './tiny-config';
 
 function build(change?: (c: any) => void) {
   const chart = new MastodonChart(Testing.app(), 'mastodon', { config: resolveConfigOrThrow(tinyConfig(change)) });

@@ -10,7 +10,7 @@ import {
 import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { find, podMetaOf, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { tinyConfig } from './mastodon-env';
+import { tinyConfig } from './tiny-config';
 
 const config = resolveConfigOrThrow(tinyConfig());
 function build(props: Partial<MaintenancePageProps> = {}) {

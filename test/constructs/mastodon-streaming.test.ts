@@ -3,18 +3,21 @@
  */
 import { Testing } from 'cdk8s';
 import { MastodonStreaming, MastodonStreamingProps } from '../../lib/mastodon-streaming';
+import type { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
+import { STREAMING_DEFAULTS } from '../../lib/model/defaults';
+import { externalConnection } from '../../lib/rules/database';
 import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { stopped } from './changes';
-import { environmentChart } from './mastodon-env';
+import { environmentChart, TINY_DATABASE } from './mastodon-env';
 
-function build(props: Partial<MastodonStreamingProps> = {}, config?: (c: any) => void) {
-  const { chart, environment } = environmentChart(config);
+function build(props: Partial<MastodonStreamingProps> = {}, environmentProps?: Partial<MastodonEnvironmentProps>) {
+  const { chart, environment } = environmentChart(environmentProps);
   const streaming = new MastodonStreaming(chart, 'streaming', { environment, ...props });
   return { streaming, objects: Testing.synth(chart) };
 }
 const envOf = (c: any): Record<string, any> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
-const withCa = (c: any) => { c.database.caSecret = { name: 'tiny-db-ca', key: 'ca.crt' }; };
+/** An existing database whose certificate a CA of its own signed. */
+const withCa: Partial<MastodonEnvironmentProps> = { database: { ...TINY_DATABASE, caSecret: { name: 'tiny-db-ca', key: 'ca.crt' } } };
 
 describe('alone, with only the environment', () => {
   const { streaming, objects } = build();
@@ -125,9 +128,10 @@ describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => 
   });
 
   test('without a database CA (external database with sslMode disable) streaming runs the image as it is, with the HTTP liveness probe', () => {
-    const o = build({}, (x) => {
-      x.database = { mode: 'external', host: 'db.example.net', pooled: true, passwordSecret: { name: 'db', key: 'password' }, sslMode: 'disable' };
-    }).objects;
+    const o = build({}, { database: externalConnection({
+      mode: 'external', host: 'db.example.net', port: 5432, name: 'mastodon', user: 'mastodon', pooled: true, passwordSecret: { name: 'db', key: 'password' }, sslMode: 'disable',
+      caSecret: { name: 'db-ca', key: 'ca.crt' },
+    }) }).objects;
     const nc = podSpecOf(find(o, 'Deployment', 'tiny-streaming')).containers[0];
     expect(nc.args).toBeUndefined();
     expect(nc.livenessProbe.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
@@ -151,13 +155,13 @@ describe('props change what they should', () => {
     expect(streaming.budget).toBeUndefined();
     expect(objects.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'tiny-streaming')).toEqual([]);
   });
-  test('the config section is the default, read from the environment', () => {
-    const d = find(build({}, (c) => { c.streaming = { replicas: 3, dbPool: 7 }; }).objects, 'Deployment', 'tiny-streaming');
+  test('the environment\'s workload defaults are the default', () => {
+    const d = find(build({}, { workloadDefaults: { streaming: { ...STREAMING_DEFAULTS, pool: 'cloud', replicas: 3, dbPool: 7 } } }).objects, 'Deployment', 'tiny-streaming');
     expect(d.spec.replicas).toBe(3);
     expect(envOf(podSpecOf(d).containers[0]).DB_POOL).toBe('7');
   });
   test('maintenance.stopWorkloads scales it to 0', () => {
-    const d = find(build({}, stopped).objects, 'Deployment', 'tiny-streaming');
+    const d = find(build({}, { stopWorkloads: true }).objects, 'Deployment', 'tiny-streaming');
     expect(d.spec.replicas).toBe(0);
   });
 });

@@ -4,13 +4,13 @@
 import { Testing } from 'cdk8s';
 import { MediaCleanup, MediaCleanupProps } from '../../lib/media-cleanup';
 import { TOOTCTL_DB_POOL } from '../../lib/rules/database';
+import type { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { stopped } from './changes';
 import { environmentChart } from './mastodon-env';
 
-function build(props: Partial<MediaCleanupProps> = {}, config?: (c: any) => void) {
-  const { chart, environment } = environmentChart(config);
+function build(props: Partial<MediaCleanupProps> = {}, environmentProps?: Partial<MastodonEnvironmentProps>) {
+  const { chart, environment } = environmentChart(environmentProps);
   const cleanup = new MediaCleanup(chart, 'cleanup', { environment, ...props });
   return { cleanup, objects: Testing.synth(chart) };
 }
@@ -60,12 +60,12 @@ describe('props change what they should', () => {
     expect([media.spec.schedule, containerOf(media).args.at(-1)]).toEqual(['0 2 * * *', '3']);
     expect([cards.spec.schedule, containerOf(cards).args.at(-1)]).toEqual(['0 1 * * 0', '90']);
   });
-  test('the config section is the default, read from the environment', () => {
-    const { objects } = build({}, (c) => { c.cleanup = { media: { schedule: '15 3 * * *', days: 14 } }; });
+  test('the environment\'s workload defaults are the default', () => {
+    const { objects } = build({}, { workloadDefaults: { cleanup: { media: { schedule: '15 3 * * *', days: 14 }, previewCards: { schedule: '45 3 * * 1', days: 30 } } } });
     expect(containerOf(find(objects, 'CronJob', 'tiny-media-remove')).args.at(-1)).toBe('14');
   });
   test('suspended while the workloads are stopped for maintenance: nothing writes to the database', () => {
-    const { objects } = build({}, stopped);
+    const { objects } = build({}, { stopWorkloads: true });
     for (const n of ['tiny-media-remove', 'tiny-preview-cards-remove']) expect(find(objects, 'CronJob', n).spec.suspend).toBe(true);
   });
 });

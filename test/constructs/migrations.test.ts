@@ -3,16 +3,18 @@
  */
 import { Testing } from 'cdk8s';
 import { Migrations } from '../../lib/migrations';
+import type { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
+import { WEB_DEFAULTS } from '../../lib/model/defaults';
 import { MIGRATION_DB_POOL } from '../../lib/rules/database';
 import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { environmentChart } from './mastodon-env';
+import { environmentChart, TINY_DATABASE } from './mastodon-env';
 
 /** Mastodon behind a pooler, with the primary named apart: where migrations must not go, and where they must. */
-const pooled = (c: any) => { c.database = { ...c.database, host: 'pgbouncer.example', pooled: true, directHost: 'db.example' }; };
+const pooled: Partial<MastodonEnvironmentProps> = { database: { ...TINY_DATABASE, host: 'pgbouncer.example', directHost: 'db.example', preparedStatements: false } };
 
-function build(config?: (c: any) => void) {
-  const { chart, environment } = environmentChart(config);
+function build(environmentProps?: Partial<MastodonEnvironmentProps>) {
+  const { chart, environment } = environmentChart(environmentProps);
   const migrations = new Migrations(chart, 'migrations', { environment });
   return { migrations, objects: Testing.synth(chart) };
 }
@@ -80,8 +82,8 @@ describe('the environment changes what they should', () => {
     expect(envOf(c).DB_HOST).toBe('db.example');
   });
   test('web\'s pool and resources', () => {
-    const spec = podSpecOf(find(build((c) => { c.web = { pool: 'onprem', resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } } }; }).objects,
-      'Job', 'tiny-db-migrate-post'));
+    const web = { ...WEB_DEFAULTS, pool: 'onprem', resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } } };
+    const spec = podSpecOf(find(build({ workloadDefaults: { web } }).objects, 'Job', 'tiny-db-migrate-post'));
     expect(spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } });
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
       .toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem'] });

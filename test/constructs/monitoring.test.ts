@@ -14,7 +14,7 @@ import { alertGroups } from '../../lib/rules/alerts';
 import { K3S_EVICTION_HARD } from '../../lib/rules/k3s';
 import { exampleRaw, find, resolved, ROOT, withChange } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { tinyConfig } from './mastodon-env';
+import { tinyConfig } from './tiny-config';
 
 const monitoringOn = (extra: Record<string, unknown> = {}) =>
   withChange(exampleRaw(), (c) => { c.monitoring = { enabled: true, ruleLabels: { release: 'kube-prometheus-stack' }, ...extra }; });

@@ -8,8 +8,7 @@ import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { canReach, End, NetworkPolicyObject } from '../../lib/rules/network-reach';
 import { find } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { withCnpg, withTunnel } from './changes';
-import { tinyConfig } from './mastodon-env';
+import { tinyConfig, withCnpg, withTunnel } from './tiny-config';
 
 /** In the namespace the config names, as MastodonChart puts them: a policy holds in its own namespace only. */
 function build(change?: (c: any) => void) {

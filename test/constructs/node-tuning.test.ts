@@ -44,7 +44,7 @@ describe('the DaemonSet', () => {
     expect(container.image).toBe('docker.io/nicolaka/netshoot:v0.16');
   });
   test.each(K8S_VERSIONS)('validates strictly against Kubernetes %s', (v) => {
-    expect(new K8sValidator(v).validateAll(objects as any[])).toEqual([]);
+    expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
   });
   test('no service account token, node-critical priority, one node at a time on update', () => {
     const spec = ds.spec.template.spec;

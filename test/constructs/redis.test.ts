@@ -7,7 +7,7 @@ import { REDIS_MAXMEMORY_SHARE, Redis, RedisProps } from '../../lib/redis';
 import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { tinyConfig } from './mastodon-env';
+import { tinyConfig } from './tiny-config';
 
 function internalRedis(change: (r: any) => void = () => undefined) {
   const c = resolveConfigOrThrow(tinyConfig((raw) => { raw.redis = { mode: 'internal' }; change(raw.redis); }));

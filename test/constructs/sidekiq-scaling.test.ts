@@ -9,8 +9,7 @@ import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import type { ResolvedConfig } from '../../lib/model';
 import { exampleRaw, find, resolved, withChange } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
-import { stopped } from './changes';
-import { tinyConfig } from './mastodon-env';
+import { stopped, tinyConfig } from './tiny-config';
 
 function build(config: ResolvedConfig) {
   const chart = Testing.chart();

@@ -5,13 +5,15 @@
 import { Testing } from 'cdk8s';
 import { MastodonWeb } from '../../lib/mastodon-web';
 import { WebMetrics, WebMetricsProps } from '../../lib/web-metrics';
+import type { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
+import { WEB_DEFAULTS } from '../../lib/model/defaults';
 import { find, podMetaOf, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { environmentChart } from './mastodon-env';
 
-const monitoring = (c: any) => { c.monitoring = { enabled: true }; };
-function build(props: Partial<WebMetricsProps> = {}, config: (c: any) => void = monitoring) {
-  const { chart, environment } = environmentChart(config);
+const monitoring: Partial<MastodonEnvironmentProps> = { monitoring: true };
+function build(props: Partial<WebMetricsProps> = {}, environmentProps: Partial<MastodonEnvironmentProps> = monitoring) {
+  const { chart, environment } = environmentChart(environmentProps);
   const metrics = new WebMetrics(chart, 'web-metrics', { environment, ...props });
   return { metrics, objects: Testing.synth(chart) };
 }
@@ -90,18 +92,18 @@ describe('props change what they should', () => {
   test('resources and the web section (its pool)', () => {
     const { objects } = build({
       resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-      web: { replicas: 2, pool: 'onprem', processes: 2, threads: 5, resources: { requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } } },
+      web: { ...WEB_DEFAULTS, pool: 'onprem' },
     });
     const spec = podSpecOf(find(objects, 'Deployment', 'tiny-web-metrics'));
     expect(spec.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
       .toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem'] });
   });
-  test('the config is the default: monitoring.webExporter.resources, web.pool', () => {
-    const { objects } = build({}, (c) => {
-      c.monitoring = { enabled: true, webExporter: { resources: { requests: { cpu: '30m', memory: '100Mi' }, limits: { memory: '200Mi' } } } };
-      c.web = { pool: 'onprem' };
-    });
+  test('the environment\'s workload defaults are the default: the exporter\'s resources, web\'s pool', () => {
+    const { objects } = build({}, { monitoring: true, workloadDefaults: {
+      webExporterResources: { requests: { cpu: '30m', memory: '100Mi' }, limits: { memory: '200Mi' } },
+      web: { ...WEB_DEFAULTS, pool: 'onprem' },
+    } });
     const spec = podSpecOf(find(objects, 'Deployment', 'tiny-web-metrics'));
     expect(spec.containers[0].resources).toEqual({ requests: { cpu: '30m', memory: '100Mi' }, limits: { memory: '200Mi' } });
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
