@@ -94,8 +94,9 @@ export default tseslint.config(
 
   // ---------------------------------------------------------------------------------------------
   // LAYERING (CONTRIBUTING.md): imports point down the floors, never in a circle.
-  //   main.ts, cli/, scripts/ -> lib/app/ -> lib/netcheck/ -> lib/chart.ts and the constructs
-  //   (lib/*.ts) -> lib/config/ -> lib/conventions/, lib/rules/ -> lib/model/
+  //   main.ts, cli/, scripts/ -> lib/index.ts -> lib/app/ -> lib/chart.ts -> constructs (lib/*.ts)
+  //   -> lib/conventions/ -> lib/rules/ -> lib/model/; beside them lib/config/ (the loader, used by
+  //   lib/app/) and lib/netcheck/ (the network doctor, used by scripts/) import rules and model only.
   // ---------------------------------------------------------------------------------------------
   {
     files: ['**/*.ts'],
@@ -124,8 +125,8 @@ export default tseslint.config(
           {
             target: './lib/rules',
             from: './lib',
-            except: ['./model', './rules', './conventions'],
-            message: 'lib/rules are pure helpers: they import only lib/model, lib/rules and lib/conventions.',
+            except: ['./model', './rules'],
+            message: 'lib/rules are pure logic: they import only lib/model and other rules.',
           },
           {
             target: './lib/rules',
@@ -141,8 +142,8 @@ export default tseslint.config(
           {
             target: './lib/config',
             from: './lib',
-            except: ['./config', './model', './rules', './conventions'],
-            message: 'lib/config (the loader) imports no construct, chart or app code.',
+            except: ['./config', './model', './rules'],
+            message: 'lib/config (the loader) imports only lib/model and lib/rules: no convention, construct, chart or app code.',
           },
           {
             // The constructs and the charts; lib/index.ts is the package's export list, not a construct.
@@ -151,10 +152,15 @@ export default tseslint.config(
             message: 'Constructs take resolved values (lib/model types); they do not import the loader or the app.',
           },
           {
+            target: './lib/!(index|chart).ts',
+            from: './lib/chart.ts',
+            message: 'MastodonChart composes the constructs; a construct does not import the chart.',
+          },
+          {
             target: './lib/netcheck',
             from: './lib',
-            except: ['./netcheck', './model', './rules', './conventions'],
-            message: 'lib/netcheck may import lib/model, lib/rules and lib/conventions only.',
+            except: ['./netcheck', './model', './rules'],
+            message: 'lib/netcheck may import lib/model and lib/rules only.',
           },
         ],
       }],

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Identity, selectorLabels } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { placement } from './conventions/placement';
 import { httpProbe } from './conventions/probes';
 import { containerSecurityContext, securePodSpec } from './conventions/security';

@@ -3,7 +3,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { mastodonIdentity, MastodonPods } from './conventions/mastodon-pods';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import type { PriorityTier } from './conventions/priority';
 import { objectMeta } from './conventions/workload';
 import { PriorityClasses } from './priority-classes';

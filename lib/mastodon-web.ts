@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { httpProbe, RAILS_BOOT, tcpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';

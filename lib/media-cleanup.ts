@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { scheduledJob } from './conventions/workload';
 import type { MastodonPods } from './conventions/mastodon-pods';
 import { MastodonEnvironment } from './mastodon-environment';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { standardLabels } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { postMigrateAnnotations, preMigrateAnnotations } from './conventions/ordering';
 import type { MastodonPods } from './conventions/mastodon-pods';
 import { MastodonEnvironment } from './mastodon-environment';

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecSelector } from '../imports/prometheus-podmonitor-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheus-rule-monitoring.coreos.com';
 import { Identity } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { objectMeta } from './conventions/workload';
 import { alertGroups, prometheusRuleGroups } from './rules/alerts';
 import { cnpgNames } from './rules/database';

@@ -2,7 +2,7 @@ import { ApiObject, Chart, ChartProps, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { standardLabels, selectorLabels, Identity } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { imageRef } from './rules/images';
 import { NODE_SYSCTLS } from './rules/node-tuning';
 import type { ImageSpec } from './model';

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { redisExporterSidecar } from './conventions/metrics-sidecars';
 import { Identity } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { placement } from './conventions/placement';
 import { execProbe } from './conventions/probes';
 import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Identity } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { placement } from './conventions/placement';
 import { priorityClassName } from './conventions/priority';
 import { containerSecurityContext, securePodSpec } from './conventions/security';

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ScaledObject, ScaledObjectSpecFallbackBehavior, ScaledObjectSpecTriggers } from '../imports/keda-scaledobject-keda.sh';
 import { TriggerAuthentication } from '../imports/keda-triggerauthentication-keda.sh';
 import { Identity } from './conventions/labels';
-import { resourceName } from './conventions/names';
+import { resourceName } from './rules/names';
 import { objectMeta } from './conventions/workload';
 import {
   FALLBACK_FAILURE_THRESHOLD, kedaRedisAddress, redisTriggerAuthName, SCALE_UP_PERIOD_SECONDS, sidekiqQueueKey, sidekiqReplicas,

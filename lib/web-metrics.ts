@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { selectorLabels } from './conventions/labels';
-import { webMetricsName } from './conventions/names';
+import { webMetricsName } from './rules/names';
 import { clusterService, deploymentWithBudget } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { webExporterContainer } from './conventions/metrics-sidecars';

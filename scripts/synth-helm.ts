@@ -24,7 +24,7 @@ import { DEFAULT_CONFIG_FILE } from './paths';
 import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
 import { renderManifests } from '../lib/app/render';
-import { resourceName } from '../lib/conventions/names';
+import { resourceName } from '../lib/rules/names';
 import { sidekiqReplicas } from '../lib/rules/sidekiq-scaling';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));

@@ -2,7 +2,7 @@ import { formatMemory, humanMemory, parseCpu, parseMemory, parsePgMemory, parseP
 import {
   generateSidekiqLayout, LIGHT_QUEUES, MASTODON_QUEUES, singleQueueBlockers, validateSidekiqLayout,
 } from '../lib/rules/sidekiq-layout';
-import { resourceName } from '../lib/conventions/names';
+import { resourceName } from '../lib/rules/names';
 import { formatWeekMinute, parseCron, weeklyStartMinutes } from '../lib/rules/cron';
 import { byCodeUnits } from '../lib/rules/order';
 

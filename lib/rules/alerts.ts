@@ -39,7 +39,7 @@
  * - node-exporter (prometheus/node_exporter collector/netstat_linux.go, default
  *   --collector.netstat.fields): node_netstat_Tcp_RetransSegs and node_netstat_Tcp_OutSegs.
  */
-import { resourceName, webMetricsName } from '../conventions/names';
+import { resourceName, webMetricsName } from '../rules/names';
 import { longestGapSeconds, missedRunGrace } from './cron';
 import { cnpgNames } from './database';
 import { K3S_EVICTION_HARD } from './k3s';

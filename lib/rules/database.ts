@@ -1,7 +1,7 @@
 /**
  * How Mastodon reaches Postgres, and how many connections that takes. Pure: no cdk8s imports.
  */
-import { resourceName } from '../conventions/names';
+import { resourceName } from '../rules/names';
 import type {
   BudgetLine, CnpgDatabaseConfig, ConnectionBudget, ExternalDatabaseConfig, ResolvedConfig, SecretKeyRef,
 } from '../model';

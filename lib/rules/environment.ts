@@ -2,7 +2,7 @@
  * Mastodon's environment: plain variables (for a ConfigMap) and variables that come from
  * Secrets (referenced by name and key, never by value). Pure: no cdk8s imports.
  */
-import { resourceName } from '../conventions/names';
+import { resourceName } from '../rules/names';
 import { DEFAULT_REDIS_PORT } from '../model/defaults';
 import type { DatabaseConnection } from './database';
 import type { MastodonSettings, RedisEndpoint, ResolvedConfig } from '../model';

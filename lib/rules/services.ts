@@ -2,7 +2,7 @@
  * In-cluster Service names and ports, shared by the constructs that own the Services and the
  * rules that route to them (the tunnel). Pure: no cdk8s imports.
  */
-import { resourceName } from '../conventions/names';
+import { resourceName } from '../rules/names';
 
 /** Puma's port. */
 export const WEB_PORT = 3000;

@@ -22,7 +22,7 @@
  *   (pkg/scaling/executor/scale_scaledobjects.go); with minReplicaCount >= 1 the HPA's
  *   `behavior.scaleDown` decides, so that is where the cooldown and stabilization go.
  */
-import { resourceName } from '../conventions/names';
+import { resourceName } from '../rules/names';
 import { redisEndpoint } from './environment';
 import type { ResolvedConfig, ResolvedSidekiqProcess } from '../model';
 
