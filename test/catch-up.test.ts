@@ -76,33 +76,7 @@ describe('KEDA ScaledObjects', () => {
     for (const dep of objs.filter((o) => o.kind === 'Deployment' && !owned.has(o.metadata.name))) expect(dep.spec.replicas).toEqual(expect.any(Number));
   });
 
-  test('pollingSeconds is how often Redis is read: every trigger serves the HPA from KEDA\'s cache', () => {
-    // Without useCachedMetrics every HPA sync (15 s) has the operator read Redis itself, and
-    // pollingInterval only paces KEDA's activation loop, which matters only at minReplicaCount 0:
-    // KEDA's webhook says so (kedacore/keda apis/keda/v1alpha1/scaledobject_webhook.go,
-    // verifyScaledObjects: "PollingInterval is configured but is not relevant"), and the HPA is
-    // served from the cache only for triggers with useCachedMetrics (pkg/scaling/scale_handler.go).
-    const objs = render(withScaling((c) => { c.sidekiq.keda.pollingSeconds = 45; }));
-    expect(scaled(objs)).toHaveLength(2);
-    for (const so of scaled(objs)) {
-      expect(so.spec.pollingInterval).toBe(45);
-      expect(so.spec.minReplicaCount).toBeGreaterThan(0);
-      for (const t of so.spec.triggers) expect(t.useCachedMetrics).toBe(true);
-    }
-  });
-
-  test('with a Redis password: a TriggerAuthentication reads it from the Secret, and every trigger uses it', () => {
-    const objs = render(withScaling((c) => { c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }));
-    const auth = find(objs, 'TriggerAuthentication', 'ocw-sidekiq-redis-auth');
-    expect(auth.spec).toEqual({ secretTargetRef: [{ parameter: 'password', name: 'ocw-redis', key: 'password' }] });
-    for (const so of scaled(objs)) for (const t of so.spec.triggers) expect(t.authenticationRef).toEqual({ name: 'ocw-sidekiq-redis-auth' });
-  });
-
-  test('an external Redis is dialled at its own host and port', () => {
-    const objs = render(withScaling((c) => { c.redis = { mode: 'external', host: 'redis.example.internal', port: 6380 }; }));
-    expect(find(objs, 'ScaledObject', 'ocw-sidekiq-push').spec.triggers[0].metadata.address).toBe('redis.example.internal:6380');
-  });
-
+  // SidekiqScaling alone (polling, the TriggerAuthentication, the Redis address): test/constructs/sidekiq-scaling.test.ts.
   test('maintenance.stopWorkloads: no ScaledObject, every group at 0', () => {
     const objs = render(withScaling((c) => { c.maintenance = { enabled: true, stopWorkloads: true }; }));
     expect(scaled(objs)).toEqual([]);
@@ -259,37 +233,19 @@ describe('the catch-up plan', () => {
 describe('scheduled restarts', () => {
   const raw = withScaling((c) => { c.restarts = { web: '0 4 * * *', streaming: '10 4 * * *', sidekiq: { push: '20 4 * * *' } }; });
   const objs = render(raw);
-  test('off by default', () => {
-    expect(objects.filter((o) => o.metadata.name.includes('-restart-'))).toEqual([]);
-  });
-  test('a CronJob per target running kubectl rollout restart, with a Role that may only get and patch that Deployment', () => {
-    for (const [short, deployment] of [['web', 'ocw-web'], ['streaming', 'ocw-streaming'], ['sidekiq-push', 'ocw-sidekiq-push']]) {
-      const name = `ocw-restart-${short}`;
-      const cj = find(objs, 'CronJob', name);
-      const spec = podSpecOf(cj);
-      expect(spec.containers[0].command).toEqual(['kubectl', 'rollout', 'restart', `deployment/${deployment}`]);
-      expect(spec.serviceAccountName).toBe(name);
-      expect(spec.containers[0].image).toBe('docker.io/alpine/k8s:1.30.3');
-      expect(cj.metadata.annotations![RESTARTS_ANNOTATION]).toBe(`Deployment/${deployment}`);
-      expect(find(objs, 'Role', name).rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [deployment], verbs: ['get', 'patch'] }]);
-      expect(find(objs, 'RoleBinding', name).subjects).toEqual([{ kind: 'ServiceAccount', name }]);
-      expect(find(objs, 'ServiceAccount', name).automountServiceAccountToken).toBe(false);
-    }
-    expect(find(objs, 'Deployment', 'ocw-web').spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-  });
+  // ScheduledRestarts alone (off by default, the CronJob, Role and ServiceAccount per target, suspended while stopped):
+  // test/constructs/scheduled-restart.test.ts.
   test('the restart pods pass the pod policy (non-root, read-only, own ServiceAccount, requests and limit)', () => {
     expect(podPolicyOffences(objs)).toEqual([]);
     const spec = podSpecOf(find(objs, 'CronJob', 'ocw-restart-web'));
     expect(spec.priorityClassName).toBe('ocw-workers');
     expect(spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
   });
-  test('suspended during maintenance with stopped workloads', () => {
-    const stopped = render(withChange(raw, (c) => { c.maintenance = { enabled: true, stopWorkloads: true }; }));
-    expect(find(stopped, 'CronJob', 'ocw-restart-web').spec.suspend).toBe(true);
-  });
   test('the planner checks the surge pod and the kubectl pod fit when the restart runs', () => {
     const r = planConfig(resolved(raw));
     expect(r.restarts.map((x) => [x.owner, x.ok])).toEqual([['CronJob/ocw-restart-web', true], ['CronJob/ocw-restart-streaming', true], ['CronJob/ocw-restart-sidekiq-push', true]]);
+    // A restart rolls web one surge pod at a time: the room checked above.
+    expect(find(objs, 'Deployment', 'ocw-web').spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
   });
   test('every CronJob reads its schedule in UTC, the zone CloudNativePG reads ScheduledBackups in, named so that no zone database is needed', () => {
     const cronJobs = objs.filter((o) => o.kind === 'CronJob');

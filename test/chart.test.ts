@@ -1,7 +1,6 @@
-import { Manifest, MastodonStreaming } from '../lib';
+import { Manifest } from '../lib';
 import { exampleRaw, find, podMetaOf, podSpecOf, render, withChange, WORKLOAD_KINDS } from './support/fixtures';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
-import { PRIORITY_TIERS } from '../lib/conventions/priority';
 
 const objects = render();
 const workloads = objects.filter((o) => WORKLOAD_KINDS.includes(o.kind));
@@ -129,12 +128,6 @@ describe('secrets are only referenced', () => {
     expect(web.AWS_ACCESS_KEY_ID).toEqual({ secretKeyRef: { name: 'ocw-s3', key: 'AWS_ACCESS_KEY_ID' } });
     expect(web.SMTP_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-smtp', key: 'password' } });
   });
-  test('the streaming server gets only the database password, not the Rails keys', () => {
-    const env = envOf(containersOf(find(objects, 'Deployment', 'ocw-streaming'))[0]);
-    expect(env.DB_PASS).toBeDefined();
-    expect(env.SECRET_KEY_BASE).toBeUndefined();
-    expect(env.OTP_SECRET).toBeUndefined();
-  });
 });
 
 describe('the env ConfigMap', () => {
@@ -160,27 +153,7 @@ describe('the env ConfigMap', () => {
   });
 });
 
-// MastodonWeb's own behaviour: test/constructs/mastodon-web.test.ts.
-
-describe('MastodonStreaming', () => {
-  const st = find(objects, 'Deployment', 'ocw-streaming');
-  const c = containersOf(st)[0];
-  test('separate image, port 4000, health probes, DB_POOL, no STREAMING_CLUSTER_NUM', () => {
-    expect(c.image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.7.2');
-    expect(c.ports[0].containerPort).toBe(4000);
-    for (const p of [c.startupProbe, c.readinessProbe]) expect(p.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
-    // Liveness also reloads a renewed database CA (test/db-defects.test.ts), and still asks the health endpoint.
-    expect(c.livenessProbe.exec.command[2]).toContain('curl -fsS -o /dev/null -m 4 http://127.0.0.1:4000/api/v1/streaming/health');
-    const env = envOf(c);
-    expect(env.DB_POOL).toBe('10');
-    expect(env.STREAMING_CLUSTER_NUM).toBeUndefined();
-    expect(find(objects, 'ConfigMap', 'ocw-env').data.STREAMING_CLUSTER_NUM).toBeUndefined();
-  });
-  test('two replicas with a PDB', () => {
-    expect(st.spec.replicas).toBe(2);
-    expect(find(objects, 'PodDisruptionBudget', 'ocw-streaming').spec.maxUnavailable).toBe(1);
-  });
-});
+// MastodonWeb's own behaviour: test/constructs/mastodon-web.test.ts; MastodonStreaming's: test/constructs/mastodon-streaming.test.ts.
 
 // SidekiqQueue's own behaviour (queues, ready file, probes, strategy, pools, PDB): test/constructs/sidekiq-queue.test.ts.
 describe('Sidekiq from the config', () => {
@@ -205,21 +178,8 @@ describe('architecture', () => {
   });
 });
 
+// Redis's own behaviour (AOF, maxmemory, pool, probes, exporter): test/constructs/redis.test.ts.
 describe('Redis', () => {
-  const sts = find(objects, 'StatefulSet', 'ocw-redis');
-  const c = containersOf(sts)[0];
-  test('AOF on a PVC, noeviction, maxmemory under the limit', () => {
-    expect(c.args).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
-    const maxmemory = Number(c.args[c.args.indexOf('--maxmemory') + 1]);
-    expect(maxmemory).toBe(Math.floor(512 * 2 ** 20 * 0.75));
-    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
-    expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
-    expect(c.securityContext.runAsUser).toBe(999);
-  });
-  test('on the cloud pool', () => {
-    const pool = podSpecOf(sts).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find((e: any) => e.key === 'node-pool');
-    expect(pool.values).toEqual(['cloud']);
-  });
   test('a password comes from a Secret, and the probes use it', () => {
     const o = render(withChange(exampleRaw(), (c) => { c.redis.passwordSecret = { name: 'ocw-redis', key: 'password' }; }));
     const rc = containersOf(find(o, 'StatefulSet', 'ocw-redis'))[0];
@@ -255,21 +215,7 @@ describe('media without object storage', () => {
 describe('migrations', () => {
   const pre = find(objects, 'Job', 'ocw-db-migrate-pre');
   const post = find(objects, 'Job', 'ocw-db-migrate-post');
-  test('pre-deploy skips post-deployment migrations; post-deploy runs them all', () => {
-    expect(containersOf(pre)[0].args).toEqual(['bundle', 'exec', 'rails', 'db:migrate:setup']);
-    expect(envOf(containersOf(pre)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
-    expect(containersOf(post)[0].args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
-    expect(envOf(containersOf(post)[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
-  });
-  test('they carry their env inline (no ConfigMap needed at hook time) and connect to the primary, not the pooler', () => {
-    for (const j of [pre, post]) {
-      const c = containersOf(j)[0];
-      expect(c.envFrom).toBeUndefined();
-      expect(c.env.filter((e: any) => e.name === 'DB_HOST')).toEqual([{ name: 'DB_HOST', value: 'ocw-db-rw' }]);
-      expect(envOf(c).LOCAL_DOMAIN).toBe('ocw.social');
-      expect(podSpecOf(j).restartPolicy).toBe('Never');
-    }
-  });
+  // The Jobs themselves (args, inline env, the primary, Helm hooks): test/constructs/migrations.test.ts.
   test('Argo CD: pre is a Sync hook between the data and the workloads; post is PostSync', () => {
     expect(pre.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '0', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
     expect(post.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync' });
@@ -278,54 +224,9 @@ describe('migrations', () => {
     expect(wave(find(objects, 'ConfigMap', 'ocw-env'))).toBeLessThan(wave(pre));
     for (const d of objects.filter((x) => x.kind === 'Deployment')) expect(wave(d)).toBeGreaterThan(wave(pre));
   });
-  test('Helm: pre runs after install and before upgrades; post after both, later', () => {
-    expect(pre.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,pre-upgrade', 'helm.sh/hook-weight': '-5', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
-    expect(post.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '5' });
-  });
 });
 
-describe('cleanup CronJobs', () => {
-  test('tootctl media and preview cards, never overlapping', () => {
-    const media = find(objects, 'CronJob', 'ocw-media-remove');
-    const cards = find(objects, 'CronJob', 'ocw-preview-cards-remove');
-    expect(containersOf(media)[0].args).toEqual(['bin/tootctl', 'media', 'remove', '--days', '7']);
-    expect(containersOf(cards)[0].args).toEqual(['bin/tootctl', 'preview_cards', 'remove', '--days', '30']);
-    for (const cj of [media, cards]) {
-      expect(cj.spec.concurrencyPolicy).toBe('Forbid');
-      expect(podSpecOf(cj).restartPolicy).toBe('Never');
-    }
-  });
-});
-
-// Formerly test/streaming-shutdown.test.ts (one file less for jest to load the library into).
-/**
- * Streaming shutdown. Mastodon's streaming/index.js answers SIGTERM with `server.close()` and
- * `process.exit(0)` at once: every WebSocket drops and the port closes while the pod may still
- * be in the Service's endpoints (their removal races the SIGTERM), so new connections in that
- * window are refused. A preStop sleep keeps the old pod serving until the endpoint is gone.
- */
-describe('streaming-shutdown: a preStop sleep keeps the old pod serving', () => {
-  const pod = podSpecOf(find(render(), 'Deployment', 'ocw-streaming'));
-  const c = pod.containers[0];
-
-  test('streaming sleeps in preStop before node gets SIGTERM', () => {
-    expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', String(MastodonStreaming.DRAIN_SECONDS)]);
-    expect(MastodonStreaming.DRAIN_SECONDS).toBeGreaterThanOrEqual(5);
-  });
-
-  test('the grace period covers the sleep and the exit', () => {
-    // The preStop hook counts against terminationGracePeriodSeconds.
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(MastodonStreaming.DRAIN_SECONDS + 5);
-  });
-
-  test('no command; args, when set (database CA copy), end by exec-ing the image CMD so node itself gets SIGTERM', () => {
-    expect(c.command).toBeUndefined();
-    if (c.args !== undefined) {
-      expect(c.args.slice(0, 2)).toEqual(['sh', '-c']);
-      expect(c.args[2].trim().split('\n').pop()).toBe('exec node ./streaming/index.js');
-    }
-  });
-});
+// MediaCleanup's CronJobs: test/constructs/media-cleanup.test.ts.
 
 /**
  * The example's Sidekiq groups. Defect 7 (a restarted Sidekiq container must not be ready before
@@ -354,16 +255,9 @@ describe('priority: when memory runs short, Sidekiq goes first', () => {
     const o = find(objects, kind, name);
     return kind === 'Cluster' ? o.spec.priorityClassName : kind === 'Pooler' ? o.spec.template.spec.priorityClassName : podSpecOf(o).priorityClassName;
   };
-  const value = (cls: string) => find(objects, 'PriorityClass', cls).value;
 
   describe('priorities: when memory runs short, Sidekiq goes first', () => {
-    test('three cluster-wide classes, frontend > data > workers; workers never preempt', () => {
-      expect(value('ocw-frontend')).toBeGreaterThan(value('ocw-data'));
-      expect(value('ocw-data')).toBeGreaterThan(value('ocw-workers'));
-      expect(find(objects, 'PriorityClass', 'ocw-workers').preemptionPolicy).toBe('Never');
-      expect(find(objects, 'PriorityClass', 'ocw-frontend').globalDefault).toBe(false);
-      expect(Object.keys(PRIORITY_TIERS)).toEqual(['frontend', 'data', 'workers']);
-    });
+    // The classes themselves (values, preemption): test/constructs/priority-classes.test.ts.
     test.each([
       ['Deployment', 'ocw-web', 'ocw-frontend'], ['Deployment', 'ocw-streaming', 'ocw-frontend'], ['Deployment', 'ocw-tunnel', 'ocw-frontend'],
       ['Cluster', 'ocw-db', 'ocw-frontend'], ['Pooler', 'ocw-db-pooler', 'ocw-frontend'],

@@ -25,31 +25,7 @@ describe('1: streaming verifies the pooler certificate', () => {
     const vol = streaming.volumes.find((v: any) => v.name === mount.name);
     expect(vol.secret).toEqual({ secretName: 'ocw-db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 });
   });
-  test('a renewed CA is loaded without anyone: the process trusts a copy made at start, and liveness fails when the mount changed', () => {
-    // Node reads NODE_EXTRA_CA_CERTS once; CNPG renews its 90-day CA 7 days before expiry.
-    // A subPath mount would never be updated by the kubelet.
-    const mount = ctr.volumeMounts.find((m: any) => m.mountPath === '/etc/mastodon/postgres-ca');
-    expect(mount.subPath).toBeUndefined();
-    expect(ctr.env.find((e: any) => e.name === 'NODE_EXTRA_CA_CERTS')?.value).toBe('/tmp/postgres-ca/ca.crt');
-    // args, not command: the image's entrypoint stays; the copy, then Mastodon's own CMD.
-    expect(ctr.command).toBeUndefined();
-    expect(ctr.args[0]).toBe('sh');
-    expect(ctr.args[2]).toMatch(/cp \/etc\/mastodon\/postgres-ca\/ca\.crt \/tmp\/postgres-ca\/ca\.crt\.tmp[\s\S]*exec node \.\/streaming\/index\.js$/);
-    const probe = ctr.livenessProbe.exec.command[2];
-    expect(probe).toContain('cmp -s /etc/mastodon/postgres-ca/ca.crt /tmp/postgres-ca/ca.crt');
-    expect(probe).toContain('% 900 ))');
-    // The streaming pods run spread over nodes: restarts spread over 15 minutes keep one serving.
-    expect(find(objects, 'Deployment', 'ocw-streaming').spec.replicas).toBeGreaterThan(1);
-  });
-  test('without a database CA (external database with sslMode disable) streaming runs the image as it is, with the HTTP liveness probe', () => {
-    const o = render(withChange(exampleRaw(), (c) => {
-      c.database = { mode: 'external', host: 'db.example.net', pooled: true, passwordSecret: { name: 'db', key: 'password' }, sslMode: 'disable' };
-    }));
-    const c = podSpecOf(find(o, 'Deployment', 'ocw-streaming')).containers[0];
-    expect(c.args).toBeUndefined();
-    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/api/v1/streaming/health', port: 4000 });
-    expect((c.env ?? []).map((e: any) => e.name)).not.toContain('NODE_EXTRA_CA_CERTS');
-  });
+  // How the streaming container loads and reloads a CA, and runs without one: test/constructs/mastodon-streaming.test.ts.
   test('Rails keeps libpq sslmode from DB_SSLMODE, and no Rails pod mounts the CA', () => {
     expect(find(objects, 'ConfigMap', 'ocw-env').data.DB_SSLMODE).toBe('prefer');
     for (const o of objects.filter((x) => ['Deployment', 'Job', 'CronJob'].includes(x.kind) && x.metadata.name !== 'ocw-streaming')) {

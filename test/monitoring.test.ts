@@ -4,16 +4,12 @@
  * it selects really have, the exporters are hardened and counted by the planner, and the
  * NetworkPolicies let exactly Prometheus in, on exactly the metrics ports.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { parse } from 'yaml';
 import { planConfig, resolveConfig } from '../lib';
-import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, ROOT, withChange } from './support/fixtures';
+import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, withChange } from './support/fixtures';
 import { K8S_VERSIONS, K8sValidator, loadCrdSchemas, translateGoPattern } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
-import { alertGroups } from '../lib/rules/alerts';
 import { canReach, End, NetworkPolicyObject } from '../lib/rules/network-reach';
-import { K3S_EVICTION_HARD } from '../lib/rules/k3s';
 import { longestGapSeconds } from '../lib/rules/cron';
 import { podsFromObjects } from '../lib/rules/scheduler';
 
@@ -132,32 +128,7 @@ describe('the exporters', () => {
     expect(JSON.stringify([puma.startupProbe, puma.readinessProbe, puma.livenessProbe])).not.toMatch(/9394/);
   });
 
-  test('the exporter is its own Deployment from the same image, behind a ClusterIP Service that selects exactly its pods', () => {
-    const dep = find(on, 'Deployment', 'ocw-web-metrics');
-    const spec = podSpecOf(dep);
-    const [exporter] = spec.containers;
-    expect(spec.containers).toHaveLength(1);
-    expect(dep.spec.replicas).toBe(1);
-    expect(exporter.image).toBe(web.containers[0].image);
-    expect(exporter.args).toEqual(['bundle', 'exec', 'prometheus_exporter', '--bind', '0.0.0.0', '--port', '9394']);
-    expect(exporter.command).toBeUndefined();
-    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
-    expect(exporter.readinessProbe.httpGet).toMatchObject({ path: '/ping', port: 9394 });
-    expect(exporter.volumeMounts).toEqual([{ name: 'tmp-root', mountPath: '/tmp' }]);
-    expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp-root']);
-    // No Secret reaches it: it only receives metrics.
-    expect(JSON.stringify(spec)).not.toMatch(/secretKeyRef|envFrom/);
-    // Lowest tier: never preempts web or the database for room.
-    expect(spec.priorityClassName).toBe('ocw-workers');
-    // The same nodes web may use (the cloud pool, the image's architectures).
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual(web.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution);
-    const svc = find(on, 'Service', 'ocw-web-metrics');
-    expect(svc.spec.type).toBe('ClusterIP');
-    expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9394, targetPort: 'metrics', protocol: 'TCP' }]);
-    const selected = on.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)
-      && Object.entries(svc.spec.selector).every(([k, v]) => podMetaOf(o).labels[k] === v)).map((o) => o.metadata.name);
-    expect(selected).toEqual(['ocw-web-metrics']);
-  });
+  // The web exporter's own Deployment and Service: test/constructs/web-metrics.test.ts.
 
   test('each Sidekiq pod serves its own metrics in-process, with the per-queue metrics on', () => {
     for (const name of ['ocw-sidekiq-default', 'ocw-sidekiq-push', 'ocw-sidekiq-pull']) {
@@ -176,18 +147,6 @@ describe('the exporters', () => {
   test('the metrics variables stay out of the shared ConfigMap (migrations and tootctl run no exporter)', () => {
     expect(JSON.stringify(find(on, 'ConfigMap', 'ocw-env'))).not.toMatch(/PROMETHEUS/);
     expect(JSON.stringify(on.filter((o) => ['Job', 'CronJob'].includes(o.kind)))).not.toMatch(/PROMETHEUS/);
-  });
-
-  test('redis_exporter runs beside Redis, pinned, and reads the password from the same Secret key', () => {
-    const withPassword = render(withChange(monitoringOn(), (c) => { c.redis.passwordSecret = { name: 'redis-auth', key: 'password' }; }));
-    const spec = podSpecOf(find(withPassword, 'StatefulSet', 'ocw-redis'));
-    const exporter = spec.containers.find((c: any) => c.name === 'metrics');
-    expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
-    expect(exporter.env).toEqual([
-      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
-    ]);
-    expect(exporter.securityContext.runAsUser).toBe(59000);
   });
 
   test('every pod passes the pod policy with the exporters in it (non-root, read-only root, probes, resources)', () => {
@@ -345,115 +304,6 @@ describe('replication slot state: one custom CloudNativePG query', () => {
     expect(off.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ocw-db-monitoring')).toBe(false);
     expect(find(off, 'Cluster', 'ocw-db').spec.monitoring).toBeUndefined();
   });
-
-  test('the lost-slot alerts read the query\'s metrics on the instances', () => {
-    const rules = find(on, 'PrometheusRule', 'ocw-alerts').spec.groups.flatMap((g: any) => g.rules);
-    expect(rules.find((r: any) => r.alert === 'PostgresReplicationSlotLost').expr).toMatch(/^max by \(namespace, pod, slot_name\) \(cnpg_mastodon_replication_slots_lost\{namespace="mastodon", pod=~"ocw-db-\[0-9\]\+"\}\) == 1$/);
-    expect(rules.find((r: any) => r.alert === 'PostgresReplicationSlotUnreserved').expr).toMatch(/cnpg_mastodon_replication_slots_unreserved\{/);
-  });
 });
 
-describe('the alert rules', () => {
-  const rule = find(on, 'PrometheusRule', 'ocw-alerts');
-  const rules = rule.spec.groups.flatMap((g: any) => g.rules);
-
-  test('the PrometheusRule carries the rule labels Prometheus selects on', () => {
-    expect(rule.metadata.labels?.release).toBe('kube-prometheus-stack');
-    expect(find(on, 'PodMonitor', 'ocw-db').metadata.labels?.release).toBe('kube-prometheus-stack');
-  });
-
-  test('every rule has a severity, a for:, and a runbook line with a link to the README section', () => {
-    for (const r of rules) {
-      expect(['critical', 'warning']).toContain(r.labels.severity);
-      expect(r.for).toMatch(/^[0-9]+[mh]$/);
-      expect(r.annotations.runbook.length).toBeGreaterThan(30);
-      expect(r.annotations.runbook_url).toBe('https://www.npmjs.com/package/cdk8s-mastodon#monitoring-and-alerts');
-    }
-  });
-
-  test('the issue\'s list of symptoms is covered', () => {
-    const names = new Set(rules.map((r: any) => r.alert));
-    for (const a of ['MastodonWebDegraded', 'MastodonWebDown', 'MastodonStreamingDegraded', 'MastodonStreamingDown', 'CloudflareTunnelDown',
-      'PostgresWalArchivingFailing', 'PostgresBaseBackupTooOld', 'PostgresSnapshotBackupTooOld', 'MastodonVolumeFillingUp',
-      'PostgresReplicationSlotHoldingWal', 'PostgresReplicaLagging', 'PostgresCorruptionCheckFailed', 'PostgresNoPrimary',
-      'SidekiqQueueBacklogged', 'SidekiqProcessGroupDown', 'SidekiqSchedulerNotRunning',
-      'MastodonContainerOOMKilled', 'MastodonContainerRestarting', 'MastodonContainerNearMemoryLimit',
-      'MastodonNodeNotReady', 'NodeTcpRetransmissionsHigh', 'MastodonWebMetricsDown', 'PostgresReplicationSlotLost']) {
-      expect(names).toContain(a);
-    }
-  });
-
-  test('one backlog rule per queue, naming the process groups that serve it', () => {
-    const backlog = rules.filter((r: any) => r.alert === 'SidekiqQueueBacklogged');
-    expect(backlog.map((r: any) => r.labels.queue).sort()).toEqual(['default', 'fasp', 'ingress', 'mailers', 'pull', 'push', 'scheduler']);
-    const push = backlog.find((r: any) => r.labels.queue === 'push');
-    expect(push.annotations.description).toMatch(/Served by: default, push \(first\), pull/);
-  });
-
-  test('a slot is reported at three quarters of max_slot_wal_keep_size (3072MB for the 5Gi WAL volume), before Postgres drops it', () => {
-    const slot = rules.find((r: any) => r.alert === 'PostgresReplicationSlotHoldingWal');
-    expect(slot.expr).toMatch(new RegExp(`> ${0.75 * 3072 * 2 ** 20}$`));
-    const explicit = find(render(withChange(monitoringOn(), (c) => { c.database.parameters = { max_slot_wal_keep_size: '2GB' }; })), 'PrometheusRule', 'ocw-alerts')
-      .spec.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'PostgresReplicationSlotHoldingWal');
-    expect(explicit.expr).toMatch(new RegExp(`> ${0.75 * 2048 * 2 ** 20}$`));
-  });
-
-  test('a corruption check that stops succeeding is reported after its schedule\'s longest gap plus grace (weekly: 210 h; daily: 30 h)', () => {
-    const notRun = (schedule?: string) => find(render(withChange(monitoringOn(), (c) => { if (schedule) c.database.amcheck = { schedule }; })), 'PrometheusRule', 'ocw-alerts')
-      .spec.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'PostgresCorruptionCheckNotRun');
-    expect(notRun().expr).toMatch(/cronjob="ocw-db-amcheck".*\) > 756000$/);
-    expect(notRun('0 5 * * *').expr).toMatch(/ > 108000$/);
-    expect(notRun().labels.severity).toBe('warning');
-  });
-
-  test('a lost replication slot warns, never pages: it is no outage, and with Postgres 16-17 it stays lost while its standby streams until someone drops it', () => {
-    // A standby without its slot replays from the archive, up to archive_timeout (5 min) behind:
-    // the exposure PostgresReplicaLagging (a warning) reports; CloudNativePG's failover prefers
-    // the standby with the highest received LSN (pkg/postgres/status.go), a streaming one.
-    const sev = (a: string) => rules.find((r: any) => r.alert === a).labels.severity;
-    expect(sev('PostgresReplicationSlotLost')).toBe(sev('PostgresReplicaLagging'));
-    expect(sev('PostgresReplicationSlotLost')).toBe('warning');
-  });
-
-  test('the node filesystem page comes before k3s\' kubelet evicts, and names the threshold k3s sets (5%, not upstream\'s 10%)', () => {
-    const almost = rules.find((r: any) => r.alert === 'MastodonNodeFilesystemAlmostFull');
-    const threshold = Number(/\) < ([0-9.]+) and predict_linear/.exec(almost.expr)![1]);
-    expect(threshold).toBeGreaterThan(K3S_EVICTION_HARD.nodefsAvailable);
-    expect(almost.annotations.description).toContain(`below ${K3S_EVICTION_HARD.nodefsAvailable * 100}% free`);
-    expect(almost.annotations.description).not.toMatch(/10%/);
-  });
-
-  test('a lost slot is dropped on the pod that reports it: a standby\'s invalidated copy is never replaced by CloudNativePG', () => {
-    // internal/management/controller/slots/runner/runner.go synchronizeReplicationSlots: a standby
-    // skips a primary HA slot without restart_lsn (an invalidated one), deletes a copy only when
-    // the primary has no such slot, and otherwise advances it, which Postgres refuses for an
-    // invalidated slot. The query runs on every instance, so the alert names the pod.
-    const action = rules.find((r: any) => r.alert === 'PostgresReplicationSlotLost').annotations.runbook;
-    expect(action).toContain('kubectl exec -n mastodon {{ $labels.pod }} -c postgres -- psql -c "SELECT pg_drop_replication_slot(\'{{ $labels.slot_name }}\')"');
-  });
-
-  test('a node going away warns, never pages', () => {
-    for (const r of rules.filter((x: any) => x.alert === 'MastodonNodeNotReady')) expect(r.labels.severity).toBe('warning');
-  });
-
-  test('without CloudNativePG, a tunnel or internal Redis, their rules are left out', () => {
-    const raw = withChange(exampleRaw(), (c) => {
-      c.monitoring = { enabled: true };
-      delete c.tunnel;
-      c.redis = { mode: 'external', host: 'redis.example.internal' };
-      c.database = { mode: 'external', host: 'db.example.internal', passwordSecret: { name: 'db', key: 'password' } };
-    });
-    const r = resolveConfig(raw);
-    if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
-    const names = alertGroups(r.config).flatMap((g) => g.rules.map((x) => x.alert));
-    expect(names.filter((n) => /^(Postgres|PgBouncer|Redis|Cloudflare)/.test(n))).toEqual([]);
-    expect(render(raw).filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['ocw-mastodon', 'ocw-streaming']);
-  });
-
-  test('the README table lists every alert', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Monitoring and alerts'));
-    expect(section.length).toBeGreaterThan(100);
-    for (const name of new Set<string>(rules.map((r: any) => r.alert))) expect(section).toContain(`| \`${name}\``);
-  });
-});
+// The PodMonitors and the alert rules of Monitoring alone: test/constructs/monitoring.test.ts.

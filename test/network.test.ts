@@ -71,10 +71,7 @@ describe('denied: everything else', () => {
 });
 
 describe('the policies', () => {
-  test('a default deny for ingress and egress in the namespace', () => {
-    const deny = find(objects, 'NetworkPolicy', 'ocw-netpol-default-deny');
-    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-  });
+  // The policies alone (default deny, what each setting adds): test/constructs/network-policies.test.ts.
   test('maintenance page: only the tunnel reaches it', () => {
     const on = render(withChange(exampleRaw(), (c) => { c.maintenance = { enabled: true }; }));
     const ps = on.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
@@ -92,13 +89,6 @@ describe('the policies', () => {
     expect(canReach(ps, { from: prometheus, to: pod.pooler, port: 9127 })).toBe(true);
     expect(canReach(ps, { from: prometheus, to: pod.tunnel, port: 2000 })).toBe(true);
     expect(canReach(ps, { from: prometheus, to: pod.web, port: 3000 })).toBe(false);
-  });
-  test('an external database is reached on its port', () => {
-    const o = render(withChange(exampleRaw(), (c) => { c.database = { mode: 'external', host: 'pg.example.net', port: 25060, passwordSecret: { name: 'db', key: 'password' } }; }));
-    const ps = o.filter((x) => x.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
-    const pg: End = { kind: 'ip', ip: '203.0.113.9' };
-    expect(canReach(ps, { from: pod.web, to: pg, port: 25060 })).toBe(true);
-    expect(o.filter((x) => x.kind === 'NetworkPolicy' && /postgres|pooler/.test(x.metadata.name))).toEqual([]);
   });
 });
 

@@ -3,7 +3,6 @@ import { SourcedRule, Manifest } from '../lib';
 import { K8sValidator } from './support/k8s-validator';
 import { errorsOf, exampleRaw, find, podMetaOf, podSpecOf, render, withChange, messageAt, resolved } from './support/fixtures';
 import { CATCH_ALL, generateIngressRules, validateIngressRules } from '../lib/rules/tunnel-rules';
-import { maintenanceNginxConf } from '../lib/maintenance-page';
 import { formatPublicRoutes, publicRoutes } from '../lib/rules/public-routes';
 
 const objects = render();
@@ -121,35 +120,7 @@ describe('maintenance mode', () => {
       { service: 'http_status:404' },
     ]);
   });
-  test('an unprivileged nginx, two replicas, small requests, multi-arch, page and config from ConfigMaps', () => {
-    const d = find(on, 'Deployment', 'ocw-maintenance');
-    const c = podSpecOf(d).containers[0];
-    expect(d.spec.replicas).toBe(2);
-    expect(c.image).toBe('docker.io/nginxinc/nginx-unprivileged:1.29.4-alpine');
-    expect(c.securityContext).toMatchObject({ runAsUser: 101, readOnlyRootFilesystem: true });
-    expect(c.resources.requests).toEqual({ cpu: '10m', memory: '16Mi' });
-    expect(podSpecOf(d).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['amd64', 'arm64']);
-    const cm = find(on, 'ConfigMap', 'ocw-maintenance');
-    expect(cm.data['index.html']).toMatch(/<h1>Down for maintenance<\/h1>/);
-    expect(JSON.parse(cm.data['error.json'])).toEqual({ error: 'Down for maintenance' });
-    expect(find(on, 'Service', 'ocw-maintenance').spec.ports[0].port).toBe(8080);
-  });
-  test('503 with Retry-After on every path, /healthz for probes', () => {
-    const conf = maintenanceNginxConf({ enabled: true, stopWorkloads: false, retryAfterSeconds: 600, title: 't', message: 'm' });
-    expect(conf).toMatch(/location \/ \{ return 503; \}/);
-    // The pages sit behind an internal prefix; asking for it (404) is answered with the 503 page.
-    expect(conf).toMatch(/error_page 503 \/_maintenance\/\$maintenance_page;/);
-    expect(conf).toMatch(/error_page 404 =503 \/_maintenance\/\$maintenance_page;/);
-    expect(conf).not.toMatch(/location = \/index.html/);
-    expect(conf).toMatch(/add_header Retry-After "600" always;/);
-    expect(conf).toMatch(/pid \/tmp\/nginx.pid;/);
-  });
-  test('the title is escaped, the message is HTML', () => {
-    const o = render(withChange(exampleRaw(), (x) => { x.maintenance = { enabled: true, title: 'Moving <house>', message: '<p>Back at <b>10:00 UTC</b></p>' }; }));
-    const html = find(o, 'ConfigMap', 'ocw-maintenance').data['index.html'];
-    expect(html).toMatch(/<h1>Moving &lt;house&gt;<\/h1>/);
-    expect(html).toMatch(/<p>Back at <b>10:00 UTC<\/b><\/p>/);
-  });
+  // The page itself (nginx, its config, the texts): test/constructs/maintenance-page.test.ts.
   test('without stopWorkloads, Mastodon keeps running and migrations stay', () => {
     expect(find(on, 'Deployment', 'ocw-web').spec.replicas).toBe(2);
     expect(on.filter((o) => o.kind === 'Job')).toHaveLength(2);

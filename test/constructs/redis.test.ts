@@ -1,0 +1,121 @@
+/**
+ * Redis alone in a blank cdk8s Chart: what its props render. Its settings are the `redis:`
+ * section of the smallest config with `mode: internal` (every field at its default).
+ */
+import { Testing } from 'cdk8s';
+import { REDIS_MAXMEMORY_SHARE, Redis, RedisProps } from '../../lib/redis';
+import { resolveConfigOrThrow } from '../../lib/config/resolve';
+import { find, podSpecOf } from '../support/fixtures';
+import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
+import { tinyConfig } from './tiny-config';
+
+function internalRedis(change: (r: any) => void = () => undefined) {
+  const c = resolveConfigOrThrow(tinyConfig((raw) => { raw.redis = { mode: 'internal' }; change(raw.redis); }));
+  if (c.redis.mode !== 'internal') throw new Error('expected internal Redis');
+  return { redis: c.redis, config: c };
+}
+function build(props: Partial<RedisProps> = {}, change?: (r: any) => void) {
+  const { redis, config } = internalRedis(change);
+  const chart = Testing.chart();
+  const construct = new Redis(chart, 'redis', { instance: 'tiny', redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, ...props });
+  return { construct, config, objects: Testing.synth(chart) };
+}
+const envOf = (c: any): Record<string, any> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const pingOf = (p: any) => p.exec.command;
+
+describe('alone, with the config defaults', () => {
+  const { construct, objects } = build();
+  const sts = find(objects, 'StatefulSet', 'tiny-redis');
+  const spec = podSpecOf(sts);
+  const c = spec.containers[0];
+
+  test('a StatefulSet and its Service, both <instance>-redis, and nothing else', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Service/tiny-redis', 'StatefulSet/tiny-redis']);
+    expect(construct.statefulSet.name).toBe('tiny-redis');
+    expect(construct.service.name).toBe('tiny-redis');
+    expect(sts.spec.serviceName).toBe('tiny-redis');
+    expect(sts.spec.replicas).toBe(1);
+  });
+
+  test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
+    expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('AOF on a PVC, noeviction, maxmemory under the limit', () => {
+    expect(c.args).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    const maxmemory = Number(c.args[c.args.indexOf('--maxmemory') + 1]);
+    expect(maxmemory).toBe(Math.floor(512 * 2 ** 20 * 0.75));
+    expect(REDIS_MAXMEMORY_SHARE).toBe(0.75);
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(c.securityContext.runAsUser).toBe(999);
+  });
+
+  test('on the cloud pool', () => {
+    const pool = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions.find((e: any) => e.key === 'node-pool');
+    expect(pool.values).toEqual(['cloud']);
+  });
+
+  test('args, not command (the image entrypoint stays PID 1\'s parent), no password, probes that compare the PING answer', () => {
+    expect(c.command).toBeUndefined();
+    expect(c.args[0]).toBe('redis-server');
+    expect(c.args).not.toContain('--requirepass');
+    expect(c.env).toEqual([]);
+    for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(pingOf(p)).toEqual(['sh', '-c', 'test "$(redis-cli ping)" = PONG']);
+  });
+
+  test('the volume is kept when the StatefulSet is deleted or scaled down; no storage class unless named', () => {
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
+  });
+
+  test('a headless Service on 6379 (the StatefulSet\'s) selecting the Redis pod; no priority class, no exporter', () => {
+    const svc = find(objects, 'Service', 'tiny-redis');
+    expect(svc.spec).toMatchObject({ type: 'ClusterIP', clusterIP: 'None' });
+    expect(svc.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
+    expect(Object.entries(svc.spec.selector).every(([k, v]) => sts.spec.template.metadata.labels[k] === v)).toBe(true);
+    expect(spec.priorityClassName).toBeUndefined();
+    expect(spec.containers.map((x: any) => x.name)).toEqual(['redis']);
+  });
+});
+
+describe('props change what they should', () => {
+  test('a password comes from a Secret, and the probes use it', () => {
+    const c = podSpecOf(find(build({}, (r) => { r.passwordSecret = { name: 'tiny-redis', key: 'password' }; }).objects, 'StatefulSet', 'tiny-redis')).containers[0];
+    expect(c.args.slice(-2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
+    expect(envOf(c).REDIS_PASSWORD).toEqual({ secretKeyRef: { name: 'tiny-redis', key: 'password' } });
+    expect(envOf(c).REDISCLI_AUTH).toEqual({ secretKeyRef: { name: 'tiny-redis', key: 'password' } });
+  });
+
+  test('memory limit, storage size and class, pool, priority class', () => {
+    const { objects } = build({ priorityClassName: 'tiny-data' }, (r) => {
+      r.resources = { requests: { cpu: '50m', memory: '1Gi' }, limits: { memory: '2Gi' } };
+      r.storage = { size: '10Gi', storageClass: 'local-path' };
+      r.pool = 'onprem';
+    });
+    const sts = find(objects, 'StatefulSet', 'tiny-redis');
+    const spec = podSpecOf(sts);
+    const c = spec.containers[0];
+    expect(Number(c.args[c.args.indexOf('--maxmemory') + 1])).toBe(Math.floor(2 * 2 ** 30 * 0.75));
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'local-path', resources: { requests: { storage: '10Gi' } } });
+    expect(spec.priorityClassName).toBe('tiny-data');
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
+      .toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem'] });
+  });
+
+  test('redis_exporter runs beside Redis, pinned, and reads the password from the same Secret key', () => {
+    const { config } = internalRedis();
+    const { objects } = build({ metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } },
+      (r) => { r.passwordSecret = { name: 'redis-auth', key: 'password' }; });
+    const spec = podSpecOf(find(objects, 'StatefulSet', 'tiny-redis'));
+    const exporter = spec.containers.find((c: any) => c.name === 'metrics');
+    expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
+    expect(exporter.env).toEqual([
+      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
+    ]);
+    expect(exporter.securityContext.runAsUser).toBe(59000);
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
+    for (const v of K8S_VERSIONS) expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
+  });
+});
