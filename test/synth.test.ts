@@ -3,12 +3,13 @@
  * the target alone, and reports bad input without a stack. The byte equality with the real
  * `cdk8s synth` and the killed-process runs are in test/integration/synth-equivalence.itest.ts.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { synthesizeApp } from '../lib/app/synthesize';
-import { writeThenSwap } from '../lib/app/swap';
+import { scratchPrefix, swapRenames, writeThenSwap } from '../lib/app/swap';
 import { synthInto } from '../scripts/synth';
 import { exampleRaw, EXAMPLE_FILE, ROOT, withChange } from './support/fixtures';
 
@@ -99,6 +100,24 @@ test('the swap itself: a write that throws, or reports failure, leaves the targe
   expect(leftovers(target)).toEqual([]);
 });
 
+test('a process killed between its two renames (dist/ moved aside) gets dist/ back on the next run, even a failing one', () => {
+  const target = path.join(tmp, 'killed', 'out');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // a PID that has exited
+  const scratch = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), dead)}abc123`);
+  fs.mkdirSync(path.join(scratch, 'previous'), { recursive: true });
+  fs.writeFileSync(path.join(scratch, 'previous', 'mastodon.k8s.yaml'), 'the previous manifests\n');
+  fs.mkdirSync(path.join(scratch, 'dist'));
+  fs.writeFileSync(path.join(scratch, 'dist', 'mastodon.k8s.yaml'), 'half');
+  // A live process's scratch folder is not touched.
+  const live = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), process.ppid)}live12`);
+  fs.mkdirSync(live);
+  const r = synthInto(path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml'), target);
+  expect(r.ok).toBe(false);
+  expect(tree(target)).toEqual({ 'mastodon.k8s.yaml': 'the previous manifests\n' });
+  expect(leftovers(target)).toEqual([path.basename(live)]);
+});
+
 test('a symlinked target keeps its link: the new output lands in the folder it points to', () => {
   // dist/ symlinked into a GitOps checkout: `cdk8s synth` writes through the link; so must we.
   const real = oldOutput('link-real');
@@ -111,6 +130,41 @@ test('a symlinked target keeps its link: the new output lands in the folder it p
   expect(fs.readlinkSync(target)).toBe(real);
   expect(tree(real)).toEqual(reference);
   expect(leftovers(real)).toEqual([]);
+  expect(leftovers(target)).toEqual([]);
+});
+
+test('a scratch folder of another host (a shared folder) is never taken for a dead process', () => {
+  const target = path.join(tmp, 'other-host', 'out');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid; // dead here, maybe alive there
+  const theirs = path.join(path.dirname(target), `${scratchPrefix(target, 'another-host', dead)}abc123`);
+  fs.mkdirSync(path.join(theirs, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'), 'being written by a live process on another host\n');
+  expect(synthInto(EXAMPLE_FILE, target).ok).toBe(true);
+  expect(fs.existsSync(path.join(theirs, 'dist', 'mastodon.k8s.yaml'))).toBe(true);
+});
+
+test('two synths at once: one that finds the other\'s output in place between its renames still swaps, without an error', () => {
+  const target = oldOutput('race');
+  const real = swapRenames.rename;
+  let raced = false;
+  // The other synth: right after ours moved the target aside, it puts its complete output there.
+  swapRenames.rename = (from, to) => {
+    real(from, to);
+    if (!raced && from === target) {
+      raced = true;
+      fs.mkdirSync(target);
+      fs.writeFileSync(path.join(target, 'mastodon.k8s.yaml'), 'the other synth\'s output\n');
+    }
+  };
+  try {
+    const r = synthInto(EXAMPLE_FILE, target);
+    expect(raced).toBe(true);
+    expect(r.ok).toBe(true);
+  } finally {
+    swapRenames.rename = real;
+  }
+  expect(tree(target)).toEqual(reference);
   expect(leftovers(target)).toEqual([]);
 });
 

@@ -1,18 +1,67 @@
 /**
- * Writing an output folder so that a failure leaves the old one untouched, shared by
- * `npm run synth` (scripts/synth.ts) and `cdk8s-mastodon synth` in server repositories (cli/):
- * the output is written into a temporary folder beside the target and renamed into place only
- * when the whole write succeeded.
+ * Writing an output folder atomically from the reader's side, shared by `npm run synth`
+ * (scripts/synth.ts) and `cdk8s-mastodon synth` in server repositories (cli/): the output is
+ * written into a scratch folder beside the target and swapped in by two renames only when the
+ * whole write succeeded; scratch folders of killed processes are recovered by the next run.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
-/** The start of a temporary folder's name (server repositories ignore `.synth-tmp-*` in git). */
+/** The start of a scratch folder's name (server repositories ignore `.synth-tmp-*` in git). */
 const SCRATCH_PREFIX = '.synth-tmp-';
+
+/** A name part made of word characters and dots only (so `-` separates the parts unambiguously). */
+const namePart = (s: string) => s.replace(/[^\w.]/g, '_');
+
+/**
+ * The start of a scratch folder's name: `.synth-tmp-<host>-<pid>-<target>-`. The host is part of
+ * it because a PID only means something on its own machine: on a folder shared between hosts
+ * (NFS, a bind mount into a container with its own PID namespace and hostname) another host's
+ * live synth must never be taken for a dead one here.
+ */
+export function scratchPrefix(target: string, host: string = os.hostname(), pid: number = process.pid): string {
+  return `${SCRATCH_PREFIX}${namePart(host)}-${pid}-${namePart(path.basename(target))}-`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Scratch folders of synth processes of this host that died (killed, out of memory): removed,
+ * and if one died between its two renames (dist/ moved aside, the new one not yet in place), its
+ * `previous` folder is put back first, so dist/ is never lost. Scratch folders of other hosts
+ * are left alone (their PIDs cannot be checked from here).
+ */
+export function recoverAbandoned(target: string): void {
+  const parent = path.dirname(target);
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const mine = new RegExp(`^${escape(SCRATCH_PREFIX)}${escape(namePart(os.hostname()))}-(\\d+)-${escape(namePart(path.basename(target)))}-`);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const m = mine.exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    const dir = path.join(parent, name);
+    const previous = path.join(dir, 'previous');
+    if (!fs.existsSync(target) && fs.existsSync(previous)) fs.renameSync(previous, target);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * The folder the output goes to: `target` itself, or where it points when it is a symlink (as
- * `cdk8s synth` writes through a symlinked output folder), so the link survives the rename.
+ * `cdk8s synth` writes through a symlinked output folder), so the link survives the swap.
  */
 export function resolveTarget(target: string): string {
   target = path.resolve(target);
@@ -28,24 +77,43 @@ export function resolveTarget(target: string): string {
   }
 }
 
+/** The renames of the swap; a test replaces `rename` to stage another synth racing this one. */
+export const swapRenames = { rename: (from: string, to: string): void => fs.renameSync(from, to) };
+
 /**
- * Runs `write` into a temporary folder beside `target` and, when it returns `ok`, renames the
- * result into place (the old `target` is first renamed aside into the temporary folder, because
- * a folder cannot be renamed onto a non-empty one). Otherwise, or when `write` throws, `target`
- * is untouched. The temporary folder is removed either way.
+ * Runs `write` into a scratch folder beside `target` (a symlinked target: beside the folder it
+ * points to) and, when it returns `ok`, swaps the result in: `target` moves into the scratch
+ * folder, the new output takes its name. Otherwise (or when `write` throws) `target` is untouched.
+ * The scratch folder is removed either way; a process killed between the two renames leaves
+ * `target` in its scratch folder, and the next call puts it back. Two calls at once on the same
+ * target both succeed; the one that finishes last wins.
  */
 export function writeThenSwap<T extends { readonly ok: boolean }>(target: string, write: (out: string) => T): T {
   target = resolveTarget(target);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const scratch = fs.mkdtempSync(path.join(path.dirname(target), SCRATCH_PREFIX));
+  recoverAbandoned(target);
+  const scratch = fs.mkdtempSync(path.join(path.dirname(target), scratchPrefix(target)));
   try {
-    const out = path.join(scratch, 'out');
+    const out = path.join(scratch, 'dist');
     const result = write(out);
-    if (result.ok) {
-      if (fs.existsSync(target)) fs.renameSync(target, path.join(scratch, 'previous'));
-      fs.renameSync(out, target);
+    if (!result.ok) return result;
+    // Another synth of the same target may swap between our two renames (two terminals, an
+    // editor's synth-on-save): then its output is in place; move it aside too and try again, so
+    // the last one to finish wins and neither fails. A target that vanished meanwhile is fine.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        swapRenames.rename(target, path.join(scratch, attempt === 0 ? 'previous' : `previous-${attempt}`));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      try {
+        swapRenames.rename(out, target);
+        return result;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 4) throw e;
+      }
     }
-    return result;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -49,7 +49,7 @@ test.each([
   expect(tree(fast)).toEqual(tree(cli));
 });
 
-test('a synth killed at any moment leaves the target as it was or complete', async () => {
+test('a synth killed at any moment leaves the target as it was or complete; the next run cleans up', async () => {
   const target = path.join(tmp, 'killed', 'dist');
   const expected = path.join(tmp, 'killed-expected');
   const env = { ...ENV, PATH: process.env.PATH, MASTODON_CONFIG: path.join(tmp, 'large.yaml') };
@@ -57,7 +57,7 @@ test('a synth killed at any moment leaves the target as it was or complete', asy
   const complete = tree(expected);
   const outcomes = new Set<string>();
   for (const delay of [50, 150, 300, 450, 600, 750, 900, 1100, 1400, 1800]) {
-    fs.rmSync(path.dirname(target), { recursive: true, force: true });
+    fs.rmSync(target, { recursive: true, force: true });
     fs.mkdirSync(target, { recursive: true });
     fs.writeFileSync(path.join(target, 'mastodon.k8s.yaml'), 'the previous manifests\n');
     const child = spawn(SYNTH[0], [...SYNTH.slice(1), '--output', target], { cwd: ROOT, env, stdio: 'ignore' });
@@ -65,21 +65,24 @@ test('a synth killed at any moment leaves the target as it was or complete', asy
     await sleep(delay);
     child.kill('SIGKILL');
     await exited;
-    // What a reader finds after the kill (or after a run that beat the kill): old or new. Only
-    // a kill between the two renames can leave no target; the old one is then in the
-    // temporary folder's previous/.
-    if (!fs.existsSync(target)) {
-      const scratch = fs.readdirSync(path.dirname(target)).filter((f) => f.startsWith('.synth-tmp-'));
-      expect(scratch.map((f) => tree(path.join(path.dirname(target), f, 'previous')))).toEqual([{ 'mastodon.k8s.yaml': 'the previous manifests\n' }]);
-      outcomes.add('between the renames');
-      continue;
-    }
-    const now = tree(target);
+    // What a reader finds after the kill (or after a run that beat the kill): old or new.
+    const now = fs.existsSync(target) ? tree(target) : {};
     const old = now['mastodon.k8s.yaml'] === 'the previous manifests\n' && Object.keys(now).length === 1;
     const whole = JSON.stringify(now) === JSON.stringify(complete);
-    expect(old || whole).toBe(true);
-    outcomes.add(old ? 'old' : 'new');
+    if (!old && !whole) {
+      // Only a kill between the two renames can leave no target; the next run must restore it.
+      expect(fs.existsSync(target)).toBe(false);
+      expect(run(SYNTH[0], [...SYNTH.slice(1), '--output', target], { cwd: ROOT, env: { ...env, MASTODON_CONFIG: path.join(ROOT, 'test', 'fixtures', 'invalid', 'web-memory-floor.yaml') } }).status).toBe(1);
+      expect(tree(target)).toEqual({ 'mastodon.k8s.yaml': 'the previous manifests\n' });
+      outcomes.add('restored');
+    } else {
+      outcomes.add(old ? 'old' : 'new');
+    }
   }
-  // The kills landed before the rename at least once (the delays span the whole run).
+  // The kills landed before the swap at least once (the delays span the whole run).
   expect(outcomes.has('old')).toBe(true);
+  // The next run removes the scratch folders the killed ones left.
+  expect(run(SYNTH[0], [...SYNTH.slice(1), '--output', target], { cwd: ROOT, env }).status).toBe(0);
+  expect(fs.readdirSync(path.dirname(target)).filter((f) => f.startsWith('.synth-tmp-'))).toEqual([]);
+  expect(tree(target)).toEqual(complete);
 });
