@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { synthesizeApp } from '../lib/app/synthesize';
-import { resolveTarget, writeThenSwap } from '../lib/app/swap';
+import { describeWriteError, resolveTarget, writeThenSwap } from '../lib/app/swap';
 import { DEFAULT_CONFIG_FILE, ROOT } from './paths';
 
 /** What {@link synthInto} did. */
@@ -29,16 +29,22 @@ export type SynthOutcome =
  */
 export function synthInto(configFile: string, target: string, synthesize: typeof synthesizeApp = synthesizeApp): SynthOutcome {
   target = resolveTarget(target);
-  const r = writeThenSwap(target, (out): { ok: true; warnings: readonly string[] } | { ok: false; report: string } => {
-    try {
-      const result = synthesize(configFile, out);
-      return result.ok ? { ok: true, warnings: result.warnings } : { ok: false, report: result.report };
-    } catch (e) {
-      // Not bad input (that is reported above without throwing): a defect. Say where.
-      return { ok: false, report: `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}` };
-    }
-  });
-  return r.ok ? { ok: true, files: fs.readdirSync(target).sort(), warnings: r.warnings } : r;
+  // A refusal of the file system (full disk, read-only folder) is one line naming the path;
+  // anything else thrown is a defect, reported with its stack.
+  const failure = (e: unknown) => describeWriteError(e) ?? `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}`;
+  try {
+    const r = writeThenSwap(target, (out): { ok: true; warnings: readonly string[] } | { ok: false; report: string } => {
+      try {
+        const result = synthesize(configFile, out);
+        return result.ok ? { ok: true, warnings: result.warnings } : { ok: false, report: result.report };
+      } catch (e) {
+        return { ok: false, report: failure(e) };
+      }
+    });
+    return r.ok ? { ok: true, files: fs.readdirSync(target).sort(), warnings: r.warnings } : r;
+  } catch (e) {
+    return { ok: false, report: failure(e) };
+  }
 }
 
 if (require.main === module) {

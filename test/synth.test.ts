@@ -177,3 +177,31 @@ test('warnings are returned for the caller to print', () => {
   const r = synthInto(config, path.join(tmp, 'warn', 'out'));
   expect(r.ok && r.warnings.join('\n')).toMatch(/database: 3 instances but pool 'cloud' has 2 amd64 nodes/);
 });
+
+describe('a file system that refuses the write: one line naming the path, no stack, the target untouched', () => {
+  test('a full disk while the manifests are written', () => {
+    const target = oldOutput('enospc');
+    const before = tree(target);
+    const full = Object.assign(new Error(`ENOSPC: no space left on device, write '${target}/x'`), { code: 'ENOSPC', path: path.join(target, 'x') });
+    const r = synthInto(EXAMPLE_FILE, target, () => { throw full; });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.report).toMatch(/no space left on the device/);
+      expect(r.report).not.toMatch(/\n\s+at /);
+      expect(r.report).not.toMatch(/internal error/);
+    }
+    expect(tree(target)).toEqual(before);
+  });
+
+  test('a target whose parent is a file', () => {
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, 'not a folder\n');
+    const r = synthInto(EXAMPLE_FILE, path.join(file, 'dist'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.report).toContain(file);
+      expect(r.report).not.toMatch(/\n\s+at /);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('not a folder\n');
+  });
+});

@@ -118,3 +118,31 @@ export function writeThenSwap<T extends { readonly ok: boolean }>(target: string
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/** What the file system's refusals mean, in the words a user acts on. */
+const WRITE_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'a file is in the way',
+  EISDIR: 'a folder is in the way',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files on the system',
+  EIO: 'an input/output error from the device',
+};
+
+/**
+ * One line for an error the file system raised (a full disk, a read-only folder, a file where a
+ * folder belongs): what happened and where, so the caller can report it without a stack.
+ * `undefined` for any other error, which is a defect worth its stack.
+ */
+export function describeWriteError(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException;
+  const meaning = typeof err?.code === 'string' ? WRITE_ERRORS[err.code] : undefined;
+  if (!meaning) return undefined;
+  return `cannot write ${err.path ?? 'the output'}: ${meaning} (${err.code})`;
+}
