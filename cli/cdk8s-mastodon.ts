@@ -10,23 +10,13 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
-import type * as Library from './library';
 import { packageRoot, packageVersion } from '../lib/app/package-root';
 import { writeThenSwap } from '../lib/app/swap';
+import { CONFIG, die, lib, loadOrDie } from './common';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
 
-const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
-
-/** The library, loaded by the commands that use it (see cli/library.ts). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see cli/library.ts
-const lib = (): typeof Library => require('./library');
-
-function die(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
 
 async function ask(rl: readline.Interface, question: string, fallback: string): Promise<string> {
   return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
@@ -122,13 +112,6 @@ function test(): number {
   }
   console.log(failures.length === 0 ? '\nall checks passed' : `\n${failures.length} check(s) failed`);
   return failures.length === 0 ? 0 : 1;
-}
-
-function loadOrDie() {
-  const { formatErrors, loadConfigFile } = lib();
-  const r = loadConfigFile(CONFIG);
-  if (!r.ok) die(formatErrors(CONFIG, r.errors));
-  return r.config;
 }
 
 async function init(args: string[]): Promise<number> {
