@@ -1,200 +1,17 @@
 #!/usr/bin/env node
 /**
- * cdk8s-mastodon: the command a server repository uses.
+ * cdk8s-mastodon: the command a server repository uses. This file only dispatches; each command
+ * is in the file of its name.
  *   init <dir> [--domain D] [--name N] [--repo-url URL] [--package-spec SPEC] [--force] [--no-install]
  *   synth | test | plan | routes | secrets [--skeletons]   (inside a repository made by init)
  */
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import * as readline from 'readline';
-import { parseArgs } from 'util';
-import { parseAllDocuments, stringify } from 'yaml';
-import type * as Library from './library';
-import { packageRoot, packageVersion } from '../lib/app/package-root';
-import { writeThenSwap } from '../lib/app/swap';
-import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
-
-const CONFIG = process.env.MASTODON_CONFIG || path.join('config', 'server.yaml');
-const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
-const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
-
-/** The library, loaded by the commands that use it (see cli/library.ts). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see cli/library.ts
-const lib = (): typeof Library => require('./library');
-
-function die(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
-
-async function ask(rl: readline.Interface, question: string, fallback: string): Promise<string> {
-  return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
-}
-
-/**
- * Runs the project's main.ts (their app, which may add constructs) into `outdir`, with ts-node's
- * transpile-only require hook from the repository's own devDependencies (no type check here:
- * the editor and tsc do that).
- */
-function runApp(outdir: string): { status: number; stderr: string } {
-  let register: string;
-  try {
-    register = require.resolve('ts-node/register/transpile-only', { paths: [process.cwd()] });
-  } catch {
-    die('ts-node is not installed here; run npm ci first');
-  }
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK8S_OUTDIR: outdir, MASTODON_CONFIG: CONFIG };
-  const r = spawnSync(process.execPath, ['-r', register, 'main.ts'], { encoding: 'utf8', env });
-  return { status: r.status ?? 1, stderr: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
-
-function files(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
-}
-
-/**
- * synth: the app into a temporary folder, renamed into dist/ only on success (lib/app/swap.ts,
- * the same as this package's own npm run synth: a symlinked dist/ keeps its link).
- */
-function synth(): number {
-  const r = writeThenSwap('dist', (out) => {
-    const a = runApp(out);
-    return { ok: a.status === 0, stderr: a.stderr };
-  });
-  process.stderr.write(r.stderr);
-  if (!r.ok) {
-    process.stderr.write('synth failed: dist/ was left as it was.\n');
-    return 1;
-  }
-  for (const f of files('dist')) console.log(`  dist/${f}`);
-  return 0;
-}
-
-function distObjects(): any[] {
-  return files('dist').filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join('dist', f), 'utf8')).map((d) => d.toJS()).filter((o) => o));
-}
-
-/** test: the config validates, dist/ is fresh, the plan holds (N−1), every object validates strictly. */
-function test(): number {
-  const { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } = lib();
-  const failures: string[] = [];
-  const ok = (what: string) => console.log(`ok    ${what}`);
-  const fail = (what: string, detail: string) => { failures.push(what); console.log(`FAIL  ${what}\n${detail.replace(/^/gm, '      ')}`); };
-  const loaded = loadConfigFile(CONFIG);
-  if (!loaded.ok) {
-    fail(`${CONFIG} is valid`, formatErrors(CONFIG, loaded.errors));
-    return 1;
-  }
-  ok(`${CONFIG} is valid`);
-  const scratch = fs.mkdtempSync(path.join(process.cwd(), '.synth-tmp-'));
-  try {
-    const out = path.join(scratch, 'dist');
-    const r = runApp(out);
-    if (r.status !== 0) {
-      fail('main.ts synthesizes', r.stderr);
-    } else {
-      const a = files('dist');
-      const b = files(out);
-      const stale = [...new Set([...a, ...b])].filter((f) => !a.includes(f) || !b.includes(f)
-        || !fs.readFileSync(path.join('dist', f)).equals(fs.readFileSync(path.join(out, f))));
-      if (stale.length > 0) fail('dist/ is fresh', `${stale.map((f) => `dist/${f}`).join(', ')} differ from a fresh synth: run npm run synth and commit dist/`);
-      else ok(`dist/ is fresh (${b.length} files)`);
-    }
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
-  const objects = distObjects();
-  const c = loaded.config;
-  const report = plan(objects.filter((o) => o.kind !== 'Application' && o.kind !== 'AppProject'),
-    nodesFromInventory(c.nodes.inventory, c.nodes.poolLabel, c.nodes.reserve));
-  if (report.ok) ok(`the pods fit on ${c.nodes.inventory.length} nodes, after losing any one of them too, and every rollout has room`);
-  else fail('the plan holds (N−1)', formatPlan(report));
-  // The strict validators, compiled from the Kubernetes schemas and CRDs when the package was built.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only by this command: the validators are megabytes of code
-  const { K8S_VERSIONS, K8sValidator } = require('../lib/app/k8s-validator') as typeof import('../lib/app/k8s-validator');
-  for (const v of K8S_VERSIONS) {
-    const bad = new K8sValidator(v).validateAll(objects);
-    if (bad.length === 0) ok(`${objects.length} objects pass strict Kubernetes ${v} schema validation (and their CRDs)`);
-    else fail(`strict schema validation (${v})`, bad.map((b) => `${b.object}: ${b.errors.join('; ')}`).join('\n'));
-  }
-  console.log(failures.length === 0 ? '\nall checks passed' : `\n${failures.length} check(s) failed`);
-  return failures.length === 0 ? 0 : 1;
-}
-
-function loadOrDie() {
-  const { formatErrors, loadConfigFile } = lib();
-  const r = loadConfigFile(CONFIG);
-  if (!r.ok) die(formatErrors(CONFIG, r.errors));
-  return r.config;
-}
-
-async function init(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
-    options: {
-      'domain': { type: 'string' }, 'name': { type: 'string' }, 'repo-url': { type: 'string' },
-      'package-spec': { type: 'string' }, 'force': { type: 'boolean' }, 'no-install': { type: 'boolean' },
-    },
-  });
-  if (positionals.length !== 1) die('usage: cdk8s-mastodon init <dir> [--domain example.social] [--name ex] [--repo-url https://…] [--force]');
-  const dir = path.resolve(positionals[0]);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !values.force) {
-    die(`${dir} is not empty; choose an empty or new folder, or pass --force to write into it anyway`);
-  }
-  let domain = values.domain;
-  let name = values.name;
-  let repoURL = values['repo-url'];
-  if (process.stdin.isTTY && process.stdout.isTTY && (!domain || !name || !repoURL)) {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    domain ??= await ask(rl, 'Domain of the server (user handles end in it)', 'example.social');
-    name ??= await ask(rl, 'Short instance name (prefixes every object)', domain.split('.')[0].replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'mastodon');
-    repoURL ??= await ask(rl, 'URL of the git repository Argo CD will sync (this one)', REPO_PLACEHOLDER);
-    rl.close();
-  }
-  domain ??= 'example.social';
-  name ??= domain.split('.')[0].replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'mastodon';
-  repoURL ??= REPO_PLACEHOLDER;
-  const problems = [
-    ...(HOST.test(domain) ? [] : [`--domain '${domain}' is not a lower-case host name such as example.social`]),
-    ...(NAME.test(name) ? [] : [`--name '${name}' must be lower-case letters, digits and '-', starting with a letter, at most 32 characters`]),
-    ...(/^(https?|ssh):\/\/|^git@/.test(repoURL) ? [] : [`--repo-url '${repoURL}' is not a git URL such as https://github.com/you/mastodon-gitops.git`]),
-  ];
-  if (problems.length > 0) die(problems.join('\n'));
-
-  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
-  const versions = {
-    'cdk8s-mastodon': values['package-spec'] ?? packageVersion(),
-    'cdk8s': pkg.devDependencies.cdk8s, 'cdk8s-plus-28': pkg.devDependencies['cdk8s-plus-28'], 'constructs': pkg.devDependencies.constructs,
-    '@types/node': pkg.devDependencies['@types/node'], 'ts-node': pkg.devDependencies['ts-node'], 'typescript': pkg.devDependencies.typescript,
-  };
-  const o = { name, domain, repoURL, versions };
-  fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
-  const write = (f: string, text: string) => fs.writeFileSync(path.join(dir, f), text);
-  write('package.json', packageJson(o));
-  write('cdk8s.yaml', CDK8S_YAML);
-  write('main.ts', MAIN_TS);
-  write('tsconfig.json', TSCONFIG);
-  write('.gitignore', GITIGNORE);
-  write('README.md', readme(o));
-  write(path.join('config', 'server.yaml'), serverYaml(o));
-  console.log(`wrote ${dir}: package.json, cdk8s.yaml, main.ts, tsconfig.json, .gitignore, README.md, config/server.yaml`);
-  if (values['no-install']) {
-    console.log('next: npm install, then npm run synth (see README.md)');
-    return 0;
-  }
-  const npm = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
-  if (npm.status !== 0) die('npm install failed; fix the cause and run it again in that folder, then npm run synth');
-  const s = spawnSync('npm', ['run', '-s', 'synth'], { cwd: dir, stdio: 'inherit' });
-  if (s.status !== 0) {
-    console.log(repoURL === REPO_PLACEHOLDER ? '\nset argocd.repoURL in config/server.yaml to this repository\'s URL, then npm run synth' : '\nfix config/server.yaml, then npm run synth');
-    return 0;
-  }
-  console.log(`\nnext: edit config/server.yaml, npm run synth, npm test, commit and push (see ${path.relative(process.cwd(), path.join(dir, 'README.md'))})`);
-  return 0;
-}
+import { die } from './common';
+import { init } from './init';
+import { plan } from './plan';
+import { routes } from './routes';
+import { secrets } from './secrets';
+import { synth } from './synth';
+import { test } from './test';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -202,35 +19,9 @@ async function main(argv: string[]): Promise<number> {
     case 'init': return init(rest);
     case 'synth': return synth();
     case 'test': return test();
-    case 'plan': {
-      const { formatPlan, nodesFromInventory, plan, renderManifests } = lib();
-      const c = loadOrDie();
-      const report = plan(renderManifests(c), nodesFromInventory(c.nodes.inventory, c.nodes.poolLabel, c.nodes.reserve));
-      console.log(formatPlan(report));
-      return report.ok ? 0 : 1;
-    }
-    case 'routes': {
-      const { formatPublicRoutes } = lib();
-      const c = loadOrDie();
-      if (!c.tunnel) die(`${CONFIG}: no tunnel is configured; add a tunnel section (mode: local or remote)`);
-      console.log(formatPublicRoutes(c));
-      return 0;
-    }
-    case 'secrets': {
-      const { renderManifests, renderMastodonSecret, secretSkeletons } = lib();
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
-      const c = values.skeletons || !values.name || !values.namespace ? loadOrDie() : undefined;
-      if (values.skeletons && c) {
-        const docs = secretSkeletons(renderManifests(c), { mastodon: c.mastodon }).map((s) => `# used by: ${s.usedBy.join(', ')}\n${stringify({
-          apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace: values.namespace ?? c.namespace }, type: 'Opaque',
-          stringData: Object.fromEntries(s.keys.map((k) => [k, `REPLACE-with-${k}`])),
-        }).trimEnd()}`);
-        process.stdout.write(`${docs.join('\n---\n')}\n`);
-      } else {
-        process.stdout.write(renderMastodonSecret(values.name ?? c!.mastodon.secretName, values.namespace ?? c!.namespace));
-      }
-      return 0;
-    }
+    case 'plan': return plan();
+    case 'routes': return routes();
+    case 'secrets': return secrets(rest);
     default:
       die('usage: cdk8s-mastodon init <dir> | synth | test | plan | routes | secrets [--skeletons]');
   }

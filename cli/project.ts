@@ -1,6 +1,6 @@
 /**
  * What `cdk8s-mastodon init` writes: a GitOps repository for one server that depends on this
- * package. Pure text; cli/cdk8s-mastodon.ts writes it to disk.
+ * package. Pure text; cli/init.ts writes it to disk.
  */
 import { operatorInstallMarkdown } from '../lib/rules/operators';
 

@@ -1,0 +1,85 @@
+/**
+ * `cdk8s-mastodon init <dir>`: writes a new server repository (the texts of cli/project.ts),
+ * asking for what the flags leave out when run on a terminal, then installs and synthesizes it.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import { parseArgs } from 'util';
+import { packageRoot, packageVersion } from '../lib/app/package-root';
+import { die } from './common';
+import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
+
+const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
+
+async function ask(rl: readline.Interface, question: string, fallback: string): Promise<string> {
+  return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
+}
+
+/** The init command: `args` are what follows `init` on the command line. */
+export async function init(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      'domain': { type: 'string' }, 'name': { type: 'string' }, 'repo-url': { type: 'string' },
+      'package-spec': { type: 'string' }, 'force': { type: 'boolean' }, 'no-install': { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) die('usage: cdk8s-mastodon init <dir> [--domain example.social] [--name ex] [--repo-url https://…] [--force]');
+  const dir = path.resolve(positionals[0]);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !values.force) {
+    die(`${dir} is not empty; choose an empty or new folder, or pass --force to write into it anyway`);
+  }
+  let domain = values.domain;
+  let name = values.name;
+  let repoURL = values['repo-url'];
+  if (process.stdin.isTTY && process.stdout.isTTY && (!domain || !name || !repoURL)) {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    domain ??= await ask(rl, 'Domain of the server (user handles end in it)', 'example.social');
+    name ??= await ask(rl, 'Short instance name (prefixes every object)', domain.split('.')[0].replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'mastodon');
+    repoURL ??= await ask(rl, 'URL of the git repository Argo CD will sync (this one)', REPO_PLACEHOLDER);
+    rl.close();
+  }
+  domain ??= 'example.social';
+  name ??= domain.split('.')[0].replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'mastodon';
+  repoURL ??= REPO_PLACEHOLDER;
+  const problems = [
+    ...(HOST.test(domain) ? [] : [`--domain '${domain}' is not a lower-case host name such as example.social`]),
+    ...(NAME.test(name) ? [] : [`--name '${name}' must be lower-case letters, digits and '-', starting with a letter, at most 32 characters`]),
+    ...(/^(https?|ssh):\/\/|^git@/.test(repoURL) ? [] : [`--repo-url '${repoURL}' is not a git URL such as https://github.com/you/mastodon-gitops.git`]),
+  ];
+  if (problems.length > 0) die(problems.join('\n'));
+
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
+  const versions = {
+    'cdk8s-mastodon': values['package-spec'] ?? packageVersion(),
+    'cdk8s': pkg.devDependencies.cdk8s, 'cdk8s-plus-28': pkg.devDependencies['cdk8s-plus-28'], 'constructs': pkg.devDependencies.constructs,
+    '@types/node': pkg.devDependencies['@types/node'], 'ts-node': pkg.devDependencies['ts-node'], 'typescript': pkg.devDependencies.typescript,
+  };
+  const o = { name, domain, repoURL, versions };
+  fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
+  const write = (f: string, text: string) => fs.writeFileSync(path.join(dir, f), text);
+  write('package.json', packageJson(o));
+  write('cdk8s.yaml', CDK8S_YAML);
+  write('main.ts', MAIN_TS);
+  write('tsconfig.json', TSCONFIG);
+  write('.gitignore', GITIGNORE);
+  write('README.md', readme(o));
+  write(path.join('config', 'server.yaml'), serverYaml(o));
+  console.log(`wrote ${dir}: package.json, cdk8s.yaml, main.ts, tsconfig.json, .gitignore, README.md, config/server.yaml`);
+  if (values['no-install']) {
+    console.log('next: npm install, then npm run synth (see README.md)');
+    return 0;
+  }
+  const npm = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
+  if (npm.status !== 0) die('npm install failed; fix the cause and run it again in that folder, then npm run synth');
+  const s = spawnSync('npm', ['run', '-s', 'synth'], { cwd: dir, stdio: 'inherit' });
+  if (s.status !== 0) {
+    console.log(repoURL === REPO_PLACEHOLDER ? '\nset argocd.repoURL in config/server.yaml to this repository\'s URL, then npm run synth' : '\nfix config/server.yaml, then npm run synth');
+    return 0;
+  }
+  console.log(`\nnext: edit config/server.yaml, npm run synth, npm test, commit and push (see ${path.relative(process.cwd(), path.join(dir, 'README.md'))})`);
+  return 0;
+}
