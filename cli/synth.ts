@@ -1,4 +1,4 @@
-import { writeThenSwap } from '../lib/app/swap';
+import { describeWriteError, writeThenSwap } from '../lib/app/swap';
 import { files, runApp } from './run-app';
 
 /**
@@ -6,10 +6,18 @@ import { files, runApp } from './run-app';
  * the same as this package's own npm run synth: a symlinked dist/ keeps its link).
  */
 export function synth(): number {
-  const r = writeThenSwap('dist', (out) => {
-    const a = runApp(out);
-    return { ok: a.status === 0, stderr: a.stderr };
-  });
+  let r: { ok: boolean; stderr: string };
+  try {
+    r = writeThenSwap('dist', (out) => {
+      const a = runApp(out);
+      return { ok: a.status === 0, stderr: a.stderr };
+    });
+  } catch (e) {
+    // A full disk or a read-only folder is one line naming the path; anything else is a defect.
+    const line = describeWriteError(e);
+    if (!line) throw e;
+    r = { ok: false, stderr: `${line}\n` };
+  }
   process.stderr.write(r.stderr);
   if (!r.ok) {
     process.stderr.write('synth failed: dist/ was left as it was.\n');
