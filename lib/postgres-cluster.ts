@@ -19,6 +19,8 @@ import {
   AMCHECK_JOBS, checkBudget, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection, serverBudget,
 } from './rules/database';
 import { IMAGES, imageRef, postgresImage } from './rules/images';
+import { cnpgScheduleProblem, endpointUrlProblem, restoreProblems, snapshotStorageProblems } from './rules/postgres-checks';
+import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
 import { checkWalRetention, walRetention } from './rules/wal';
@@ -336,17 +338,27 @@ export class PostgresCluster extends Construct {
     // The same rules the config resolver applies, for a cluster built without a config.
     const budget = serverBudget(db);
     const wal = walRetention(parseMemory(db.walStorage.size), db.parameters);
-    const problems = [
-      ...(db.volumeSnapshot && !(db.storage.storageClass && db.walStorage.storageClass) ? [{
-        path: 'backup.volumeSnapshot',
-        message: `snapshots are taken with VolumeSnapshotClass '${db.volumeSnapshot.className}', so storage and walStorage need a storageClass of its CSI driver (the cluster default, k3s local-path, cannot snapshot)`,
-      }] : []),
-      ...checkWalRetention(wal, db.walStorage.size, db.parameters),
-      ...checkBudget({ clients: [], clientTotal: 0, maxClientConn: db.pooler.maxClientConn, ...budget }, db),
+    const checked = {
+      clusterName: n.cluster, bootstrap: db.bootstrap, serverName: store.serverName,
+      storage: db.storage, walStorage: db.walStorage, volumeSnapshot: db.volumeSnapshot,
+    };
+    const schedule = (path: string, value: string, example: string): PropProblem[] => {
+      const problem = cnpgScheduleProblem(value, example);
+      return problem ? [{ path, message: problem }] : [];
+    };
+    const endpoint = endpointUrlProblem(store.endpointURL);
+    const problems: PropProblem[] = [
+      ...(endpoint ? [{ path: 'backup.objectStore.endpointURL', message: endpoint }] : []),
+      ...schedule('backup.objectStore.baseBackupSchedule', store.baseBackupSchedule, BACKUP_DEFAULTS.baseBackupSchedule),
+      ...(db.volumeSnapshot ? schedule('backup.volumeSnapshot.schedule', db.volumeSnapshot.schedule, BACKUP_DEFAULTS.snapshotSchedule) : []),
+      ...restoreProblems(checked, ''),
+      ...snapshotStorageProblems(checked, ''),
+      ...[
+        ...checkWalRetention(wal, db.walStorage.size, db.parameters),
+        ...checkBudget({ clients: [], clientTotal: 0, maxClientConn: db.pooler.maxClientConn, ...budget }, db),
+      ].map((p) => ({ path: p.path.replace(/^database\./, ''), message: p.message })),
     ];
-    if (problems.length > 0) {
-      throw new Error(`PostgresCluster ${n.cluster}: ${problems.map((p) => `${p.path.replace(/^database\./, '')}: ${p.message}`).join('; ')}`);
-    }
+    if (problems.length > 0) throw new Error(formatPropProblems(`PostgresCluster ${n.cluster}`, problems));
     const sidecarEnv = Object.entries(barmanSidecarEnv(store.endpointURL, store.sidecarEnv)).map(([name, value]) => ({ name, value }));
 
     this.objectStore = new ObjectStore(this, 'ObjectStore', {

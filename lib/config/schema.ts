@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
+import { cnpgScheduleProblem, endpointUrlProblem } from '../rules/postgres-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
@@ -193,24 +194,10 @@ const RedisExternalSchema = z.strictObject({
 export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, RedisExternalSchema])
   .describe('internal: a StatefulSet with AOF on a PVC; external: an existing Redis.');
 
-/** A six-field CloudNativePG schedule (seconds first), or an @-descriptor. */
-const CRON6 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){5}\S+)$/;
+/** A six-field CloudNativePG schedule (seconds first): lib/rules/postgres-checks.ts says why. */
 const cnpgSchedule = (example: string) => z.string().superRefine((v, ctx) => {
-  if (CRON6.test(v.trim())) {
-    if (parseCron(v, 'cnpg')) return;
-    ctx.addIssue({
-      code: 'custom',
-      message: `'${v}' is not a schedule CloudNativePG accepts (robfig/cron: second and minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-6 or sun-sat, each as *, a value, a range a-b, a list or a step /n, read in UTC); write it like '${example}'`,
-    });
-    return;
-  }
-  const fields = v.trim().split(/\s+/).length;
-  ctx.addIssue({
-    code: 'custom',
-    message: fields === 5
-      ? `'${v}' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 ${v.trim()}' (e.g. '${example}')`
-      : `'${v}' is not a six-field CloudNativePG schedule (seconds minutes hours day month weekday), e.g. '${example}'`,
-  });
+  const problem = cnpgScheduleProblem(v, example);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const ExternalDatabaseSchema = z.strictObject({
@@ -235,7 +222,10 @@ const StorageSchema = (size: string) => z.strictObject({
 const ObjectStoreSchema = z.strictObject({
   destinationPath: z.string().regex(/^s3:\/\/[^/]+(\/.*)?$/, { error: "must be an S3 path such as s3://ocw-backups/postgres" })
     .describe('Where base backups and WAL go, e.g. s3://ocw-backups/postgres.'),
-  endpointURL: z.url({ error: 'must be a URL such as https://s3.eu-central-003.backblazeb2.com' }).describe('S3 API endpoint.'),
+  endpointURL: z.string().superRefine((v, ctx) => {
+    const problem = endpointUrlProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).meta({ format: 'uri' }).describe('S3 API endpoint.'),
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
     // The same key names as media.s3.credentialsSecret, so one Secret can serve both.

@@ -277,6 +277,7 @@ describe('bootstrap modes', () => {
   test('recovery from volume snapshots replays WAL from the archive', () => {
     const c = find(build({
       bootstrap: { mode: 'recovery', from: 'volumeSnapshot', snapshots: { storage: 'ocw-db-20261122040000-data', walStorage: 'ocw-db-20261122040000-wal' } },
+      backup: { objectStore: { ...OBJECT_STORE, serverName: 'ocw-db-2' } },
     }).objects, 'Cluster', 'ocw-db');
     expect(c.spec.bootstrap.recovery).toEqual({
       database: 'mastodon', owner: 'mastodon', source: 'origin',
@@ -328,15 +329,59 @@ describe('PriorityClasses and the slot metrics', () => {
 });
 
 describe('props the config would refuse are refused here too', () => {
+  /** The message of the Error building with these props throws. */
+  const refusal = (props: Partial<PostgresClusterProps>): string => {
+    try {
+      build(props);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('the props were accepted');
+  };
   test('a WAL volume with no room for replication slots', () => {
-    expect(() => build({ walStorage: { size: '1Gi' } })).toThrow(/^PostgresCluster ocw-db: walStorage.size: 1Gi leaves no room for replication slots/);
+    expect(refusal({ walStorage: { size: '1Gi' } })).toMatch(/^PostgresCluster ocw-db: 1 invalid prop:\n {2}walStorage.size: 1Gi leaves no room for replication slots/);
   });
   test('an explicit max_connections below what the poolers, jobs and reserve need', () => {
-    expect(() => build({ parameters: { max_connections: '50' } })).toThrow(/parameters.max_connections: needs 72 connections, max_connections is 50/);
+    expect(refusal({ parameters: { max_connections: '50' } })).toMatch(/\n {2}parameters.max_connections: needs 72 connections, max_connections is 50/);
   });
-  test('volume snapshots of volumes on the default StorageClass', () => {
-    expect(() => build({ backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot' } } }))
-      .toThrow(/backup.volumeSnapshot: snapshots are taken with VolumeSnapshotClass 'longhorn-snapshot', so storage and walStorage need a storageClass/);
+  test('volume snapshots of volumes on the default StorageClass: each volume by its prop', () => {
+    const message = refusal({ backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot' } } });
+    expect(message).toMatch(/\n {2}storage.storageClass: backup.volumeSnapshot takes snapshots with VolumeSnapshotClass 'longhorn-snapshot', but this volume uses the cluster default StorageClass.*; set storage.storageClass to a StorageClass whose CSI driver supports snapshots/);
+    expect(message).toMatch(/\n {2}walStorage.storageClass: /);
+  });
+  test('a restore that would archive into the folder it restores from (the default serverName is the source)', () => {
+    expect(refusal({ bootstrap: { mode: 'recovery', from: 'objectStore' } })).toMatch(
+      /\n {2}backup.objectStore.serverName: the restored cluster would archive its WAL into 'ocw-db', the folder it restores from, and the plugin refuses a non-empty archive; set backup.objectStore.serverName to a new folder such as 'ocw-db-2'/);
+    expect(refusal({ bootstrap: { mode: 'recovery', from: 'objectStore', sourceServerName: 'old' }, backup: { objectStore: { ...OBJECT_STORE, serverName: 'old' } } }))
+      .toMatch(/backup.objectStore.serverName: the restored cluster would archive its WAL into 'old'/);
+  });
+  test('a snapshot restore without the snapshot names', () => {
+    expect(refusal({ bootstrap: { mode: 'recovery', from: 'volumeSnapshot' }, backup: { objectStore: { ...OBJECT_STORE, serverName: 'ocw-db-2' } } }))
+      .toMatch(/\n {2}bootstrap.snapshots: recovery from volumeSnapshot needs the snapshot names/);
+  });
+  test.each([
+    ['a five-field base backup schedule', { baseBackupSchedule: '0 3 * * *' }, "backup.objectStore.baseBackupSchedule: '0 3 * * *' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 3 * * *'"],
+    ['an out-of-range base backup schedule', { baseBackupSchedule: '0 0 25 * * *' }, "backup.objectStore.baseBackupSchedule: '0 0 25 * * *' is not a schedule CloudNativePG accepts"],
+    ['an endpointURL that is not a URL', { endpointURL: 's3.eu-central-003.backblazeb2.com' }, 'backup.objectStore.endpointURL: must be a URL such as https://s3.eu-central-003.backblazeb2.com'],
+    ['an endpointURL that is not http(s)', { endpointURL: 's3://bucket' }, "backup.objectStore.endpointURL: 's3:' is not http or https"],
+  ])('%s', (_, change, message) => {
+    expect(refusal({ backup: { objectStore: { ...OBJECT_STORE, ...change } } })).toContain(`\n  ${message}`);
+  });
+  test('a five-field snapshot schedule', () => {
+    expect(refusal({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot', schedule: '0 4 * * 0' } } }))
+      .toContain("\n  backup.volumeSnapshot.schedule: '0 4 * * 0' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 4 * * 0'");
+  });
+  test('every problem at once, in one Error, a line each', () => {
+    const message = refusal({
+      walStorage: { size: '1Gi' },
+      bootstrap: { mode: 'recovery', from: 'objectStore' },
+      backup: { objectStore: { ...OBJECT_STORE, endpointURL: 'not a url', baseBackupSchedule: '0 3 * * *' } },
+    });
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('PostgresCluster ocw-db: 4 invalid props:');
+    expect(lines.slice(1).map((l) => l.replace(/:.*/, '')).sort()).toEqual([
+      '  backup.objectStore.baseBackupSchedule', '  backup.objectStore.endpointURL', '  backup.objectStore.serverName', '  walStorage.size',
+    ]);
   });
 });
 
