@@ -7,6 +7,7 @@ import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import { cnpgScheduleProblem, endpointUrlProblem } from '../rules/postgres-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
+import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
@@ -381,7 +382,7 @@ const TunnelRouteSchema = z.strictObject({
 });
 
 const TunnelCommon = {
-  replicas: z.number().int().min(2, { error: 'set at least 2 replicas: the tunnel is the only way in, and one replica is cut off by any node loss or rollout' }).default(TUNNEL_DEFAULTS.replicas),
+  replicas: z.number().int().min(MIN_TUNNEL_REPLICAS, { error: (i) => tunnelReplicasProblem(Number(i.input)) }).default(TUNNEL_DEFAULTS.replicas),
   pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; every pool when left out.'),
   protocol: z.enum(['auto', 'quic', 'http2']).default(TUNNEL_DEFAULTS.protocol)
     .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),
