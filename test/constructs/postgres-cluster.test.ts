@@ -56,9 +56,17 @@ describe('alone, with only an instance name and a backup destination', () => {
     const fromConfig = render(withChange(exampleRaw(), (c) => { c.database = { mode: 'cnpg', backup: { objectStore: OBJECT_STORE } }; }));
     const cluster = find(objects, 'Cluster', 'ocw-db').spec;
     const configured = find(fromConfig, 'Cluster', 'ocw-db').spec;
-    for (const key of ['instances', 'imageName', 'storage', 'walStorage', 'resources', 'postgresql', 'bootstrap', 'plugins', 'affinity']) {
+    for (const key of ['instances', 'imageName', 'storage', 'walStorage', 'resources', 'postgresql', 'bootstrap', 'plugins']) {
       expect([key, cluster[key]]).toEqual([key, configured[key]]);
     }
+    // The one placement difference: the config names this project's pool and pins the pool's
+    // architecture; alone, neither is required (any node the image runs on).
+    const { nodeAffinity: aloneNodes, ...aloneAffinity } = cluster.affinity;
+    const { nodeAffinity: configuredNodes, ...configuredAffinity } = configured.affinity;
+    expect(aloneAffinity).toEqual(configuredAffinity);
+    const terms = (n: any) => n.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+    expect(terms(aloneNodes)).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }]);
+    expect(terms(configuredNodes)).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }, { key: 'node-pool', operator: 'In', values: ['cloud'] }]);
     expect(find(objects, 'ObjectStore', 'ocw-db-store').spec).toEqual(find(fromConfig, 'ObjectStore', 'ocw-db-store').spec);
     expect(find(objects, 'ScheduledBackup', 'ocw-db-base').spec).toEqual(find(fromConfig, 'ScheduledBackup', 'ocw-db-base').spec);
     expect(find(objects, 'CronJob', 'ocw-db-amcheck').spec.schedule).toBe(find(fromConfig, 'CronJob', 'ocw-db-amcheck').spec.schedule);
@@ -91,13 +99,32 @@ describe('the Cluster', () => {
     expect(cluster.spec.plugins).toEqual([{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: 'ocw-db-store', serverName: 'ocw-db' } }]);
     expect(JSON.stringify(cluster)).not.toMatch(/barmanObjectStore/);
   });
-  test('every instance on one architecture, in its pool, one per node', () => {
+  test('alone, with no pool or arch given: any node the multi-arch image runs on, no pool label required, one per node', () => {
     const a = cluster.spec.affinity;
     expect(a.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{
-      matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }, { key: 'node-pool', operator: 'In', values: ['cloud'] }],
+      matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }],
     }]);
     expect(a).toMatchObject({ enablePodAntiAffinity: true, podAntiAffinityType: 'required', topologyKey: 'kubernetes.io/hostname' });
     expect(a.tolerations).toBeUndefined();
+  });
+  test('alone, the pooler and the jobs require no pool label either', () => {
+    const { objects: o } = build({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot' } } });
+    const specs = [find(o, 'Pooler', 'ocw-db-pooler').spec.template.spec, podSpecOf(find(o, 'CronJob', 'ocw-db-amcheck')), podSpecOf(find(o, 'CronJob', 'ocw-db-snapshot-retention'))];
+    for (const spec of specs) {
+      expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{
+        matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }],
+      }]);
+    }
+  });
+  test('a pool alone adds the pool term under node-pool; an arch alone pins the architecture', () => {
+    const pooled = find(build({ pool: 'cloud' }).objects, 'Cluster', 'ocw-db');
+    expect(pooled.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }, { key: 'node-pool', operator: 'In', values: ['cloud'] },
+    ]);
+    const pinned = find(build({ arch: 'arm64' }).objects, 'Cluster', 'ocw-db');
+    expect(pinned.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] },
+    ]);
   });
   test('arch, pool, poolLabel and antiAffinity change the placement', () => {
     const c = find(build({ arch: 'arm64', pool: 'onprem', poolLabel: 'example.com/pool', antiAffinity: 'preferred' }).objects, 'Cluster', 'ocw-db');
