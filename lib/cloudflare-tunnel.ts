@@ -34,15 +34,18 @@ export interface RemotelyManagedTunnel {
   readonly tokenSecret: SecretKeyRef;
 }
 
-/** Props for {@link CloudflareTunnel}. The defaults are the config's (lib/model/defaults.ts). */
+/**
+ * Props for {@link CloudflareTunnel}. The defaults are the config's (lib/model/defaults.ts), except
+ * `pools`: alone, any node.
+ */
 export interface CloudflareTunnelProps {
   /** Instance name; objects are `<instance>-tunnel`. */
   readonly instance: string;
   /** Which tunnel the connectors serve, and where its routes live. */
   readonly tunnel: LocallyManagedTunnel | RemotelyManagedTunnel;
-  /** Connectors, spread over nodes; fewer than 2 is cut off by any node loss or rollout. @default 2 */
+  /** Connectors, spread over nodes; fewer than 2 is refused (one is cut off by any node loss or rollout). @default 2 */
   readonly replicas?: number;
-  /** Pools the connectors may run in, each equally. @default any node (no pool term) */
+  /** Pools the connectors may run in, each equally. @default any node: no pool term (the config lists every pool of its inventory) */
   readonly pools?: readonly string[];
   /** The node label whose value is the pool name. @default 'node-pool' */
   readonly poolLabel?: string;

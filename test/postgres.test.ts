@@ -53,6 +53,15 @@ describe('backup schedules', () => {
   });
 });
 
+describe('the backup endpoint', () => {
+  test('an endpointURL that is not an http(s) URL is refused at its path (the rule PostgresCluster applies too)', () => {
+    for (const [url, message] of [['s3.eu-central-003.backblazeb2.com', /^must be a URL such as https:\/\//], ['s3://bucket', /^'s3:' is not http or https/]] as const) {
+      const errors = errorsOf(withDb((db) => { db.backup.objectStore.endpointURL = url; }));
+      expect(messageAt(errors, 'database.backup.objectStore.endpointURL')).toMatch(message);
+    }
+  });
+});
+
 describe('the pooler', () => {
   test('Mastodon connects through it without prepared statements; migrations go around it', () => {
     expect(find(objects, 'ConfigMap', 'ocw-env').data).toMatchObject({ DB_HOST: 'ocw-db-pooler', PREPARED_STATEMENTS: 'false' });
