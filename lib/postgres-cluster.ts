@@ -19,7 +19,7 @@ import {
   AMCHECK_JOBS, checkBudget, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection, serverBudget,
 } from './rules/database';
 import { IMAGES, imageRef, postgresImage } from './rules/images';
-import { cnpgScheduleProblem, endpointUrlProblem, restoreProblems, snapshotStorageProblems } from './rules/postgres-checks';
+import { cnpgScheduleProblem, endpointUrlProblem, imageArchProblem, restoreProblems, snapshotStorageProblems } from './rules/postgres-checks';
 import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
@@ -313,8 +313,8 @@ export const AMCHECK_SQL = [
  * Throws one Error listing every prop that breaks a rule the config checks too, a line each as
  * `<prop path>: <what is wrong>; <fix>`: a restore that archives into the folder it restores
  * from, a snapshot restore without snapshot names, a schedule that is not CloudNativePG's six
- * fields, an endpointURL that is not an http(s) URL, the WAL volume, an explicit max_connections,
- * snapshots on a volume that cannot take them.
+ * fields, an endpointURL that is not an http(s) URL, an arch the image is not built for, the
+ * WAL volume, an explicit max_connections, snapshots on a volume that cannot take them.
  */
 export class PostgresCluster extends Construct {
   /** Object and Service names. */
@@ -361,7 +361,9 @@ export class PostgresCluster extends Construct {
       return problem ? [{ path, message: problem }] : [];
     };
     const endpoint = endpointUrlProblem(store.endpointURL);
+    const imageArch = db.arch ? imageArchProblem(db.image, db.arch, 'arch') : undefined;
     const problems: PropProblem[] = [
+      ...(imageArch ? [{ path: 'image', message: imageArch }] : []),
       ...(endpoint ? [{ path: 'backup.objectStore.endpointURL', message: endpoint }] : []),
       ...schedule('backup.objectStore.baseBackupSchedule', store.baseBackupSchedule, BACKUP_DEFAULTS.baseBackupSchedule),
       ...(db.volumeSnapshot ? schedule('backup.volumeSnapshot.schedule', db.volumeSnapshot.schedule, BACKUP_DEFAULTS.snapshotSchedule) : []),

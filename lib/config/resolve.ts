@@ -8,7 +8,7 @@ import { generateIngressRules, validateIngressRules } from '../rules/tunnel-rule
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rules/services';
 import { checkBudget, connectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention } from '../rules/wal';
-import { restoreProblems, snapshotStorageProblems } from '../rules/postgres-checks';
+import { imageArchProblem, restoreProblems, snapshotStorageProblems } from '../rules/postgres-checks';
 import { parseMemory, formatMemory } from '../rules/quantity';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
@@ -211,9 +211,8 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       err('database.arch', `pool '${db.pool}' has no ${arch} nodes (it has ${arches.join(', ')}); choose ${arches.map((a) => `'${a}'`).join(' or ')} or another pool`);
     } else {
       arch ??= arches[0];
-      if (!image.architectures.includes(arch)) {
-        err('database.imageName', `${image.repository}:${image.tag} is not built for ${arch}; choose an image for ${arch} or pin database.arch`);
-      }
+      const imageArch = imageArchProblem(image, arch, 'database.arch');
+      if (imageArch) err('database.imageName', imageArch);
     }
     // A lost replica's slot must not fill the WAL volume (max_slot_wal_keep_size).
     const wal = walRetention(parseMemory(db.walStorage.size), db.parameters);

@@ -6,6 +6,7 @@
  */
 import { parseCron } from './cron';
 import type { PropProblem } from './prop-problems';
+import type { Arch, ImageSpec } from '../model';
 
 /** A six-field CloudNativePG schedule (seconds first), or an @-descriptor. */
 const CRON6 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){5}\S+)$/;
@@ -45,6 +46,16 @@ export function endpointUrlProblem(endpointURL: string): string | undefined {
     return `'${url.protocol}' is not http or https; must be a URL such as ${ENDPOINT_URL_EXAMPLE}`;
   }
   return undefined;
+}
+
+/**
+ * Why the instances could never start: the pinned architecture is not one the image is built
+ * for. `archField` names where the architecture is set, for the fix.
+ */
+export function imageArchProblem(image: ImageSpec, arch: Arch, archField: string): string | undefined {
+  if (image.architectures.includes(arch)) return undefined;
+  const built = image.architectures.join(', ');
+  return `${image.repository}:${image.tag} is built for ${built}, not ${arch}, so no instance could start; choose an image built for ${arch}, or set ${archField} to ${image.architectures.join(' or ')}`;
 }
 
 /** The settings the restore and snapshot checks read. */

@@ -398,6 +398,11 @@ describe('props the config would refuse are refused here too', () => {
     expect(refusal({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot', schedule: '0 4 * * 0' } } }))
       .toContain("\n  backup.volumeSnapshot.schedule: '0 4 * * 0' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 4 * * 0'");
   });
+  test('an architecture the image is not built for', () => {
+    const image = { repository: 'registry.example/postgresql', tag: '16.4-standard', architectures: ['amd64'] as const };
+    expect(refusal({ arch: 'arm64', image })).toContain(
+      '\n  image: registry.example/postgresql:16.4-standard is built for amd64, not arm64, so no instance could start; choose an image built for arm64, or set arch to amd64');
+  });
   test('every problem at once, in one Error, a line each', () => {
     const message = refusal({
       walStorage: { size: '1Gi' },
