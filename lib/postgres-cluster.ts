@@ -19,7 +19,9 @@ import {
   AMCHECK_JOBS, checkBudget, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection, serverBudget,
 } from './rules/database';
 import { IMAGES, imageRef, postgresImage } from './rules/images';
-import { cnpgScheduleProblem, endpointUrlProblem, imageArchProblem, restoreProblems, snapshotStorageProblems } from './rules/postgres-checks';
+import {
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, imageArchProblem, restoreProblems, retentionPolicyProblem, snapshotStorageProblems,
+} from './rules/postgres-checks';
 import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
@@ -313,8 +315,8 @@ export const AMCHECK_SQL = [
  * Throws one Error listing every prop that breaks a rule the config checks too, a line each as
  * `<prop path>: <what is wrong>; <fix>`: a restore that archives into the folder it restores
  * from, a snapshot restore without snapshot names, a schedule that is not CloudNativePG's six
- * fields, an endpointURL that is not an http(s) URL, an arch the image is not built for, the
- * WAL volume, an explicit max_connections, snapshots on a volume that cannot take them.
+ * fields, an endpointURL that is not an http(s) URL, a destinationPath or retentionPolicy Barman
+ * cannot use, an arch the image is not built for, the WAL volume, an explicit max_connections, snapshots on a volume that cannot take them.
  */
 export class PostgresCluster extends Construct {
   /** Object and Service names. */
@@ -356,17 +358,14 @@ export class PostgresCluster extends Construct {
       clusterName: n.cluster, bootstrap: db.bootstrap, serverName: store.serverName,
       storage: db.storage, walStorage: db.walStorage, volumeSnapshot: db.volumeSnapshot,
     };
-    const schedule = (path: string, value: string, example: string): PropProblem[] => {
-      const problem = cnpgScheduleProblem(value, example);
-      return problem ? [{ path, message: problem }] : [];
-    };
-    const endpoint = endpointUrlProblem(store.endpointURL);
-    const imageArch = db.arch ? imageArchProblem(db.image, db.arch, 'arch') : undefined;
+    const at = (path: string, problem: string | undefined): PropProblem[] => (problem ? [{ path, message: problem }] : []);
     const problems: PropProblem[] = [
-      ...(imageArch ? [{ path: 'image', message: imageArch }] : []),
-      ...(endpoint ? [{ path: 'backup.objectStore.endpointURL', message: endpoint }] : []),
-      ...schedule('backup.objectStore.baseBackupSchedule', store.baseBackupSchedule, BACKUP_DEFAULTS.baseBackupSchedule),
-      ...(db.volumeSnapshot ? schedule('backup.volumeSnapshot.schedule', db.volumeSnapshot.schedule, BACKUP_DEFAULTS.snapshotSchedule) : []),
+      ...at('image', db.arch ? imageArchProblem(db.image, db.arch, 'arch') : undefined),
+      ...at('backup.objectStore.destinationPath', destinationPathProblem(store.destinationPath)),
+      ...at('backup.objectStore.endpointURL', endpointUrlProblem(store.endpointURL)),
+      ...at('backup.objectStore.retentionPolicy', retentionPolicyProblem(store.retentionPolicy)),
+      ...at('backup.objectStore.baseBackupSchedule', cnpgScheduleProblem(store.baseBackupSchedule, BACKUP_DEFAULTS.baseBackupSchedule)),
+      ...at('backup.volumeSnapshot.schedule', db.volumeSnapshot && cnpgScheduleProblem(db.volumeSnapshot.schedule, BACKUP_DEFAULTS.snapshotSchedule)),
       ...restoreProblems(checked, ''),
       ...snapshotStorageProblems(checked, ''),
       ...[

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
-import { cnpgScheduleProblem, endpointUrlProblem } from '../rules/postgres-checks';
+import {
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
+} from '../rules/postgres-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
@@ -221,7 +223,7 @@ const StorageSchema = (size: string) => z.strictObject({
 }).default({ size });
 
 const ObjectStoreSchema = z.strictObject({
-  destinationPath: z.string().regex(/^s3:\/\/[^/]+(\/.*)?$/, { error: "must be an S3 path such as s3://ocw-backups/postgres" })
+  destinationPath: z.string().regex(S3_PATH, { error: (i) => destinationPathProblem(String(i.input)) })
     .describe('Where base backups and WAL go, e.g. s3://ocw-backups/postgres.'),
   endpointURL: z.string().superRefine((v, ctx) => {
     const problem = endpointUrlProblem(v);
@@ -237,7 +239,7 @@ const ObjectStoreSchema = z.strictObject({
   }),
   serverName: dnsLabel(63, 'serverName').optional()
     .describe('Folder for this cluster inside destinationPath; defaults to the cluster name. Change it after a restore.'),
-  retentionPolicy: z.string().regex(/^[1-9][0-9]*[dwm]$/, { error: "must be a retention such as 30d, 4w or 3m" }).default(BACKUP_DEFAULTS.retentionPolicy)
+  retentionPolicy: z.string().regex(RETENTION_POLICY, { error: (i) => retentionPolicyProblem(String(i.input)) }).default(BACKUP_DEFAULTS.retentionPolicy)
     .describe('How long base backups and the WAL they need are kept.'),
   walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default(BACKUP_DEFAULTS.walCompression),
   baseBackupSchedule: cnpgSchedule(BACKUP_DEFAULTS.baseBackupSchedule).default(BACKUP_DEFAULTS.baseBackupSchedule)

@@ -31,6 +31,24 @@ export function cnpgScheduleProblem(schedule: string, example: string): string |
     : `'${schedule}' is not a six-field CloudNativePG schedule (seconds minutes hours day month weekday), e.g. '${example}'`;
 }
 
+/** An S3 path: the bucket, then an optional folder. */
+export const S3_PATH = /^s3:\/\/[^/]+(\/.*)?$/;
+
+/** Why `destinationPath` is not an S3 path Barman can write to, or undefined. */
+export function destinationPathProblem(destinationPath: string): string | undefined {
+  return S3_PATH.test(destinationPath) ? undefined
+    : `'${destinationPath}' is not an S3 path; write it like s3://ocw-backups/postgres (bucket, then an optional folder)`;
+}
+
+/** A Barman retention policy: days, weeks or months. */
+export const RETENTION_POLICY = /^[1-9][0-9]*[dwm]$/;
+
+/** Why `retentionPolicy` is not one the Barman Cloud plugin reads, or undefined. */
+export function retentionPolicyProblem(retentionPolicy: string): string | undefined {
+  return RETENTION_POLICY.test(retentionPolicy) ? undefined
+    : `'${retentionPolicy}' is not a retention; write it like 30d, 4w or 3m (days, weeks or months)`;
+}
+
 /** The example an endpointURL problem shows. */
 export const ENDPOINT_URL_EXAMPLE = 'https://s3.eu-central-003.backblazeb2.com';
 

@@ -389,6 +389,8 @@ describe('props the config would refuse are refused here too', () => {
   test.each([
     ['a five-field base backup schedule', { baseBackupSchedule: '0 3 * * *' }, "backup.objectStore.baseBackupSchedule: '0 3 * * *' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 3 * * *'"],
     ['an out-of-range base backup schedule', { baseBackupSchedule: '0 0 25 * * *' }, "backup.objectStore.baseBackupSchedule: '0 0 25 * * *' is not a schedule CloudNativePG accepts"],
+    ['a destinationPath that is not an S3 path', { destinationPath: 'backups/postgres' }, "backup.objectStore.destinationPath: 'backups/postgres' is not an S3 path; write it like s3://ocw-backups/postgres (bucket, then an optional folder)"],
+    ['a retentionPolicy Barman cannot read', { retentionPolicy: '30 days' }, "backup.objectStore.retentionPolicy: '30 days' is not a retention; write it like 30d, 4w or 3m (days, weeks or months)"],
     ['an endpointURL that is not a URL', { endpointURL: 's3.eu-central-003.backblazeb2.com' }, 'backup.objectStore.endpointURL: must be a URL such as https://s3.eu-central-003.backblazeb2.com'],
     ['an endpointURL that is not http(s)', { endpointURL: 's3://bucket' }, "backup.objectStore.endpointURL: 's3:' is not http or https"],
   ])('%s', (_, change, message) => {
