@@ -1,6 +1,7 @@
 /**
  * PostgresCluster and CloudflareTunnel in an app that is not Mastodon: a few props, and what is
- * left out gets the config's defaults (lib/model/defaults.ts).
+ * left out gets the config's defaults (lib/model/defaults.ts), but for placement: with no pool
+ * or arch given, they run on any node their multi-arch images support.
  */
 import { App, Chart } from 'cdk8s';
 import { CloudflareTunnel, PostgresCluster } from 'cdk8s-mastodon';

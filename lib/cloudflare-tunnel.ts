@@ -10,7 +10,9 @@ import { containerSecurityContext, securePodSpec } from './conventions/security'
 import { containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
 import { DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, TUNNEL_DEFAULTS } from './model/defaults';
 import { IMAGES, imageRef } from './rules/images';
+import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { TUNNEL_METRICS_PORT } from './rules/services';
+import { tunnelReplicasProblem } from './rules/tunnel-checks';
 import { validateIngressRules } from './rules/tunnel-rules';
 import type { ImageSpec, IngressRule, ResourcesConfig, SecretKeyRef } from './model';
 
@@ -32,15 +34,18 @@ export interface RemotelyManagedTunnel {
   readonly tokenSecret: SecretKeyRef;
 }
 
-/** Props for {@link CloudflareTunnel}. The defaults are the config's (lib/model/defaults.ts). */
+/**
+ * Props for {@link CloudflareTunnel}. The defaults are the config's (lib/model/defaults.ts), except
+ * `pools`: alone, any node.
+ */
 export interface CloudflareTunnelProps {
   /** Instance name; objects are `<instance>-tunnel`. */
   readonly instance: string;
   /** Which tunnel the connectors serve, and where its routes live. */
   readonly tunnel: LocallyManagedTunnel | RemotelyManagedTunnel;
-  /** Connectors, spread over nodes; fewer than 2 is cut off by any node loss or rollout. @default 2 */
+  /** Connectors, spread over nodes; fewer than 2 is refused (one is cut off by any node loss or rollout). @default 2 */
   readonly replicas?: number;
-  /** Pools the connectors may run in, each equally. @default any node (no pool term) */
+  /** Pools the connectors may run in, each equally. @default any node: no pool term (the config lists every pool of its inventory) */
   readonly pools?: readonly string[];
   /** The node label whose value is the pool name. @default 'node-pool' */
   readonly poolLabel?: string;
@@ -87,7 +92,8 @@ export function tunnelConfigYaml(tunnelId: string, rules: readonly IngressRule[]
  * });
  * ```
  *
- * Throws when a local tunnel's ingress rules are ones cloudflared refuses or that can never match.
+ * Throws one Error listing every refused prop (as the config does): fewer than 2 replicas, and a
+ * local tunnel's ingress rules that cloudflared refuses or that can never match.
  */
 export class CloudflareTunnel extends Construct {
   /** Port of the metrics and /ready endpoint. */
@@ -112,10 +118,16 @@ export class CloudflareTunnel extends Construct {
     const volumes: k8s.Volume[] = [];
     const env: k8s.EnvVar[] = [];
     const annotations: Record<string, string> = {};
+    // What the config refuses too: too few connectors, and ingress rules cloudflared would
+    // refuse or that could never match.
+    const replicas = props.replicas ?? TUNNEL_DEFAULTS.replicas;
+    const tooFew = tunnelReplicasProblem(replicas);
+    const problems: PropProblem[] = [
+      ...(tooFew ? [{ path: 'replicas', message: tooFew }] : []),
+      ...(t.mode === 'local' ? validateIngressRules(t.ingress.map((r, i) => ({ ...r, source: `tunnel.ingress[${i}]` }))) : []),
+    ];
+    if (problems.length > 0) throw new Error(formatPropProblems(`CloudflareTunnel ${name}`, problems));
     if (t.mode === 'local') {
-      // The rules cloudflared would refuse, or that could never match (the config resolver checks them too).
-      const problems = validateIngressRules(t.ingress);
-      if (problems.length > 0) throw new Error(`CloudflareTunnel ${name}: ${problems.map((p) => p.message).join('; ')}`);
       const configYaml = tunnelConfigYaml(t.tunnelId, t.ingress);
       this.configMap = new k8s.KubeConfigMap(this, 'Config', {
         metadata: objectMeta(name, identity, 'config'),
@@ -143,7 +155,7 @@ export class CloudflareTunnel extends Construct {
     const result = deploymentWithBudget(this, {
       name,
       identity,
-      replicas: props.replicas ?? TUNNEL_DEFAULTS.replicas,
+      replicas,
       strategy: 'surge',
       podAnnotations: annotations,
       podSpec: securePodSpec({

@@ -14,11 +14,15 @@ import { Identity, standardLabels } from './conventions/labels';
 import { ARCH_LABEL, HOSTNAME_LABEL, placement } from './conventions/placement';
 import { containerSecurityContext, securePodSpec } from './conventions/security';
 import { containerResources, objectMeta, scheduledJob } from './conventions/workload';
-import { BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS } from './model/defaults';
+import { BACKUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, POSTGRES_DEFAULTS } from './model/defaults';
 import {
   AMCHECK_JOBS, checkBudget, cnpgConnection, poolerAltDnsNames, cnpgNames, CnpgNames, CNPG_DATABASE, CNPG_OWNER, DatabaseConnection, serverBudget,
 } from './rules/database';
 import { IMAGES, imageRef, postgresImage } from './rules/images';
+import {
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, imageArchProblem, restoreProblems, retentionPolicyProblem, snapshotStorageProblems,
+} from './rules/postgres-checks';
+import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
 import { checkWalRetention, walRetention } from './rules/wal';
@@ -98,7 +102,10 @@ export interface PostgresBackupProps {
 /** How the cluster is created: a new database, a restore, or an import (the config's `database.bootstrap`). */
 export type PostgresBootstrap = CnpgDatabaseConfig['bootstrap'];
 
-/** Props for {@link PostgresCluster}. The defaults are the config's (lib/model/defaults.ts). */
+/**
+ * Props for {@link PostgresCluster}. The defaults are the config's (lib/model/defaults.ts), except
+ * placement: alone, no pool and no architecture are required unless given.
+ */
 export interface PostgresClusterProps {
   /** Instance name; objects are `<instance>-db`, `<instance>-db-pooler`, ... */
   readonly instance: string;
@@ -108,11 +115,18 @@ export interface PostgresClusterProps {
   readonly namespace?: string;
   /** Postgres instances: a primary and instances-1 replicas. @default 3 */
   readonly instances?: number;
-  /** The node pool of the instances, the pooler and the jobs. @default 'cloud' */
+  /**
+   * The node pool of the instances, the pooler and the jobs (a required node affinity on `poolLabel`).
+   * @default any node: no pool term (the config's default is 'cloud', this project's cluster)
+   */
   readonly pool?: string;
   /** The node label whose value is the pool name. @default 'node-pool' */
   readonly poolLabel?: string;
-  /** The one architecture every instance runs on (a standby replays the primary's data files). @default 'amd64' */
+  /**
+   * The one architecture every instance runs on: a standby replays the primary's data files, so
+   * set it on a cluster whose nodes mix architectures.
+   * @default any architecture the image is built for (the default image: amd64 and arm64); the config pins the pool's architecture
+   */
   readonly arch?: Arch;
   /** One instance per node: `required`, or `preferred` when the pool has fewer nodes than instances. @default 'required' */
   readonly antiAffinity?: 'required' | 'preferred';
@@ -155,9 +169,9 @@ interface Settings {
   readonly instance: string;
   readonly namespace?: string;
   readonly instances: number;
-  readonly pool: string;
+  readonly pool?: string;
   readonly poolLabel: string;
-  readonly arch: Arch;
+  readonly arch?: Arch;
   readonly antiAffinity: 'required' | 'preferred';
   readonly image: ImageSpec;
   readonly storage: PostgresStorage;
@@ -188,9 +202,9 @@ function settings(props: PostgresClusterProps): Settings {
     instance: props.instance,
     namespace: props.namespace,
     instances: props.instances ?? d.instances,
-    pool: props.pool ?? DEFAULT_POOL,
+    pool: props.pool,
     poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL,
-    arch: props.arch ?? d.arch,
+    arch: props.arch,
     antiAffinity: props.antiAffinity ?? d.antiAffinity,
     image,
     storage: props.storage ?? { size: d.storageSize },
@@ -287,7 +301,8 @@ export const AMCHECK_SQL = [
  * 2. a weekly volume snapshot, with a CronJob that keeps only the newest few.
  *
  * Plus a weekly `pg_amcheck` against a replica that fails loudly on corruption. Only the backup
- * destination is required; everything else has the config's defaults:
+ * destination is required; everything else has the config's defaults, but for placement: no
+ * pool and no architecture are required unless given.
  *
  * ```ts
  * const db = new PostgresCluster(chart, 'db', {
@@ -297,8 +312,11 @@ export const AMCHECK_SQL = [
  * db.poolerService; // 'social-db-pooler'
  * ```
  *
- * Throws when the props break a rule the config resolver checks too (the WAL volume, an explicit
- * max_connections, snapshots on a volume that cannot take them).
+ * Throws one Error listing every prop that breaks a rule the config checks too, a line each as
+ * `<prop path>: <what is wrong>; <fix>`: a restore that archives into the folder it restores
+ * from, a snapshot restore without snapshot names, a schedule that is not CloudNativePG's six
+ * fields, an endpointURL that is not an http(s) URL, a destinationPath or retentionPolicy Barman
+ * cannot use, an arch the image is not built for, the WAL volume, an explicit max_connections, snapshots on a volume that cannot take them.
  */
 export class PostgresCluster extends Construct {
   /** Object and Service names. */
@@ -336,17 +354,26 @@ export class PostgresCluster extends Construct {
     // The same rules the config resolver applies, for a cluster built without a config.
     const budget = serverBudget(db);
     const wal = walRetention(parseMemory(db.walStorage.size), db.parameters);
-    const problems = [
-      ...(db.volumeSnapshot && !(db.storage.storageClass && db.walStorage.storageClass) ? [{
-        path: 'backup.volumeSnapshot',
-        message: `snapshots are taken with VolumeSnapshotClass '${db.volumeSnapshot.className}', so storage and walStorage need a storageClass of its CSI driver (the cluster default, k3s local-path, cannot snapshot)`,
-      }] : []),
-      ...checkWalRetention(wal, db.walStorage.size, db.parameters),
-      ...checkBudget({ clients: [], clientTotal: 0, maxClientConn: db.pooler.maxClientConn, ...budget }, db),
+    const checked = {
+      clusterName: n.cluster, bootstrap: db.bootstrap, serverName: store.serverName,
+      storage: db.storage, walStorage: db.walStorage, volumeSnapshot: db.volumeSnapshot,
+    };
+    const at = (path: string, problem: string | undefined): PropProblem[] => (problem ? [{ path, message: problem }] : []);
+    const problems: PropProblem[] = [
+      ...at('image', db.arch ? imageArchProblem(db.image, db.arch, 'arch') : undefined),
+      ...at('backup.objectStore.destinationPath', destinationPathProblem(store.destinationPath)),
+      ...at('backup.objectStore.endpointURL', endpointUrlProblem(store.endpointURL)),
+      ...at('backup.objectStore.retentionPolicy', retentionPolicyProblem(store.retentionPolicy)),
+      ...at('backup.objectStore.baseBackupSchedule', cnpgScheduleProblem(store.baseBackupSchedule, BACKUP_DEFAULTS.baseBackupSchedule)),
+      ...at('backup.volumeSnapshot.schedule', db.volumeSnapshot && cnpgScheduleProblem(db.volumeSnapshot.schedule, BACKUP_DEFAULTS.snapshotSchedule)),
+      ...restoreProblems(checked, ''),
+      ...snapshotStorageProblems(checked, ''),
+      ...[
+        ...checkWalRetention(wal, db.walStorage.size, db.parameters),
+        ...checkBudget({ clients: [], clientTotal: 0, maxClientConn: db.pooler.maxClientConn, ...budget }, db),
+      ].map((p) => ({ path: p.path.replace(/^database\./, ''), message: p.message })),
     ];
-    if (problems.length > 0) {
-      throw new Error(`PostgresCluster ${n.cluster}: ${problems.map((p) => `${p.path.replace(/^database\./, '')}: ${p.message}`).join('; ')}`);
-    }
+    if (problems.length > 0) throw new Error(formatPropProblems(`PostgresCluster ${n.cluster}`, problems));
     const sidecarEnv = Object.entries(barmanSidecarEnv(store.endpointURL, store.sidecarEnv)).map(([name, value]) => ({ name, value }));
 
     this.objectStore = new ObjectStore(this, 'ObjectStore', {
@@ -410,13 +437,14 @@ export class PostgresCluster extends Construct {
           enablePodAntiAffinity: true,
           topologyKey: HOSTNAME_LABEL,
           podAntiAffinityType: db.antiAffinity,
-          // One architecture for every instance: a standby replays the primary's data files.
+          // One architecture for every instance when one is given (a standby replays the
+          // primary's data files), else any the image runs on; the pool only when one is given.
           nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
               nodeSelectorTerms: [{
                 matchExpressions: [
-                  { key: ARCH_LABEL, operator: 'In', values: [db.arch] },
-                  { key: db.poolLabel, operator: 'In', values: [db.pool] },
+                  { key: ARCH_LABEL, operator: 'In', values: db.arch ? [db.arch] : [...db.image.architectures] },
+                  ...(db.pool !== undefined ? [{ key: db.poolLabel, operator: 'In', values: [db.pool] }] : []),
                 ],
               }],
             },

@@ -53,6 +53,23 @@ describe('backup schedules', () => {
   });
 });
 
+describe('the backup endpoint', () => {
+  test('an endpointURL that is not an http(s) URL is refused at its path (the rule PostgresCluster applies too)', () => {
+    for (const [url, message] of [['s3.eu-central-003.backblazeb2.com', /^must be a URL such as https:\/\//], ['s3://bucket', /^'s3:' is not http or https/]] as const) {
+      const errors = errorsOf(withDb((db) => { db.backup.objectStore.endpointURL = url; }));
+      expect(messageAt(errors, 'database.backup.objectStore.endpointURL')).toMatch(message);
+    }
+  });
+});
+
+describe('the backup destination', () => {
+  test('destinationPath and retentionPolicy are refused with the messages PostgresCluster gives', () => {
+    const errors = errorsOf(withDb((db) => { db.backup.objectStore.destinationPath = 'backups/postgres'; db.backup.objectStore.retentionPolicy = '30 days'; }));
+    expect(messageAt(errors, 'database.backup.objectStore.destinationPath')).toMatch(/^'backups\/postgres' is not an S3 path; write it like s3:\/\//);
+    expect(messageAt(errors, 'database.backup.objectStore.retentionPolicy')).toMatch(/^'30 days' is not a retention; write it like 30d/);
+  });
+});
+
 describe('the pooler', () => {
   test('Mastodon connects through it without prepared statements; migrations go around it', () => {
     expect(find(objects, 'ConfigMap', 'ocw-env').data).toMatchObject({ DB_HOST: 'ocw-db-pooler', PREPARED_STATEMENTS: 'false' });

@@ -8,6 +8,7 @@ import { generateIngressRules, validateIngressRules } from '../rules/tunnel-rule
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rules/services';
 import { checkBudget, connectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention } from '../rules/wal';
+import { imageArchProblem, restoreProblems, snapshotStorageProblems } from '../rules/postgres-checks';
 import { parseMemory, formatMemory } from '../rules/quantity';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
@@ -210,26 +211,16 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       err('database.arch', `pool '${db.pool}' has no ${arch} nodes (it has ${arches.join(', ')}); choose ${arches.map((a) => `'${a}'`).join(' or ')} or another pool`);
     } else {
       arch ??= arches[0];
-      if (!image.architectures.includes(arch)) {
-        err('database.imageName', `${image.repository}:${image.tag} is not built for ${arch}; choose an image for ${arch} or pin database.arch`);
-      }
+      const imageArch = imageArchProblem(image, arch, 'database.arch');
+      if (imageArch) err('database.imageName', imageArch);
     }
     // A lost replica's slot must not fill the WAL volume (max_slot_wal_keep_size).
     const wal = walRetention(parseMemory(db.walStorage.size), db.parameters);
-    if (db.bootstrap.mode === 'recovery') {
-      const b = db.bootstrap;
-      if (b.from === 'volumeSnapshot' && !b.snapshots) {
-        err('database.bootstrap.snapshots', `recovery from volumeSnapshot needs the snapshot names: set snapshots.storage and snapshots.walStorage (kubectl get volumesnapshots)`);
-      }
-      if (b.from === 'objectStore' && b.snapshots) {
-        err('database.bootstrap.snapshots', `snapshots are only used with from: volumeSnapshot; remove them or set from: volumeSnapshot`);
-      }
-      const source = b.sourceServerName ?? names.cluster;
-      const target = db.backup.objectStore.serverName ?? names.cluster;
-      if (source === target) {
-        err('database.backup.objectStore.serverName', `the restored cluster would archive its WAL into '${target}', the folder it restores from, and the plugin refuses a non-empty archive; set backup.objectStore.serverName to a new folder such as '${names.cluster}-2' (and keep bootstrap.sourceServerName: '${source}')`);
-      }
-    }
+    const checked = {
+      clusterName: names.cluster, bootstrap: db.bootstrap, serverName: db.backup.objectStore.serverName,
+      storage: db.storage, walStorage: db.walStorage, volumeSnapshot: db.backup.volumeSnapshot,
+    };
+    for (const problem of restoreProblems(checked, 'database.')) err(problem.path, problem.message);
     if (arch !== undefined && errors.length === 0) {
       const eligible = inPool.filter((n) => n.arch === arch).map((n) => n.name);
       const antiAffinity = eligible.length >= db.instances ? 'required' : 'preferred';
@@ -243,15 +234,7 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster, wal };
     }
     // After the budget, which only runs on an otherwise valid cluster: every problem at once.
-    // Volume snapshots are taken by the CSI driver of each volume's StorageClass: the cluster
-    // default (k3s: local-path) cannot take them, and the Backup would fail every week.
-    if (db.backup.volumeSnapshot) {
-      for (const [key, v] of [['storage', db.storage], ['walStorage', db.walStorage]] as const) {
-        if (!v.storageClass) {
-          err(`database.${key}.storageClass`, `backup.volumeSnapshot takes snapshots with VolumeSnapshotClass '${db.backup.volumeSnapshot.className}', but this volume uses the cluster default StorageClass (k3s: local-path, which cannot snapshot); set database.${key}.storageClass to a StorageClass whose CSI driver supports snapshots (e.g. longhorn), or remove backup.volumeSnapshot`);
-        }
-      }
-    }
+    for (const problem of snapshotStorageProblems(checked, 'database.')) err(problem.path, problem.message);
     for (const problem of checkWalRetention(wal, db.walStorage.size, db.parameters)) err(problem.path, problem.message);
   }
 

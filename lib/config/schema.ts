@@ -5,7 +5,11 @@
 import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
+import {
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
+} from '../rules/postgres-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
+import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
@@ -193,24 +197,10 @@ const RedisExternalSchema = z.strictObject({
 export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, RedisExternalSchema])
   .describe('internal: a StatefulSet with AOF on a PVC; external: an existing Redis.');
 
-/** A six-field CloudNativePG schedule (seconds first), or an @-descriptor. */
-const CRON6 = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){5}\S+)$/;
+/** A six-field CloudNativePG schedule (seconds first): lib/rules/postgres-checks.ts says why. */
 const cnpgSchedule = (example: string) => z.string().superRefine((v, ctx) => {
-  if (CRON6.test(v.trim())) {
-    if (parseCron(v, 'cnpg')) return;
-    ctx.addIssue({
-      code: 'custom',
-      message: `'${v}' is not a schedule CloudNativePG accepts (robfig/cron: second and minute 0-59, hour 0-23, day 1-31, month 1-12 or jan-dec, weekday 0-6 or sun-sat, each as *, a value, a range a-b, a list or a step /n, read in UTC); write it like '${example}'`,
-    });
-    return;
-  }
-  const fields = v.trim().split(/\s+/).length;
-  ctx.addIssue({
-    code: 'custom',
-    message: fields === 5
-      ? `'${v}' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 ${v.trim()}' (e.g. '${example}')`
-      : `'${v}' is not a six-field CloudNativePG schedule (seconds minutes hours day month weekday), e.g. '${example}'`,
-  });
+  const problem = cnpgScheduleProblem(v, example);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const ExternalDatabaseSchema = z.strictObject({
@@ -233,9 +223,12 @@ const StorageSchema = (size: string) => z.strictObject({
 }).default({ size });
 
 const ObjectStoreSchema = z.strictObject({
-  destinationPath: z.string().regex(/^s3:\/\/[^/]+(\/.*)?$/, { error: "must be an S3 path such as s3://ocw-backups/postgres" })
+  destinationPath: z.string().regex(S3_PATH, { error: (i) => destinationPathProblem(String(i.input)) })
     .describe('Where base backups and WAL go, e.g. s3://ocw-backups/postgres.'),
-  endpointURL: z.url({ error: 'must be a URL such as https://s3.eu-central-003.backblazeb2.com' }).describe('S3 API endpoint.'),
+  endpointURL: z.string().superRefine((v, ctx) => {
+    const problem = endpointUrlProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).meta({ format: 'uri' }).describe('S3 API endpoint.'),
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
     // The same key names as media.s3.credentialsSecret, so one Secret can serve both.
@@ -246,7 +239,7 @@ const ObjectStoreSchema = z.strictObject({
   }),
   serverName: dnsLabel(63, 'serverName').optional()
     .describe('Folder for this cluster inside destinationPath; defaults to the cluster name. Change it after a restore.'),
-  retentionPolicy: z.string().regex(/^[1-9][0-9]*[dwm]$/, { error: "must be a retention such as 30d, 4w or 3m" }).default(BACKUP_DEFAULTS.retentionPolicy)
+  retentionPolicy: z.string().regex(RETENTION_POLICY, { error: (i) => retentionPolicyProblem(String(i.input)) }).default(BACKUP_DEFAULTS.retentionPolicy)
     .describe('How long base backups and the WAL they need are kept.'),
   walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default(BACKUP_DEFAULTS.walCompression),
   baseBackupSchedule: cnpgSchedule(BACKUP_DEFAULTS.baseBackupSchedule).default(BACKUP_DEFAULTS.baseBackupSchedule)
@@ -391,7 +384,7 @@ const TunnelRouteSchema = z.strictObject({
 });
 
 const TunnelCommon = {
-  replicas: z.number().int().min(2, { error: 'set at least 2 replicas: the tunnel is the only way in, and one replica is cut off by any node loss or rollout' }).default(TUNNEL_DEFAULTS.replicas),
+  replicas: z.number().int().min(MIN_TUNNEL_REPLICAS, { error: (i) => tunnelReplicasProblem(Number(i.input)) }).default(TUNNEL_DEFAULTS.replicas),
   pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; every pool when left out.'),
   protocol: z.enum(['auto', 'quic', 'http2']).default(TUNNEL_DEFAULTS.protocol)
     .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),

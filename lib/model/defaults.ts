@@ -11,7 +11,11 @@ export const DEFAULT_POOL = 'cloud';
 /** tolerationSeconds for unreachable and not-ready nodes (Kubernetes' own default is 300). */
 export const DEFAULT_FAILOVER_SECONDS = 30;
 
-/** The CloudNativePG cluster (config `database`, mode cnpg; construct PostgresCluster). */
+/**
+ * The CloudNativePG cluster (config `database`, mode cnpg; construct PostgresCluster). Placement
+ * is not here: the config defaults the pool to DEFAULT_POOL and pins the pool's architecture,
+ * while the construct alone requires neither unless given.
+ */
 export const POSTGRES_DEFAULTS = {
   instances: 3,
   postgresMajor: 17,
@@ -29,8 +33,6 @@ export const POSTGRES_DEFAULTS = {
    */
   maxClientConn: 100,
   amcheckSchedule: '0 5 * * 0',
-  /** For a cluster built alone; the config derives it from the nodes of the pool. */
-  arch: 'amd64',
   /** For a cluster built alone; the config relaxes it to preferred when the pool has too few nodes. */
   antiAffinity: 'required',
 } as const;

@@ -156,10 +156,21 @@ describe('props change what they should', () => {
 describe('ingress rules cloudflared would refuse are refused here', () => {
   test('no catch-all at the end', () => {
     expect(() => build({ tunnel: { ...LOCAL, ingress: LOCAL.ingress.slice(0, 2) } }))
-      .toThrow(/^CloudflareTunnel ocw-tunnel: rule 2 \(hostname ocw.social\) is the last rule, so it must be a catch-all/);
+      .toThrow(/^CloudflareTunnel ocw-tunnel: 1 invalid prop:\n {2}tunnel.ingress\[1\]: rule 2 \(hostname ocw.social\) is the last rule, so it must be a catch-all/);
   });
   test('a rule that can never match', () => {
     expect(() => build({ tunnel: { ...LOCAL, ingress: [LOCAL.ingress[1], LOCAL.ingress[0], LOCAL.ingress[2]] } }))
-      .toThrow(/rule 2 \(hostname ocw.social, path \^\/api\/v1\/streaming\) can never match: rule 1/);
+      .toThrow(/\n {2}tunnel.ingress\[1\]: rule 2 \(hostname ocw.social, path \^\/api\/v1\/streaming\) can never match: rule 1/);
+  });
+});
+
+describe('props the config would refuse are refused here too', () => {
+  test.each([1, 0])('%d replicas: the tunnel is the only way in', (replicas) => {
+    expect(() => build({ replicas })).toThrow(
+      `CloudflareTunnel ocw-tunnel: 1 invalid prop:\n  replicas: ${replicas} is too few: the tunnel is the only way in, and one replica is cut off by any node loss or rollout; set at least 2 replicas`);
+  });
+  test('every problem at once: too few replicas and ingress rules cloudflared refuses', () => {
+    expect(() => build({ replicas: 1, tunnel: { ...LOCAL, ingress: LOCAL.ingress.slice(0, 2) } }))
+      .toThrow(/^CloudflareTunnel ocw-tunnel: 2 invalid props:\n {2}replicas: 1 is too few.*\n {2}tunnel.ingress\[1\]: rule 2 \(hostname ocw.social\) is the last rule, so it must be a catch-all/);
   });
 });

@@ -56,9 +56,17 @@ describe('alone, with only an instance name and a backup destination', () => {
     const fromConfig = render(withChange(exampleRaw(), (c) => { c.database = { mode: 'cnpg', backup: { objectStore: OBJECT_STORE } }; }));
     const cluster = find(objects, 'Cluster', 'ocw-db').spec;
     const configured = find(fromConfig, 'Cluster', 'ocw-db').spec;
-    for (const key of ['instances', 'imageName', 'storage', 'walStorage', 'resources', 'postgresql', 'bootstrap', 'plugins', 'affinity']) {
+    for (const key of ['instances', 'imageName', 'storage', 'walStorage', 'resources', 'postgresql', 'bootstrap', 'plugins']) {
       expect([key, cluster[key]]).toEqual([key, configured[key]]);
     }
+    // The one placement difference: the config names this project's pool and pins the pool's
+    // architecture; alone, neither is required (any node the image runs on).
+    const { nodeAffinity: aloneNodes, ...aloneAffinity } = cluster.affinity;
+    const { nodeAffinity: configuredNodes, ...configuredAffinity } = configured.affinity;
+    expect(aloneAffinity).toEqual(configuredAffinity);
+    const terms = (n: any) => n.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+    expect(terms(aloneNodes)).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }]);
+    expect(terms(configuredNodes)).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }, { key: 'node-pool', operator: 'In', values: ['cloud'] }]);
     expect(find(objects, 'ObjectStore', 'ocw-db-store').spec).toEqual(find(fromConfig, 'ObjectStore', 'ocw-db-store').spec);
     expect(find(objects, 'ScheduledBackup', 'ocw-db-base').spec).toEqual(find(fromConfig, 'ScheduledBackup', 'ocw-db-base').spec);
     expect(find(objects, 'CronJob', 'ocw-db-amcheck').spec.schedule).toBe(find(fromConfig, 'CronJob', 'ocw-db-amcheck').spec.schedule);
@@ -91,13 +99,32 @@ describe('the Cluster', () => {
     expect(cluster.spec.plugins).toEqual([{ name: BARMAN_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: 'ocw-db-store', serverName: 'ocw-db' } }]);
     expect(JSON.stringify(cluster)).not.toMatch(/barmanObjectStore/);
   });
-  test('every instance on one architecture, in its pool, one per node', () => {
+  test('alone, with no pool or arch given: any node the multi-arch image runs on, no pool label required, one per node', () => {
     const a = cluster.spec.affinity;
     expect(a.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{
-      matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }, { key: 'node-pool', operator: 'In', values: ['cloud'] }],
+      matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }],
     }]);
     expect(a).toMatchObject({ enablePodAntiAffinity: true, podAntiAffinityType: 'required', topologyKey: 'kubernetes.io/hostname' });
     expect(a.tolerations).toBeUndefined();
+  });
+  test('alone, the pooler and the jobs require no pool label either', () => {
+    const { objects: o } = build({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot' } } });
+    const specs = [find(o, 'Pooler', 'ocw-db-pooler').spec.template.spec, podSpecOf(find(o, 'CronJob', 'ocw-db-amcheck')), podSpecOf(find(o, 'CronJob', 'ocw-db-snapshot-retention'))];
+    for (const spec of specs) {
+      expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{
+        matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }],
+      }]);
+    }
+  });
+  test('a pool alone adds the pool term under node-pool; an arch alone pins the architecture', () => {
+    const pooled = find(build({ pool: 'cloud' }).objects, 'Cluster', 'ocw-db');
+    expect(pooled.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }, { key: 'node-pool', operator: 'In', values: ['cloud'] },
+    ]);
+    const pinned = find(build({ arch: 'arm64' }).objects, 'Cluster', 'ocw-db');
+    expect(pinned.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual([
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] },
+    ]);
   });
   test('arch, pool, poolLabel and antiAffinity change the placement', () => {
     const c = find(build({ arch: 'arm64', pool: 'onprem', poolLabel: 'example.com/pool', antiAffinity: 'preferred' }).objects, 'Cluster', 'ocw-db');
@@ -277,6 +304,7 @@ describe('bootstrap modes', () => {
   test('recovery from volume snapshots replays WAL from the archive', () => {
     const c = find(build({
       bootstrap: { mode: 'recovery', from: 'volumeSnapshot', snapshots: { storage: 'ocw-db-20261122040000-data', walStorage: 'ocw-db-20261122040000-wal' } },
+      backup: { objectStore: { ...OBJECT_STORE, serverName: 'ocw-db-2' } },
     }).objects, 'Cluster', 'ocw-db');
     expect(c.spec.bootstrap.recovery).toEqual({
       database: 'mastodon', owner: 'mastodon', source: 'origin',
@@ -328,15 +356,66 @@ describe('PriorityClasses and the slot metrics', () => {
 });
 
 describe('props the config would refuse are refused here too', () => {
+  /** The message of the Error building with these props throws. */
+  const refusal = (props: Partial<PostgresClusterProps>): string => {
+    try {
+      build(props);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('the props were accepted');
+  };
   test('a WAL volume with no room for replication slots', () => {
-    expect(() => build({ walStorage: { size: '1Gi' } })).toThrow(/^PostgresCluster ocw-db: walStorage.size: 1Gi leaves no room for replication slots/);
+    expect(refusal({ walStorage: { size: '1Gi' } })).toMatch(/^PostgresCluster ocw-db: 1 invalid prop:\n {2}walStorage.size: 1Gi leaves no room for replication slots/);
   });
   test('an explicit max_connections below what the poolers, jobs and reserve need', () => {
-    expect(() => build({ parameters: { max_connections: '50' } })).toThrow(/parameters.max_connections: needs 72 connections, max_connections is 50/);
+    expect(refusal({ parameters: { max_connections: '50' } })).toMatch(/\n {2}parameters.max_connections: needs 72 connections, max_connections is 50/);
   });
-  test('volume snapshots of volumes on the default StorageClass', () => {
-    expect(() => build({ backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot' } } }))
-      .toThrow(/backup.volumeSnapshot: snapshots are taken with VolumeSnapshotClass 'longhorn-snapshot', so storage and walStorage need a storageClass/);
+  test('volume snapshots of volumes on the default StorageClass: each volume by its prop', () => {
+    const message = refusal({ backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot' } } });
+    expect(message).toMatch(/\n {2}storage.storageClass: backup.volumeSnapshot takes snapshots with VolumeSnapshotClass 'longhorn-snapshot', but this volume uses the cluster default StorageClass.*; set storage.storageClass to a StorageClass whose CSI driver supports snapshots/);
+    expect(message).toMatch(/\n {2}walStorage.storageClass: /);
+  });
+  test('a restore that would archive into the folder it restores from (the default serverName is the source)', () => {
+    expect(refusal({ bootstrap: { mode: 'recovery', from: 'objectStore' } })).toMatch(
+      /\n {2}backup.objectStore.serverName: the restored cluster would archive its WAL into 'ocw-db', the folder it restores from, and the plugin refuses a non-empty archive; set backup.objectStore.serverName to a new folder such as 'ocw-db-2'/);
+    expect(refusal({ bootstrap: { mode: 'recovery', from: 'objectStore', sourceServerName: 'old' }, backup: { objectStore: { ...OBJECT_STORE, serverName: 'old' } } }))
+      .toMatch(/backup.objectStore.serverName: the restored cluster would archive its WAL into 'old'/);
+  });
+  test('a snapshot restore without the snapshot names', () => {
+    expect(refusal({ bootstrap: { mode: 'recovery', from: 'volumeSnapshot' }, backup: { objectStore: { ...OBJECT_STORE, serverName: 'ocw-db-2' } } }))
+      .toMatch(/\n {2}bootstrap.snapshots: recovery from volumeSnapshot needs the snapshot names/);
+  });
+  test.each([
+    ['a five-field base backup schedule', { baseBackupSchedule: '0 3 * * *' }, "backup.objectStore.baseBackupSchedule: '0 3 * * *' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 3 * * *'"],
+    ['an out-of-range base backup schedule', { baseBackupSchedule: '0 0 25 * * *' }, "backup.objectStore.baseBackupSchedule: '0 0 25 * * *' is not a schedule CloudNativePG accepts"],
+    ['a destinationPath that is not an S3 path', { destinationPath: 'backups/postgres' }, "backup.objectStore.destinationPath: 'backups/postgres' is not an S3 path; write it like s3://ocw-backups/postgres (bucket, then an optional folder)"],
+    ['a retentionPolicy Barman cannot read', { retentionPolicy: '30 days' }, "backup.objectStore.retentionPolicy: '30 days' is not a retention; write it like 30d, 4w or 3m (days, weeks or months)"],
+    ['an endpointURL that is not a URL', { endpointURL: 's3.eu-central-003.backblazeb2.com' }, 'backup.objectStore.endpointURL: must be a URL such as https://s3.eu-central-003.backblazeb2.com'],
+    ['an endpointURL that is not http(s)', { endpointURL: 's3://bucket' }, "backup.objectStore.endpointURL: 's3:' is not http or https"],
+  ])('%s', (_, change, message) => {
+    expect(refusal({ backup: { objectStore: { ...OBJECT_STORE, ...change } } })).toContain(`\n  ${message}`);
+  });
+  test('a five-field snapshot schedule', () => {
+    expect(refusal({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot', schedule: '0 4 * * 0' } } }))
+      .toContain("\n  backup.volumeSnapshot.schedule: '0 4 * * 0' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 4 * * 0'");
+  });
+  test('an architecture the image is not built for', () => {
+    const image = { repository: 'registry.example/postgresql', tag: '16.4-standard', architectures: ['amd64'] as const };
+    expect(refusal({ arch: 'arm64', image })).toContain(
+      '\n  image: registry.example/postgresql:16.4-standard is built for amd64, not arm64, so no instance could start; choose an image built for arm64, or set arch to amd64');
+  });
+  test('every problem at once, in one Error, a line each', () => {
+    const message = refusal({
+      walStorage: { size: '1Gi' },
+      bootstrap: { mode: 'recovery', from: 'objectStore' },
+      backup: { objectStore: { ...OBJECT_STORE, endpointURL: 'not a url', baseBackupSchedule: '0 3 * * *' } },
+    });
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('PostgresCluster ocw-db: 4 invalid props:');
+    expect(lines.slice(1).map((l) => l.replace(/:.*/, '')).sort()).toEqual([
+      '  backup.objectStore.baseBackupSchedule', '  backup.objectStore.endpointURL', '  backup.objectStore.serverName', '  walStorage.size',
+    ]);
   });
 });
 
