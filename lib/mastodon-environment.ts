@@ -11,6 +11,7 @@ import type { DatabaseConnection } from './rules/database';
 import { internalRedisHost, plainEnv } from './rules/environment';
 import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
+import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
 import {
   CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
   MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
@@ -132,6 +133,12 @@ export class MastodonEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
     super(scope, id);
+    // The config's refusals (lib/rules/mastodon-checks.ts), for props that never went through it.
+    const problems: FieldProblem[] = [
+      ...hostNameProblems('domain', props.domain),
+      ...(props.webDomain !== undefined ? hostNameProblems('webDomain', props.webDomain) : []),
+    ];
+    if (problems.length > 0) throw propsError(`MastodonEnvironment ${props.instance}`, problems);
     const c = environmentSettings(props);
     this.settings = c;
     this.database = props.database;
@@ -167,6 +174,14 @@ export class MastodonEnvironment extends Construct {
       mediaClaimName: this.mediaClaim?.name,
       priorityClassNames: Object.fromEntries(Object.entries(this.priorityClasses.classes).map(([tier, pc]) => [tier, pc.name])) as Record<PriorityTier, string>,
     });
+    // The workloads are built after the environment, so what depends on them is checked at synth.
+    this.node.addValidation({ validate: () => this.validateWorkloads() });
+  }
+
+  /** Problems only the workloads built on this environment show: ReadWriteOnce media mounted by several pods. */
+  private validateWorkloads(): string[] {
+    const mounts = this.pods.deployments.filter((d) => d.mountsMedia).map((d) => ({ name: d.name, pods: d.pods }));
+    return readWriteOnceMediaProblems(this.settings.media.volume?.accessMode, { mounts }).map((p) => `${p.path}: ${p.message}`);
   }
 }
 

@@ -7,6 +7,7 @@ import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
 import { webMetricsEnv } from './rules/metrics';
 import { WebMetrics } from './web-metrics';
+import { countProblems, memoryProblems, propsError, WEB_BOUNDS, WEB_FLOOR } from './rules/mastodon-checks';
 import type { ResourcesConfig, WebConfig } from './model';
 
 /**
@@ -61,9 +62,17 @@ export class MastodonWeb extends Construct {
       threads: props.threads ?? c.web.threads,
       resources: props.resources ?? c.web.resources,
     };
+    const name = resourceName(c.name, 'web');
+    // The config's refusals (lib/rules/mastodon-checks.ts), for props that never went through it.
+    const problems = [
+      ...countProblems('replicas', web.replicas, WEB_BOUNDS.replicas),
+      ...countProblems('processes', web.processes, WEB_BOUNDS.processes),
+      ...countProblems('threads', web.threads, WEB_BOUNDS.threads),
+      ...memoryProblems('resources', web.resources, WEB_FLOOR),
+    ];
+    if (problems.length > 0) throw propsError(`MastodonWeb ${name}`, problems);
     this.settings = web;
     const identity = env.identity('web');
-    const name = resourceName(c.name, 'web');
     // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
     // so that an exporter that fails never takes web out of its Service.
     this.metrics = c.monitoring.enabled ? new WebMetrics(this, 'Metrics', { environment: props.environment, web }) : undefined;

@@ -6,7 +6,8 @@ import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
-import { SCHEDULER_QUEUE } from './rules/sidekiq-layout';
+import { knownQueues, SCHEDULER_QUEUE, unknownQueueProblems } from './rules/sidekiq-layout';
+import { countProblems, FieldProblem, memoryProblems, propsError, SIDEKIQ_BOUNDS, SIDEKIQ_FLOOR } from './rules/mastodon-checks';
 import { DEFAULT_POOL, SIDEKIQ_DEFAULTS } from './model/defaults';
 import type { ResolvedSidekiqProcess, ResourcesConfig } from './model';
 
@@ -36,6 +37,11 @@ export interface SidekiqQueueProps {
    * the Recreate strategy (two schedulers would enqueue every periodic job twice).
    */
   readonly queues: readonly string[];
+  /**
+   * Queues your Mastodon fork adds: `queues` may name these besides Mastodon's own
+   * (default, push, pull, ingress, mailers, scheduler, fasp). @default none
+   */
+  readonly customQueues?: readonly string[];
   /** Pods. @default 1 */
   readonly replicas?: number;
   /** Sidekiq threads (-c), and DB_POOL. @default 10 */
@@ -157,23 +163,40 @@ export class SidekiqQueue extends Construct {
   }
 }
 
-/** The props with the config's defaults applied; throws on a scheduler group that could run twice. */
+/**
+ * The props with the config's defaults applied. Throws one error listing every problem: the
+ * config's refusals (lib/rules/mastodon-checks.ts, lib/rules/sidekiq-layout.ts) and a scheduler
+ * group that could run twice.
+ */
 function sidekiqProcess(props: SidekiqQueueProps): ResolvedSidekiqProcess {
   const d = SIDEKIQ_DEFAULTS;
   const servesScheduler = props.queues.includes(SCHEDULER_QUEUE);
   const replicas = props.replicas ?? d.replicas;
+  const concurrency = props.concurrency ?? d.concurrency;
+  const resources = props.resources ?? d.resources;
+  const known = knownQueues(props.customQueues ?? []);
+  const problems: FieldProblem[] = [
+    ...props.queues.flatMap((q, i) => unknownQueueProblems(`queues[${i}]`, q, known, 'customQueues')),
+    ...countProblems('replicas', replicas, SIDEKIQ_BOUNDS.replicas),
+    ...countProblems('concurrency', concurrency, SIDEKIQ_BOUNDS.concurrency),
+    ...memoryProblems('resources', resources, SIDEKIQ_FLOOR),
+  ];
   if (servesScheduler && (replicas !== 1 || props.scaling)) {
-    throw new Error(`SidekiqQueue ${props.name}: it serves '${SCHEDULER_QUEUE}', which must run in exactly one pod (two schedulers enqueue every periodic job twice); set replicas: 1 and no scaling, or move '${SCHEDULER_QUEUE}' to another group`);
+    problems.push({
+      path: props.scaling ? 'scaling' : 'replicas',
+      message: `it serves '${SCHEDULER_QUEUE}', which must run in exactly one pod (two schedulers enqueue every periodic job twice); set replicas: 1 and no scaling, or move '${SCHEDULER_QUEUE}' to another group`,
+    });
   }
+  if (problems.length > 0) throw propsError(`SidekiqQueue ${props.name}`, problems);
   const s = props.scaling;
   return {
     name: props.name,
     replicas,
     pool: props.pool ?? DEFAULT_POOL,
     ...(props.fallbackPool !== undefined ? { fallbackPool: props.fallbackPool } : {}),
-    concurrency: props.concurrency ?? d.concurrency,
+    concurrency,
     queues: props.queues,
-    resources: props.resources ?? d.resources,
+    resources,
     ...(s ? {
       scaling: {
         maxReplicas: s.maxReplicas,

@@ -133,6 +133,8 @@ export class MastodonPods {
   public readonly settings: MastodonSettings;
   /** How Mastodon reaches Postgres. */
   public readonly database: DatabaseConnection;
+  /** Each Deployment built here, with the most pods it runs and whether they mount the media volume. */
+  public readonly deployments: { readonly name: string; readonly pods: number; readonly mountsMedia: boolean }[] = [];
 
   constructor(private readonly context: MastodonPodContext) {
     this.settings = context.settings;
@@ -202,6 +204,12 @@ export class MastodonPods {
    * `maintenance.stopWorkloads` is on.
    */
   public deployment(scope: Construct, o: MastodonDeploymentOptions): DeploymentResult {
+    const containers = [o.container, ...(o.sidecars ?? [])];
+    this.deployments.push({
+      name: o.name,
+      pods: Math.max(o.replicas ?? 0, o.maxReplicas ?? 0),
+      mountsMedia: containers.some((ct) => (ct.volumeMounts ?? []).some((m) => m.name === 'media')),
+    });
     return deploymentWithBudget(scope, {
       name: o.name,
       identity: o.identity,
@@ -211,7 +219,7 @@ export class MastodonPods {
       strategy: o.strategy,
       podAnnotations: this.podAnnotations,
       podSpec: this.podSpec({
-        containers: [o.container, ...(o.sidecars ?? [])],
+        containers,
         priority: o.priority,
         terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
         placement: {

@@ -188,3 +188,31 @@ describe('PriorityClasses in a chart composed by hand', () => {
     expect(classesMade(chart.toJson() as Manifest[])).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
   });
 });
+
+describe('refused props: the config\'s refusals', () => {
+  test('a URL as domain (it goes straight into LOCAL_DOMAIN, which can never change) and an upper-case webDomain: one error, each with the bare host to use', () => {
+    let msg = '';
+    try { environmentChart({ domain: 'https://Social.Example/', webDomain: 'Web.Social.Example' }); } catch (e) { msg = (e as Error).message; }
+    expect(msg.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}domain: 'https:\/\/Social\.Example\/' is not a lower-case host name; set it to the bare host \('social\.example'\)/),
+      expect.stringMatching(/^ {2}webDomain: 'Web\.Social\.Example' is not a lower-case host name; set it to the bare host \('web\.social\.example'\)/),
+    ]);
+  });
+
+  const rwo = { volume: { size: '10Gi', accessMode: 'ReadWriteOnce' as const } };
+  test('ReadWriteOnce media while web runs 2 replicas and a Sidekiq queue 1: refused at synth, naming the workloads', () => {
+    const { chart, environment } = environmentChart({ media: rwo });
+    new MastodonWeb(chart, 'web', { environment });
+    new SidekiqQueue(chart, 'sidekiq', { environment, name: 'all', queues: ['default'] });
+    expect(() => Testing.synth(chart)).toThrow(/media\.volume\.accessMode: ReadWriteOnce attaches to one node, but 3 pods mount the media volume \(tiny-web: 2, tiny-sidekiq-all: 1\).*Use ReadWriteMany storage/);
+  });
+
+  test('ReadWriteOnce media with a single pod mounting it, or ReadWriteMany with many, synthesizes', () => {
+    const one = environmentChart({ media: rwo });
+    new MastodonWeb(one.chart, 'web', { environment: one.environment, replicas: 1 });
+    expect(() => Testing.synth(one.chart)).not.toThrow();
+    const many = environmentChart({ media: { volume: { size: '10Gi', accessMode: 'ReadWriteMany' } } });
+    new MastodonWeb(many.chart, 'web', { environment: many.environment });
+    expect(() => Testing.synth(many.chart)).not.toThrow();
+  });
+});

@@ -144,3 +144,30 @@ describe('what the environment decides', () => {
     expect(spec.tolerations.map((t: any) => t.tolerationSeconds)).toEqual([60, 60]);
   });
 });
+
+describe('refused props: the config\'s refusals, every problem in one error', () => {
+  const errorOf = (props: Partial<MastodonWebProps>) => {
+    try { build(props); } catch (e) { return (e as Error).message; }
+    throw new Error('MastodonWeb accepted the props');
+  };
+
+  test('a memory request below the 700Mi floor, a limit below the request, processes 1.5 and threads 0: one error, each line <prop path>: <problem>; <fix>', () => {
+    const msg = errorOf({ threads: 0, processes: 1.5, resources: { requests: { cpu: '100m', memory: '300Mi' }, limits: { memory: '200Mi' } } });
+    expect(msg.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}processes: is 1\.5, not a whole number from 1 to 16; set /),
+      expect.stringMatching(/^ {2}threads: is 0, not a whole number from 1 to 32; set /),
+      expect.stringMatching(/^ {2}resources\.requests\.memory: 300Mi is below the 700Mi floor: .*; request at least 700Mi$/),
+      expect.stringMatching(/^ {2}resources\.limits\.memory: the limit 200Mi is below the request 300Mi; .*raise the limit/),
+    ]);
+  });
+
+  test('a 300Mi limit under the default 900Mi request, and 0 replicas', () => {
+    const msg = errorOf({ replicas: 0, resources: { requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '300Mi' } } });
+    expect(msg).toMatch(/\n {2}replicas: is 0/);
+    expect(msg).toMatch(/\n {2}resources\.limits\.memory: the limit 300Mi is below the request 900Mi/);
+  });
+
+  test('the floor itself is accepted', () => {
+    expect(() => build({ resources: { requests: { cpu: '250m', memory: '700Mi' }, limits: { memory: '700Mi' } } })).not.toThrow();
+  });
+});

@@ -103,8 +103,8 @@ describe('props change what they should', () => {
     expect(queue.budget).toBeUndefined();
   });
   test('a scheduler group with more pods, or scaling, is refused', () => {
-    expect(() => build({ queues: ['scheduler'], replicas: 2 })).toThrow(/^SidekiqQueue main: it serves 'scheduler', which must run in exactly one pod/);
-    expect(() => build({ queues: ['scheduler'], scaling: { maxReplicas: 3 } })).toThrow(/must run in exactly one pod/);
+    expect(() => build({ queues: ['scheduler'], replicas: 2 })).toThrow(/^SidekiqQueue main: invalid props:\n {2}replicas: it serves 'scheduler', which must run in exactly one pod/);
+    expect(() => build({ queues: ['scheduler'], scaling: { maxReplicas: 3 } })).toThrow(/\n {2}scaling: it serves 'scheduler', which must run in exactly one pod/);
   });
 });
 
@@ -135,5 +135,27 @@ describe('what the environment decides', () => {
   });
   test('stopWorkloads: no pods', () => {
     expect(deploymentOf(build({}, { stopWorkloads: true }).objects).spec.replicas).toBe(0);
+  });
+});
+
+describe('refused props: the config\'s refusals, every problem in one error', () => {
+  const errorOf = (props: Partial<SidekiqQueueProps>) => {
+    try { build(props); } catch (e) { return (e as Error).message; }
+    throw new Error('SidekiqQueue accepted the props');
+  };
+
+  test('unknown queue names, memory below the 512Mi floor, concurrency 0: one error naming each prop path', () => {
+    const msg = errorOf({ queues: ['defualt', 'mailer', 'push'], concurrency: 0, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '256Mi' } } });
+    expect(msg.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}queues\[0\]: 'defualt' is not a Mastodon queue \(.*\); fix the name, or declare it under customQueues/),
+      expect.stringMatching(/^ {2}queues\[1\]: 'mailer' is not a Mastodon queue/),
+      expect.stringMatching(/^ {2}concurrency: is 0, not a whole number from 1 to 100; /),
+      expect.stringMatching(/^ {2}resources\.requests\.memory: 256Mi is below the 512Mi floor: .*; request at least 512Mi$/),
+    ]);
+  });
+
+  test('replicas 0 is refused; a queue a fork declares in customQueues is accepted', () => {
+    expect(errorOf({ replicas: 0 })).toMatch(/\n {2}replicas: is 0/);
+    expect(() => build({ queues: ['default', 'translations'], customQueues: ['translations'] })).not.toThrow();
   });
 });
