@@ -7,6 +7,8 @@ import { MastodonChart } from '../../lib/chart';
 import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { MastodonEnvironment } from '../../lib/mastodon-environment';
 import { MastodonWeb } from '../../lib/mastodon-web';
+import { MastodonStreaming } from '../../lib/mastodon-streaming';
+import { Migrations } from '../../lib/migrations';
 import { PostgresCluster } from '../../lib/postgres-cluster';
 import { PriorityClasses } from '../../lib/priority-classes';
 import { SidekiqQueue } from '../../lib/sidekiq-queue';
@@ -25,11 +27,20 @@ describe('alone, with the required props only', () => {
   const objects = Testing.synth(chart);
   const data = find(objects, 'ConfigMap', 'tiny-env').data;
 
-  test('an env ConfigMap and the PriorityClasses its pods name; no media volume (media on S3)', () => {
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/tiny-env', 'PriorityClass/tiny-data', 'PriorityClass/tiny-frontend', 'PriorityClass/tiny-workers',
-    ]);
+  test('only the env ConfigMap: no cluster-wide PriorityClasses unless asked for; no media volume (media on S3)', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/tiny-env']);
+    expect(environment.priorityClasses).toBeUndefined();
     expect(environment.mediaClaim).toBeUndefined();
+  });
+
+  test('pods that fit any cluster: no pool term, no PriorityClass', () => {
+    const spec = environment.pods.podSpec({
+      containers: [environment.pods.railsContainer({ name: 'x', args: ['true'], resources: {} })],
+      placement: { architectures: ['amd64'] }, priority: 'frontend',
+    });
+    expect(spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchExpressions)
+      .toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }]);
+    expect(spec.priorityClassName).toBeUndefined();
   });
 
   test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
@@ -46,14 +57,14 @@ describe('alone, with the required props only', () => {
     expect(data.PREPARED_STATEMENTS).toBeUndefined();
   });
 
-  test('the config\'s defaults for the rest: SMTP on 587 with STARTTLS, S3 in us-east-1, loopback and the k3s pod CIDR as proxies', () => {
+  test('the config\'s defaults for the rest: SMTP on 587 with STARTTLS, S3 in us-east-1; TRUSTED_PROXY_IP unset (Rails\' default: loopback and private ranges)', () => {
     expect(data).toMatchObject({
       SMTP_SERVER: 'smtp.example', SMTP_PORT: '587', SMTP_FROM_ADDRESS: 'tiny@tiny.example', SMTP_AUTH_METHOD: 'plain', SMTP_ENABLE_STARTTLS: 'auto',
       S3_ENABLED: 'true', S3_BUCKET: 'tiny', S3_REGION: 'us-east-1', S3_ENDPOINT: 'https://s3.example', S3_PROTOCOL: 'https', S3_HOSTNAME: 's3.example',
-      TRUSTED_PROXY_IP: '127.0.0.1/32 ::1/128 10.42.0.0/16',
       SINGLE_USER_MODE: 'false', DEFAULT_LOCALE: 'en',
     });
     expect(data.SMTP_LOGIN).toBeUndefined();
+    expect(data.TRUSTED_PROXY_IP).toBeUndefined();
     expect(environment.settings.images.mastodon.repository).toBe('ghcr.io/mastodon/mastodon');
   });
 
@@ -76,7 +87,7 @@ describe('alone, with the required props only', () => {
   });
 });
 
-test('a construct alone and a config with nothing set agree: the same variables and the same workload defaults', () => {
+test('a construct alone and a config with nothing set agree on everything but what fits only the config\'s k3s cluster (pools, TRUSTED_PROXY_IP), and agree on that too once it is given', () => {
   const config = resolveConfigOrThrow({
     name: 'tiny', domain: 'tiny.example',
     mastodon: { secretName: 'tiny-keys' },
@@ -92,8 +103,17 @@ test('a construct alone and a config with nothing set agree: the same variables 
   });
   const fromConfig = new MastodonChart(new App(), 'tiny', { config }).environment;
   const alone = environmentChart().environment;
-  expect(alone.plainEnv).toEqual(fromConfig.plainEnv);
-  expect(alone.settings).toEqual(fromConfig.settings);
+  const { TRUSTED_PROXY_IP, ...configEnv } = fromConfig.plainEnv;
+  expect(TRUSTED_PROXY_IP).toBe('127.0.0.1/32 ::1/128 10.42.0.0/16');
+  expect(alone.plainEnv).toEqual(configEnv);
+  const s = fromConfig.settings;
+  const { pool: webPool, ...web } = s.web;
+  const { pool: streamingPool, ...streaming } = s.streaming;
+  expect([webPool, streamingPool]).toEqual(['cloud', 'cloud']);
+  expect(alone.settings).toEqual({ ...s, web, streaming, network: { failoverSeconds: s.network.failoverSeconds } });
+  const given = environmentChart({ trustedProxies: s.network.trustedProxies, workloadDefaults: { web: s.web, streaming: s.streaming } }).environment;
+  expect(given.plainEnv).toEqual(fromConfig.plainEnv);
+  expect(given.settings).toEqual(fromConfig.settings);
 });
 
 describe('props change what they should', () => {
@@ -156,15 +176,28 @@ describe('PriorityClasses in a chart composed by hand', () => {
   const classesMade = (objects: Manifest[]) => objects.filter((o) => o.kind === 'PriorityClass').map((o) => o.metadata.name).sort();
   const blank = () => new Chart(new App(), 'social', { namespace: 'mastodon', disableResourceNameHashes: true });
 
-  test('an environment composed without PriorityClasses creates the ones its pods use', () => {
+  test('without priorityClasses, none is made and no pod names one', () => {
     const chart = blank();
     const environment = new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw' }));
+    new MastodonWeb(chart, 'Web', { environment });
+    const objects = chart.toJson() as Manifest[];
+    expect(classesMade(objects)).toEqual([]);
+    expect(classesReferenced(objects)).toEqual([]);
+  });
+
+  test('priorityClasses: true creates the set its pods use, each workload at its tier', () => {
+    const chart = blank();
+    const environment = new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
+    new MastodonStreaming(chart, 'Streaming', { environment });
+    new Migrations(chart, 'Migrations', { environment });
+    const tiers = (objects: Manifest[]) => Object.fromEntries(objects.filter((o) => WORKLOAD_KINDS.includes(o.kind)).map((o) => [o.metadata.name, podSpecOf(o).priorityClassName]));
     new MastodonWeb(chart, 'Web', { environment });
     for (const p of resolved().sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p });
     const objects = chart.toJson() as Manifest[];
     expect(classesReferenced(objects)).toEqual(['ocw-frontend', 'ocw-workers']);
     for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
-    expect(environment.priorityClasses.classes.frontend.name).toBe('ocw-frontend');
+    expect(environment.priorityClasses?.classes.frontend.name).toBe('ocw-frontend');
+    expect(tiers(objects)).toMatchObject({ 'ocw-web': 'ocw-frontend', 'ocw-streaming': 'ocw-frontend', 'ocw-db-migrate-pre': 'ocw-workers', 'ocw-sidekiq-all': 'ocw-workers' });
   });
 
   test('given PriorityClasses (shared with Postgres), the environment uses them and makes no second set', () => {
@@ -181,11 +214,24 @@ describe('PriorityClasses in a chart composed by hand', () => {
     for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
   });
 
-  test('a second environment in the same chart reuses the PriorityClasses already there', () => {
+  test('priorityClasses: true reuses the instance\'s set already in the App, in this chart or another', () => {
     const chart = blank();
     new PriorityClasses(chart, 'Priority', { instance: 'ocw', version: 'v4.7.2' });
-    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw' }));
+    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
+    const other = new Chart(chart.node.scope as App, 'other', { namespace: 'other' });
+    new MastodonEnvironment(other, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
     expect(classesMade(chart.toJson() as Manifest[])).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
+    expect(classesMade(other.toJson() as Manifest[])).toEqual([]);
+  });
+
+  test('a second set of the same instance in the App is refused (PriorityClasses are cluster-wide: it would be emitted twice)', () => {
+    const chart = blank();
+    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
+    expect(() => new PriorityClasses(chart, 'Priority', { instance: 'ocw', version: 'v4.7.2' }))
+      .toThrow(/^PriorityClasses ocw: the App already holds this instance's PriorityClasses \(social\/Env\/Priority\)/);
+    const other = new Chart(chart.node.scope as App, 'other');
+    expect(() => new PriorityClasses(other, 'Priority', { instance: 'ocw', version: 'v4.7.2' })).toThrow(/already holds/);
+    expect(() => new PriorityClasses(other, 'Priority2', { instance: 'another', version: 'v4.7.2' })).not.toThrow();
   });
 });
 

@@ -35,7 +35,8 @@ describe('alone, with only the environment', () => {
     expect(d.spec.replicas).toBe(2);
     expect(envOf(c)).toMatchObject({ WEB_CONCURRENCY: '2', MAX_THREADS: '5', DB_POOL: '5', BIND: '0.0.0.0', PORT: '3000' });
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } });
-    expect(web.settings).toEqual({ replicas: 2, pool: 'cloud', processes: 2, threads: 5, resources: c.resources });
+    // No pool: the config's 'cloud' pool is this project's cluster, not every cluster.
+    expect(web.settings).toEqual({ replicas: 2, processes: 2, threads: 5, resources: c.resources });
   });
 
   test('Puma from the Mastodon image, its ENTRYPOINT kept (args), plain variables from the env ConfigMap', () => {
@@ -64,8 +65,10 @@ describe('alone, with only the environment', () => {
       labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': 'tiny', 'app.kubernetes.io/component': 'web' } },
       matchLabelKeys: ['pod-template-hash'],
     }]);
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
-      { key: 'node-pool', operator: 'In', values: ['cloud'] });
+    // Any node of the image's architectures: no pool term unless a pool is given.
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual(
+      [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }]);
+    expect(spec.priorityClassName).toBeUndefined();
   });
 
   test('a PodDisruptionBudget that keeps one pod up', () => {

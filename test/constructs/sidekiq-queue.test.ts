@@ -36,13 +36,15 @@ describe('alone, with a name and its queues', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  test('the config defaults: one pod, 10 threads (and DB_POOL), 640Mi requested, 1Gi limit, the cloud pool', () => {
+  test('the config defaults: one pod, 10 threads (and DB_POOL), 640Mi requested, 1Gi limit, any node (no pool term, no PriorityClass)', () => {
     expect(d.spec.replicas).toBe(1);
     expect(envOf(c)).toMatchObject({ DB_POOL: '10', MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME });
     expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } });
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
-      { key: 'node-pool', operator: 'In', values: ['cloud'] });
-    expect(queue.process).toMatchObject({ name: 'main', replicas: 1, pool: 'cloud', concurrency: 10, queues: QUEUES, servesScheduler: false });
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).not.toContainEqual(
+      expect.objectContaining({ key: 'node-pool' }));
+    expect(spec.priorityClassName).toBeUndefined();
+    expect(queue.process).toMatchObject({ name: 'main', replicas: 1, concurrency: 10, queues: QUEUES, servesScheduler: false });
+    expect(queue.process.pool).toBeUndefined();
   });
 
   test('the queues in strict order (no weights), a shutdown timeout, a stale ready file removed first, under the image entrypoint', () => {
