@@ -8,7 +8,7 @@ import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
 import { knownQueues, SCHEDULER_QUEUE, unknownQueueProblems } from './rules/sidekiq-layout';
 import { countProblems, FieldProblem, memoryProblems, propsError, SIDEKIQ_BOUNDS, SIDEKIQ_FLOOR } from './rules/mastodon-checks';
-import { DEFAULT_POOL, SIDEKIQ_DEFAULTS } from './model/defaults';
+import { SIDEKIQ_DEFAULTS } from './model/defaults';
 import type { ResolvedSidekiqProcess, ResourcesConfig } from './model';
 
 /** Catch-up scaling of a process group: KEDA (or `sidekiq.catchUp`) runs up to maxReplicas pods. */
@@ -46,9 +46,9 @@ export interface SidekiqQueueProps {
   readonly replicas?: number;
   /** Sidekiq threads (-c), and DB_POOL. @default 10 */
   readonly concurrency?: number;
-  /** The preferred node pool. @default 'cloud' */
+  /** The preferred node pool. @default none: any node (a config's default is 'cloud') */
   readonly pool?: string;
-  /** A pool the pods may move to when the preferred one is full or gone. @default none */
+  /** A pool the pods may move to when the preferred one is full or gone; needs `pool`. @default none */
   readonly fallbackPool?: string;
   /** Requests and memory limit of each pod. @default requests 200m / 640Mi, limit 1Gi */
   readonly resources?: ResourcesConfig;
@@ -59,6 +59,9 @@ export interface SidekiqQueueProps {
    */
   readonly scaling?: SidekiqQueueScaling;
 }
+
+/** One process group with its defaults applied; without a pool, the pods may run on any node. */
+export type SidekiqProcessSettings = Omit<ResolvedSidekiqProcess, 'pool'> & { readonly pool?: string };
 
 /**
  * The ready file's name. Mastodon's config/initializers/sidekiq.rb reads
@@ -112,7 +115,7 @@ export class SidekiqQueue extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly budget?: k8s.KubePodDisruptionBudget;
   /** The process group with its defaults applied. */
-  public readonly process: ResolvedSidekiqProcess;
+  public readonly process: SidekiqProcessSettings;
 
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
@@ -168,7 +171,7 @@ export class SidekiqQueue extends Construct {
  * config's refusals (lib/rules/mastodon-checks.ts, lib/rules/sidekiq-layout.ts) and a scheduler
  * group that could run twice.
  */
-function sidekiqProcess(props: SidekiqQueueProps): ResolvedSidekiqProcess {
+function sidekiqProcess(props: SidekiqQueueProps): SidekiqProcessSettings {
   const d = SIDEKIQ_DEFAULTS;
   const servesScheduler = props.queues.includes(SCHEDULER_QUEUE);
   const replicas = props.replicas ?? d.replicas;
@@ -180,6 +183,9 @@ function sidekiqProcess(props: SidekiqQueueProps): ResolvedSidekiqProcess {
     ...countProblems('replicas', replicas, SIDEKIQ_BOUNDS.replicas),
     ...countProblems('concurrency', concurrency, SIDEKIQ_BOUNDS.concurrency),
     ...memoryProblems('resources', resources, SIDEKIQ_FLOOR),
+    ...(props.fallbackPool !== undefined && props.pool === undefined
+      ? [{ path: 'fallbackPool', message: `is '${props.fallbackPool}' without a pool to fall back from, so the pods could only run there; set pool to the preferred pool, or set pool instead of fallbackPool` }]
+      : []),
   ];
   if (servesScheduler && (replicas !== 1 || props.scaling)) {
     problems.push({
@@ -192,7 +198,7 @@ function sidekiqProcess(props: SidekiqQueueProps): ResolvedSidekiqProcess {
   return {
     name: props.name,
     replicas,
-    pool: props.pool ?? DEFAULT_POOL,
+    ...(props.pool !== undefined ? { pool: props.pool } : {}),
     ...(props.fallbackPool !== undefined ? { fallbackPool: props.fallbackPool } : {}),
     concurrency,
     queues: props.queues,

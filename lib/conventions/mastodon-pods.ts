@@ -83,8 +83,8 @@ export interface MastodonDeploymentOptions {
   readonly container: k8s.Container;
   /** Containers that run beside it, e.g. a metrics exporter. @default none */
   readonly sidecars?: k8s.Container[];
-  /** Preferred (or only) pool. */
-  readonly pool: string;
+  /** Preferred (or only) pool. @default any node: no pool term */
+  readonly pool?: string;
   /** A pool the pods may also use. @default none */
   readonly fallbackPool?: string;
   /** The architectures the container's image is published for. */
@@ -111,8 +111,8 @@ export interface MastodonPodContext {
   readonly configMapName: string;
   /** The media PVC, when media is stored on a volume. @default none */
   readonly mediaClaimName?: string;
-  /** The PriorityClass name of each tier. */
-  readonly priorityClassNames: Readonly<Record<PriorityTier, string>>;
+  /** The PriorityClass name of each tier. @default none: the pods name no PriorityClass */
+  readonly priorityClassNames?: Readonly<Record<PriorityTier, string>>;
 }
 
 /** Labels identity for a component of a Mastodon instance. */
@@ -251,7 +251,7 @@ export class MastodonPods {
       uid: MASTODON_UID,
       containers: o.containers,
       placement: where,
-      priorityClassName: this.context.priorityClassNames[o.priority],
+      priorityClassName: this.context.priorityClassNames?.[o.priority],
       restartPolicy: o.restartPolicy,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       volumes,

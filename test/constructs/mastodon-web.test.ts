@@ -138,8 +138,8 @@ describe('what the environment decides', () => {
     expect(find(objects, 'Deployment', 'tiny-web').spec.replicas).toBe(0);
     expect(web.budget).toBeUndefined();
   });
-  test('the image of the environment\'s version, and its pool label and failover time', () => {
-    const { objects } = build({}, { version: 'v4.5.0', poolLabel: 'example.com/pool', failoverSeconds: 60 });
+  test('the image of the environment\'s version, and its pool label (for a pool given) and failover time', () => {
+    const { objects } = build({ pool: 'cloud' }, { version: 'v4.5.0', poolLabel: 'example.com/pool', failoverSeconds: 60 });
     const spec = podSpecOf(find(objects, 'Deployment', 'tiny-web'));
     expect(spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.5.0');
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(

@@ -160,4 +160,8 @@ describe('refused props: the config\'s refusals, every problem in one error', ()
     expect(errorOf({ replicas: 0 })).toMatch(/\n {2}replicas: is 0/);
     expect(() => build({ queues: ['default', 'translations'], customQueues: ['translations'] })).not.toThrow();
   });
+
+  test('a fallbackPool without a pool to fall back from is refused', () => {
+    expect(errorOf({ fallbackPool: 'cloud' })).toMatch(/\n {2}fallbackPool: is 'cloud' without a pool to fall back from/);
+  });
 });
