@@ -118,7 +118,9 @@ export class MastodonChart extends Chart {
       priorityClasses: this.priorityClasses,
     });
     if (config.redis.mode === 'internal') {
-      this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
+      const r = config.redis;
+      this.redis = new Redis(this, 'Redis', { instance: config.name, pool: r.pool, storage: r.storage, resources: r.resources, passwordSecret: r.passwordSecret,
+        poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
         ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } } : {}) });
     }
     this.web = new MastodonWeb(this, 'Web', { environment: this.environment });

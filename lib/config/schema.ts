@@ -10,7 +10,7 @@ import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
-  MASTODON_DEFAULTS, POSTGRES_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+  MASTODON_DEFAULTS, POSTGRES_DEFAULTS, REDIS_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
   WEB_EXPORTER_DEFAULTS,
 } from '../model/defaults';
 
@@ -180,8 +180,8 @@ const RedisInternalSchema = z.strictObject({
   storage: z.strictObject({
     size: memory.describe('PVC size for the append-only file, e.g. 2Gi.'),
     storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
-  }).default({ size: '2Gi' }),
-  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } }),
+  }).default(REDIS_DEFAULTS.storage),
+  resources: ResourcesSchema.default(REDIS_DEFAULTS.resources),
   passwordSecret: SecretKeyRefSchema.optional().describe('Require this password (REDIS_PASSWORD); none when left out.'),
 });
 const RedisExternalSchema = z.strictObject({
@@ -497,7 +497,7 @@ export const MastodonConfigSchema = z.strictObject({
   web: WebSchema.prefault({}).describe('The web (Puma) Deployment.'),
   streaming: StreamingSchema.prefault({}).describe('The streaming API Deployment (WebSockets and server-sent events).'),
   sidekiq: SidekiqSchema.describe('Sidekiq process groups, their queues, scaling and catch-up.'),
-  redis: RedisSchema.default({ mode: 'internal', pool: DEFAULT_POOL, storage: { size: '2Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } }),
+  redis: RedisSchema.default({ mode: 'internal', pool: DEFAULT_POOL, ...REDIS_DEFAULTS }),
   database: DatabaseSchema,
   media: MediaSchema.describe('Where uploaded and cached media live: s3 or a volume (exactly one).'),
   smtp: SmtpSchema.describe('The mail relay Mastodon sends from (SMTP_*).'),
