@@ -62,6 +62,8 @@ export interface MastodonEnvironmentProps {
   /**
    * An existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and
    * the three ACTIVE_RECORD_ENCRYPTION_* keys (`MASTODON_SECRET_KEYS`).
+   * `npx cdk8s-mastodon secrets --name <secretName> --namespace <namespace>` prints one with fresh
+   * values, to apply (never to commit).
    */
   readonly secretName: string;
   /**
