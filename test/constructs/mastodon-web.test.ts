@@ -7,6 +7,8 @@ import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { environmentChart } from './mastodon-env';
+import { resolveConfig } from '../../lib/config/resolve';
+import { tinyConfig } from './tiny-config';
 
 function build(props: Partial<MastodonWebProps> = {}, env?: Partial<MastodonEnvironmentProps>) {
   const { chart, environment } = environmentChart(env);
@@ -168,6 +170,14 @@ describe('refused props: the config\'s refusals, every problem in one error', ()
     const msg = errorOf({ replicas: 0, resources: { requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '300Mi' } } });
     expect(msg).toMatch(/\n {2}replicas: is 0/);
     expect(msg).toMatch(/\n {2}resources\.limits\.memory: the limit 300Mi is below the request 900Mi/);
+  });
+
+  test('word for word the config\'s refusal: one rule (lib/rules/mastodon-checks.ts) for both', () => {
+    const resources = { requests: { cpu: '250m', memory: '300Mi' }, limits: { memory: '300Mi' } };
+    const r = resolveConfig(tinyConfig((c) => { c.web = { resources }; }));
+    const fromConfig = r.ok ? undefined : r.errors.find((e) => e.path === 'web.resources.requests.memory')?.message;
+    expect(fromConfig).toMatch(/below the 700Mi floor/);
+    expect(errorOf({ resources })).toContain(`\n  resources.requests.memory: ${fromConfig}`);
   });
 
   test('the floor itself is accepted', () => {

@@ -9,6 +9,8 @@ import { find, podSpecOf, resolved } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { environmentChart } from './mastodon-env';
+import { resolveConfig } from '../../lib/config/resolve';
+import { tinyConfig } from './tiny-config';
 
 const QUEUES = ['default', 'push', 'pull'];
 
@@ -159,6 +161,19 @@ describe('refused props: the config\'s refusals, every problem in one error', ()
   test('replicas 0 is refused; a queue a fork declares in customQueues is accepted', () => {
     expect(errorOf({ replicas: 0 })).toMatch(/\n {2}replicas: is 0/);
     expect(() => build({ queues: ['default', 'translations'], customQueues: ['translations'] })).not.toThrow();
+  });
+
+  test('word for word the config\'s refusals: one rule for both (the custom queues\' path aside)', () => {
+    const resources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '256Mi' } };
+    // Two configs: the resolver checks the queue layout only once everything else is valid.
+    const fromConfig = (path: string) => {
+      const r = resolveConfig(tinyConfig((c) => { if (path.includes('resources')) c.sidekiq.processes[0].resources = resources; else c.sidekiq.processes[0].queues[0] = 'defualt'; }));
+      return r.ok ? undefined : r.errors.find((e) => e.path === path)?.message;
+    };
+    const msg = errorOf({ resources, queues: ['defualt'] });
+    expect(fromConfig('sidekiq.processes[0].resources.requests.memory')).toMatch(/below the 512Mi floor/);
+    expect(msg).toContain(`\n  resources.requests.memory: ${fromConfig('sidekiq.processes[0].resources.requests.memory')}`);
+    expect(msg).toContain(`\n  queues[0]: ${fromConfig('sidekiq.processes[0].queues[0]')!.replace('sidekiq.customQueues', 'customQueues')}`);
   });
 
   test('a fallbackPool without a pool to fall back from is refused', () => {
