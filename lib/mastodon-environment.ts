@@ -11,6 +11,7 @@ import { internalRedisHost, plainEnv } from './rules/environment';
 import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
 import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
+import { SCHEDULER_QUEUE, secondSchedulerProblem } from './rules/sidekiq-layout';
 import {
   CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT,
   MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
@@ -106,6 +107,12 @@ export interface MastodonEnvironmentProps {
   readonly poolLabel?: string;
   /** Scale web, streaming and Sidekiq to 0 (maintenance). @default false */
   readonly stopWorkloads?: boolean;
+  /**
+   * The nodes the pods that mount the media volume can run on, when known (MastodonChart passes
+   * them from the config's inventory). ReadWriteOnce media is then refused only when there is
+   * more than one. @default unknown: ReadWriteOnce media is refused when more than one pod mounts it
+   */
+  readonly mediaNodes?: readonly string[];
   /** Run the metrics exporters and set the variables that feed them. @default false */
   readonly monitoring?: boolean;
   /** What the Mastodon constructs on this environment fall back to. @default the config's defaults */
@@ -142,6 +149,7 @@ export class MastodonEnvironment extends Construct {
   public readonly priorityClasses?: PriorityClasses;
   /** Builds the containers, pod specs and Deployments of this environment's pods. */
   public readonly pods: MastodonPods;
+  private readonly mediaNodes?: readonly string[];
 
   constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
     super(scope, id);
@@ -154,6 +162,7 @@ export class MastodonEnvironment extends Construct {
     const c = environmentSettings(props);
     this.settings = c;
     this.database = props.database;
+    this.mediaNodes = props.mediaNodes;
     const pc = props.priorityClasses;
     this.priorityClasses = pc instanceof PriorityClasses ? pc
       : pc ? PriorityClasses.find(this, c.name) ?? new PriorityClasses(this, 'Priority', { instance: c.name, version: c.images.mastodon.tag })
@@ -193,10 +202,17 @@ export class MastodonEnvironment extends Construct {
     this.node.addValidation({ validate: () => this.validateWorkloads() });
   }
 
-  /** Problems only the workloads built on this environment show: ReadWriteOnce media mounted by several pods. */
+  /**
+   * Problems only the workloads built on this environment show: ReadWriteOnce media mounted by
+   * several pods, and a second Sidekiq group serving the scheduler.
+   */
   private validateWorkloads(): string[] {
-    const mounts = this.pods.deployments.filter((d) => d.mountsMedia).map((d) => ({ name: d.name, pods: d.pods }));
-    return readWriteOnceMediaProblems(this.settings.media.volume?.accessMode, { mounts }).map((p) => `${p.path}: ${p.message}`);
+    const built = this.pods.deployments;
+    const mounts = built.filter((d) => d.mountsMedia).map((d) => ({ name: d.name, pods: d.pods }));
+    const problems = readWriteOnceMediaProblems(this.settings.media.volume?.accessMode, this.mediaNodes ? { nodes: this.mediaNodes } : { mounts });
+    const schedulers = built.filter((d) => d.queues?.includes(SCHEDULER_QUEUE));
+    for (const d of schedulers.slice(1)) problems.push(secondSchedulerProblem(`SidekiqQueue ${d.name}.queues`, schedulers[0].name));
+    return problems.map((p) => `${p.path}: ${p.message}`);
   }
 }
 

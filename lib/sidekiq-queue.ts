@@ -160,6 +160,7 @@ export class SidekiqQueue extends Construct {
       // SIGTERM reaches Sidekiq through tini; it waits -t seconds for running jobs, then
       // pushes them back to Redis and exits before the kubelet's SIGKILL.
       terminationGracePeriodSeconds: SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS + SIDEKIQ_REQUEUE_MARGIN_SECONDS,
+      queues: p.queues,
     });
     this.deployment = result.deployment;
     this.budget = result.budget;

@@ -9,7 +9,7 @@ import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rul
 import { checkBudget, connectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention } from '../rules/wal';
 import { parseMemory } from '../rules/quantity';
-import { memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FLOOR, WEB_FLOOR, type MemoryFloor } from '../rules/mastodon-checks';
+import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FLOOR, WEB_FLOOR, type MemoryFloor } from '../rules/mastodon-checks';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
@@ -175,8 +175,7 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   // Media on a volume: ReadWriteOnce attaches to one node, so every pod that mounts it (web,
   // Sidekiq, the cleanup CronJobs) must be confined to a single node.
   if (c.media.volume) {
-    const pools = new Set([c.web.pool, ...procs.flatMap((p) => [p.pool, ...(p.fallbackPool ? [p.fallbackPool] : [])])]);
-    const nodes = c.nodes.inventory.filter((n) => pools.has(n.pool) && images.mastodon.architectures.includes(n.arch)).map((n) => n.name);
+    const nodes = mediaMountNodes(c.nodes.inventory, [c.web.pool, ...procs.flatMap((p) => [p.pool, p.fallbackPool])], images.mastodon.architectures);
     for (const problem of readWriteOnceMediaProblems(c.media.volume.accessMode, { nodes })) err(problem.path, problem.message);
   }
 

@@ -95,6 +95,8 @@ export interface MastodonDeploymentOptions {
   readonly priority: PriorityTier;
   /** Seconds between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
+  /** The Sidekiq queues the pods serve, for the environment's checks. @default none: not Sidekiq */
+  readonly queues?: readonly string[];
 }
 
 /** What {@link MastodonPods} builds from: the shared parts a `MastodonEnvironment` holds. */
@@ -133,8 +135,8 @@ export class MastodonPods {
   public readonly settings: MastodonSettings;
   /** How Mastodon reaches Postgres. */
   public readonly database: DatabaseConnection;
-  /** Each Deployment built here, with the most pods it runs and whether they mount the media volume. */
-  public readonly deployments: { readonly name: string; readonly pods: number; readonly mountsMedia: boolean }[] = [];
+  /** Each Deployment built here: the most pods it runs, whether they mount the media volume, the Sidekiq queues they serve. */
+  public readonly deployments: { readonly name: string; readonly pods: number; readonly mountsMedia: boolean; readonly queues?: readonly string[] }[] = [];
 
   constructor(private readonly context: MastodonPodContext) {
     this.settings = context.settings;
@@ -209,6 +211,7 @@ export class MastodonPods {
       name: o.name,
       pods: Math.max(o.replicas ?? 0, o.maxReplicas ?? 0),
       mountsMedia: containers.some((ct) => (ct.volumeMounts ?? []).some((m) => m.name === 'media')),
+      ...(o.queues ? { queues: o.queues } : {}),
     });
     return deploymentWithBudget(scope, {
       name: o.name,

@@ -91,6 +91,19 @@ function hostNameOf(value: string): string | undefined {
   return HOSTNAME_PATTERN.test(host) ? host : undefined;
 }
 
+/**
+ * The nodes the pods that mount the media volume (web, Sidekiq, the cleanup CronJobs on web's
+ * pool) can run on: those of their pools, preferred and fallback, of an architecture the image has.
+ */
+export function mediaMountNodes(
+  inventory: readonly { readonly name: string; readonly pool: string; readonly arch: string }[],
+  pools: readonly (string | undefined)[],
+  architectures: readonly string[],
+): string[] {
+  const wanted = new Set(pools.filter((p): p is string => p !== undefined));
+  return inventory.filter((n) => wanted.has(n.pool) && architectures.includes(n.arch)).map((n) => n.name);
+}
+
 /** A workload that mounts the media volume, and the most pods it runs. */
 export interface MediaMount {
   readonly name: string;

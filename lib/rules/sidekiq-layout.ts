@@ -107,6 +107,11 @@ export function unknownQueueProblems(path: string, queue: string, known: Readonl
   return [{ path, message: `'${queue}' is not a Mastodon queue (${MASTODON_QUEUES.join(', ')}); fix the name, or declare it under ${customPath} if your fork adds it` }];
 }
 
+/** 'scheduler' served by a second process: two schedulers enqueue every periodic job twice. */
+export function secondSchedulerProblem(path: string, owner: string): LayoutProblem {
+  return { path, message: `'scheduler' is already served by process '${owner}'; the scheduler queue must run in exactly one process with replicas: 1` };
+}
+
 /** Mastodon's queues plus a fork's own. */
 export function knownQueues(customQueues: readonly string[]): ReadonlySet<string> {
   return new Set<string>([...MASTODON_QUEUES, ...customQueues]);
@@ -139,10 +144,7 @@ export function validateSidekiqLayout(
     });
     if (seen.has(SCHEDULER_QUEUE)) {
       if (schedulerOwner !== undefined) {
-        problems.push({
-          path: `${pathOf(i)}.queues`,
-          message: `'scheduler' is already served by process '${schedulerOwner}'; the scheduler queue must run in exactly one process with replicas: 1`,
-        });
+        problems.push(secondSchedulerProblem(`${pathOf(i)}.queues`, schedulerOwner));
       } else {
         schedulerOwner = p.name;
       }

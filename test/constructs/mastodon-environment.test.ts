@@ -254,6 +254,15 @@ describe('refused props: the config\'s refusals', () => {
     expect(() => Testing.synth(chart)).toThrow(/media\.volume\.accessMode: ReadWriteOnce attaches to one node, but 3 pods mount the media volume \(tiny-web: 2, tiny-sidekiq-all: 1\).*Use ReadWriteMany storage/);
   });
 
+  test('with the nodes known (mediaNodes), ReadWriteOnce is checked against them instead of the pods', () => {
+    for (const [nodes, ok] of [[['solo'], true], [['a', 'b'], false]] as const) {
+      const { chart, environment } = environmentChart({ media: rwo, mediaNodes: nodes });
+      new MastodonWeb(chart, 'web', { environment });
+      if (ok) expect(() => Testing.synth(chart)).not.toThrow();
+      else expect(() => Testing.synth(chart)).toThrow(/can run on 2 nodes \(a, b\)/);
+    }
+  });
+
   test('ReadWriteOnce media with a single pod mounting it, or ReadWriteMany with many, synthesizes', () => {
     const one = environmentChart({ media: rwo });
     new MastodonWeb(one.chart, 'web', { environment: one.environment, replicas: 1 });
@@ -261,5 +270,21 @@ describe('refused props: the config\'s refusals', () => {
     const many = environmentChart({ media: { volume: { size: '10Gi', accessMode: 'ReadWriteMany' } } });
     new MastodonWeb(many.chart, 'web', { environment: many.environment });
     expect(() => Testing.synth(many.chart)).not.toThrow();
+  });
+});
+
+describe('the Sidekiq queues built on one environment, checked at synth', () => {
+  test('a second group serving the scheduler (every periodic job enqueued twice) is refused', () => {
+    const { chart, environment } = environmentChart();
+    new SidekiqQueue(chart, 'a', { environment, name: 'a', queues: ['scheduler', 'default', 'push', 'pull'] });
+    new SidekiqQueue(chart, 'b', { environment, name: 'b', queues: ['scheduler', 'ingress', 'mailers', 'fasp'] });
+    expect(() => Testing.synth(chart)).toThrow(/SidekiqQueue tiny-sidekiq-b\.queues: 'scheduler' is already served by process 'tiny-sidekiq-a'; the scheduler queue must run in exactly one process/);
+  });
+
+  test('one scheduler group synthesizes', () => {
+    const { chart, environment } = environmentChart();
+    new SidekiqQueue(chart, 'a', { environment, name: 'a', queues: ['default', 'push', 'pull', 'ingress'] });
+    new SidekiqQueue(chart, 'b', { environment, name: 'b', queues: ['scheduler', 'mailers', 'fasp'] });
+    expect(() => Testing.synth(chart)).not.toThrow();
   });
 });
