@@ -115,7 +115,7 @@ export interface MastodonEnvironmentProps {
   readonly mediaNodes?: readonly string[];
   /** Run the metrics exporters and set the variables that feed them. @default false */
   readonly monitoring?: boolean;
-  /** What the Mastodon constructs on this environment fall back to. @default the config's defaults */
+  /** What the Mastodon constructs on this environment fall back to. @default the config's defaults, without a pool (any node) */
   readonly workloadDefaults?: MastodonWorkloadDefaults;
   /**
    * The PriorityClasses the Mastodon pods name (`<instance>-frontend`, `<instance>-workers`):
