@@ -18,6 +18,7 @@ import { redisEndpoint } from './rules/environment';
 import { ScheduledRestarts } from './scheduled-restart';
 import { SidekiqQueue } from './sidekiq-queue';
 import { SidekiqScaling } from './sidekiq-scaling';
+import { mediaMountNodes } from './rules/mastodon-checks';
 import type { ResolvedConfig } from './model';
 
 /** Props for {@link MastodonChart}. */
@@ -106,6 +107,7 @@ export class MastodonChart extends Chart {
       trustedProxies: config.network.trustedProxies,
       failoverSeconds: config.network.failoverSeconds,
       poolLabel: config.nodes.poolLabel,
+      mediaNodes: mediaMountNodes(config.nodes.inventory, [config.web.pool, ...config.sidekiq.processes.flatMap((p) => [p.pool, p.fallbackPool])], config.images.mastodon.architectures),
       stopWorkloads: config.maintenance.stopWorkloads,
       monitoring: config.resolvedMonitoring !== undefined,
       workloadDefaults: {
@@ -118,14 +120,16 @@ export class MastodonChart extends Chart {
       priorityClasses: this.priorityClasses,
     });
     if (config.redis.mode === 'internal') {
-      this.redis = new Redis(this, 'Redis', { instance: config.name, redis: config.redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
+      const r = config.redis;
+      this.redis = new Redis(this, 'Redis', { instance: config.name, pool: r.pool, storage: r.storage, resources: r.resources, passwordSecret: r.passwordSecret,
+        poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
         ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } } : {}) });
     }
     this.web = new MastodonWeb(this, 'Web', { environment: this.environment });
     this.streaming = new MastodonStreaming(this, 'Streaming', { environment: this.environment });
     const sidekiq: Record<string, SidekiqQueue> = {};
     for (const p of config.sidekiq.processes) {
-      sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, ...p });
+      sidekiq[p.name] = new SidekiqQueue(this, `Sidekiq-${p.name}`, { environment: this.environment, customQueues: config.sidekiq.customQueues, ...p });
     }
     this.sidekiq = sidekiq;
     this.sidekiqScaling = new SidekiqScaling(this, 'SidekiqScaling', { config });

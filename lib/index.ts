@@ -31,7 +31,7 @@ export {
 export { PriorityClasses, type PriorityClassesProps } from './priority-classes';
 export { Redis, type RedisProps } from './redis';
 export { ScheduledRestarts, type ScheduledRestartsProps } from './scheduled-restart';
-export { SidekiqQueue, type SidekiqQueueProps, type SidekiqQueueScaling } from './sidekiq-queue';
+export { SidekiqQueue, type SidekiqProcessSettings, type SidekiqQueueProps, type SidekiqQueueScaling } from './sidekiq-queue';
 export { SidekiqScaling, type SidekiqScalingProps } from './sidekiq-scaling';
 export { WebMetrics, type WebMetricsProps } from './web-metrics';
 

@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { mastodonIdentity, MastodonPods } from './conventions/mastodon-pods';
@@ -11,13 +10,15 @@ import type { DatabaseConnection } from './rules/database';
 import { internalRedisHost, plainEnv } from './rules/environment';
 import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
+import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
+import { SCHEDULER_QUEUE, secondSchedulerProblem } from './rules/sidekiq-layout';
 import {
-  CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
+  CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT,
   MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
 } from './model/defaults';
 import type {
   CleanupConfig, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SecretKeyRef,
-  SmtpConfig, SmtpInput, StreamingConfig, WebConfig,
+  SmtpConfig, SmtpInput, StreamingSettings, WebSettings,
 } from './model';
 
 /** The app's Redis, for {@link MastodonEnvironmentProps.redis}. */
@@ -32,13 +33,17 @@ export interface MastodonRedisProps {
 
 /**
  * Settings the Mastodon constructs built on this environment fall back to for a setting their
- * own props leave out. Each defaults to what a config that leaves the section out gets.
+ * own props leave out. Each defaults to what a config that leaves the section out gets, except
+ * the pool: the config's 'cloud' pool is a label of its own cluster, so alone there is none.
  */
 export interface MastodonWorkloadDefaults {
-  /** Web (Puma): MastodonWeb, and the pool and resources of Migrations and MediaCleanup. @default 2 replicas × 2 processes × 5 threads in pool 'cloud' */
-  readonly web?: WebConfig;
-  /** MastodonStreaming. @default 2 replicas, DB_POOL 10, in pool 'cloud' */
-  readonly streaming?: StreamingConfig;
+  /**
+   * Web (Puma): MastodonWeb, and the pool and resources of Migrations and MediaCleanup.
+   * @default 2 replicas × 2 processes × 5 threads on any node (no pool; a config's default pool is 'cloud')
+   */
+  readonly web?: WebSettings;
+  /** MastodonStreaming. @default 2 replicas, DB_POOL 10, on any node (no pool; a config's default pool is 'cloud') */
+  readonly streaming?: StreamingSettings;
   /** MediaCleanup's schedules. @default media daily at 03:15 (7 days), preview cards Mondays at 03:45 (30 days) */
   readonly cleanup?: CleanupConfig;
   /** Sidekiq-wide switches SidekiqQueue reads. @default no catch-up, no KEDA */
@@ -58,6 +63,8 @@ export interface MastodonEnvironmentProps {
   /**
    * An existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and
    * the three ACTIVE_RECORD_ENCRYPTION_* keys (`MASTODON_SECRET_KEYS`).
+   * `npx cdk8s-mastodon secrets --name <secretName> --namespace <namespace>` prints one with fresh
+   * values, to apply (never to commit).
    */
   readonly secretName: string;
   /**
@@ -86,7 +93,13 @@ export interface MastodonEnvironmentProps {
   readonly singleUserMode?: boolean;
   /** DEFAULT_LOCALE. @default 'en' */
   readonly defaultLocale?: string;
-  /** TRUSTED_PROXY_IP (CIDRs). @default loopback and the k3s pod CIDR: 127.0.0.1/32, ::1/128, 10.42.0.0/16 */
+  /**
+   * TRUSTED_PROXY_IP (CIDRs): the proxies whose X-Forwarded-For Rails believes. Mastodon uses
+   * this list instead of Rails' default, so it must hold your proxy's pod network, or every
+   * visitor appears to come from the proxy and rate limits hit everyone together.
+   * @default unset: Rails' default (loopback and the private ranges). A config's default is
+   * this project's k3s cluster: 127.0.0.1/32, ::1/128, 10.42.0.0/16
+   */
   readonly trustedProxies?: readonly string[];
   /** tolerationSeconds for unreachable and not-ready nodes. @default 30 */
   readonly failoverSeconds?: number;
@@ -94,17 +107,24 @@ export interface MastodonEnvironmentProps {
   readonly poolLabel?: string;
   /** Scale web, streaming and Sidekiq to 0 (maintenance). @default false */
   readonly stopWorkloads?: boolean;
+  /**
+   * The nodes the pods that mount the media volume can run on, when known (MastodonChart passes
+   * them from the config's inventory). ReadWriteOnce media is then refused only when there is
+   * more than one. @default unknown: ReadWriteOnce media is refused when more than one pod mounts it
+   */
+  readonly mediaNodes?: readonly string[];
   /** Run the metrics exporters and set the variables that feed them. @default false */
   readonly monitoring?: boolean;
-  /** What the Mastodon constructs on this environment fall back to. @default the config's defaults */
+  /** What the Mastodon constructs on this environment fall back to. @default the config's defaults, without a pool (any node) */
   readonly workloadDefaults?: MastodonWorkloadDefaults;
   /**
-   * The PriorityClasses the Mastodon pods name (`<instance>-frontend`, `<instance>-workers`). A
-   * pod that names a PriorityClass which does not exist is rejected by the API server, so the
-   * environment never leaves them to chance.
-   * @default the PriorityClasses of this instance already in the chart, or else a set created here
+   * The PriorityClasses the Mastodon pods name (`<instance>-frontend`, `<instance>-workers`):
+   * a set, or `true` for this instance's set already in the App (any chart) or else one created
+   * here. They are cluster-wide and the frontend and data tiers preempt, so when a node is lost
+   * the scheduler evicts lower-priority pods, other applications' too: opt in on purpose.
+   * @default none: the pods name no PriorityClass (a config renders them)
    */
-  readonly priorityClasses?: PriorityClasses;
+  readonly priorityClasses?: PriorityClasses | boolean;
 }
 
 /**
@@ -125,19 +145,28 @@ export class MastodonEnvironment extends Construct {
   public readonly plainEnv: Readonly<Record<string, string>>;
   /** How Mastodon reaches Postgres. */
   public readonly database: DatabaseConnection;
-  /** The PriorityClasses the pods name (given, found in the chart, or created). */
-  public readonly priorityClasses: PriorityClasses;
+  /** The PriorityClasses the pods name (given, found in the App, or created), when asked for. */
+  public readonly priorityClasses?: PriorityClasses;
   /** Builds the containers, pod specs and Deployments of this environment's pods. */
   public readonly pods: MastodonPods;
+  private readonly mediaNodes?: readonly string[];
 
   constructor(scope: Construct, id: string, props: MastodonEnvironmentProps) {
     super(scope, id);
+    // The config's refusals (lib/rules/mastodon-checks.ts), for props that never went through it.
+    const problems: FieldProblem[] = [
+      ...hostNameProblems('domain', props.domain),
+      ...(props.webDomain !== undefined ? hostNameProblems('webDomain', props.webDomain) : []),
+    ];
+    if (problems.length > 0) throw propsError(`MastodonEnvironment ${props.instance}`, problems);
     const c = environmentSettings(props);
     this.settings = c;
     this.database = props.database;
-    this.priorityClasses = props.priorityClasses
-      ?? Chart.of(this).node.findAll().find((x): x is PriorityClasses => x instanceof PriorityClasses && x.instance === c.name)
-      ?? new PriorityClasses(this, 'Priority', { instance: c.name, version: c.images.mastodon.tag });
+    this.mediaNodes = props.mediaNodes;
+    const pc = props.priorityClasses;
+    this.priorityClasses = pc instanceof PriorityClasses ? pc
+      : pc ? PriorityClasses.find(this, c.name) ?? new PriorityClasses(this, 'Priority', { instance: c.name, version: c.images.mastodon.tag })
+        : undefined;
     this.plainEnv = sortKeys(plainEnv(c, this.database));
     this.checksum = createHash('sha256').update(JSON.stringify(this.plainEnv)).digest('hex');
     this.configMap = new k8s.KubeConfigMap(this, 'Env', {
@@ -165,8 +194,25 @@ export class MastodonEnvironment extends Construct {
       checksum: this.checksum,
       configMapName: this.configMap.name,
       mediaClaimName: this.mediaClaim?.name,
-      priorityClassNames: Object.fromEntries(Object.entries(this.priorityClasses.classes).map(([tier, pc]) => [tier, pc.name])) as Record<PriorityTier, string>,
+      ...(this.priorityClasses ? {
+        priorityClassNames: Object.fromEntries(Object.entries(this.priorityClasses.classes).map(([tier, k]) => [tier, k.name])) as Record<PriorityTier, string>,
+      } : {}),
     });
+    // The workloads are built after the environment, so what depends on them is checked at synth.
+    this.node.addValidation({ validate: () => this.validateWorkloads() });
+  }
+
+  /**
+   * Problems only the workloads built on this environment show: ReadWriteOnce media mounted by
+   * several pods, and a second Sidekiq group serving the scheduler.
+   */
+  private validateWorkloads(): string[] {
+    const built = this.pods.deployments;
+    const mounts = built.filter((d) => d.mountsMedia).map((d) => ({ name: d.name, pods: d.pods }));
+    const problems = readWriteOnceMediaProblems(this.settings.media.volume?.accessMode, this.mediaNodes ? { nodes: this.mediaNodes } : { mounts });
+    const schedulers = built.filter((d) => d.queues?.includes(SCHEDULER_QUEUE));
+    for (const d of schedulers.slice(1)) problems.push(secondSchedulerProblem(`SidekiqQueue ${d.name}.queues`, schedulers[0].name));
+    return problems.map((p) => `${p.path}: ${p.message}`);
   }
 }
 
@@ -192,7 +238,7 @@ function environmentSettings(p: MastodonEnvironmentProps): MastodonSettings {
     media: mediaSettings(p.instance, p.media),
     redis,
     network: {
-      trustedProxies: p.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
+      ...(p.trustedProxies ? { trustedProxies: p.trustedProxies } : {}),
       failoverSeconds: p.failoverSeconds ?? DEFAULT_FAILOVER_SECONDS,
     },
     nodes: { poolLabel: p.poolLabel ?? DEFAULT_POOL_LABEL },
@@ -202,8 +248,8 @@ function environmentSettings(p: MastodonEnvironmentProps): MastodonSettings {
     },
     maintenance: { stopWorkloads: p.stopWorkloads ?? false },
     monitoring: { enabled: p.monitoring ?? false, webExporter: { resources: w.webExporterResources ?? WEB_EXPORTER_DEFAULTS.resources } },
-    web: w.web ?? { ...WEB_DEFAULTS, pool: DEFAULT_POOL },
-    streaming: w.streaming ?? { ...STREAMING_DEFAULTS, pool: DEFAULT_POOL },
+    web: w.web ?? WEB_DEFAULTS,
+    streaming: w.streaming ?? STREAMING_DEFAULTS,
     cleanup: w.cleanup ?? CLEANUP_DEFAULTS,
     sidekiq: w.sidekiq ?? { catchUp: false },
   };

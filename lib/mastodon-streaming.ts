@@ -5,14 +5,14 @@ import { httpProbe } from './conventions/probes';
 import { clusterService, containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { STREAMING_PORT } from './rules/services';
-import type { StreamingConfig } from './model';
+import type { StreamingSettings } from './model';
 
 /** Props for {@link MastodonStreaming}. */
 export interface MastodonStreamingProps {
   /** The shared Mastodon environment. */
   readonly environment: MastodonEnvironment;
   /** The `streaming:` section of the config. @default the environment's `settings.streaming` */
-  readonly streaming?: StreamingConfig;
+  readonly streaming?: StreamingSettings;
 }
 
 /**

@@ -7,7 +7,8 @@ import { MastodonEnvironment } from './mastodon-environment';
 import { WEB_PORT } from './rules/services';
 import { webMetricsEnv } from './rules/metrics';
 import { WebMetrics } from './web-metrics';
-import type { ResourcesConfig, WebConfig } from './model';
+import { countProblems, memoryProblems, propsError, WEB_BOUNDS, WEB_FLOOR } from './rules/mastodon-checks';
+import type { ResourcesConfig, WebSettings } from './model';
 
 /**
  * Props for {@link MastodonWeb}. Each setting left out is the environment's `settings.web` value,
@@ -22,7 +23,7 @@ export interface MastodonWebProps {
   readonly processes?: number;
   /** Puma threads per process (MAX_THREADS, and DB_POOL). @default `web.threads` (5) */
   readonly threads?: number;
-  /** The node pool of the pods. @default `web.pool` ('cloud') */
+  /** The node pool of the pods. @default `web.pool`: none alone, any node (a config's default is 'cloud') */
   readonly pool?: string;
   /** Requests and memory limit of each pod. @default `web.resources` (requests 250m / 900Mi, limit 1400Mi) */
   readonly resources?: ResourcesConfig;
@@ -44,7 +45,7 @@ export class MastodonWeb extends Construct {
   /** The Service's URL inside the namespace, e.g. for a tunnel ingress rule: `http://<instance>-web:3000`. */
   public readonly url: string;
   /** The settings the pods run with (props over the environment's `settings.web`). */
-  public readonly settings: WebConfig;
+  public readonly settings: WebSettings;
   /** The PodDisruptionBudget (more than one replica only). */
   public readonly budget?: k8s.KubePodDisruptionBudget;
   /** The prometheus_exporter server Puma sends its metrics to (monitoring on only). */
@@ -54,16 +55,25 @@ export class MastodonWeb extends Construct {
     super(scope, id);
     const env = props.environment.pods;
     const c = env.settings;
-    const web: WebConfig = {
+    const pool = props.pool ?? c.web.pool;
+    const web: WebSettings = {
       replicas: props.replicas ?? c.web.replicas,
-      pool: props.pool ?? c.web.pool,
+      ...(pool !== undefined ? { pool } : {}),
       processes: props.processes ?? c.web.processes,
       threads: props.threads ?? c.web.threads,
       resources: props.resources ?? c.web.resources,
     };
+    const name = resourceName(c.name, 'web');
+    // The config's refusals (lib/rules/mastodon-checks.ts), for props that never went through it.
+    const problems = [
+      ...countProblems('replicas', web.replicas, WEB_BOUNDS.replicas),
+      ...countProblems('processes', web.processes, WEB_BOUNDS.processes),
+      ...countProblems('threads', web.threads, WEB_BOUNDS.threads),
+      ...memoryProblems('resources', web.resources, WEB_FLOOR),
+    ];
+    if (problems.length > 0) throw propsError(`MastodonWeb ${name}`, problems);
     this.settings = web;
     const identity = env.identity('web');
-    const name = resourceName(c.name, 'web');
     // Puma runs several processes, so they send their metrics to one exporter: in its own pod,
     // so that an exporter that fails never takes web out of its Service.
     this.metrics = c.monitoring.enabled ? new WebMetrics(this, 'Metrics', { environment: props.environment, web }) : undefined;

@@ -15,14 +15,24 @@ export interface PriorityClassesProps {
 
 /**
  * The three PriorityClasses (cluster-scoped, so they carry no namespace). See
- * `PRIORITY_TIERS` in conventions/priority.ts for what each holds.
+ * `PRIORITY_TIERS` in conventions/priority.ts for what each holds. One set per instance in an
+ * App: a second would emit the same cluster-wide objects twice, so it is refused.
  */
 export class PriorityClasses extends Construct {
+  /** The set of `instance` anywhere in the App of `scope`, if one was built. */
+  public static find(scope: Construct, instance: string): PriorityClasses | undefined {
+    return scope.node.root.node.findAll().find((x): x is PriorityClasses => x instanceof PriorityClasses && x.instance === instance);
+  }
+
   public readonly classes: Readonly<Record<PriorityTier, k8s.KubePriorityClass>>;
   /** The instance name the classes belong to. */
   public readonly instance: string;
 
   constructor(scope: Construct, id: string, props: PriorityClassesProps) {
+    const existing = PriorityClasses.find(scope, props.instance);
+    if (existing) {
+      throw new Error(`PriorityClasses ${props.instance}: the App already holds this instance's PriorityClasses (${existing.node.path}); they are cluster-wide, so a second set would emit the same objects twice. Use that one: pass it as priorityClasses, or priorityClasses: true to a MastodonEnvironment`);
+    }
     super(scope, id);
     this.instance = props.instance;
     const identity: Identity = { instance: props.instance, component: 'priority', version: props.version };

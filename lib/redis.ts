@@ -8,20 +8,33 @@ import { execProbe } from './conventions/probes';
 import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, objectMeta } from './conventions/workload';
 import { selectorLabels, standardLabels } from './conventions/labels';
-import { imageRef } from './rules/images';
+import { IMAGES, imageRef } from './rules/images';
+import { DEFAULT_POOL_LABEL, REDIS_DEFAULTS } from './model/defaults';
 import { parseMemory } from './rules/quantity';
-import type { RedisConfig, ResourcesConfig, ImageSpec } from './model';
+import type { ResourcesConfig, ImageSpec, SecretKeyRef } from './model';
 
-/** Props for {@link Redis}. */
+/**
+ * Props for {@link Redis}: the config's `redis:` section (mode internal) as props, with its
+ * defaults (lib/model/defaults.ts), except the pool.
+ */
 export interface RedisProps {
-  /** Instance name; the StatefulSet and Service are `<instance>-redis`. */
+  /**
+   * Instance name; the StatefulSet and Service are `<instance>-redis`, the host a
+   * MastodonEnvironment of the same instance reaches by default.
+   */
   readonly instance: string;
-  /** The internal Redis settings. */
-  readonly redis: Extract<RedisConfig, { mode: 'internal' }>;
-  /** The node label whose value is the pool name. */
-  readonly poolLabel: string;
-  /** The Redis image. */
-  readonly image: ImageSpec;
+  /** The node pool of the pod. @default none: any node (a config's default is 'cloud') */
+  readonly pool?: string;
+  /** The node label whose value is the pool name. @default 'node-pool' */
+  readonly poolLabel?: string;
+  /** The PVC for the append-only file. @default 2Gi of the cluster's default StorageClass */
+  readonly storage?: { readonly size: string; readonly storageClass?: string };
+  /** Requests and memory limit; maxmemory is 75% of the limit. @default requests 50m / 256Mi, limit 512Mi */
+  readonly resources?: ResourcesConfig;
+  /** Require this password (REDIS_PASSWORD); give the environment the same key. @default none: no password */
+  readonly passwordSecret?: SecretKeyRef;
+  /** The Redis image. @default the Redis release this library was tested with */
+  readonly image?: ImageSpec;
   /** The PriorityClass of the pods. @default none (priority 0) */
   readonly priorityClassName?: string;
   /** Run redis_exporter beside Redis (monitoring on). @default none */
@@ -48,12 +61,18 @@ export class Redis extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
-    const r = props.redis;
+    const image = props.image ?? IMAGES.redis;
+    const r: { pool?: string; storage: NonNullable<RedisProps['storage']>; resources: ResourcesConfig; passwordSecret?: SecretKeyRef } = {
+      pool: props.pool,
+      storage: props.storage ?? REDIS_DEFAULTS.storage,
+      resources: props.resources ?? REDIS_DEFAULTS.resources,
+      passwordSecret: props.passwordSecret,
+    };
     const name = resourceName(props.instance, 'redis');
-    const identity: Identity = { instance: props.instance, component: 'redis', version: props.image.tag };
+    const identity: Identity = { instance: props.instance, component: 'redis', version: image.tag };
     const maxmemory = Math.floor(parseMemory(r.resources.limits.memory) * REDIS_MAXMEMORY_SHARE);
     const settings = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--maxmemory', String(maxmemory), '--maxmemory-policy', 'noeviction'];
-    const where = placement({ poolLabel: props.poolLabel, pool: r.pool, architectures: props.image.architectures });
+    const where = placement({ poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL, pool: r.pool, architectures: image.architectures });
     const password = r.passwordSecret
       ? [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: r.passwordSecret.name, key: r.passwordSecret.key } } },
         // redis-cli (the probes) reads the password from REDISCLI_AUTH.
@@ -78,7 +97,7 @@ export class Redis extends Construct {
             priorityClassName: props.priorityClassName,
             containers: [{
               name: 'redis',
-              image: imageRef(props.image),
+              image: imageRef(image),
               imagePullPolicy: 'IfNotPresent',
               args,
               env: password,

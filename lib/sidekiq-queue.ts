@@ -6,8 +6,9 @@ import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
-import { SCHEDULER_QUEUE } from './rules/sidekiq-layout';
-import { DEFAULT_POOL, SIDEKIQ_DEFAULTS } from './model/defaults';
+import { knownQueues, SCHEDULER_QUEUE, unknownQueueProblems } from './rules/sidekiq-layout';
+import { countProblems, FieldProblem, memoryProblems, propsError, SIDEKIQ_BOUNDS, SIDEKIQ_FLOOR } from './rules/mastodon-checks';
+import { SIDEKIQ_DEFAULTS } from './model/defaults';
 import type { ResolvedSidekiqProcess, ResourcesConfig } from './model';
 
 /** Catch-up scaling of a process group: KEDA (or `sidekiq.catchUp`) runs up to maxReplicas pods. */
@@ -36,13 +37,18 @@ export interface SidekiqQueueProps {
    * the Recreate strategy (two schedulers would enqueue every periodic job twice).
    */
   readonly queues: readonly string[];
+  /**
+   * Queues your Mastodon fork adds: `queues` may name these besides Mastodon's own
+   * (default, push, pull, ingress, mailers, scheduler, fasp). @default none
+   */
+  readonly customQueues?: readonly string[];
   /** Pods. @default 1 */
   readonly replicas?: number;
   /** Sidekiq threads (-c), and DB_POOL. @default 10 */
   readonly concurrency?: number;
-  /** The preferred node pool. @default 'cloud' */
+  /** The preferred node pool. @default none: any node (a config's default is 'cloud') */
   readonly pool?: string;
-  /** A pool the pods may move to when the preferred one is full or gone. @default none */
+  /** A pool the pods may move to when the preferred one is full or gone; needs `pool`. @default none */
   readonly fallbackPool?: string;
   /** Requests and memory limit of each pod. @default requests 200m / 640Mi, limit 1Gi */
   readonly resources?: ResourcesConfig;
@@ -53,6 +59,9 @@ export interface SidekiqQueueProps {
    */
   readonly scaling?: SidekiqQueueScaling;
 }
+
+/** One process group with its defaults applied; without a pool, the pods may run on any node. */
+export type SidekiqProcessSettings = Omit<ResolvedSidekiqProcess, 'pool'> & { readonly pool?: string };
 
 /**
  * The ready file's name. Mastodon's config/initializers/sidekiq.rb reads
@@ -106,7 +115,7 @@ export class SidekiqQueue extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly budget?: k8s.KubePodDisruptionBudget;
   /** The process group with its defaults applied. */
-  public readonly process: ResolvedSidekiqProcess;
+  public readonly process: SidekiqProcessSettings;
 
   constructor(scope: Construct, id: string, props: SidekiqQueueProps) {
     super(scope, id);
@@ -151,29 +160,50 @@ export class SidekiqQueue extends Construct {
       // SIGTERM reaches Sidekiq through tini; it waits -t seconds for running jobs, then
       // pushes them back to Redis and exits before the kubelet's SIGKILL.
       terminationGracePeriodSeconds: SIDEKIQ_SHUTDOWN_TIMEOUT_SECONDS + SIDEKIQ_REQUEUE_MARGIN_SECONDS,
+      queues: p.queues,
     });
     this.deployment = result.deployment;
     this.budget = result.budget;
   }
 }
 
-/** The props with the config's defaults applied; throws on a scheduler group that could run twice. */
-function sidekiqProcess(props: SidekiqQueueProps): ResolvedSidekiqProcess {
+/**
+ * The props with the config's defaults applied. Throws one error listing every problem: the
+ * config's refusals (lib/rules/mastodon-checks.ts, lib/rules/sidekiq-layout.ts) and a scheduler
+ * group that could run twice.
+ */
+function sidekiqProcess(props: SidekiqQueueProps): SidekiqProcessSettings {
   const d = SIDEKIQ_DEFAULTS;
   const servesScheduler = props.queues.includes(SCHEDULER_QUEUE);
   const replicas = props.replicas ?? d.replicas;
+  const concurrency = props.concurrency ?? d.concurrency;
+  const resources = props.resources ?? d.resources;
+  const known = knownQueues(props.customQueues ?? []);
+  const problems: FieldProblem[] = [
+    ...props.queues.flatMap((q, i) => unknownQueueProblems(`queues[${i}]`, q, known, 'customQueues')),
+    ...countProblems('replicas', replicas, SIDEKIQ_BOUNDS.replicas),
+    ...countProblems('concurrency', concurrency, SIDEKIQ_BOUNDS.concurrency),
+    ...memoryProblems('resources', resources, SIDEKIQ_FLOOR),
+    ...(props.fallbackPool !== undefined && props.pool === undefined
+      ? [{ path: 'fallbackPool', message: `is '${props.fallbackPool}' without a pool to fall back from, so the pods could only run there; set pool to the preferred pool, or set pool instead of fallbackPool` }]
+      : []),
+  ];
   if (servesScheduler && (replicas !== 1 || props.scaling)) {
-    throw new Error(`SidekiqQueue ${props.name}: it serves '${SCHEDULER_QUEUE}', which must run in exactly one pod (two schedulers enqueue every periodic job twice); set replicas: 1 and no scaling, or move '${SCHEDULER_QUEUE}' to another group`);
+    problems.push({
+      path: props.scaling ? 'scaling' : 'replicas',
+      message: `it serves '${SCHEDULER_QUEUE}', which must run in exactly one pod (two schedulers enqueue every periodic job twice); set replicas: 1 and no scaling, or move '${SCHEDULER_QUEUE}' to another group`,
+    });
   }
+  if (problems.length > 0) throw propsError(`SidekiqQueue ${props.name}`, problems);
   const s = props.scaling;
   return {
     name: props.name,
     replicas,
-    pool: props.pool ?? DEFAULT_POOL,
+    ...(props.pool !== undefined ? { pool: props.pool } : {}),
     ...(props.fallbackPool !== undefined ? { fallbackPool: props.fallbackPool } : {}),
-    concurrency: props.concurrency ?? d.concurrency,
+    concurrency,
     queues: props.queues,
-    resources: props.resources ?? d.resources,
+    resources,
     ...(s ? {
       scaling: {
         maxReplicas: s.maxReplicas,

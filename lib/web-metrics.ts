@@ -6,14 +6,14 @@ import { clusterService, deploymentWithBudget } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { webExporterContainer } from './conventions/metrics-sidecars';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT } from './rules/metrics';
-import type { ResourcesConfig, WebConfig } from './model';
+import type { ResourcesConfig, WebSettings } from './model';
 
 /** Props for {@link WebMetrics}. */
 export interface WebMetricsProps {
   /** The shared Mastodon environment (config, priority classes, pod conventions). */
   readonly environment: MastodonEnvironment;
   /** The `web:` section: the exporter runs where web runs. @default the environment's `settings.web` */
-  readonly web?: WebConfig;
+  readonly web?: WebSettings;
   /** Requests and limits of the exporter. @default the environment's `settings.monitoring.webExporter.resources` */
   readonly resources?: ResourcesConfig;
 }

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadConfigFile, loadConfigText, MastodonConfigSchema } from '../lib';
 import { renderSchema, SCHEMA_FILE } from '../scripts/write-schema';
-import { EXAMPLE_FILE, errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
+import { EXAMPLE_FILE, errorsOf, exampleRaw, messageAt, render, resolved, withChange } from './support/fixtures';
 import { didYouMean } from '../lib/config/errors';
 
 describe('the bundled example', () => {
@@ -146,15 +146,18 @@ describe('bad input: every problem, with path and fix', () => {
     expect(messageAt(errors, 'media.volume.accessMode')).toMatch(/can run on 4 nodes \(cloud-1, cloud-2, cloud-3, pi-1\).*ReadWriteMany/);
   });
 
-  test('a ReadWriteOnce media volume is fine when every mounting pod is confined to one node', () => {
-    const c = resolved(withChange(exampleRaw(), (c) => {
+  test('a ReadWriteOnce media volume is fine when every mounting pod is confined to one node, and the chart renders it', () => {
+    const raw = withChange(exampleRaw(), (c) => {
       delete c.media.s3;
       c.media.volume = { accessMode: 'ReadWriteOnce', size: '50Gi' };
       c.nodes.inventory = [{ name: 'solo', pool: 'cloud', arch: 'amd64', cpu: '8', memory: '32Gi' }];
       c.redis.pool = 'cloud';
       for (const p of c.sidekiq.processes) { p.pool = 'cloud'; delete p.fallbackPool; }
-    }));
+    });
+    const c = resolved(raw);
     expect(c.media.volume?.accessMode).toBe('ReadWriteOnce');
+    // The environment's own check at synth knows the nodes too, so it does not count pods.
+    expect(render(raw).filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name)).toContain('ocw-media');
   });
 
   test('both or neither of media.s3 and media.volume', () => {

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import type { Manifest } from '../lib/model';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
+import { MASTODON_QUEUES } from '../lib/rules/sidekiq-layout';
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-examples-')); });
@@ -56,13 +57,27 @@ test('standalone: a Postgres cluster and a tunnel outside Mastodon, with the han
   for (const o of objects) expect(o.metadata.namespace ?? 'apps').toBe('apps');
 });
 
-test('without-config: web and two Sidekiq queues on an environment built from a few props', () => {
+test('without-config: a whole server from a few props: Postgres, Redis, migrations, web, streaming and Sidekiq serving every queue', () => {
   const { objects } = runExample('without-config');
   strictlyValid(objects);
-  expect(names(objects, 'Deployment')).toEqual(['social-sidekiq-default', 'social-sidekiq-scheduler', 'social-web']);
+  expect(names(objects, 'Deployment')).toEqual(['social-sidekiq-default', 'social-sidekiq-scheduler', 'social-streaming', 'social-web']);
+  expect(names(objects, 'StatefulSet')).toEqual(['social-redis']);
+  expect(names(objects, 'Service')).toEqual(expect.arrayContaining(['social-redis', 'social-streaming', 'social-web']));
+  expect(names(objects, 'Job')).toEqual(['social-db-migrate-post', 'social-db-migrate-pre']);
+  expect(names(objects, 'Cluster')).toEqual(['social-db']);
   const web = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'social-web')!;
   const env = (web.spec.template.spec.containers[0].envFrom ?? []) as { configMapRef?: { name: string } }[];
   expect(env.map((e) => e.configMapRef?.name).filter(Boolean)).toEqual(['social-env']);
   const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'social-env')!;
-  expect(config.data).toEqual(expect.objectContaining({ LOCAL_DOMAIN: 'social.example', REDIS_HOST: 'redis.example.com' }));
+  // The Redis it runs is the one the environment reaches.
+  expect(config.data).toEqual(expect.objectContaining({ LOCAL_DOMAIN: 'social.example', REDIS_HOST: 'social-redis', REDIS_PORT: '6379' }));
+  // Every queue Mastodon enqueues on is served by some Sidekiq Deployment.
+  const served = objects.filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('social-sidekiq-'))
+    .flatMap((o) => [...String(o.spec.template.spec.containers[0].args.join(' ')).matchAll(/-q (\S+)/g)].map((m) => m[1]));
+  expect(new Set(served)).toEqual(new Set(MASTODON_QUEUES));
+  // Mastodon and Redis fit any cluster: no PriorityClass, no pool term (PostgresCluster has its own defaults).
+  expect(names(objects, 'PriorityClass')).toEqual([]);
+  const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind) && !/^social-db-(?!migrate)/.test(o.metadata.name));
+  expect(workloads).toHaveLength(7);
+  expect(JSON.stringify(workloads)).not.toMatch(/node-pool|priorityClassName/);
 });

@@ -9,7 +9,8 @@ import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rul
 import { checkBudget, connectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention } from '../rules/wal';
 import { imageArchProblem, restoreProblems, snapshotStorageProblems } from '../rules/postgres-checks';
-import { parseMemory, formatMemory } from '../rules/quantity';
+import { parseMemory } from '../rules/quantity';
+import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FLOOR, WEB_FLOOR, type MemoryFloor } from '../rules/mastodon-checks';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
@@ -20,11 +21,6 @@ import type {
   MastodonConfigParsed, ResolvedConfig, ResolvedImages, ResolvedMonitoring, ResolvedPostgres, ResolvedSidekiqProcess,
   ResolvedTunnel, ResourcesConfig, Arch, ImageSpec, SourcedRule,
 } from '../model';
-
-/** The memory request below which Puma is OOM-killed during normal work. */
-export const WEB_MEMORY_FLOOR = 700 * 2 ** 20;
-/** The memory request below which a Sidekiq process is OOM-killed during normal work. */
-export const SIDEKIQ_MEMORY_FLOOR = 512 * 2 ** 20;
 
 /** Extra time a base backup gets beyond the longest gap of its schedule: a quarter of it, at least 3 hours. */
 export function backupGrace(gapSeconds: number): number {
@@ -96,19 +92,12 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       err(path, `no node in pool '${pool}' can run ${image.repository}:${image.tag}: the pool has ${[...arches].join(', ')} nodes, the image is built for ${image.architectures.join(', ')}; choose a pool with ${image.architectures.join(' or ')} nodes, or an image built for ${[...arches].join(', ')}`);
     }
   };
-  const checkResources = (path: string, r: ResourcesConfig, floor?: { bytes: number; why: string }) => {
-    const req = parseMemory(r.requests.memory);
-    const lim = parseMemory(r.limits.memory);
-    if (floor && req < floor.bytes) {
-      err(`${path}.requests.memory`, `${r.requests.memory} is below the ${formatMemory(floor.bytes)} floor: ${floor.why}; request at least ${formatMemory(floor.bytes)}`);
-    }
-    if (lim < req) {
-      err(`${path}.limits.memory`, `the limit ${r.limits.memory} is below the request ${r.requests.memory}; the pod could never use what it reserves, so raise the limit to at least ${r.requests.memory}`);
-    }
+  const checkResources = (path: string, r: ResourcesConfig, floor?: MemoryFloor) => {
+    for (const problem of memoryProblems(path, r, floor)) err(problem.path, problem.message);
   };
 
   checkPlacement('web.pool', c.web.pool, images.mastodon);
-  checkResources('web.resources', c.web.resources, { bytes: WEB_MEMORY_FLOOR, why: 'Puma with Mastodon loaded needs it or it is OOM-killed under normal load' });
+  checkResources('web.resources', c.web.resources, WEB_FLOOR);
   checkPlacement('streaming.pool', c.streaming.pool, images.streaming);
   checkResources('streaming.resources', c.streaming.resources);
   if (c.redis.mode === 'internal') {
@@ -128,7 +117,7 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       if (p.fallbackPool === p.pool) err(`${at}.fallbackPool`, `the fallback pool is the same as the pool '${p.pool}'; name another pool or remove fallbackPool`);
       else checkPlacement(`${at}.fallbackPool`, p.fallbackPool, images.mastodon);
     }
-    checkResources(`${at}.resources`, p.resources, { bytes: SIDEKIQ_MEMORY_FLOOR, why: 'a Sidekiq process with Mastodon loaded needs it or it is OOM-killed mid-job' });
+    checkResources(`${at}.resources`, p.resources, SIDEKIQ_FLOOR);
   });
 
   const withQueues = procs.filter((p) => p.queues !== undefined).length;
@@ -186,12 +175,9 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
 
   // Media on a volume: ReadWriteOnce attaches to one node, so every pod that mounts it (web,
   // Sidekiq, the cleanup CronJobs) must be confined to a single node.
-  if (c.media.volume?.accessMode === 'ReadWriteOnce') {
-    const pools = new Set([c.web.pool, ...procs.flatMap((p) => [p.pool, ...(p.fallbackPool ? [p.fallbackPool] : [])])]);
-    const nodes = c.nodes.inventory.filter((n) => pools.has(n.pool) && images.mastodon.architectures.includes(n.arch)).map((n) => n.name);
-    if (nodes.length > 1) {
-      err('media.volume.accessMode', `ReadWriteOnce attaches to one node, but the web and Sidekiq pods that mount the media volume can run on ${nodes.length} nodes (${nodes.join(', ')}); a pod on another node would hang in ContainerCreating. Use ReadWriteMany storage (e.g. NFS or Longhorn RWX) or media.s3`);
-    }
+  if (c.media.volume) {
+    const nodes = mediaMountNodes(c.nodes.inventory, [c.web.pool, ...procs.flatMap((p) => [p.pool, p.fallbackPool])], images.mastodon.architectures);
+    for (const problem of readWriteOnceMediaProblems(c.media.volume.accessMode, { nodes })) err(problem.path, problem.message);
   }
 
   // CloudNativePG: one architecture, anti-affinity, restore sources, connection budget.

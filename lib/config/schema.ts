@@ -8,18 +8,18 @@ import { parseCron } from '../rules/cron';
 import {
   cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
 } from '../rules/postgres-checks';
+import { HOSTNAME_PATTERN as HOSTNAME, SIDEKIQ_BOUNDS, WEB_BOUNDS } from '../rules/mastodon-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
-  MASTODON_DEFAULTS, POSTGRES_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+  MASTODON_DEFAULTS, POSTGRES_DEFAULTS, REDIS_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
   WEB_EXPORTER_DEFAULTS,
 } from '../model/defaults';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -124,11 +124,11 @@ export const NodesSchema = z.strictObject({
 });
 
 export const WebSchema = z.strictObject({
-  replicas: z.number().int().min(1, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(WEB_DEFAULTS.replicas)
+  replicas: z.number().int().min(WEB_BOUNDS.replicas.min, { error: 'web needs at least 1 replica; use 2 or more so one node loss never takes the site down' }).default(WEB_DEFAULTS.replicas)
     .describe('Puma pods. Spread over nodes so losing one node never takes every replica.'),
   pool: pool.default(DEFAULT_POOL).describe('Node pool for web pods.'),
-  processes: z.number().int().min(1).max(16).default(WEB_DEFAULTS.processes).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
-  threads: z.number().int().min(1).max(32).default(WEB_DEFAULTS.threads).describe('Puma threads per process (MAX_THREADS).'),
+  processes: z.number().int().min(WEB_BOUNDS.processes.min).max(WEB_BOUNDS.processes.max).default(WEB_DEFAULTS.processes).describe('Puma worker processes per pod (WEB_CONCURRENCY).'),
+  threads: z.number().int().min(WEB_BOUNDS.threads.min).max(WEB_BOUNDS.threads.max).default(WEB_DEFAULTS.threads).describe('Puma threads per process (MAX_THREADS).'),
   resources: ResourcesSchema.default(WEB_DEFAULTS.resources)
     .describe('Requests and memory limit; the memory request must be at least 700Mi.'),
 });
@@ -142,11 +142,11 @@ export const StreamingSchema = z.strictObject({
 
 export const SidekiqProcessSchema = z.strictObject({
   name: dnsLabel(20, 'the process name').describe('Process group name; the Deployment is <name>-sidekiq-<process>.'),
-  replicas: z.number().int().min(1, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(SIDEKIQ_DEFAULTS.replicas)
+  replicas: z.number().int().min(SIDEKIQ_BOUNDS.replicas.min, { error: 'a Sidekiq process needs at least 1 replica; remove the process instead of scaling it to 0' }).default(SIDEKIQ_DEFAULTS.replicas)
     .describe('Pods for this process group.'),
   pool: pool.default(DEFAULT_POOL).describe('Preferred node pool.'),
   fallbackPool: pool.optional().describe('Pool the pods may move to when the preferred pool has no room or is gone (e.g. cloud for on-prem pods).'),
-  concurrency: z.number().int().min(1).max(100).default(SIDEKIQ_DEFAULTS.concurrency).describe('Sidekiq threads (-c); also DB_POOL.'),
+  concurrency: z.number().int().min(SIDEKIQ_BOUNDS.concurrency.min).max(SIDEKIQ_BOUNDS.concurrency.max).default(SIDEKIQ_DEFAULTS.concurrency).describe('Sidekiq threads (-c); also DB_POOL.'),
   queues: z.array(z.string().min(1)).min(1).optional()
     .describe('Queues in strict priority order. Leave out on every process to use the generated layout.'),
   resources: ResourcesSchema.default(SIDEKIQ_DEFAULTS.resources)
@@ -184,8 +184,8 @@ const RedisInternalSchema = z.strictObject({
   storage: z.strictObject({
     size: memory.describe('PVC size for the append-only file, e.g. 2Gi.'),
     storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
-  }).default({ size: '2Gi' }),
-  resources: ResourcesSchema.default({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } }),
+  }).default(REDIS_DEFAULTS.storage),
+  resources: ResourcesSchema.default(REDIS_DEFAULTS.resources),
   passwordSecret: SecretKeyRefSchema.optional().describe('Require this password (REDIS_PASSWORD); none when left out.'),
 });
 const RedisExternalSchema = z.strictObject({
@@ -490,7 +490,7 @@ export const MastodonConfigSchema = z.strictObject({
   web: WebSchema.prefault({}).describe('The web (Puma) Deployment.'),
   streaming: StreamingSchema.prefault({}).describe('The streaming API Deployment (WebSockets and server-sent events).'),
   sidekiq: SidekiqSchema.describe('Sidekiq process groups, their queues, scaling and catch-up.'),
-  redis: RedisSchema.default({ mode: 'internal', pool: DEFAULT_POOL, storage: { size: '2Gi' }, resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } } }),
+  redis: RedisSchema.default({ mode: 'internal', pool: DEFAULT_POOL, ...REDIS_DEFAULTS }),
   database: DatabaseSchema,
   media: MediaSchema.describe('Where uploaded and cached media live: s3 or a volume (exactly one).'),
   smtp: SmtpSchema.describe('The mail relay Mastodon sends from (SMTP_*).'),

@@ -83,8 +83,8 @@ export interface MastodonDeploymentOptions {
   readonly container: k8s.Container;
   /** Containers that run beside it, e.g. a metrics exporter. @default none */
   readonly sidecars?: k8s.Container[];
-  /** Preferred (or only) pool. */
-  readonly pool: string;
+  /** Preferred (or only) pool. @default any node: no pool term */
+  readonly pool?: string;
   /** A pool the pods may also use. @default none */
   readonly fallbackPool?: string;
   /** The architectures the container's image is published for. */
@@ -95,6 +95,8 @@ export interface MastodonDeploymentOptions {
   readonly priority: PriorityTier;
   /** Seconds between SIGTERM and SIGKILL. @default 30 */
   readonly terminationGracePeriodSeconds?: number;
+  /** The Sidekiq queues the pods serve, for the environment's checks. @default none: not Sidekiq */
+  readonly queues?: readonly string[];
 }
 
 /** What {@link MastodonPods} builds from: the shared parts a `MastodonEnvironment` holds. */
@@ -111,8 +113,8 @@ export interface MastodonPodContext {
   readonly configMapName: string;
   /** The media PVC, when media is stored on a volume. @default none */
   readonly mediaClaimName?: string;
-  /** The PriorityClass name of each tier. */
-  readonly priorityClassNames: Readonly<Record<PriorityTier, string>>;
+  /** The PriorityClass name of each tier. @default none: the pods name no PriorityClass */
+  readonly priorityClassNames?: Readonly<Record<PriorityTier, string>>;
 }
 
 /** Labels identity for a component of a Mastodon instance. */
@@ -133,6 +135,8 @@ export class MastodonPods {
   public readonly settings: MastodonSettings;
   /** How Mastodon reaches Postgres. */
   public readonly database: DatabaseConnection;
+  /** Each Deployment built here: the most pods it runs, whether they mount the media volume, the Sidekiq queues they serve. */
+  public readonly deployments: { readonly name: string; readonly pods: number; readonly mountsMedia: boolean; readonly queues?: readonly string[] }[] = [];
 
   constructor(private readonly context: MastodonPodContext) {
     this.settings = context.settings;
@@ -202,6 +206,13 @@ export class MastodonPods {
    * `maintenance.stopWorkloads` is on.
    */
   public deployment(scope: Construct, o: MastodonDeploymentOptions): DeploymentResult {
+    const containers = [o.container, ...(o.sidecars ?? [])];
+    this.deployments.push({
+      name: o.name,
+      pods: Math.max(o.replicas ?? 0, o.maxReplicas ?? 0),
+      mountsMedia: containers.some((ct) => (ct.volumeMounts ?? []).some((m) => m.name === 'media')),
+      ...(o.queues ? { queues: o.queues } : {}),
+    });
     return deploymentWithBudget(scope, {
       name: o.name,
       identity: o.identity,
@@ -211,7 +222,7 @@ export class MastodonPods {
       strategy: o.strategy,
       podAnnotations: this.podAnnotations,
       podSpec: this.podSpec({
-        containers: [o.container, ...(o.sidecars ?? [])],
+        containers,
         priority: o.priority,
         terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
         placement: {
@@ -243,7 +254,7 @@ export class MastodonPods {
       uid: MASTODON_UID,
       containers: o.containers,
       placement: where,
-      priorityClassName: this.context.priorityClassNames[o.priority],
+      priorityClassName: this.context.priorityClassNames?.[o.priority],
       restartPolicy: o.restartPolicy,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       volumes,

@@ -99,6 +99,12 @@ export const S3_DEFAULTS = {
 /** TRUSTED_PROXY_IP: loopback plus the k3s pod CIDR the tunnel connects from. */
 export const DEFAULT_TRUSTED_PROXIES = ['127.0.0.1/32', '::1/128', '10.42.0.0/16'] as const;
 
+/** The in-cluster Redis (config `redis`, mode internal; construct Redis). */
+export const REDIS_DEFAULTS = {
+  storage: { size: '2Gi' },
+  resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+} as const;
+
 /** The port of a Redis server, the in-cluster one included. */
 export const DEFAULT_REDIS_PORT = 6379;
 

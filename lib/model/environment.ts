@@ -13,6 +13,11 @@ export interface RedisEndpoint {
   readonly passwordSecret?: SecretKeyRef;
 }
 
+/** Web (Puma) settings; without a pool, the pods may run on any node. */
+export type WebSettings = Omit<WebConfig, 'pool'> & { readonly pool?: string };
+/** Streaming settings; without a pool, the pods may run on any node. */
+export type StreamingSettings = Omit<StreamingConfig, 'pool'> & { readonly pool?: string };
+
 /**
  * The settings of one Mastodon server that its pods share, with every default applied.
  * `MastodonEnvironment` makes it from its props; the workload sections (`web`, `streaming`,
@@ -34,8 +39,8 @@ export interface MastodonSettings {
   readonly media: MediaConfig;
   /** The app's Redis. */
   readonly redis: RedisEndpoint;
-  /** TRUSTED_PROXY_IP, and tolerationSeconds for lost nodes. */
-  readonly network: { readonly trustedProxies: readonly string[]; readonly failoverSeconds: number };
+  /** TRUSTED_PROXY_IP (none: Rails' default, loopback and private ranges), and tolerationSeconds for lost nodes. */
+  readonly network: { readonly trustedProxies?: readonly string[]; readonly failoverSeconds: number };
   /** The node label whose value names a node's pool. */
   readonly nodes: { readonly poolLabel: string };
   /** The Mastodon (Rails) and streaming images. */
@@ -45,9 +50,9 @@ export interface MastodonSettings {
   /** Metrics: exporters and the environment variables that feed them, while `enabled` is on. */
   readonly monitoring: { readonly enabled: boolean; readonly webExporter: { readonly resources: ResourcesConfig } };
   /** The web (Puma) settings MastodonWeb, Migrations and MediaCleanup fall back to. */
-  readonly web: WebConfig;
+  readonly web: WebSettings;
   /** The streaming settings MastodonStreaming falls back to. */
-  readonly streaming: StreamingConfig;
+  readonly streaming: StreamingSettings;
   /** The cleanup CronJobs' schedules. */
   readonly cleanup: CleanupConfig;
   /** Sidekiq-wide switches: run scalable groups at their maximum; KEDA owns the replica count. */

@@ -53,7 +53,7 @@ export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<st
     SINGLE_USER_MODE: String(c.mastodon.singleUserMode),
     DEFAULT_LOCALE: c.mastodon.defaultLocale,
     // Space-separated: every Mastodon version splits on white space (newer ones on commas too).
-    TRUSTED_PROXY_IP: c.network.trustedProxies.join(' '),
+    ...(c.network.trustedProxies ? { TRUSTED_PROXY_IP: c.network.trustedProxies.join(' ') } : {}),
     DB_HOST: db.host,
     DB_PORT: String(db.port),
     DB_NAME: db.name,

@@ -99,6 +99,25 @@ export function singleQueueBlockers(layout: readonly (readonly string[])[]): Rec
 }
 
 /**
+ * A queue name Mastodon does not enqueue on (a typo such as 'defualt' or 'mailer'): Sidekiq would
+ * wait on it forever. `known` is MASTODON_QUEUES plus the custom queues, declared at `customPath`.
+ */
+export function unknownQueueProblems(path: string, queue: string, known: ReadonlySet<string>, customPath: string): LayoutProblem[] {
+  if (known.has(queue)) return [];
+  return [{ path, message: `'${queue}' is not a Mastodon queue (${MASTODON_QUEUES.join(', ')}); fix the name, or declare it under ${customPath} if your fork adds it` }];
+}
+
+/** 'scheduler' served by a second process: two schedulers enqueue every periodic job twice. */
+export function secondSchedulerProblem(path: string, owner: string): LayoutProblem {
+  return { path, message: `'scheduler' is already served by process '${owner}'; the scheduler queue must run in exactly one process with replicas: 1` };
+}
+
+/** Mastodon's queues plus a fork's own. */
+export function knownQueues(customQueues: readonly string[]): ReadonlySet<string> {
+  return new Set<string>([...MASTODON_QUEUES, ...customQueues]);
+}
+
+/**
  * Checks any layout, generated or written by hand. `pathOf(i)` names process i in messages,
  * for example `sidekiq.processes[2]`.
  */
@@ -108,7 +127,7 @@ export function validateSidekiqLayout(
   pathOf: (index: number) => string,
 ): LayoutProblem[] {
   const problems: LayoutProblem[] = [];
-  const known = new Set<string>([...MASTODON_QUEUES, ...customQueues]);
+  const known = knownQueues(customQueues);
   const servedBy = new Map<string, string>();
   let schedulerOwner: string | undefined;
 
@@ -116,12 +135,7 @@ export function validateSidekiqLayout(
     const seen = new Set<string>();
     p.queues.forEach((q, j) => {
       const at = `${pathOf(i)}.queues[${j}]`;
-      if (!known.has(q)) {
-        problems.push({
-          path: at,
-          message: `'${q}' is not a Mastodon queue (${MASTODON_QUEUES.join(', ')}); fix the name, or declare it under sidekiq.customQueues if your fork adds it`,
-        });
-      }
+      problems.push(...unknownQueueProblems(at, q, known, 'sidekiq.customQueues'));
       if (seen.has(q)) {
         problems.push({ path: at, message: `'${q}' appears twice in process '${p.name}'; list each queue once per process` });
       }
@@ -130,10 +144,7 @@ export function validateSidekiqLayout(
     });
     if (seen.has(SCHEDULER_QUEUE)) {
       if (schedulerOwner !== undefined) {
-        problems.push({
-          path: `${pathOf(i)}.queues`,
-          message: `'scheduler' is already served by process '${schedulerOwner}'; the scheduler queue must run in exactly one process with replicas: 1`,
-        });
+        problems.push(secondSchedulerProblem(`${pathOf(i)}.queues`, schedulerOwner));
       } else {
         schedulerOwner = p.name;
       }

@@ -52,7 +52,7 @@ export interface SidekiqReplicas {
  * between those bounds. The scheduler group never scales (resolve refuses scaling on it; this
  * is checked again here so that no code path can scale it).
  */
-export function sidekiqReplicas(p: ResolvedSidekiqProcess, sidekiq: Pick<ResolvedConfig['sidekiq'], 'catchUp' | 'keda'>): SidekiqReplicas {
+export function sidekiqReplicas(p: Pick<ResolvedSidekiqProcess, 'replicas' | 'scaling' | 'servesScheduler'>, sidekiq: Pick<ResolvedConfig['sidekiq'], 'catchUp' | 'keda'>): SidekiqReplicas {
   if (!p.scaling || p.servesScheduler) return { replicas: p.replicas, maxReplicas: p.replicas, minReplicas: p.replicas, keda: false };
   const max = p.scaling.maxReplicas;
   const min = sidekiq.catchUp ? max : p.replicas;

@@ -7,6 +7,8 @@ import { MastodonChart } from '../../lib/chart';
 import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { MastodonEnvironment } from '../../lib/mastodon-environment';
 import { MastodonWeb } from '../../lib/mastodon-web';
+import { MastodonStreaming } from '../../lib/mastodon-streaming';
+import { Migrations } from '../../lib/migrations';
 import { PostgresCluster } from '../../lib/postgres-cluster';
 import { PriorityClasses } from '../../lib/priority-classes';
 import { SidekiqQueue } from '../../lib/sidekiq-queue';
@@ -25,11 +27,20 @@ describe('alone, with the required props only', () => {
   const objects = Testing.synth(chart);
   const data = find(objects, 'ConfigMap', 'tiny-env').data;
 
-  test('an env ConfigMap and the PriorityClasses its pods name; no media volume (media on S3)', () => {
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/tiny-env', 'PriorityClass/tiny-data', 'PriorityClass/tiny-frontend', 'PriorityClass/tiny-workers',
-    ]);
+  test('only the env ConfigMap: no cluster-wide PriorityClasses unless asked for; no media volume (media on S3)', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/tiny-env']);
+    expect(environment.priorityClasses).toBeUndefined();
     expect(environment.mediaClaim).toBeUndefined();
+  });
+
+  test('pods that fit any cluster: no pool term, no PriorityClass', () => {
+    const spec = environment.pods.podSpec({
+      containers: [environment.pods.railsContainer({ name: 'x', args: ['true'], resources: {} })],
+      placement: { architectures: ['amd64'] }, priority: 'frontend',
+    });
+    expect(spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchExpressions)
+      .toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }]);
+    expect(spec.priorityClassName).toBeUndefined();
   });
 
   test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
@@ -46,14 +57,14 @@ describe('alone, with the required props only', () => {
     expect(data.PREPARED_STATEMENTS).toBeUndefined();
   });
 
-  test('the config\'s defaults for the rest: SMTP on 587 with STARTTLS, S3 in us-east-1, loopback and the k3s pod CIDR as proxies', () => {
+  test('the config\'s defaults for the rest: SMTP on 587 with STARTTLS, S3 in us-east-1; TRUSTED_PROXY_IP unset (Rails\' default: loopback and private ranges)', () => {
     expect(data).toMatchObject({
       SMTP_SERVER: 'smtp.example', SMTP_PORT: '587', SMTP_FROM_ADDRESS: 'tiny@tiny.example', SMTP_AUTH_METHOD: 'plain', SMTP_ENABLE_STARTTLS: 'auto',
       S3_ENABLED: 'true', S3_BUCKET: 'tiny', S3_REGION: 'us-east-1', S3_ENDPOINT: 'https://s3.example', S3_PROTOCOL: 'https', S3_HOSTNAME: 's3.example',
-      TRUSTED_PROXY_IP: '127.0.0.1/32 ::1/128 10.42.0.0/16',
       SINGLE_USER_MODE: 'false', DEFAULT_LOCALE: 'en',
     });
     expect(data.SMTP_LOGIN).toBeUndefined();
+    expect(data.TRUSTED_PROXY_IP).toBeUndefined();
     expect(environment.settings.images.mastodon.repository).toBe('ghcr.io/mastodon/mastodon');
   });
 
@@ -76,7 +87,7 @@ describe('alone, with the required props only', () => {
   });
 });
 
-test('a construct alone and a config with nothing set agree: the same variables and the same workload defaults', () => {
+test('a construct alone and a config with nothing set agree on everything but what fits only the config\'s k3s cluster (pools, TRUSTED_PROXY_IP), and agree on that too once it is given', () => {
   const config = resolveConfigOrThrow({
     name: 'tiny', domain: 'tiny.example',
     mastodon: { secretName: 'tiny-keys' },
@@ -92,8 +103,17 @@ test('a construct alone and a config with nothing set agree: the same variables 
   });
   const fromConfig = new MastodonChart(new App(), 'tiny', { config }).environment;
   const alone = environmentChart().environment;
-  expect(alone.plainEnv).toEqual(fromConfig.plainEnv);
-  expect(alone.settings).toEqual(fromConfig.settings);
+  const { TRUSTED_PROXY_IP, ...configEnv } = fromConfig.plainEnv;
+  expect(TRUSTED_PROXY_IP).toBe('127.0.0.1/32 ::1/128 10.42.0.0/16');
+  expect(alone.plainEnv).toEqual(configEnv);
+  const s = fromConfig.settings;
+  const { pool: webPool, ...web } = s.web;
+  const { pool: streamingPool, ...streaming } = s.streaming;
+  expect([webPool, streamingPool]).toEqual(['cloud', 'cloud']);
+  expect(alone.settings).toEqual({ ...s, web, streaming, network: { failoverSeconds: s.network.failoverSeconds } });
+  const given = environmentChart({ trustedProxies: s.network.trustedProxies, workloadDefaults: { web: s.web, streaming: s.streaming } }).environment;
+  expect(given.plainEnv).toEqual(fromConfig.plainEnv);
+  expect(given.settings).toEqual(fromConfig.settings);
 });
 
 describe('props change what they should', () => {
@@ -156,15 +176,29 @@ describe('PriorityClasses in a chart composed by hand', () => {
   const classesMade = (objects: Manifest[]) => objects.filter((o) => o.kind === 'PriorityClass').map((o) => o.metadata.name).sort();
   const blank = () => new Chart(new App(), 'social', { namespace: 'mastodon', disableResourceNameHashes: true });
 
-  test('an environment composed without PriorityClasses creates the ones its pods use', () => {
+  test('without priorityClasses, none is made and no pod names one', () => {
     const chart = blank();
     const environment = new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw' }));
+    new MastodonWeb(chart, 'Web', { environment });
+    const objects = chart.toJson() as Manifest[];
+    expect(classesMade(objects)).toEqual([]);
+    expect(classesReferenced(objects)).toEqual([]);
+  });
+
+  test('priorityClasses: true creates the set its pods use, each workload at its tier', () => {
+    const chart = blank();
+    const environment = new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
+    new MastodonStreaming(chart, 'Streaming', { environment });
+    new Migrations(chart, 'Migrations', { environment });
+    const tiers = (objects: Manifest[]) => Object.fromEntries(objects.filter((o) => WORKLOAD_KINDS.includes(o.kind)).map((o) => [o.metadata.name, podSpecOf(o).priorityClassName]));
     new MastodonWeb(chart, 'Web', { environment });
     for (const p of resolved().sidekiq.processes) new SidekiqQueue(chart, `Sidekiq-${p.name}`, { environment, ...p });
     const objects = chart.toJson() as Manifest[];
     expect(classesReferenced(objects)).toEqual(['ocw-frontend', 'ocw-workers']);
     for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
-    expect(environment.priorityClasses.classes.frontend.name).toBe('ocw-frontend');
+    expect(environment.priorityClasses?.classes.frontend.name).toBe('ocw-frontend');
+    expect(tiers(objects)).toMatchObject({ 'ocw-web': 'ocw-frontend', 'ocw-streaming': 'ocw-frontend', 'ocw-db-migrate-pre': 'ocw-workers' });
+    for (const [name, tier] of Object.entries(tiers(objects))) if (name.startsWith('ocw-sidekiq-')) expect(tier).toBe('ocw-workers');
   });
 
   test('given PriorityClasses (shared with Postgres), the environment uses them and makes no second set', () => {
@@ -181,10 +215,76 @@ describe('PriorityClasses in a chart composed by hand', () => {
     for (const name of classesReferenced(objects)) expect(classesMade(objects)).toContain(name);
   });
 
-  test('a second environment in the same chart reuses the PriorityClasses already there', () => {
+  test('priorityClasses: true reuses the instance\'s set already in the App, in this chart or another', () => {
     const chart = blank();
     new PriorityClasses(chart, 'Priority', { instance: 'ocw', version: 'v4.7.2' });
-    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw' }));
+    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
+    const other = new Chart(chart.node.scope as App, 'other', { namespace: 'other' });
+    new MastodonEnvironment(other, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
     expect(classesMade(chart.toJson() as Manifest[])).toEqual(['ocw-data', 'ocw-frontend', 'ocw-workers']);
+    expect(classesMade(other.toJson() as Manifest[])).toEqual([]);
+  });
+
+  test('a second set of the same instance in the App is refused (PriorityClasses are cluster-wide: it would be emitted twice)', () => {
+    const chart = blank();
+    new MastodonEnvironment(chart, 'Env', tinyProps({ instance: 'ocw', priorityClasses: true }));
+    expect(() => new PriorityClasses(chart, 'Priority', { instance: 'ocw', version: 'v4.7.2' }))
+      .toThrow(/^PriorityClasses ocw: the App already holds this instance's PriorityClasses \(social\/Env\/Priority\)/);
+    const other = new Chart(chart.node.scope as App, 'other');
+    expect(() => new PriorityClasses(other, 'Priority', { instance: 'ocw', version: 'v4.7.2' })).toThrow(/already holds/);
+    expect(() => new PriorityClasses(other, 'Priority2', { instance: 'another', version: 'v4.7.2' })).not.toThrow();
+  });
+});
+
+describe('refused props: the config\'s refusals', () => {
+  test('a URL as domain (it goes straight into LOCAL_DOMAIN, which can never change) and an upper-case webDomain: one error, each with the bare host to use', () => {
+    let msg = '';
+    try { environmentChart({ domain: 'https://Social.Example/', webDomain: 'Web.Social.Example' }); } catch (e) { msg = (e as Error).message; }
+    expect(msg.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}domain: 'https:\/\/Social\.Example\/' is not a lower-case host name; set it to the bare host \('social\.example'\)/),
+      expect.stringMatching(/^ {2}webDomain: 'Web\.Social\.Example' is not a lower-case host name; set it to the bare host \('web\.social\.example'\)/),
+    ]);
+  });
+
+  const rwo = { volume: { size: '10Gi', accessMode: 'ReadWriteOnce' as const } };
+  test('ReadWriteOnce media while web runs 2 replicas and a Sidekiq queue 1: refused at synth, naming the workloads', () => {
+    const { chart, environment } = environmentChart({ media: rwo });
+    new MastodonWeb(chart, 'web', { environment });
+    new SidekiqQueue(chart, 'sidekiq', { environment, name: 'all', queues: ['default'] });
+    expect(() => Testing.synth(chart)).toThrow(/media\.volume\.accessMode: ReadWriteOnce attaches to one node, but 3 pods mount the media volume \(tiny-web: 2, tiny-sidekiq-all: 1\).*Use ReadWriteMany storage/);
+  });
+
+  test('with the nodes known (mediaNodes), ReadWriteOnce is checked against them instead of the pods', () => {
+    for (const [nodes, ok] of [[['solo'], true], [['a', 'b'], false]] as const) {
+      const { chart, environment } = environmentChart({ media: rwo, mediaNodes: nodes });
+      new MastodonWeb(chart, 'web', { environment });
+      if (ok) expect(() => Testing.synth(chart)).not.toThrow();
+      else expect(() => Testing.synth(chart)).toThrow(/can run on 2 nodes \(a, b\)/);
+    }
+  });
+
+  test('ReadWriteOnce media with a single pod mounting it, or ReadWriteMany with many, synthesizes', () => {
+    const one = environmentChart({ media: rwo });
+    new MastodonWeb(one.chart, 'web', { environment: one.environment, replicas: 1 });
+    expect(() => Testing.synth(one.chart)).not.toThrow();
+    const many = environmentChart({ media: { volume: { size: '10Gi', accessMode: 'ReadWriteMany' } } });
+    new MastodonWeb(many.chart, 'web', { environment: many.environment });
+    expect(() => Testing.synth(many.chart)).not.toThrow();
+  });
+});
+
+describe('the Sidekiq queues built on one environment, checked at synth', () => {
+  test('a second group serving the scheduler (every periodic job enqueued twice) is refused', () => {
+    const { chart, environment } = environmentChart();
+    new SidekiqQueue(chart, 'a', { environment, name: 'a', queues: ['scheduler', 'default', 'push', 'pull'] });
+    new SidekiqQueue(chart, 'b', { environment, name: 'b', queues: ['scheduler', 'ingress', 'mailers', 'fasp'] });
+    expect(() => Testing.synth(chart)).toThrow(/SidekiqQueue tiny-sidekiq-b\.queues: 'scheduler' is already served by process 'tiny-sidekiq-a'; the scheduler queue must run in exactly one process/);
+  });
+
+  test('one scheduler group synthesizes', () => {
+    const { chart, environment } = environmentChart();
+    new SidekiqQueue(chart, 'a', { environment, name: 'a', queues: ['default', 'push', 'pull', 'ingress'] });
+    new SidekiqQueue(chart, 'b', { environment, name: 'b', queues: ['scheduler', 'mailers', 'fasp'] });
+    expect(() => Testing.synth(chart)).not.toThrow();
   });
 });

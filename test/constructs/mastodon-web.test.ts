@@ -7,6 +7,8 @@ import { find, podSpecOf } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { environmentChart } from './mastodon-env';
+import { resolveConfig } from '../../lib/config/resolve';
+import { tinyConfig } from './tiny-config';
 
 function build(props: Partial<MastodonWebProps> = {}, env?: Partial<MastodonEnvironmentProps>) {
   const { chart, environment } = environmentChart(env);
@@ -35,7 +37,8 @@ describe('alone, with only the environment', () => {
     expect(d.spec.replicas).toBe(2);
     expect(envOf(c)).toMatchObject({ WEB_CONCURRENCY: '2', MAX_THREADS: '5', DB_POOL: '5', BIND: '0.0.0.0', PORT: '3000' });
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '1400Mi' } });
-    expect(web.settings).toEqual({ replicas: 2, pool: 'cloud', processes: 2, threads: 5, resources: c.resources });
+    // No pool: the config's 'cloud' pool is this project's cluster, not every cluster.
+    expect(web.settings).toEqual({ replicas: 2, processes: 2, threads: 5, resources: c.resources });
   });
 
   test('Puma from the Mastodon image, its ENTRYPOINT kept (args), plain variables from the env ConfigMap', () => {
@@ -64,8 +67,10 @@ describe('alone, with only the environment', () => {
       labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': 'tiny', 'app.kubernetes.io/component': 'web' } },
       matchLabelKeys: ['pod-template-hash'],
     }]);
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
-      { key: 'node-pool', operator: 'In', values: ['cloud'] });
+    // Any node of the image's architectures: no pool term unless a pool is given.
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toEqual(
+      [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }]);
+    expect(spec.priorityClassName).toBeUndefined();
   });
 
   test('a PodDisruptionBudget that keeps one pod up', () => {
@@ -135,12 +140,47 @@ describe('what the environment decides', () => {
     expect(find(objects, 'Deployment', 'tiny-web').spec.replicas).toBe(0);
     expect(web.budget).toBeUndefined();
   });
-  test('the image of the environment\'s version, and its pool label and failover time', () => {
-    const { objects } = build({}, { version: 'v4.5.0', poolLabel: 'example.com/pool', failoverSeconds: 60 });
+  test('the image of the environment\'s version, and its pool label (for a pool given) and failover time', () => {
+    const { objects } = build({ pool: 'cloud' }, { version: 'v4.5.0', poolLabel: 'example.com/pool', failoverSeconds: 60 });
     const spec = podSpecOf(find(objects, 'Deployment', 'tiny-web'));
     expect(spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.5.0');
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
       { key: 'example.com/pool', operator: 'In', values: ['cloud'] });
     expect(spec.tolerations.map((t: any) => t.tolerationSeconds)).toEqual([60, 60]);
+  });
+});
+
+describe('refused props: the config\'s refusals, every problem in one error', () => {
+  const errorOf = (props: Partial<MastodonWebProps>) => {
+    try { build(props); } catch (e) { return (e as Error).message; }
+    throw new Error('MastodonWeb accepted the props');
+  };
+
+  test('a memory request below the 700Mi floor, a limit below the request, processes 1.5 and threads 0: one error, each line <prop path>: <problem>; <fix>', () => {
+    const msg = errorOf({ threads: 0, processes: 1.5, resources: { requests: { cpu: '100m', memory: '300Mi' }, limits: { memory: '200Mi' } } });
+    expect(msg.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}processes: is 1\.5, not a whole number from 1 to 16; set /),
+      expect.stringMatching(/^ {2}threads: is 0, not a whole number from 1 to 32; set /),
+      expect.stringMatching(/^ {2}resources\.requests\.memory: 300Mi is below the 700Mi floor: .*; request at least 700Mi$/),
+      expect.stringMatching(/^ {2}resources\.limits\.memory: the limit 200Mi is below the request 300Mi; .*raise the limit/),
+    ]);
+  });
+
+  test('a 300Mi limit under the default 900Mi request, and 0 replicas', () => {
+    const msg = errorOf({ replicas: 0, resources: { requests: { cpu: '250m', memory: '900Mi' }, limits: { memory: '300Mi' } } });
+    expect(msg).toMatch(/\n {2}replicas: is 0/);
+    expect(msg).toMatch(/\n {2}resources\.limits\.memory: the limit 300Mi is below the request 900Mi/);
+  });
+
+  test('word for word the config\'s refusal: one rule (lib/rules/mastodon-checks.ts) for both', () => {
+    const resources = { requests: { cpu: '250m', memory: '300Mi' }, limits: { memory: '300Mi' } };
+    const r = resolveConfig(tinyConfig((c) => { c.web = { resources }; }));
+    const fromConfig = r.ok ? undefined : r.errors.find((e) => e.path === 'web.resources.requests.memory')?.message;
+    expect(fromConfig).toMatch(/below the 700Mi floor/);
+    expect(errorOf({ resources })).toContain(`\n  resources.requests.memory: ${fromConfig}`);
+  });
+
+  test('the floor itself is accepted', () => {
+    expect(() => build({ resources: { requests: { cpu: '250m', memory: '700Mi' }, limits: { memory: '700Mi' } } })).not.toThrow();
   });
 });

@@ -39,13 +39,13 @@ describe('alone, with only the environment', () => {
     }
   });
 
-  test('the config\'s default schedules, a small DB_POOL, tootctl-sized resources, the workers priority; not suspended', () => {
+  test('the config\'s default schedules, a small DB_POOL, tootctl-sized resources, no PriorityClass alone; not suspended', () => {
     expect([media.spec.schedule, cards.spec.schedule]).toEqual(['15 3 * * *', '45 3 * * 1']);
     for (const cj of [media, cards]) {
       const c = containerOf(cj);
       expect(c.env).toContainEqual({ name: 'DB_POOL', value: String(TOOTCTL_DB_POOL) });
       expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1Gi' } });
-      expect(podSpecOf(cj).priorityClassName).toBe('tiny-workers');
+      expect(podSpecOf(cj).priorityClassName).toBeUndefined();
       expect(cj.spec.suspend).toBeFalsy();
       expect(cj.spec.jobTemplate.spec.backoffLimit).toBe(1);
     }

@@ -17,7 +17,8 @@ function internalRedis(change: (r: any) => void = () => undefined) {
 function build(props: Partial<RedisProps> = {}, change?: (r: any) => void) {
   const { redis, config } = internalRedis(change);
   const chart = Testing.chart();
-  const construct = new Redis(chart, 'redis', { instance: 'tiny', redis, poolLabel: config.nodes.poolLabel, image: config.images.redis, ...props });
+  const { mode: _internal, ...settings } = redis;
+  const construct = new Redis(chart, 'redis', { instance: 'tiny', ...settings, poolLabel: config.nodes.poolLabel, image: config.images.redis, ...props });
   return { construct, config, objects: Testing.synth(chart) };
 }
 const envOf = (c: any): Record<string, any> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
@@ -117,5 +118,39 @@ describe('props change what they should', () => {
     expect(exporter.securityContext.runAsUser).toBe(59000);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
     for (const v of K8S_VERSIONS) expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
+  });
+});
+
+describe('from a few props: new Redis(chart, id, { instance })', () => {
+  const chart = Testing.chart();
+  const construct = new Redis(chart, 'redis', { instance: 'social' });
+  const objects = Testing.synth(chart);
+  const sts = find(objects, 'StatefulSet', 'social-redis');
+  const spec = podSpecOf(sts);
+
+  test('the StatefulSet and Service a MastodonEnvironment of the instance reaches by default (<instance>-redis:6379)', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Service/social-redis', 'StatefulSet/social-redis']);
+    expect(construct.service.name).toBe('social-redis');
+    expect(find(objects, 'Service', 'social-redis').spec.ports[0].port).toBe(6379);
+  });
+
+  test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
+    expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('the config\'s defaults (image, 2Gi AOF volume, 256Mi/512Mi), but any node: no pool term', () => {
+    expect(spec.containers[0].image).toBe('docker.io/library/redis:7.4.11-alpine');
+    expect(spec.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions)
+      .toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }]);
+  });
+
+  test('with the config\'s pool given, it renders exactly what a config with nothing set renders', () => {
+    const fromConfig = build().objects.map((o) => JSON.parse(JSON.stringify(o).replace(/tiny-redis/g, 'x').replace(/"tiny"/g, '"x"')));
+    const c = Testing.chart();
+    new Redis(c, 'redis', { instance: 'tiny', pool: 'cloud' });
+    const alone = Testing.synth(c).map((o) => JSON.parse(JSON.stringify(o).replace(/tiny-redis/g, 'x').replace(/"tiny"/g, '"x"')));
+    expect(alone).toEqual(fromConfig);
   });
 });

@@ -9,6 +9,8 @@ import { find, podSpecOf, resolved } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { MastodonEnvironmentProps } from '../../lib/mastodon-environment';
 import { environmentChart } from './mastodon-env';
+import { resolveConfig } from '../../lib/config/resolve';
+import { tinyConfig } from './tiny-config';
 
 const QUEUES = ['default', 'push', 'pull'];
 
@@ -36,13 +38,15 @@ describe('alone, with a name and its queues', () => {
     expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
   });
 
-  test('the config defaults: one pod, 10 threads (and DB_POOL), 640Mi requested, 1Gi limit, the cloud pool', () => {
+  test('the config defaults: one pod, 10 threads (and DB_POOL), 640Mi requested, 1Gi limit, any node (no pool term, no PriorityClass)', () => {
     expect(d.spec.replicas).toBe(1);
     expect(envOf(c)).toMatchObject({ DB_POOL: '10', MASTODON_SIDEKIQ_READY_FILENAME: SIDEKIQ_READY_FILENAME });
     expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '640Mi' }, limits: { memory: '1Gi' } });
-    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toContainEqual(
-      { key: 'node-pool', operator: 'In', values: ['cloud'] });
-    expect(queue.process).toMatchObject({ name: 'main', replicas: 1, pool: 'cloud', concurrency: 10, queues: QUEUES, servesScheduler: false });
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).not.toContainEqual(
+      expect.objectContaining({ key: 'node-pool' }));
+    expect(spec.priorityClassName).toBeUndefined();
+    expect(queue.process).toMatchObject({ name: 'main', replicas: 1, concurrency: 10, queues: QUEUES, servesScheduler: false });
+    expect(queue.process.pool).toBeUndefined();
   });
 
   test('the queues in strict order (no weights), a shutdown timeout, a stale ready file removed first, under the image entrypoint', () => {
@@ -103,8 +107,8 @@ describe('props change what they should', () => {
     expect(queue.budget).toBeUndefined();
   });
   test('a scheduler group with more pods, or scaling, is refused', () => {
-    expect(() => build({ queues: ['scheduler'], replicas: 2 })).toThrow(/^SidekiqQueue main: it serves 'scheduler', which must run in exactly one pod/);
-    expect(() => build({ queues: ['scheduler'], scaling: { maxReplicas: 3 } })).toThrow(/must run in exactly one pod/);
+    expect(() => build({ queues: ['scheduler'], replicas: 2 })).toThrow(/^SidekiqQueue main: invalid props:\n {2}replicas: it serves 'scheduler', which must run in exactly one pod/);
+    expect(() => build({ queues: ['scheduler'], scaling: { maxReplicas: 3 } })).toThrow(/\n {2}scaling: it serves 'scheduler', which must run in exactly one pod/);
   });
 });
 
@@ -135,5 +139,44 @@ describe('what the environment decides', () => {
   });
   test('stopWorkloads: no pods', () => {
     expect(deploymentOf(build({}, { stopWorkloads: true }).objects).spec.replicas).toBe(0);
+  });
+});
+
+describe('refused props: the config\'s refusals, every problem in one error', () => {
+  const errorOf = (props: Partial<SidekiqQueueProps>) => {
+    try { build(props); } catch (e) { return (e as Error).message; }
+    throw new Error('SidekiqQueue accepted the props');
+  };
+
+  test('unknown queue names, memory below the 512Mi floor, concurrency 0: one error naming each prop path', () => {
+    const msg = errorOf({ queues: ['defualt', 'mailer', 'push'], concurrency: 0, resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '256Mi' } } });
+    expect(msg.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/^ {2}queues\[0\]: 'defualt' is not a Mastodon queue \(.*\); fix the name, or declare it under customQueues/),
+      expect.stringMatching(/^ {2}queues\[1\]: 'mailer' is not a Mastodon queue/),
+      expect.stringMatching(/^ {2}concurrency: is 0, not a whole number from 1 to 100; /),
+      expect.stringMatching(/^ {2}resources\.requests\.memory: 256Mi is below the 512Mi floor: .*; request at least 512Mi$/),
+    ]);
+  });
+
+  test('replicas 0 is refused; a queue a fork declares in customQueues is accepted', () => {
+    expect(errorOf({ replicas: 0 })).toMatch(/\n {2}replicas: is 0/);
+    expect(() => build({ queues: ['default', 'translations'], customQueues: ['translations'] })).not.toThrow();
+  });
+
+  test('word for word the config\'s refusals: one rule for both (the custom queues\' path aside)', () => {
+    const resources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '256Mi' } };
+    // Two configs: the resolver checks the queue layout only once everything else is valid.
+    const fromConfig = (path: string) => {
+      const r = resolveConfig(tinyConfig((c) => { if (path.includes('resources')) c.sidekiq.processes[0].resources = resources; else c.sidekiq.processes[0].queues[0] = 'defualt'; }));
+      return r.ok ? undefined : r.errors.find((e) => e.path === path)?.message;
+    };
+    const msg = errorOf({ resources, queues: ['defualt'] });
+    expect(fromConfig('sidekiq.processes[0].resources.requests.memory')).toMatch(/below the 512Mi floor/);
+    expect(msg).toContain(`\n  resources.requests.memory: ${fromConfig('sidekiq.processes[0].resources.requests.memory')}`);
+    expect(msg).toContain(`\n  queues[0]: ${fromConfig('sidekiq.processes[0].queues[0]')!.replace('sidekiq.customQueues', 'customQueues')}`);
+  });
+
+  test('a fallbackPool without a pool to fall back from is refused', () => {
+    expect(errorOf({ fallbackPool: 'cloud' })).toMatch(/\n {2}fallbackPool: is 'cloud' without a pool to fall back from/);
   });
 });

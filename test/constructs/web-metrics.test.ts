@@ -75,9 +75,9 @@ describe('as MastodonWeb makes it with monitoring on', () => {
     expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp-root']);
     // No Secret reaches it: it only receives metrics.
     expect(JSON.stringify(spec)).not.toMatch(/secretKeyRef|envFrom/);
-    // Lowest tier: never preempts web or the database for room.
-    expect(spec.priorityClassName).toBe('tiny-workers');
-    // The same nodes web may use (the cloud pool, the image's architectures).
+    // Alone, no PriorityClass (opt-in on the environment).
+    expect(spec.priorityClassName).toBeUndefined();
+    // The same nodes web may use (the image's architectures; a pool when one is given).
     expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual(web.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution);
     const svc = find(objects, 'Service', 'tiny-web-metrics');
     expect(svc.spec.type).toBe('ClusterIP');
