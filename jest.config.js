@@ -10,7 +10,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // examples/ import the package by its name, as a user would (tsconfig.json `paths` does the same).
   moduleNameMapper: { '^cdk8s-mastodon$': '<rootDir>/lib/index.ts' },
-  // Checks that `npm run build` compiled the strict validators the tests use (see the file).
-  globalSetup: '<rootDir>/test/support/validators-built.ts',
+  // Checks that `npm run build` compiled the strict validators, and gives the run a temporary
+  // folder of its own that the teardown removes (see the files).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: '100%',
 };

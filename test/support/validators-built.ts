@@ -1,5 +1,5 @@
 /**
- * The unit suite's jest globalSetup (jest.config.js): the tests run from the TypeScript sources,
+ * Part of the unit suite's jest globalSetup (global-setup.ts): the tests run from the TypeScript sources,
  * but the strict Kubernetes validators are compiled by `npm run build`
  * (scripts/build-validators.ts into build/validators). Fails at once, saying so, when they are
  * missing or older than the schemas, CRDs or build script they are made from.
