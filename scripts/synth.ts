@@ -31,7 +31,7 @@ export function synthInto(configFile: string, target: string, synthesize: typeof
   target = resolveTarget(target);
   // A refusal of the file system (full disk, read-only folder) is one line naming the path;
   // anything else thrown is a defect, reported with its stack.
-  const failure = (e: unknown) => describeWriteError(e) ?? `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}`;
+  const failure = (e: unknown) => describeWriteError(e, target) ?? `synth failed with an internal error (please report it): ${(e as Error).stack ?? String(e)}`;
   try {
     const r = writeThenSwap(target, (out): { ok: true; warnings: readonly string[] } | { ok: false; report: string } => {
       try {

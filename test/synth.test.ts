@@ -205,3 +205,46 @@ describe('a file system that refuses the write: one line naming the path, no sta
     expect(fs.readFileSync(file, 'utf8')).toBe('not a folder\n');
   });
 });
+
+test('synthesizeApp itself (what main.ts and a server repository\'s main.ts call): a refused write is a report of one line, not a throw', () => {
+  const file = path.join(tmp, 'not-a-folder');
+  fs.writeFileSync(file, 'x\n');
+  const r = synthesizeApp(EXAMPLE_FILE, path.join(file, 'dist'));
+  expect(r.ok).toBe(false);
+  if (!r.ok) {
+    expect(r.report).toMatch(/^cannot write .*not-a-folder.*: a part of the path is a file, not a folder \(ENOTDIR\)$|^cannot write .*not-a-folder.*: a file is in the way \(EEXIST\)$/);
+    expect(r.errors).toHaveLength(1);
+  }
+});
+
+test('a write error without a path names the output folder', () => {
+  const target = oldOutput('no-path');
+  const r = synthInto(EXAMPLE_FILE, target, () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); });
+  expect(r.ok).toBe(false);
+  if (!r.ok) expect(r.report).toMatch(/^cannot write .*\/out\/?[^ ]*: no space left on the device \(ENOSPC\)$/);
+});
+
+test('two runs recovering the same dead scratch folder at once: the one that finds it gone goes on', () => {
+  const target = path.join(tmp, 'recover-race', 'out');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  const scratch = path.join(path.dirname(target), `${scratchPrefix(target, os.hostname(), dead)}abc123`);
+  fs.mkdirSync(path.join(scratch, 'previous'), { recursive: true });
+  fs.writeFileSync(path.join(scratch, 'previous', 'mastodon.k8s.yaml'), 'the previous manifests\n');
+  // The other run restores it between our check and our rename.
+  const real = swapRenames.rename;
+  swapRenames.rename = (from, to) => {
+    if (from === path.join(scratch, 'previous')) {
+      real(from, to);
+      throw Object.assign(new Error(`ENOENT: no such file or directory, rename '${from}'`), { code: 'ENOENT' });
+    }
+    real(from, to);
+  };
+  try {
+    const r = synthInto(EXAMPLE_FILE, target);
+    expect(r.ok).toBe(true);
+  } finally {
+    swapRenames.rename = real;
+  }
+  expect(tree(target)).toEqual(reference);
+});

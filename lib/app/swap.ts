@@ -54,7 +54,12 @@ export function recoverAbandoned(target: string): void {
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
     const dir = path.join(parent, name);
     const previous = path.join(dir, 'previous');
-    if (!fs.existsSync(target) && fs.existsSync(previous)) fs.renameSync(previous, target);
+    try {
+      if (!fs.existsSync(target) && fs.existsSync(previous)) swapRenames.rename(previous, target);
+    } catch (e) {
+      // Another run recovering the same folder got there first: the target is back either way.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -137,12 +142,13 @@ const WRITE_ERRORS: Readonly<Record<string, string>> = {
 
 /**
  * One line for an error the file system raised (a full disk, a read-only folder, a file where a
- * folder belongs): what happened and where, so the caller can report it without a stack.
+ * folder belongs): what happened and where (`where` when the error names no path), so the caller
+ * can report it without a stack.
  * `undefined` for any other error, which is a defect worth its stack.
  */
-export function describeWriteError(e: unknown): string | undefined {
+export function describeWriteError(e: unknown, where?: string): string | undefined {
   const err = e as NodeJS.ErrnoException;
   const meaning = typeof err?.code === 'string' ? WRITE_ERRORS[err.code] : undefined;
   if (!meaning) return undefined;
-  return `cannot write ${err.path ?? 'the output'}: ${meaning} (${err.code})`;
+  return `cannot write ${err.path ?? where ?? 'the output'}: ${meaning} (${err.code})`;
 }

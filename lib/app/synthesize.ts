@@ -7,6 +7,7 @@ import { NodeTuningChart } from '../node-tuning';
 import type { Manifest } from '../model';
 import { IMAGES } from '../rules/images';
 import { catchUpErrors } from './catch-up-check';
+import { describeWriteError } from './swap';
 import { renderNodeTuning } from './render';
 
 /** What {@link synthesizeApp} did. */
@@ -22,7 +23,8 @@ export interface SynthesisOptions {
 
 /**
  * The app: reads and checks a config file, then writes the manifests into `outdir`. On bad
- * input it writes nothing, so whatever `outdir` held stays as it was.
+ * input it writes nothing, so whatever `outdir` held stays as it was; a write the file system
+ * refuses (a full disk) is reported, not thrown.
  */
 export function synthesizeApp(configFile: string, outdir: string, options: SynthesisOptions = {}): SynthesisResult {
   const result = loadConfigFile(configFile);
@@ -38,6 +40,13 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   // The capacity check plans the objects these charts render; app.synth() then writes them.
   const capacity = catchUpErrors(result.config, (): Manifest[] => [...mastodon.toJson() as Manifest[], ...(tuning ? tuning.toJson() as Manifest[] : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
-  app.synth();
+  try {
+    app.synth();
+  } catch (e) {
+    // A full disk or a read-only folder is reported in one line; anything else is a defect.
+    const line = describeWriteError(e, outdir);
+    if (!line) throw e;
+    return { ok: false, errors: [{ path: '', message: line }], report: line };
+  }
   return { ok: true, warnings: result.config.warnings };
 }
