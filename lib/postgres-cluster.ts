@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ObjectStore, ObjectStoreSpecConfigurationWalCompression } from '../imports/barman-objectstore-barmancloud.cnpg.io';
 import {
-  Cluster, ClusterSpecBootstrap, ClusterSpecBootstrapInitdbImportType, ClusterSpecExternalClusters,
+  Cluster, ClusterSpecAffinityAdditionalPodAffinity, ClusterSpecBootstrap, ClusterSpecBootstrapInitdbImportType, ClusterSpecExternalClusters,
   ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests,
   ClusterSpecPrimaryUpdateMethod, ClusterSpecPrimaryUpdateStrategy,
 } from '../imports/cnpg-cluster-postgresql.cnpg.io';
@@ -162,6 +162,32 @@ export interface PostgresClusterProps {
    * @default false (no ConfigMap, no spec.monitoring)
    */
   readonly slotMetrics?: boolean;
+}
+
+/**
+ * With no arch given and an image built for several, the instances must still share one
+ * architecture (a standby replays the primary's data files; PostgreSQL requires the same one), so
+ * every instance requires a pod of its own cluster on a node of its architecture. The pooler's
+ * pods carry `cnpg.io/cluster` too and are left out. The first instance (or the initdb job)
+ * finds none and may schedule because it matches its own term: Kubernetes' InterPodAffinity
+ * filter (pkg/scheduler/framework/plugins/interpodaffinity/filtering.go, satisfyPodAffinity;
+ * "Inter-pod affinity and anti-affinity" in the scheduling docs) lets such a pod pass.
+ * CloudNativePG passes `affinity.additionalPodAffinity` to all the cluster's pods
+ * (api/v1/cluster_types.go, AffinityConfiguration).
+ */
+function sameArchAffinity(cluster: string, db: Pick<Settings, 'arch' | 'image'>): { additionalPodAffinity?: ClusterSpecAffinityAdditionalPodAffinity } {
+  if (db.arch !== undefined || db.image.architectures.length < 2) return {};
+  return {
+    additionalPodAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{
+        labelSelector: { matchExpressions: [
+          { key: 'cnpg.io/cluster', operator: 'In', values: [cluster] },
+          { key: 'cnpg.io/podRole', operator: 'NotIn', values: ['pooler'] },
+        ] },
+        topologyKey: ARCH_LABEL,
+      }],
+    },
+  };
 }
 
 /** Every prop with its default applied. */
@@ -437,6 +463,7 @@ export class PostgresCluster extends Construct {
           enablePodAntiAffinity: true,
           topologyKey: HOSTNAME_LABEL,
           podAntiAffinityType: db.antiAffinity,
+          ...sameArchAffinity(n.cluster, db),
           // One architecture for every instance when one is given (a standby replays the
           // primary's data files), else any the image runs on; the pool only when one is given.
           nodeAffinity: {
