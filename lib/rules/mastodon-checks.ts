@@ -129,7 +129,7 @@ export function readWriteOnceMediaProblems(
   }
   const pods = where.mounts.reduce((n, m) => n + m.pods, 0);
   if (pods <= 1) return [];
-  return [{ path, message: `ReadWriteOnce attaches to one node, but ${pods} pods mount the media volume (${where.mounts.map((m) => `${m.name}: ${m.pods}`).join(', ')}) and nothing keeps them on one node; a pod on another node would hang in ContainerCreating. ${fix}` }];
+  return [{ path, message: `ReadWriteOnce attaches to one node, but ${pods} pods mount the media volume (${where.mounts.map((m) => `${m.name}: ${m.pods}`).join(', ')}) and nothing keeps them on one node; a pod on another node would hang in ContainerCreating. ${fix}, or set mediaNodes to the one node they run on` }];
 }
 
 /** One Error for a construct's props: `<what>: invalid props:` and one `<path>: <message>` line each. */

@@ -8,6 +8,7 @@ import { resolveConfigOrThrow } from '../../lib/config/resolve';
 import { MastodonEnvironment } from '../../lib/mastodon-environment';
 import { MastodonWeb } from '../../lib/mastodon-web';
 import { MastodonStreaming } from '../../lib/mastodon-streaming';
+import { MediaCleanup } from '../../lib/media-cleanup';
 import { Migrations } from '../../lib/migrations';
 import { PostgresCluster } from '../../lib/postgres-cluster';
 import { PriorityClasses } from '../../lib/priority-classes';
@@ -252,6 +253,19 @@ describe('refused props: the config\'s refusals', () => {
     new MastodonWeb(chart, 'web', { environment });
     new SidekiqQueue(chart, 'sidekiq', { environment, name: 'all', queues: ['default'] });
     expect(() => Testing.synth(chart)).toThrow(/media\.volume\.accessMode: ReadWriteOnce attaches to one node, but 3 pods mount the media volume \(tiny-web: 2, tiny-sidekiq-all: 1\).*Use ReadWriteMany storage/);
+  });
+
+  test('ReadWriteOnce media with web at 1 replica and the cleanup CronJobs and migrations, which mount it too: refused, suggesting mediaNodes', () => {
+    const { chart, environment } = environmentChart({ media: rwo });
+    new MastodonWeb(chart, 'web', { environment, replicas: 1 });
+    new MediaCleanup(chart, 'cleanup', { environment });
+    new Migrations(chart, 'migrations', { environment });
+    expect(() => Testing.synth(chart)).toThrow(
+      /but 5 pods mount the media volume \(tiny-web: 1, tiny-media-remove: 1, tiny-preview-cards-remove: 1, tiny-db-migrate-pre: 1, tiny-db-migrate-post: 1\) and nothing keeps them on one node; .*Use ReadWriteMany storage \(e\.g\. NFS or Longhorn RWX\) or media\.s3, or set mediaNodes to the one node they run on/);
+    const solo = environmentChart({ media: rwo, mediaNodes: ['solo'] });
+    new MastodonWeb(solo.chart, 'web', { environment: solo.environment, replicas: 1 });
+    new MediaCleanup(solo.chart, 'cleanup', { environment: solo.environment });
+    expect(() => Testing.synth(solo.chart)).not.toThrow();
   });
 
   test('with the nodes known (mediaNodes), ReadWriteOnce is checked against them instead of the pods', () => {
