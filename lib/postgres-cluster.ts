@@ -20,8 +20,9 @@ import {
 } from './rules/database';
 import { IMAGES, imageRef, postgresImage } from './rules/images';
 import {
-  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, imageArchProblem, restoreProblems, retentionPolicyProblem, snapshotStorageProblems,
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, imageArchProblem, POSTGRES_BOUNDS, restoreProblems, retentionPolicyProblem, snapshotStorageProblems,
 } from './rules/postgres-checks';
+import { countProblems } from './rules/mastodon-checks';
 import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
@@ -113,7 +114,7 @@ export interface PostgresClusterProps {
   readonly backup: PostgresBackupProps;
   /** The namespace the objects live in, for the pooler's names in the server certificate. @default only the bare Service name */
   readonly namespace?: string;
-  /** Postgres instances: a primary and instances-1 replicas. @default 3 */
+  /** Postgres instances, 1 to 9: a primary and instances-1 replicas. @default 3 */
   readonly instances?: number;
   /**
    * The node pool of the instances, the pooler and the jobs (a required node affinity on `poolLabel`).
@@ -386,6 +387,8 @@ export class PostgresCluster extends Construct {
     };
     const at = (path: string, problem: string | undefined): PropProblem[] => (problem ? [{ path, message: problem }] : []);
     const problems: PropProblem[] = [
+      ...countProblems('instances', db.instances, POSTGRES_BOUNDS.instances),
+      ...countProblems('pooler.instances', db.pooler.instances, POSTGRES_BOUNDS.poolerInstances),
       ...at('image', db.arch ? imageArchProblem(db.image, db.arch, 'arch') : undefined),
       ...at('backup.objectStore.destinationPath', destinationPathProblem(store.destinationPath)),
       ...at('backup.objectStore.endpointURL', endpointUrlProblem(store.endpointURL)),

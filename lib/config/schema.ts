@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import {
-  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, POSTGRES_BOUNDS, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
 } from '../rules/postgres-checks';
 import { HOSTNAME_PATTERN as HOSTNAME, SIDEKIQ_BOUNDS, WEB_BOUNDS } from '../rules/mastodon-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
@@ -293,7 +293,7 @@ const BootstrapSchema = z.discriminatedUnion('mode', [
 
 const CnpgDatabaseSchema = z.strictObject({
   mode: z.literal('cnpg'),
-  instances: z.number().int().min(1).max(9).default(POSTGRES_DEFAULTS.instances).describe('Postgres instances: a primary and instances-1 replicas.'),
+  instances: z.number().int().min(POSTGRES_BOUNDS.instances.min).max(POSTGRES_BOUNDS.instances.max).default(POSTGRES_DEFAULTS.instances).describe('Postgres instances: a primary and instances-1 replicas.'),
   pool: pool.default(DEFAULT_POOL).describe('Node pool for the instances.'),
   arch: z.enum(ARCHES).optional().describe('Pin every instance to this architecture; required when the pool mixes architectures.'),
   postgresMajor: z.number().int().min(14).max(18).default(POSTGRES_DEFAULTS.postgresMajor).describe('Postgres major version.'),
@@ -305,7 +305,7 @@ const CnpgDatabaseSchema = z.strictObject({
     .describe('Extra postgresql.conf parameters, as strings. max_connections is derived from the connection budget.'),
   connectionReserve: z.number().int().min(0).default(POSTGRES_DEFAULTS.connectionReserve).describe('Connections kept free for the operator, monitoring and psql.'),
   pooler: z.strictObject({
-    instances: z.number().int().min(1).default(POSTGRES_DEFAULTS.poolerInstances),
+    instances: z.number().int().min(POSTGRES_BOUNDS.poolerInstances.min).default(POSTGRES_DEFAULTS.poolerInstances),
     defaultPoolSize: z.number().int().min(1).default(POSTGRES_DEFAULTS.defaultPoolSize).describe('Server connections per PgBouncer instance.'),
     reservePoolSize: z.number().int().min(0).default(POSTGRES_DEFAULTS.reservePoolSize),
     maxClientConn: z.number().int().min(1).optional().describe('Client connections per instance; derived from the budget when left out.'),

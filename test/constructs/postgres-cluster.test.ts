@@ -3,6 +3,7 @@
  * resolves for it (budget, architecture, anti-affinity, refusals) is in test/postgres.test.ts.
  */
 import { Testing } from 'cdk8s';
+import { resolveConfig } from '../../lib/config/resolve';
 import { AMCHECK_SQL, BARMAN_PLUGIN, PostgresCluster, PostgresClusterProps } from '../../lib/postgres-cluster';
 import { exampleRaw, find, podSpecOf, render, withChange } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
@@ -418,6 +419,13 @@ describe('props the config would refuse are refused here too', () => {
   test('a five-field snapshot schedule', () => {
     expect(refusal({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot', schedule: '0 4 * * 0' } } }))
       .toContain("\n  backup.volumeSnapshot.schedule: '0 4 * * 0' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 4 * * 0'");
+  });
+  test('instances and pooler instances outside the config\'s bounds (1 to 9, at least 1)', () => {
+    expect(refusal({ instances: 0 })).toContain('\n  instances: is 0, not a whole number from 1 to 9; set a whole number from 1 to 9');
+    expect(refusal({ instances: 10 })).toContain('\n  instances: is 10, not a whole number from 1 to 9');
+    expect(refusal({ pooler: { instances: 0 } })).toContain('\n  pooler.instances: is 0, not a whole number of at least 1');
+    const r = resolveConfig(withChange(exampleRaw(), (c) => { c.database.instances = 0; }));
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toContain('database.instances');
   });
   test('an architecture the image is not built for', () => {
     const image = { repository: 'registry.example/postgresql', tag: '16.4-standard', architectures: ['amd64'] as const };
