@@ -8,7 +8,7 @@ import { parseCron } from '../rules/cron';
 import {
   cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, POSTGRES_BOUNDS, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
 } from '../rules/postgres-checks';
-import { HOSTNAME_PATTERN as HOSTNAME, SIDEKIQ_BOUNDS, WEB_BOUNDS } from '../rules/mastodon-checks';
+import { HOSTNAME_PATTERN as HOSTNAME, hostNameMessage, SIDEKIQ_BOUNDS, WEB_BOUNDS } from '../rules/mastodon-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { DNS_LABEL, dnsLabelMessages } from '../rules/names';
 import { CUSTOM_QUEUE_NAME, NO_QUEUES } from '../rules/sidekiq-layout';
@@ -484,9 +484,9 @@ export const MastodonConfigSchema = z.strictObject({
   namespace: dnsLabel(63, 'namespace').default('mastodon').describe('Namespace for every object.'),
   domain: z.string({ error: 'must be the server domain, e.g. example.social' })
     .min(1, { error: 'must not be empty: set it to the server domain, e.g. example.social', abort: true })
-    .regex(HOSTNAME, { error: 'must be a lower-case host name such as example.social (no scheme, no path, no port)' })
+    .regex(HOSTNAME, { error: (i) => hostNameMessage(String(i.input), 'domain') })
     .describe('LOCAL_DOMAIN: the domain in user handles.'),
-  webDomain: z.string().regex(HOSTNAME, { error: 'must be a lower-case host name' }).optional()
+  webDomain: z.string().regex(HOSTNAME, { error: (i) => hostNameMessage(String(i.input), 'webDomain') }).optional()
     .describe('WEB_DOMAIN, when the site is served from another host than domain.'),
   mastodon: MastodonSchema.describe('The Mastodon release (or your own images) and the Secret with its keys.'),
   nodes: NodesSchema.describe('The cluster nodes the planner places the pods on, by pool.'),

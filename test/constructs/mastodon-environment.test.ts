@@ -4,7 +4,7 @@
  */
 import { App, Chart, Testing } from 'cdk8s';
 import { MastodonChart } from '../../lib/chart';
-import { resolveConfigOrThrow } from '../../lib/config/resolve';
+import { resolveConfig, resolveConfigOrThrow } from '../../lib/config/resolve';
 import { MastodonEnvironment } from '../../lib/mastodon-environment';
 import { MastodonWeb } from '../../lib/mastodon-web';
 import { MastodonStreaming } from '../../lib/mastodon-streaming';
@@ -15,7 +15,7 @@ import { PriorityClasses } from '../../lib/priority-classes';
 import { SidekiqQueue } from '../../lib/sidekiq-queue';
 import { MASTODON_SECRET_KEYS } from '../../lib/rules/environment';
 import type { Manifest } from '../../lib/model';
-import { find, podSpecOf, resolved, WORKLOAD_KINDS } from '../support/fixtures';
+import { exampleRaw, find, podSpecOf, resolved, withChange, WORKLOAD_KINDS } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { environmentChart, TINY_DATABASE, tinyProps } from './mastodon-env';
 
@@ -245,6 +245,20 @@ describe('refused props: the config\'s refusals', () => {
       expect.stringMatching(/^ {2}domain: 'https:\/\/Social\.Example\/' is not a lower-case host name; set it to the bare host \('social\.example'\)/),
       expect.stringMatching(/^ {2}webDomain: 'Web\.Social\.Example' is not a lower-case host name; set it to the bare host \('web\.social\.example'\)/),
     ]);
+  });
+
+  test('punycode top-level domains are host names; a non-ASCII one is refused with its punycode form; webDomain is worded as the site\'s host', () => {
+    expect(() => environmentChart({ domain: 'beispiel.xn--mnchen-3ya', webDomain: 'www.xn--p1ai' })).not.toThrow();
+    let msg = '';
+    try { environmentChart({ domain: 'beispiel.münchen', webDomain: 'Web.Social.Example' }); } catch (e) { msg = (e as Error).message; }
+    const [domain, webDomain] = msg.split('\n').slice(1);
+    expect(domain).toBe("  domain: 'beispiel.münchen' is not an ASCII host name; use its punycode form ('beispiel.xn--mnchen-3ya') (no scheme, no path, no port: it is part of every handle and cannot change later)");
+    expect(webDomain).toMatch(/^ {2}webDomain: 'Web\.Social\.Example' is not a lower-case host name; set it to the bare host \('web\.social\.example'\) \(no scheme, no path, no port: the host the site is served from\)$/);
+    // The config's words, from the same rule.
+    const r = resolveConfig(withChange(exampleRaw(), (c) => { c.domain = 'beispiel.münchen'; c.webDomain = 'Web.Social.Example'; }));
+    expect(r.ok ? [] : r.errors.map((e) => `  ${e.path}: ${e.message}`)).toEqual(expect.arrayContaining([domain, webDomain]));
+    const ok = resolveConfig(withChange(exampleRaw(), (c) => { c.domain = 'beispiel.xn--mnchen-3ya'; }));
+    expect(ok.ok ? [] : ok.errors).toEqual([]);
   });
 
   const rwo = { volume: { size: '10Gi', accessMode: 'ReadWriteOnce' as const } };
