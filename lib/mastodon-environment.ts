@@ -204,11 +204,12 @@ export class MastodonEnvironment extends Construct {
 
   /**
    * Problems only the workloads built on this environment show: ReadWriteOnce media mounted by
-   * several pods, and a second Sidekiq group serving the scheduler.
+   * several pods (Deployments, and the Jobs and CronJobs such as MediaCleanup and Migrations),
+   * and a second Sidekiq group serving the scheduler.
    */
   private validateWorkloads(): string[] {
     const built = this.pods.deployments;
-    const mounts = built.filter((d) => d.mountsMedia).map((d) => ({ name: d.name, pods: d.pods }));
+    const mounts = [...built, ...this.pods.jobs].filter((w) => w.mountsMedia).map((w) => ({ name: w.name, pods: w.pods }));
     const problems = readWriteOnceMediaProblems(this.settings.media.volume?.accessMode, this.mediaNodes ? { nodes: this.mediaNodes } : { mounts });
     const schedulers = built.filter((d) => d.queues?.includes(SCHEDULER_QUEUE));
     for (const d of schedulers.slice(1)) problems.push(secondSchedulerProblem(`SidekiqQueue ${d.name}.queues`, schedulers[0].name));

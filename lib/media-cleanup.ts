@@ -46,15 +46,16 @@ export class MediaCleanup extends Construct {
       env: { DB_POOL: String(TOOTCTL_DB_POOL) },
       resources: TOOTCTL_RESOURCES,
     });
+    const name = resourceName(c.name, suffix);
     return scheduledJob(this, id, {
-      name: resourceName(c.name, suffix),
+      name,
       identity,
       schedule,
       // Nothing writes to the database while the workloads are stopped for maintenance.
       suspend: env.stopped,
       backoffLimit: 1,
       podAnnotations: env.podAnnotations,
-      podSpec: env.podSpec({
+      podSpec: env.jobPodSpec(name, {
         containers: [container],
         restartPolicy: 'Never',
         priority: 'workers',

@@ -55,9 +55,10 @@ export class Migrations extends Construct {
       envSource: 'inline',
       resources: containerResources(c.web.resources),
     });
+    const name = resourceName(c.name, 'db-migrate', step);
     return new k8s.KubeJob(this, step === 'pre' ? 'Pre' : 'Post', {
       metadata: {
-        name: resourceName(c.name, 'db-migrate', step),
+        name,
         labels: standardLabels(identity),
         annotations: step === 'pre' ? preMigrateAnnotations() : postMigrateAnnotations(),
       },
@@ -66,7 +67,7 @@ export class Migrations extends Construct {
         backoffLimit: 6,
         template: {
           metadata: { labels: standardLabels(identity) },
-          spec: env.podSpec({
+          spec: env.jobPodSpec(name, {
             containers: [container],
             restartPolicy: 'Never',
             priority: 'workers',

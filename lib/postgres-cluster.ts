@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ObjectStore, ObjectStoreSpecConfigurationWalCompression } from '../imports/barman-objectstore-barmancloud.cnpg.io';
 import {
-  Cluster, ClusterSpecBootstrap, ClusterSpecBootstrapInitdbImportType, ClusterSpecExternalClusters,
+  Cluster, ClusterSpecAffinityAdditionalPodAffinity, ClusterSpecBootstrap, ClusterSpecBootstrapInitdbImportType, ClusterSpecExternalClusters,
   ClusterSpecBackupTarget, ClusterSpecBackupVolumeSnapshotSnapshotOwnerReference, ClusterSpecResourcesLimits, ClusterSpecResourcesRequests,
   ClusterSpecPrimaryUpdateMethod, ClusterSpecPrimaryUpdateStrategy,
 } from '../imports/cnpg-cluster-postgresql.cnpg.io';
@@ -20,8 +20,9 @@ import {
 } from './rules/database';
 import { IMAGES, imageRef, postgresImage } from './rules/images';
 import {
-  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, imageArchProblem, restoreProblems, retentionPolicyProblem, snapshotStorageProblems,
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, imageArchProblem, POSTGRES_BOUNDS, restoreProblems, retentionPolicyProblem, snapshotStorageProblems,
 } from './rules/postgres-checks';
+import { countProblems } from './rules/mastodon-checks';
 import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
@@ -113,7 +114,7 @@ export interface PostgresClusterProps {
   readonly backup: PostgresBackupProps;
   /** The namespace the objects live in, for the pooler's names in the server certificate. @default only the bare Service name */
   readonly namespace?: string;
-  /** Postgres instances: a primary and instances-1 replicas. @default 3 */
+  /** Postgres instances, 1 to 9: a primary and instances-1 replicas. @default 3 */
   readonly instances?: number;
   /**
    * The node pool of the instances, the pooler and the jobs (a required node affinity on `poolLabel`).
@@ -162,6 +163,32 @@ export interface PostgresClusterProps {
    * @default false (no ConfigMap, no spec.monitoring)
    */
   readonly slotMetrics?: boolean;
+}
+
+/**
+ * With no arch given and an image built for several, the instances must still share one
+ * architecture (a standby replays the primary's data files; PostgreSQL requires the same one), so
+ * every instance requires a pod of its own cluster on a node of its architecture. The pooler's
+ * pods carry `cnpg.io/cluster` too and are left out. The first instance (or the initdb job)
+ * finds none and may schedule because it matches its own term: Kubernetes' InterPodAffinity
+ * filter (pkg/scheduler/framework/plugins/interpodaffinity/filtering.go, satisfyPodAffinity;
+ * "Inter-pod affinity and anti-affinity" in the scheduling docs) lets such a pod pass.
+ * CloudNativePG passes `affinity.additionalPodAffinity` to all the cluster's pods
+ * (api/v1/cluster_types.go, AffinityConfiguration).
+ */
+function sameArchAffinity(cluster: string, db: Pick<Settings, 'arch' | 'image'>): { additionalPodAffinity?: ClusterSpecAffinityAdditionalPodAffinity } {
+  if (db.arch !== undefined || db.image.architectures.length < 2) return {};
+  return {
+    additionalPodAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{
+        labelSelector: { matchExpressions: [
+          { key: 'cnpg.io/cluster', operator: 'In', values: [cluster] },
+          { key: 'cnpg.io/podRole', operator: 'NotIn', values: ['pooler'] },
+        ] },
+        topologyKey: ARCH_LABEL,
+      }],
+    },
+  };
 }
 
 /** Every prop with its default applied. */
@@ -360,6 +387,8 @@ export class PostgresCluster extends Construct {
     };
     const at = (path: string, problem: string | undefined): PropProblem[] => (problem ? [{ path, message: problem }] : []);
     const problems: PropProblem[] = [
+      ...countProblems('instances', db.instances, POSTGRES_BOUNDS.instances),
+      ...countProblems('pooler.instances', db.pooler.instances, POSTGRES_BOUNDS.poolerInstances),
       ...at('image', db.arch ? imageArchProblem(db.image, db.arch, 'arch') : undefined),
       ...at('backup.objectStore.destinationPath', destinationPathProblem(store.destinationPath)),
       ...at('backup.objectStore.endpointURL', endpointUrlProblem(store.endpointURL)),
@@ -437,6 +466,7 @@ export class PostgresCluster extends Construct {
           enablePodAntiAffinity: true,
           topologyKey: HOSTNAME_LABEL,
           podAntiAffinityType: db.antiAffinity,
+          ...sameArchAffinity(n.cluster, db),
           // One architecture for every instance when one is given (a standby replays the
           // primary's data files), else any the image runs on; the pool only when one is given.
           nodeAffinity: {

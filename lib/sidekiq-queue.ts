@@ -6,7 +6,9 @@ import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { METRICS_PORT_NAME, RUBY_METRICS_PORT, sidekiqMetricsEnv } from './rules/metrics';
 import { MAX_REPLICAS_ANNOTATION, sidekiqReplicas } from './rules/sidekiq-scaling';
-import { knownQueues, SCHEDULER_QUEUE, unknownQueueProblems } from './rules/sidekiq-layout';
+import {
+  customQueueProblems, knownQueues, NO_QUEUES, repeatedQueueProblems, SCHEDULER_QUEUE, unknownQueueProblems,
+} from './rules/sidekiq-layout';
 import { countProblems, FieldProblem, memoryProblems, propsError, SIDEKIQ_BOUNDS, SIDEKIQ_FLOOR } from './rules/mastodon-checks';
 import { SIDEKIQ_DEFAULTS } from './model/defaults';
 import type { ResolvedSidekiqProcess, ResourcesConfig } from './model';
@@ -33,13 +35,15 @@ export interface SidekiqQueueProps {
   /** Process group name; the Deployment is `<instance>-sidekiq-<name>`. */
   readonly name: string;
   /**
-   * Queues in strict priority order. The group that serves `scheduler` runs exactly one pod with
-   * the Recreate strategy (two schedulers would enqueue every periodic job twice).
+   * Queues in strict priority order, at least one, each once. The group that serves `scheduler`
+   * runs exactly one pod with the Recreate strategy (two schedulers would enqueue every periodic
+   * job twice).
    */
   readonly queues: readonly string[];
   /**
    * Queues your Mastodon fork adds: `queues` may name these besides Mastodon's own
-   * (default, push, pull, ingress, mailers, scheduler, fasp). @default none
+   * (default, push, pull, ingress, mailers, scheduler, fasp). Each a DNS label of at most 40
+   * characters. @default none
    */
   readonly customQueues?: readonly string[];
   /** Pods. @default 1 */
@@ -178,9 +182,14 @@ function sidekiqProcess(props: SidekiqQueueProps): SidekiqProcessSettings {
   const replicas = props.replicas ?? d.replicas;
   const concurrency = props.concurrency ?? d.concurrency;
   const resources = props.resources ?? d.resources;
-  const known = knownQueues(props.customQueues ?? []);
+  const customQueues = props.customQueues ?? [];
+  const known = knownQueues(customQueues);
   const problems: FieldProblem[] = [
-    ...props.queues.flatMap((q, i) => unknownQueueProblems(`queues[${i}]`, q, known, 'customQueues')),
+    ...(props.queues.length === 0 ? [{ path: 'queues', message: NO_QUEUES }] : []),
+    ...props.queues.flatMap((q, i) => [
+      ...unknownQueueProblems(`queues[${i}]`, q, known, 'customQueues'), ...repeatedQueueProblems(props.name, props.queues, i, `queues[${i}]`),
+    ]),
+    ...customQueueProblems(customQueues, (i) => `customQueues[${i}]`),
     ...countProblems('replicas', replicas, SIDEKIQ_BOUNDS.replicas),
     ...countProblems('concurrency', concurrency, SIDEKIQ_BOUNDS.concurrency),
     ...memoryProblems('resources', resources, SIDEKIQ_FLOOR),

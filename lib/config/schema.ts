@@ -6,10 +6,12 @@ import { z } from 'zod';
 import { ARCHES, DEFAULT_MASTODON_VERSION } from '../rules/images';
 import { parseCron } from '../rules/cron';
 import {
-  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
+  cnpgScheduleProblem, destinationPathProblem, endpointUrlProblem, POSTGRES_BOUNDS, RETENTION_POLICY, retentionPolicyProblem, S3_PATH,
 } from '../rules/postgres-checks';
-import { HOSTNAME_PATTERN as HOSTNAME, SIDEKIQ_BOUNDS, WEB_BOUNDS } from '../rules/mastodon-checks';
+import { HOSTNAME_PATTERN as HOSTNAME, hostNameMessage, SIDEKIQ_BOUNDS, WEB_BOUNDS } from '../rules/mastodon-checks';
 import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
+import { DNS_LABEL, dnsLabelMessages } from '../rules/names';
+import { CUSTOM_QUEUE_NAME, NO_QUEUES } from '../rules/sidekiq-layout';
 import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
 import {
@@ -18,7 +20,6 @@ import {
   WEB_EXPORTER_DEFAULTS,
 } from '../model/defaults';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
@@ -40,12 +41,14 @@ const IFNAME = /^[^\s/:]{1,15}$/;
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;
 const IPV6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/;
 
-/** A DNS-1123 label: lower case letters, digits and '-'. */
-const dnsLabel = (max: number, what: string) =>
-  z.string()
-    .min(1, { error: `${what} must not be empty`, abort: true })
-    .max(max, { error: `${what} is longer than ${max} characters; shorten it so every derived resource name fits in 63` })
-    .regex(DNS_LABEL, { error: `${what} must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit` });
+/** A DNS-1123 label, with the messages the constructs use too (lib/rules/names.ts). */
+const dnsLabel = (max: number, what: string) => {
+  const m = dnsLabelMessages(max, what);
+  return z.string()
+    .min(1, { error: m.empty, abort: true })
+    .max(max, { error: m.long })
+    .regex(DNS_LABEL, { error: m.shape });
+};
 
 /** The name of an existing Kubernetes object in the namespace (a DNS-1123 subdomain). */
 const objectName = (what: string) =>
@@ -147,7 +150,7 @@ export const SidekiqProcessSchema = z.strictObject({
   pool: pool.default(DEFAULT_POOL).describe('Preferred node pool.'),
   fallbackPool: pool.optional().describe('Pool the pods may move to when the preferred pool has no room or is gone (e.g. cloud for on-prem pods).'),
   concurrency: z.number().int().min(SIDEKIQ_BOUNDS.concurrency.min).max(SIDEKIQ_BOUNDS.concurrency.max).default(SIDEKIQ_DEFAULTS.concurrency).describe('Sidekiq threads (-c); also DB_POOL.'),
-  queues: z.array(z.string().min(1)).min(1).optional()
+  queues: z.array(z.string().min(1)).min(1, { error: NO_QUEUES }).optional()
     .describe('Queues in strict priority order. Leave out on every process to use the generated layout.'),
   resources: ResourcesSchema.default(SIDEKIQ_DEFAULTS.resources)
     .describe('Requests and memory limit; the memory request must be at least 512Mi.'),
@@ -164,7 +167,7 @@ export const SidekiqProcessSchema = z.strictObject({
 });
 
 export const SidekiqSchema = z.strictObject({
-  customQueues: z.array(dnsLabel(40, 'a custom queue name')).default([]).describe('Extra queue names your fork enqueues to.'),
+  customQueues: z.array(dnsLabel(CUSTOM_QUEUE_NAME.max, CUSTOM_QUEUE_NAME.what)).default([]).describe('Extra queue names your fork enqueues to.'),
   processes: z.array(SidekiqProcessSchema).min(1, { error: 'list at least one Sidekiq process' })
     .describe('Sidekiq process groups. Without queues, 3 or more processes get the rotated layout.'),
   catchUp: z.boolean().default(false)
@@ -290,7 +293,7 @@ const BootstrapSchema = z.discriminatedUnion('mode', [
 
 const CnpgDatabaseSchema = z.strictObject({
   mode: z.literal('cnpg'),
-  instances: z.number().int().min(1).max(9).default(POSTGRES_DEFAULTS.instances).describe('Postgres instances: a primary and instances-1 replicas.'),
+  instances: z.number().int().min(POSTGRES_BOUNDS.instances.min).max(POSTGRES_BOUNDS.instances.max).default(POSTGRES_DEFAULTS.instances).describe('Postgres instances: a primary and instances-1 replicas.'),
   pool: pool.default(DEFAULT_POOL).describe('Node pool for the instances.'),
   arch: z.enum(ARCHES).optional().describe('Pin every instance to this architecture; required when the pool mixes architectures.'),
   postgresMajor: z.number().int().min(14).max(18).default(POSTGRES_DEFAULTS.postgresMajor).describe('Postgres major version.'),
@@ -302,7 +305,7 @@ const CnpgDatabaseSchema = z.strictObject({
     .describe('Extra postgresql.conf parameters, as strings. max_connections is derived from the connection budget.'),
   connectionReserve: z.number().int().min(0).default(POSTGRES_DEFAULTS.connectionReserve).describe('Connections kept free for the operator, monitoring and psql.'),
   pooler: z.strictObject({
-    instances: z.number().int().min(1).default(POSTGRES_DEFAULTS.poolerInstances),
+    instances: z.number().int().min(POSTGRES_BOUNDS.poolerInstances.min).default(POSTGRES_DEFAULTS.poolerInstances),
     defaultPoolSize: z.number().int().min(1).default(POSTGRES_DEFAULTS.defaultPoolSize).describe('Server connections per PgBouncer instance.'),
     reservePoolSize: z.number().int().min(0).default(POSTGRES_DEFAULTS.reservePoolSize),
     maxClientConn: z.number().int().min(1).optional().describe('Client connections per instance; derived from the budget when left out.'),
@@ -481,9 +484,9 @@ export const MastodonConfigSchema = z.strictObject({
   namespace: dnsLabel(63, 'namespace').default('mastodon').describe('Namespace for every object.'),
   domain: z.string({ error: 'must be the server domain, e.g. example.social' })
     .min(1, { error: 'must not be empty: set it to the server domain, e.g. example.social', abort: true })
-    .regex(HOSTNAME, { error: 'must be a lower-case host name such as example.social (no scheme, no path, no port)' })
+    .regex(HOSTNAME, { error: (i) => hostNameMessage(String(i.input), 'domain') })
     .describe('LOCAL_DOMAIN: the domain in user handles.'),
-  webDomain: z.string().regex(HOSTNAME, { error: 'must be a lower-case host name' }).optional()
+  webDomain: z.string().regex(HOSTNAME, { error: (i) => hostNameMessage(String(i.input), 'webDomain') }).optional()
     .describe('WEB_DOMAIN, when the site is served from another host than domain.'),
   mastodon: MastodonSchema.describe('The Mastodon release (or your own images) and the Secret with its keys.'),
   nodes: NodesSchema.describe('The cluster nodes the planner places the pods on, by pool.'),

@@ -137,6 +137,8 @@ export class MastodonPods {
   public readonly database: DatabaseConnection;
   /** Each Deployment built here: the most pods it runs, whether they mount the media volume, the Sidekiq queues they serve. */
   public readonly deployments: { readonly name: string; readonly pods: number; readonly mountsMedia: boolean; readonly queues?: readonly string[] }[] = [];
+  /** Each Job or CronJob pod spec built with {@link jobPodSpec}: one pod at a time, whether it mounts the media volume. */
+  public readonly jobs: { readonly name: string; readonly pods: number; readonly mountsMedia: boolean }[] = [];
 
   constructor(private readonly context: MastodonPodContext) {
     this.settings = context.settings;
@@ -210,7 +212,7 @@ export class MastodonPods {
     this.deployments.push({
       name: o.name,
       pods: Math.max(o.replicas ?? 0, o.maxReplicas ?? 0),
-      mountsMedia: containers.some((ct) => (ct.volumeMounts ?? []).some((m) => m.name === 'media')),
+      mountsMedia: mountsMedia(containers),
       ...(o.queues ? { queues: o.queues } : {}),
     });
     return deploymentWithBudget(scope, {
@@ -234,6 +236,15 @@ export class MastodonPods {
         },
       }),
     });
+  }
+
+  /**
+   * The pod spec of the Job or CronJob `name` (one pod at a time), recorded so that the
+   * environment's checks count it: its pods mount the media volume as web's do.
+   */
+  public jobPodSpec(name: string, o: MastodonPodOptions): k8s.PodSpec {
+    this.jobs.push({ name, pods: 1, mountsMedia: mountsMedia(o.containers) });
+    return this.podSpec(o);
   }
 
   /** A pod spec with the shared security context, volumes and placement. */
@@ -287,4 +298,9 @@ export class MastodonPods {
       ...(o.lifecycle ? { lifecycle: o.lifecycle } : {}),
     };
   }
+}
+
+/** Whether any of the containers mounts the media volume. */
+function mountsMedia(containers: readonly k8s.Container[]): boolean {
+  return containers.some((ct) => (ct.volumeMounts ?? []).some((m) => m.name === 'media'));
 }

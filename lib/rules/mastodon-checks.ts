@@ -3,6 +3,7 @@
  * names and ReadWriteOnce media. Each returns problems (`path` plus `what is wrong; the fix`),
  * never throws, so a caller can report every problem at once. Pure: no cdk8s imports.
  */
+import { domainToASCII } from 'node:url';
 import { formatMemory, parseMemory } from './quantity';
 import type { ResourcesConfig } from '../model';
 
@@ -48,9 +49,10 @@ export const SIDEKIQ_BOUNDS = {
 
 /**
  * A lower-case host name with at least one dot (LOCAL_DOMAIN, WEB_DOMAIN): no scheme, no path,
- * no port, no trailing dot.
+ * no port, no trailing dot. The top-level domain is letters, or an internationalized one in its
+ * punycode form (`xn--p1ai`).
  */
-export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 /** The request is at least the floor (when given) and the limit at least the request. */
 export function memoryProblems(path: string, r: ResourcesConfig, floor?: MemoryFloor): FieldProblem[] {
@@ -75,19 +77,37 @@ export function countProblems(path: string, value: number, bounds: CountBounds):
   return [];
 }
 
-/** A lower-case host name such as example.social. */
-export function hostNameProblems(path: string, value: string): FieldProblem[] {
-  if (HOSTNAME_PATTERN.test(value)) return [];
+/** Which host name: LOCAL_DOMAIN (`domain`, in every handle) or WEB_DOMAIN (`webDomain`). */
+export type HostNameField = 'domain' | 'webDomain';
+
+const HOST_NAME_ROLE: Record<HostNameField, string> = {
+  domain: 'it is part of every handle and cannot change later',
+  webDomain: 'the host the site is served from',
+};
+
+/**
+ * Why `value` is not a host name for `field`, or undefined: the bare lower-case host to use
+ * instead when one can be read from it, and the punycode form of a non-ASCII name.
+ */
+export function hostNameMessage(value: string, field: HostNameField): string | undefined {
+  if (HOSTNAME_PATTERN.test(value)) return undefined;
+  const tail = `(no scheme, no path, no port: ${HOST_NAME_ROLE[field]})`;
   const suggestion = hostNameOf(value);
-  return [{
-    path,
-    message: `'${value}' is not a lower-case host name; set it to the bare host${suggestion && suggestion !== value ? ` ('${suggestion}')` : ', e.g. example.social'} (no scheme, no path, no port: it is part of every handle and cannot change later)`,
-  }];
+  if (/\P{ASCII}/u.test(value)) {
+    return `'${value}' is not an ASCII host name; use its punycode form${suggestion ? ` ('${suggestion}')` : ', e.g. example.xn--p1ai'} ${tail}`;
+  }
+  return `'${value}' is not a lower-case host name; set it to the bare host${suggestion && suggestion !== value ? ` ('${suggestion}')` : ', e.g. example.social'} ${tail}`;
 }
 
-/** The bare lower-case host of a URL-ish string, when one can be read from it. */
+/** A lower-case host name such as example.social, at `path` (the field it is). */
+export function hostNameProblems(path: HostNameField, value: string): FieldProblem[] {
+  const message = hostNameMessage(value, path);
+  return message ? [{ path, message }] : [];
+}
+
+/** The bare lower-case ASCII (punycode) host of a URL-ish string, when one can be read from it. */
 function hostNameOf(value: string): string | undefined {
-  const host = value.trim().replace(/^[a-z]+:\/\//i, '').split(/[/?#]/)[0].split(':')[0].replace(/\.$/, '').toLowerCase();
+  const host = domainToASCII(value.trim().replace(/^[a-z]+:\/\//i, '').split(/[/?#]/)[0].split(':')[0].replace(/\.$/, ''));
   return HOSTNAME_PATTERN.test(host) ? host : undefined;
 }
 
@@ -129,7 +149,7 @@ export function readWriteOnceMediaProblems(
   }
   const pods = where.mounts.reduce((n, m) => n + m.pods, 0);
   if (pods <= 1) return [];
-  return [{ path, message: `ReadWriteOnce attaches to one node, but ${pods} pods mount the media volume (${where.mounts.map((m) => `${m.name}: ${m.pods}`).join(', ')}) and nothing keeps them on one node; a pod on another node would hang in ContainerCreating. ${fix}` }];
+  return [{ path, message: `ReadWriteOnce attaches to one node, but ${pods} pods mount the media volume (${where.mounts.map((m) => `${m.name}: ${m.pods}`).join(', ')}) and nothing keeps them on one node; a pod on another node would hang in ContainerCreating. ${fix}, or set mediaNodes to the one node they run on` }];
 }
 
 /** One Error for a construct's props: `<what>: invalid props:` and one `<path>: <message>` line each. */

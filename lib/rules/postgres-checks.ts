@@ -5,6 +5,7 @@
  * (`'database.'` in the config, `''` for the construct's props).
  */
 import { parseCron } from './cron';
+import type { CountBounds } from './mastodon-checks';
 import type { PropProblem } from './prop-problems';
 import type { Arch, ImageSpec } from '../model';
 
@@ -30,6 +31,12 @@ export function cnpgScheduleProblem(schedule: string, example: string): string |
     ? `'${schedule}' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 ${v}' (e.g. '${example}')`
     : `'${schedule}' is not a six-field CloudNativePG schedule (seconds minutes hours day month weekday), e.g. '${example}'`;
 }
+
+/** The counts the config's schema and PostgresCluster alone both bound (lib/rules/mastodon-checks.ts countProblems). */
+export const POSTGRES_BOUNDS = {
+  instances: { min: 1, max: 9 },
+  poolerInstances: { min: 1 },
+} as const satisfies Record<string, CountBounds>;
 
 /** An S3 path: the bucket, then an optional folder. */
 export const S3_PATH = /^s3:\/\/[^/]+(\/.*)?$/;

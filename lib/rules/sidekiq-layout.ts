@@ -2,6 +2,7 @@
  * Sidekiq queue layout: which process serves which queues, in which order.
  * Pure: no cdk8s imports.
  */
+import { dnsLabelProblem } from './names';
 
 /** Every queue Mastodon enqueues jobs on (Mastodon 4.4 and later). */
 export const MASTODON_QUEUES = ['default', 'push', 'pull', 'ingress', 'mailers', 'scheduler', 'fasp'] as const;
@@ -112,6 +113,29 @@ export function secondSchedulerProblem(path: string, owner: string): LayoutProbl
   return { path, message: `'scheduler' is already served by process '${owner}'; the scheduler queue must run in exactly one process with replicas: 1` };
 }
 
+/**
+ * `queues: []` (the config leaves the field out instead): Sidekiq would start without `-q` and
+ * read the image's config/sidekiq.yml, which serves `scheduler`: a second scheduler.
+ */
+export const NO_QUEUES = "is empty, so Sidekiq would start without -q and serve the image's config/sidekiq.yml, scheduler included; list the queues this process serves";
+
+/** A custom queue name: a DNS label of at most 40 characters (it may name derived objects). */
+export const CUSTOM_QUEUE_NAME = { max: 40, what: 'a custom queue name' } as const;
+
+/** Custom queue names that are not DNS labels of at most 40 characters, at `pathOf(i)`. */
+export function customQueueProblems(customQueues: readonly string[], pathOf: (index: number) => string): LayoutProblem[] {
+  return customQueues.flatMap((q, i) => {
+    const message = dnsLabelProblem(q, CUSTOM_QUEUE_NAME.max, CUSTOM_QUEUE_NAME.what);
+    return message ? [{ path: pathOf(i), message }] : [];
+  });
+}
+
+/** Queue `index` of a process, at `path`, when an earlier one has the same name. */
+export function repeatedQueueProblems(process: string, queues: readonly string[], index: number, path: string): LayoutProblem[] {
+  const q = queues[index];
+  return queues.indexOf(q) < index ? [{ path, message: `'${q}' appears twice in process '${process}'; list each queue once per process` }] : [];
+}
+
 /** Mastodon's queues plus a fork's own. */
 export function knownQueues(customQueues: readonly string[]): ReadonlySet<string> {
   return new Set<string>([...MASTODON_QUEUES, ...customQueues]);
@@ -132,17 +156,12 @@ export function validateSidekiqLayout(
   let schedulerOwner: string | undefined;
 
   processes.forEach((p, i) => {
-    const seen = new Set<string>();
     p.queues.forEach((q, j) => {
       const at = `${pathOf(i)}.queues[${j}]`;
-      problems.push(...unknownQueueProblems(at, q, known, 'sidekiq.customQueues'));
-      if (seen.has(q)) {
-        problems.push({ path: at, message: `'${q}' appears twice in process '${p.name}'; list each queue once per process` });
-      }
-      seen.add(q);
+      problems.push(...unknownQueueProblems(at, q, known, 'sidekiq.customQueues'), ...repeatedQueueProblems(p.name, p.queues, j, at));
       if (!servedBy.has(q)) servedBy.set(q, p.name);
     });
-    if (seen.has(SCHEDULER_QUEUE)) {
+    if (p.queues.includes(SCHEDULER_QUEUE)) {
       if (schedulerOwner !== undefined) {
         problems.push(secondSchedulerProblem(`${pathOf(i)}.queues`, schedulerOwner));
       } else {

@@ -4,17 +4,18 @@
  */
 import { App, Chart, Testing } from 'cdk8s';
 import { MastodonChart } from '../../lib/chart';
-import { resolveConfigOrThrow } from '../../lib/config/resolve';
+import { resolveConfig, resolveConfigOrThrow } from '../../lib/config/resolve';
 import { MastodonEnvironment } from '../../lib/mastodon-environment';
 import { MastodonWeb } from '../../lib/mastodon-web';
 import { MastodonStreaming } from '../../lib/mastodon-streaming';
+import { MediaCleanup } from '../../lib/media-cleanup';
 import { Migrations } from '../../lib/migrations';
 import { PostgresCluster } from '../../lib/postgres-cluster';
 import { PriorityClasses } from '../../lib/priority-classes';
 import { SidekiqQueue } from '../../lib/sidekiq-queue';
 import { MASTODON_SECRET_KEYS } from '../../lib/rules/environment';
 import type { Manifest } from '../../lib/model';
-import { find, podSpecOf, resolved, WORKLOAD_KINDS } from '../support/fixtures';
+import { exampleRaw, find, podSpecOf, resolved, withChange, WORKLOAD_KINDS } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
 import { environmentChart, TINY_DATABASE, tinyProps } from './mastodon-env';
 
@@ -246,12 +247,39 @@ describe('refused props: the config\'s refusals', () => {
     ]);
   });
 
+  test('punycode top-level domains are host names; a non-ASCII one is refused with its punycode form; webDomain is worded as the site\'s host', () => {
+    expect(() => environmentChart({ domain: 'beispiel.xn--mnchen-3ya', webDomain: 'www.xn--p1ai' })).not.toThrow();
+    let msg = '';
+    try { environmentChart({ domain: 'beispiel.münchen', webDomain: 'Web.Social.Example' }); } catch (e) { msg = (e as Error).message; }
+    const [domain, webDomain] = msg.split('\n').slice(1);
+    expect(domain).toBe("  domain: 'beispiel.münchen' is not an ASCII host name; use its punycode form ('beispiel.xn--mnchen-3ya') (no scheme, no path, no port: it is part of every handle and cannot change later)");
+    expect(webDomain).toMatch(/^ {2}webDomain: 'Web\.Social\.Example' is not a lower-case host name; set it to the bare host \('web\.social\.example'\) \(no scheme, no path, no port: the host the site is served from\)$/);
+    // The config's words, from the same rule.
+    const r = resolveConfig(withChange(exampleRaw(), (c) => { c.domain = 'beispiel.münchen'; c.webDomain = 'Web.Social.Example'; }));
+    expect(r.ok ? [] : r.errors.map((e) => `  ${e.path}: ${e.message}`)).toEqual(expect.arrayContaining([domain, webDomain]));
+    const ok = resolveConfig(withChange(exampleRaw(), (c) => { c.domain = 'beispiel.xn--mnchen-3ya'; }));
+    expect(ok.ok ? [] : ok.errors).toEqual([]);
+  });
+
   const rwo = { volume: { size: '10Gi', accessMode: 'ReadWriteOnce' as const } };
   test('ReadWriteOnce media while web runs 2 replicas and a Sidekiq queue 1: refused at synth, naming the workloads', () => {
     const { chart, environment } = environmentChart({ media: rwo });
     new MastodonWeb(chart, 'web', { environment });
     new SidekiqQueue(chart, 'sidekiq', { environment, name: 'all', queues: ['default'] });
     expect(() => Testing.synth(chart)).toThrow(/media\.volume\.accessMode: ReadWriteOnce attaches to one node, but 3 pods mount the media volume \(tiny-web: 2, tiny-sidekiq-all: 1\).*Use ReadWriteMany storage/);
+  });
+
+  test('ReadWriteOnce media with web at 1 replica and the cleanup CronJobs and migrations, which mount it too: refused, suggesting mediaNodes', () => {
+    const { chart, environment } = environmentChart({ media: rwo });
+    new MastodonWeb(chart, 'web', { environment, replicas: 1 });
+    new MediaCleanup(chart, 'cleanup', { environment });
+    new Migrations(chart, 'migrations', { environment });
+    expect(() => Testing.synth(chart)).toThrow(
+      /but 5 pods mount the media volume \(tiny-web: 1, tiny-media-remove: 1, tiny-preview-cards-remove: 1, tiny-db-migrate-pre: 1, tiny-db-migrate-post: 1\) and nothing keeps them on one node; .*Use ReadWriteMany storage \(e\.g\. NFS or Longhorn RWX\) or media\.s3, or set mediaNodes to the one node they run on/);
+    const solo = environmentChart({ media: rwo, mediaNodes: ['solo'] });
+    new MastodonWeb(solo.chart, 'web', { environment: solo.environment, replicas: 1 });
+    new MediaCleanup(solo.chart, 'cleanup', { environment: solo.environment });
+    expect(() => Testing.synth(solo.chart)).not.toThrow();
   });
 
   test('with the nodes known (mediaNodes), ReadWriteOnce is checked against them instead of the pods', () => {

@@ -3,6 +3,7 @@
  * resolves for it (budget, architecture, anti-affinity, refusals) is in test/postgres.test.ts.
  */
 import { Testing } from 'cdk8s';
+import { resolveConfig } from '../../lib/config/resolve';
 import { AMCHECK_SQL, BARMAN_PLUGIN, PostgresCluster, PostgresClusterProps } from '../../lib/postgres-cluster';
 import { exampleRaw, find, podSpecOf, render, withChange } from '../support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from '../support/k8s-validator';
@@ -60,8 +61,9 @@ describe('alone, with only an instance name and a backup destination', () => {
       expect([key, cluster[key]]).toEqual([key, configured[key]]);
     }
     // The one placement difference: the config names this project's pool and pins the pool's
-    // architecture; alone, neither is required (any node the image runs on).
-    const { nodeAffinity: aloneNodes, ...aloneAffinity } = cluster.affinity;
+    // architecture; alone, neither is required (any node the image runs on, one for all instances).
+    const { nodeAffinity: aloneNodes, additionalPodAffinity: sameArch, ...aloneAffinity } = cluster.affinity;
+    expect([sameArch === undefined, configured.affinity.additionalPodAffinity]).toEqual([false, undefined]);
     const { nodeAffinity: configuredNodes, ...configuredAffinity } = configured.affinity;
     expect(aloneAffinity).toEqual(configuredAffinity);
     const terms = (n: any) => n.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
@@ -115,6 +117,24 @@ describe('the Cluster', () => {
         matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }],
       }]);
     }
+  });
+  test('alone, with no arch on a cluster that mixes architectures: every instance on the architecture of the first (required self-affinity)', () => {
+    // The node affinity lets amd64 and arm64 both; the pod affinity keeps a standby on the
+    // architecture of the instances already running (the pooler's pods are not instances).
+    expect(cluster.spec.affinity.additionalPodAffinity).toEqual({
+      requiredDuringSchedulingIgnoredDuringExecution: [{
+        labelSelector: { matchExpressions: [
+          { key: 'cnpg.io/cluster', operator: 'In', values: ['ocw-db'] },
+          { key: 'cnpg.io/podRole', operator: 'NotIn', values: ['pooler'] },
+        ] },
+        topologyKey: 'kubernetes.io/arch',
+      }],
+    });
+    expect(new K8sValidator('v1.30.0').validate(cluster)).toEqual([]);
+    // An image built for one architecture needs no affinity; a given arch pins it with the node affinity.
+    const oneArch = { repository: 'registry.example/postgresql', tag: '16.4-standard', architectures: ['amd64'] as const };
+    expect(find(build({ image: oneArch }).objects, 'Cluster', 'ocw-db').spec.affinity.additionalPodAffinity).toBeUndefined();
+    expect(find(build({ arch: 'arm64' }).objects, 'Cluster', 'ocw-db').spec.affinity.additionalPodAffinity).toBeUndefined();
   });
   test('a pool alone adds the pool term under node-pool; an arch alone pins the architecture', () => {
     const pooled = find(build({ pool: 'cloud' }).objects, 'Cluster', 'ocw-db');
@@ -399,6 +419,13 @@ describe('props the config would refuse are refused here too', () => {
   test('a five-field snapshot schedule', () => {
     expect(refusal({ ...SNAPSHOT_CAPABLE, backup: { objectStore: OBJECT_STORE, volumeSnapshot: { className: 'longhorn-snapshot', schedule: '0 4 * * 0' } } }))
       .toContain("\n  backup.volumeSnapshot.schedule: '0 4 * * 0' has 5 fields, but CloudNativePG schedules have six, seconds first; write '0 0 4 * * 0'");
+  });
+  test('instances and pooler instances outside the config\'s bounds (1 to 9, at least 1)', () => {
+    expect(refusal({ instances: 0 })).toContain('\n  instances: is 0, not a whole number from 1 to 9; set a whole number from 1 to 9');
+    expect(refusal({ instances: 10 })).toContain('\n  instances: is 10, not a whole number from 1 to 9');
+    expect(refusal({ pooler: { instances: 0 } })).toContain('\n  pooler.instances: is 0, not a whole number of at least 1');
+    const r = resolveConfig(withChange(exampleRaw(), (c) => { c.database.instances = 0; }));
+    expect(r.ok ? [] : r.errors.map((e) => e.path)).toContain('database.instances');
   });
   test('an architecture the image is not built for', () => {
     const image = { repository: 'registry.example/postgresql', tag: '16.4-standard', architectures: ['amd64'] as const };

@@ -176,6 +176,24 @@ describe('refused props: the config\'s refusals, every problem in one error', ()
     expect(msg).toContain(`\n  queues[0]: ${fromConfig('sidekiq.processes[0].queues[0]')!.replace('sidekiq.customQueues', 'customQueues')}`);
   });
 
+  test('no queues (the pod would read the image\'s sidekiq.yml and run a second scheduler), a queue listed twice, a custom queue name that is not a DNS label of at most 40', () => {
+    expect(errorOf({ queues: [] })).toMatch(/\n {2}queues: is empty, so Sidekiq would start without -q and serve the image's config\/sidekiq\.yml, scheduler included; list the queues this process serves/);
+    expect(errorOf({ queues: ['default', 'push', 'default'] })).toMatch(/\n {2}queues\[2\]: 'default' appears twice in process 'main'; list each queue once per process/);
+    const msg = errorOf({ queues: ['default'], customQueues: ['Translations', 'x'.repeat(41), ''] });
+    expect(msg).toMatch(/\n {2}customQueues\[0\]: a custom queue name must be a DNS label: /);
+    expect(msg).toMatch(/\n {2}customQueues\[1\]: a custom queue name is longer than 40 characters/);
+    expect(msg).toMatch(/\n {2}customQueues\[2\]: a custom queue name must not be empty/);
+  });
+
+  test('the config refuses the same custom queue names and repeated queues, word for word', () => {
+    const r = resolveConfig(tinyConfig((c) => { c.sidekiq.customQueues = ['Translations']; }));
+    const fromConfig = r.ok ? undefined : r.errors.find((e) => e.path === 'sidekiq.customQueues[0]')?.message;
+    expect(fromConfig).toMatch(/must be a DNS label/);
+    expect(errorOf({ queues: ['default'], customQueues: ['Translations'] })).toContain(`\n  customQueues[0]: ${fromConfig}`);
+    const twice = resolveConfig(tinyConfig((c) => { c.sidekiq.processes[0].queues.push(c.sidekiq.processes[0].queues[0]); }));
+    expect(twice.ok ? [] : twice.errors.map((e) => e.message)).toContainEqual(expect.stringMatching(/appears twice in process/));
+  });
+
   test('a fallbackPool without a pool to fall back from is refused', () => {
     expect(errorOf({ fallbackPool: 'cloud' })).toMatch(/\n {2}fallbackPool: is 'cloud' without a pool to fall back from/);
   });
