@@ -3,7 +3,6 @@
  * names and ReadWriteOnce media. Each returns problems (`path` plus `what is wrong; the fix`),
  * never throws, so a caller can report every problem at once. Pure: no cdk8s imports.
  */
-import { domainToASCII } from 'node:url';
 import { formatMemory, parseMemory } from './quantity';
 import type { ResourcesConfig } from '../model';
 
@@ -107,7 +106,14 @@ export function hostNameProblems(path: HostNameField, value: string): FieldProbl
 
 /** The bare lower-case ASCII (punycode) host of a URL-ish string, when one can be read from it. */
 function hostNameOf(value: string): string | undefined {
-  const host = domainToASCII(value.trim().replace(/^[a-z]+:\/\//i, '').split(/[/?#]/)[0].split(':')[0].replace(/\.$/, ''));
+  const bare = value.trim().replace(/^[a-z]+:\/\//i, '').split(/[/?#]/)[0].split(':')[0].replace(/\.$/, '');
+  let host: string;
+  try {
+    // The WHATWG URL parser (a global in Node and browsers) lower-cases and punycodes the host.
+    host = new URL(`http://${bare}`).hostname;
+  } catch {
+    return undefined;
+  }
   return HOSTNAME_PATTERN.test(host) ? host : undefined;
 }
 
