@@ -4,6 +4,8 @@ import { Construct } from 'constructs';
 import { standardLabels, selectorLabels, Identity } from './conventions/labels';
 import { resourceName } from './rules/names';
 import { imageRef } from './rules/images';
+import { placement } from './conventions/placement';
+import { DEFAULT_POOL_LABEL } from './model/defaults';
 import { NODE_SYSCTLS } from './rules/node-tuning';
 import type { ImageSpec } from './model';
 
@@ -81,6 +83,9 @@ export class NodeTuningChart extends Chart {
             enableServiceLinks: false,
             // Every node, tainted ones included: the setting matters wherever pods run.
             tolerations: [{ operator: 'Exists' }],
+            // Only where the image runs: the DaemonSet controller honours required node affinity
+            // (kubernetes/kubernetes pkg/controller/daemon/daemon_controller.go, NodeShouldRunDaemonPod).
+            affinity: placement({ poolLabel: DEFAULT_POOL_LABEL, architectures: props.image.architectures }).affinity,
             priorityClassName: 'system-node-critical',
             terminationGracePeriodSeconds: 5,
             containers: [{

@@ -43,6 +43,14 @@ describe('the DaemonSet', () => {
     expect(container.volumeMounts).toEqual([{ name: 'modules', mountPath: '/lib/modules', readOnly: true }]);
     expect(container.image).toBe('docker.io/nicolaka/netshoot:v0.16');
   });
+  test('only on nodes of an architecture the image is published for, like every other workload', () => {
+    expect(ds.spec.template.spec.affinity).toEqual({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }] }],
+    } } });
+    const { objects: o } = build({ image: { ...IMAGES.netcheck, architectures: ['arm64'] } });
+    expect(find(o, 'DaemonSet', 'ocw-node-tuning').spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+      .nodeSelectorTerms[0].matchExpressions).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }]);
+  });
   test.each(K8S_VERSIONS)('validates strictly against Kubernetes %s', (v) => {
     expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
   });
