@@ -6,7 +6,7 @@ import { resourceName } from './rules/names';
 import { imageRef } from './rules/images';
 import { placement } from './conventions/placement';
 import { DEFAULT_POOL_LABEL } from './model/defaults';
-import { NODE_SYSCTLS } from './rules/node-tuning';
+import { fqOnExistingInterfaces, NODE_SYSCTLS } from './rules/node-tuning';
 import type { ImageSpec } from './model';
 
 /** Props for {@link NodeTuningChart}. */
@@ -15,7 +15,7 @@ export interface NodeTuningChartProps extends Omit<ChartProps, 'namespace'> {
   readonly instance: string;
   /** The namespace of its own, labelled for the privileged Pod Security level. @default `<instance>-node-tuning` */
   readonly namespace?: string;
-  /** The image with busybox sysctl and modprobe. */
+  /** The image with busybox sysctl, modprobe and awk, and iproute2's ip and tc. */
   readonly image: ImageSpec;
   /** Seconds between re-applications (a node that rebooted, a value someone changed). @default 300 */
   readonly intervalSeconds?: number;
@@ -30,7 +30,8 @@ export const PRIVILEGED_NAMESPACE_LABELS = {
 
 /**
  * Opt-in kernel tuning on every node: loads tcp_bbr and sets fq, BBR and MTU probing in the
- * host's network namespace, re-applies them every few minutes, and is Ready only while every
+ * host's network namespace, puts fq on the interfaces whose qdisc the kernel picked before,
+ * re-applies them every few minutes, and is Ready only while every
  * value is in place. The only privileged object this library makes: the settings live in the
  * host's network namespace and /proc/sys there is read-only to an unprivileged container, so
  * it needs hostNetwork and privileged. It has its own namespace, labelled for the privileged
@@ -63,6 +64,8 @@ export class NodeTuningChart extends Chart {
       'while true; do',
       '  modprobe tcp_bbr 2>/dev/null || true',
       `  sysctl -w ${set} >/dev/null || echo "node-tuning: could not set ${set}" >&2`,
+      // default_qdisc reaches only qdiscs created after it is set; give the existing ones fq too.
+      ...fqOnExistingInterfaces().split('\n').map((l) => `  ${l}`),
       `  now="${show}"`,
       '  [ "$now" = "$last" ] || echo "node-tuning: applied on $NODE_NAME: $now"',
       '  last="$now"',
