@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { standardLabels, selectorLabels, Identity } from './conventions/labels';
 import { resourceName } from './rules/names';
 import { imageRef } from './rules/images';
-import { NODE_SYSCTLS } from './rules/node-tuning';
+import { placement } from './conventions/placement';
+import { DEFAULT_POOL_LABEL } from './model/defaults';
+import { fqOnExistingInterfaces, NODE_SYSCTLS } from './rules/node-tuning';
 import type { ImageSpec } from './model';
 
 /** Props for {@link NodeTuningChart}. */
@@ -13,7 +15,7 @@ export interface NodeTuningChartProps extends Omit<ChartProps, 'namespace'> {
   readonly instance: string;
   /** The namespace of its own, labelled for the privileged Pod Security level. @default `<instance>-node-tuning` */
   readonly namespace?: string;
-  /** The image with busybox sysctl and modprobe. */
+  /** The image with busybox sysctl, modprobe and awk, and iproute2's ip and tc. */
   readonly image: ImageSpec;
   /** Seconds between re-applications (a node that rebooted, a value someone changed). @default 300 */
   readonly intervalSeconds?: number;
@@ -28,7 +30,8 @@ export const PRIVILEGED_NAMESPACE_LABELS = {
 
 /**
  * Opt-in kernel tuning on every node: loads tcp_bbr and sets fq, BBR and MTU probing in the
- * host's network namespace, re-applies them every few minutes, and is Ready only while every
+ * host's network namespace, puts fq on the interfaces whose qdisc the kernel picked before,
+ * re-applies them every few minutes, and is Ready only while every
  * value is in place. The only privileged object this library makes: the settings live in the
  * host's network namespace and /proc/sys there is read-only to an unprivileged container, so
  * it needs hostNetwork and privileged. It has its own namespace, labelled for the privileged
@@ -61,6 +64,8 @@ export class NodeTuningChart extends Chart {
       'while true; do',
       '  modprobe tcp_bbr 2>/dev/null || true',
       `  sysctl -w ${set} >/dev/null || echo "node-tuning: could not set ${set}" >&2`,
+      // default_qdisc reaches only qdiscs created after it is set; give the existing ones fq too.
+      ...fqOnExistingInterfaces().split('\n').map((l) => `  ${l}`),
       `  now="${show}"`,
       '  [ "$now" = "$last" ] || echo "node-tuning: applied on $NODE_NAME: $now"',
       '  last="$now"',
@@ -81,6 +86,9 @@ export class NodeTuningChart extends Chart {
             enableServiceLinks: false,
             // Every node, tainted ones included: the setting matters wherever pods run.
             tolerations: [{ operator: 'Exists' }],
+            // Only where the image runs: the DaemonSet controller honours required node affinity
+            // (kubernetes/kubernetes pkg/controller/daemon/daemon_controller.go, NodeShouldRunDaemonPod).
+            affinity: placement({ poolLabel: DEFAULT_POOL_LABEL, architectures: props.image.architectures }).affinity,
             priorityClassName: 'system-node-critical',
             terminationGracePeriodSeconds: 5,
             containers: [{

@@ -191,6 +191,22 @@ describe('manifests', () => {
     expect(nodeLabel('node.example.com')).toMatch(/^node-example-com-[a-z0-9]+$/);
   });
 
+  test('each server listens only on the address its DNS name points at (the pod IP: the node\'s own in the host network)', () => {
+    for (const s of servers) {
+      const c = s.spec.template.spec.containers[0];
+      expect(c.command).toEqual(['iperf3', '--server', '--port', '5201', '--bind', '$(NETCHECK_BIND)']);
+      expect(c.env).toContainEqual({ name: 'NETCHECK_BIND', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+    }
+  });
+
+  test('run.sh waits for the server pods to exist before it waits for them to be Ready', () => {
+    const run = runScript(set);
+    const count = run.indexOf(`-ge ${servers.length} ]`);
+    expect(count).toBeGreaterThan(run.indexOf('kubectl apply -f 10-servers.yaml'));
+    expect(count).toBeLessThan(run.indexOf('--for=condition=Ready pod -l'));
+    expect(run).toMatch(/get pods -l app\.kubernetes\.io\/component=server -o name/);
+  });
+
   test('one measurement at a time, each with a time limit, cleaned up afterwards', () => {
     expect(clients).toHaveLength(NODES.length * 2);
     for (const c of clients) {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Manifest } from '../lib';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
-import { formatBudget } from '../lib/rules/database';
+import { cnpgNames, formatBudget } from '../lib/rules/database';
 
 const objects = render();
 const cluster = find(objects, 'Cluster', 'ocw-db');
@@ -137,6 +137,17 @@ describe('bootstrap modes', () => {
   test('a snapshot restore without snapshot names is refused', () => {
     const errors = errorsOf(withDb((db) => { db.bootstrap = { mode: 'recovery', from: 'volumeSnapshot' }; db.backup.objectStore.serverName = 'x'; }));
     expect(messageAt(errors, 'database.bootstrap.snapshots')).toMatch(/needs the snapshot names/);
+  });
+  test('docs/restore.md names the snapshots as CloudNativePG does: <ScheduledBackup>-<scheduled time, 14 digits>, and -wal for the WAL volume', () => {
+    // CloudNativePG v1.30.0: a scheduled Backup is named `<ScheduledBackup>-<ToCompactISO8601(time)>`
+    // (api/v1/scheduledbackup_funcs.go, BackupName), its data snapshot is the Backup's name and the
+    // WAL one adds "-wal" (pkg/reconciler/persistentvolumeclaim/calculator.go, GetSnapshotName).
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/restore.md'), 'utf8');
+    const storage = [...doc.matchAll(/^\s+storage: (\S+)/gm)].map((m) => m[1]);
+    const wal = [...doc.matchAll(/^\s+walStorage: (\S+)/gm)].map((m) => m[1]);
+    expect(storage.length).toBeGreaterThan(0);
+    expect(wal).toEqual(storage.map((s) => `${s}-wal`));
+    for (const s of storage) expect(s).toMatch(new RegExp(`^${cnpgNames('ocw').snapshotBackup}-\\d{14}$`));
   });
 });
 

@@ -47,6 +47,17 @@ export interface NetcheckSet {
   readonly namespace: string;
 }
 
+/** The server's environment variable that holds its pod IP, the one address it listens on. */
+export const SERVER_BIND_ENV = 'NETCHECK_BIND';
+
+/**
+ * The server command. The kubelet expands `$(NETCHECK_BIND)` from the container's environment
+ * (kubernetes/kubernetes pkg/kubelet/container/helpers.go, ExpandContainerCommandAndArgs).
+ */
+export function serverCommand(port: number): string[] {
+  return ['iperf3', '--server', '--port', String(port), '--bind', `$(${SERVER_BIND_ENV})`];
+}
+
 /** A DNS label for a node name (node names may hold dots). */
 export function nodeLabel(node: string): string {
   const base = node.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
@@ -164,7 +175,11 @@ export function netcheckManifests(o: NetcheckOptions): NetcheckSet {
               containers: [{
                 name: 'iperf3',
                 ...container(o.image),
-                command: ['iperf3', '--server', '--port', String(IPERF_PORT)],
+                command: serverCommand(IPERF_PORT),
+                // Bound to the pod IP, the address the DNS name resolves to (the node's own in the host
+                // network), not every host address: iperf3 binds its TCP and UDP listeners to -B
+                // (esnet/iperf src/iperf_server_api.c, iperf_server_listen; src/iperf_udp.c, iperf_udp_accept).
+                env: [...container(o.image).env, { name: SERVER_BIND_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
                 ports: [{ name: 'iperf3', containerPort: IPERF_PORT, protocol: 'TCP' }, { name: 'iperf3-udp', containerPort: IPERF_PORT, protocol: 'UDP' }],
                 readinessProbe: { tcpSocket: { port: IPERF_PORT }, periodSeconds: 5 },
                 resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
@@ -222,6 +237,13 @@ cd "$(dirname "$0")"
 kubectl apply -f 00-namespace.yaml
 kubectl apply -f 10-servers.yaml -f 20-clients.yaml
 echo "waiting for the iperf3 servers (one per node per network)..."
+# kubectl wait -l fails with "no matching resources found" until the Job controller has made the pods.
+tries=0
+until [ "$(kubectl -n ${ns} get pods -l app.kubernetes.io/component=server -o name | wc -l)" -ge ${set.files["10-servers.yaml"].length} ]; do
+  tries=$((tries + 1))
+  [ "$tries" -le 60 ] || { echo "error: the server pods were not created within 300s (see: kubectl -n ${ns} get jobs,events)" >&2; exit 1; }
+  sleep 5
+done
 kubectl -n ${ns} wait --for=condition=Ready pod -l app.kubernetes.io/component=server --timeout=300s
 : > results.jsonl
 for job in ${set.clientJobs.join(' ')}; do

@@ -9,8 +9,9 @@
  * net/ipv4/tcp_ipv4.c). net.ipv4.tcp_mtu_probing is per namespace too but is NOT copied: a new
  * namespace starts at 0, so the probing set here covers host-network sockets only.
  * net.core.default_qdisc is global (only the host's /proc/sys has it) and applies to qdiscs
- * created afterwards; veths are noqueue, and BBR paces by itself since Linux 4.13, so fq is a
- * help, not a requirement. test/integration/node-tuning.itest.ts checks these on the real kernel.
+ * created afterwards, so {@link fqOnExistingInterfaces} also replaces the qdiscs the kernel
+ * already picked; veths are noqueue, and BBR paces by itself since Linux 4.13, so fq is a help,
+ * not a requirement. test/integration/node-tuning.itest.ts checks these on the real kernel.
  */
 import type { Manifest } from '../model';
 
@@ -43,4 +44,35 @@ export function restartCommands(objects: readonly Manifest[], options: { except?
     }
   }
   return [...[...byNs].map(([ns, list]) => `kubectl -n ${ns} rollout restart ${list.join(' ')}`), ...out];
+}
+
+/**
+ * Shell that gives every interface whose root qdisc the kernel picked (handle `0:`, other than
+ * noqueue) the qdisc `kind`, as if default_qdisc had been `kind` when the interface came up: a
+ * single-queue interface gets it at the root, a multiqueue one (root `mq`) a new mq whose
+ * children are replaced with it. A qdisc someone configured (any other handle) is left alone, and
+ * after the replacement the root's handle is `1:` or the kernel's next, so a later pass changes
+ * nothing. The kernel attaches mq with default_qdisc children to multiqueue devices and
+ * default_qdisc to the others (net/sched/sch_generic.c, attach_default_qdiscs); a root qdisc created by
+ * tc gets a non-zero handle (net/sched/sch_api.c, qdisc_create calls qdisc_alloc_handle). Needs ip and tc (iproute2) and awk.
+ */
+export function fqOnExistingInterfaces(kind: string = NODE_SYSCTLS['net.core.default_qdisc']): string {
+  return [
+    // The namespace's own links (a sysfs mounted elsewhere may list another namespace's).
+    `for i in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do`,
+    '  set -- $(tc qdisc show dev "$i" root 2>/dev/null)',
+    '  [ "${3:-}" = "0:" ] || continue',
+    '  case "$2" in',
+    `    noqueue|${kind}) continue ;;`,
+    '    mq)',
+    `      tc qdisc show dev "$i" | awk '$2 != "mq" && $2 != "${kind}" { n++ } END { exit n == 0 }' || continue`,
+    `      tc qdisc replace dev "$i" root handle 1: mq || { echo "node-tuning: could not replace the mq of $i" >&2; continue; }`,
+    `      for p in $(tc qdisc show dev "$i" | awk '$4 == "parent" && $5 ~ /^1:/ { print $5 }'); do`,
+    `        tc qdisc replace dev "$i" parent "$p" ${kind} || echo "node-tuning: could not set ${kind} on $i $p" >&2`,
+    '      done ;;',
+    `    *) tc qdisc replace dev "$i" root ${kind} || { echo "node-tuning: could not set ${kind} on $i" >&2; continue; } ;;`,
+    '  esac',
+    `  echo "node-tuning: ${kind} on $i (was the kernel's $2)"`,
+    'done',
+  ].join('\n');
 }

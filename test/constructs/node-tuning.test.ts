@@ -43,6 +43,14 @@ describe('the DaemonSet', () => {
     expect(container.volumeMounts).toEqual([{ name: 'modules', mountPath: '/lib/modules', readOnly: true }]);
     expect(container.image).toBe('docker.io/nicolaka/netshoot:v0.16');
   });
+  test('only on nodes of an architecture the image is published for, like every other workload', () => {
+    expect(ds.spec.template.spec.affinity).toEqual({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] }] }],
+    } } });
+    const { objects: o } = build({ image: { ...IMAGES.netcheck, architectures: ['arm64'] } });
+    expect(find(o, 'DaemonSet', 'ocw-node-tuning').spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+      .nodeSelectorTerms[0].matchExpressions).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64'] }]);
+  });
   test.each(K8S_VERSIONS)('validates strictly against Kubernetes %s', (v) => {
     expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
   });
@@ -83,6 +91,15 @@ if [ "$1" = -n ]; then cat "$D/$2"; exit; fi
 for kv in "$@"; do printf '%s' "\${kv#*=}" > "$D/\${kv%%=*}"; echo "w $kv" >> "$D/log"; done
 `, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'modprobe'), `#!/bin/sh\necho "modprobe $*" >> ${dir}/log\n`, { mode: 0o755 });
+  // A node with lo (noqueue) and eth0 (the kernel's fq_codel), so no real interface is touched.
+  fs.writeFileSync(path.join(dir, 'ip'), '#!/bin/sh\nprintf \'1: lo: <LOOPBACK,UP>\\n2: eth0: <BROADCAST,UP>\\n\'\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'tc'), `#!/bin/sh
+case "$*" in
+  "qdisc show dev lo root") echo "qdisc noqueue 0: root refcnt 2" ;;
+  "qdisc show dev eth0 root") echo "qdisc fq_codel 0: root refcnt 2 limit 10240p" ;;
+  *) echo "tc $*" >> ${dir}/log ;;
+esac
+`, { mode: 0o755 });
   const r = spawnSync('sh', ['-c', command], { encoding: 'utf8', timeout: timeoutMs, env: { PATH: `${dir}:/usr/bin:/bin`, NODE_NAME: 'pi-1' } });
   const log = fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8') : '';
   const after = Object.fromEntries(Object.keys(NODE_SYSCTLS).map((k) => [k, fs.existsSync(path.join(dir, k)) ? fs.readFileSync(path.join(dir, k), 'utf8') : '']));
@@ -97,6 +114,12 @@ describe('behaviour, with stub sysctl and modprobe', () => {
     expect(r.log).toMatch(/^modprobe tcp_bbr\n/);
     expect(r.after).toEqual(NODE_SYSCTLS);
     expect(r.stdout).toContain('node-tuning: applied on pi-1: net.core.default_qdisc=fq net.ipv4.tcp_congestion_control=bbr net.ipv4.tcp_mtu_probing=1');
+  });
+  test('after the sysctls, the qdiscs the kernel already picked become fq (default_qdisc reaches only new ones)', () => {
+    const r = runWithStubs(container.command[2], cubic, 1500);
+    expect(r.log.split('\n').filter((l) => l.startsWith('tc '))).toEqual(['tc qdisc replace dev eth0 root fq']);
+    expect(r.log.indexOf('w net.core.default_qdisc=fq')).toBeLessThan(r.log.indexOf('tc qdisc replace'));
+    expect(r.stdout).toContain("node-tuning: fq on eth0 (was the kernel's fq_codel)");
   });
   test('readiness passes only with every value applied, and prints them', () => {
     const probe = container.readinessProbe.exec.command[2];

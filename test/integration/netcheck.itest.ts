@@ -10,12 +10,16 @@ import { isRoot } from './support/programs';
 import { CLIENT_SCRIPT, clientEnv, probeSizes } from '../../lib/netcheck/script';
 import { diagnose } from '../../lib/netcheck/diagnose';
 import { parseResults } from '../../lib/netcheck/parse';
+import { serverCommand, SERVER_BIND_ENV } from '../../lib/netcheck/manifests';
+
+/** The server Jobs' own command, with $(NETCHECK_BIND) expanded as the kubelet does, bound to 127.0.0.1. */
+const serverArgs = (p: number) => serverCommand(p).slice(1).map((a) => a.replace(`$(${SERVER_BIND_ENV})`, '127.0.0.1'));
 
 let port: number;
 let server: Server;
 beforeAll(async () => {
   port = await freePort();
-  server = await startServer('iperf3', ['--server', '--bind', '127.0.0.1', '--port', String(port)], { port });
+  server = await startServer('iperf3', serverArgs(port), { port });
 });
 afterAll(async () => { await server?.stop(); });
 
@@ -58,6 +62,17 @@ test('TCP and UDP over loopback: the real iperf3 output is read as iperf3 wrote 
   const d = diagnose(results, { nodes: ['node-a', 'node-b'] });
   expect(d.matrices['node→node'].get('node-a')!.get('node-b')!.tcp!.bitsPerSecond).toBe(results.tcp[0].bitsPerSecond);
   expect(d.findings.filter((f) => f.kind === 'mtu')).toEqual([]);
+});
+
+test('the server answers only on the address it is bound to, not on another address of the same host', () => {
+  expect(serverArgs(port)).toContain('127.0.0.1');
+  const r = run('sh', ['-c', CLIENT_SCRIPT], {
+    env: { ...env(port, { targets: [{ to: 'node-b', net: 'host', address: '127.0.0.2', port }] }), NETCHECK_RETRIES: '1', NETCHECK_SIZES: '1500' },
+    timeoutMs: 60_000,
+  });
+  const results = parseResults(r.stdout);
+  expect(results.tcp[0].error).toMatch(/unable to connect to server/);
+  expect(results.udp[0].error).toMatch(/unable to connect to server/);
 });
 
 test('a server that is not there: iperf3 error, retried, then reported', () => {

@@ -11,6 +11,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { isRoot } from './support/programs';
+import { fqOnExistingInterfaces } from '../../lib/rules/node-tuning';
 
 const canUnshare = isRoot() && spawnSync('unshare', ['-n', 'true']).status === 0;
 const withNamespaces = canUnshare ? test : test.skip;
@@ -44,4 +45,32 @@ withNamespaces('net.core.default_qdisc exists only in the host\'s network namesp
   expect(fs.existsSync('/proc/sys/net/core/default_qdisc')).toBe(true);
   const [inPod] = inNamespace('[ -e /proc/sys/net/core/default_qdisc ] && echo present || echo absent');
   expect(inPod).toBe('absent');
+});
+
+// The kernel here may lack sch_fq, so the same script runs with pfifo: what it checks is which
+// interfaces it touches and that a second pass changes nothing, on real tap devices.
+withNamespaces('the qdisc pass replaces only the qdiscs the kernel picked, single- and multiqueue, once', () => {
+  const show = 'for i in t1 t2 t3; do tc qdisc show dev $i | awk -v i=$i \'{ print i, $2, $3, $4, $5 }\'; done';
+  const out = inNamespace([
+    'ip tuntap add dev t1 mode tap && ip link set t1 up',
+    'ip tuntap add dev t2 mode tap multi_queue && ip link set t2 up',
+    'ip tuntap add dev t3 mode tap && ip link set t3 up && tc qdisc replace dev t3 root bfifo',
+    'echo before', show,
+    'echo pass1', fqOnExistingInterfaces('pfifo'),
+    'echo after', show,
+    'echo pass2', fqOnExistingInterfaces('pfifo'),
+  ].join('\n'));
+  const marks = ['before', 'pass1', 'after', 'pass2'];
+  const section = (name: string) => {
+    const next = marks[marks.indexOf(name) + 1];
+    return out.slice(out.indexOf(name) + 1, next ? out.indexOf(next) : out.length).map((l) => l.trim());
+  };
+  // Before: the kernel's defaults (handle 0:) on t1 and t2, the configured bfifo on t3.
+  expect(section('before')).toEqual(expect.arrayContaining([expect.stringMatching(/^t1 \S+ 0: root/), 't2 mq 0: root', expect.stringMatching(/^t3 bfifo (?!0:)[0-9a-f]+: root/)]));
+  expect(section('pass1').sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^node-tuning: pfifo on t1 /), "node-tuning: pfifo on t2 (was the kernel's mq)"]));
+  expect(section('pass1').join('\n')).not.toMatch(/t3|lo/);
+  const after = section('after');
+  expect(after).toEqual(expect.arrayContaining([expect.stringMatching(/^t1 pfifo (?!0:)[0-9a-f]+: root/), 't2 mq 1: root', expect.stringMatching(/^t2 pfifo \S+ parent 1:1$/), expect.stringMatching(/^t3 bfifo (?!0:)[0-9a-f]+: root/)]));
+  expect(after.filter((l) => l.startsWith('t2 ') && !l.startsWith('t2 mq')).every((l) => l.startsWith('t2 pfifo '))).toBe(true);
+  expect(out.slice(out.indexOf('pass2') + 1)).toEqual([]);
 });
