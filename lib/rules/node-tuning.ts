@@ -48,7 +48,7 @@ export function restartCommands(objects: readonly Manifest[], options: { except?
 
 /**
  * Shell that gives every interface whose root qdisc the kernel picked (handle `0:`, other than
- * noqueue) the qdisc `kind`, as if default_qdisc had been `kind` when the interface came up: a
+ * noqueue, and not a layer-3 tun device) the qdisc `kind`, as if default_qdisc had been `kind` when the interface came up: a
  * single-queue interface gets it at the root, a multiqueue one (root `mq`) a new mq whose
  * children are replaced with it. A qdisc someone configured (any other handle) is left alone, and
  * after the replacement the root's handle is `1:` or the kernel's next, so a later pass changes
@@ -59,7 +59,11 @@ export function restartCommands(objects: readonly Manifest[], options: { except?
 export function fqOnExistingInterfaces(kind: string = NODE_SYSCTLS['net.core.default_qdisc']): string {
   return [
     // The namespace's own links (a sysfs mounted elsewhere may list another namespace's).
+    `command -v tc >/dev/null || echo "node-tuning: no tc in the image; existing interfaces keep the kernel's qdisc" >&2`,
     `for i in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do`,
+    // Layer-3 tun devices (CloudflareWARP, tailscale0, wireguard-go) keep theirs: a userspace
+    // reader drains them, and fq would queue where fq_codel drops.
+    '  case "$(ip -d -o link show dev "$i" 2>/dev/null)" in *" tun type tun "*) continue ;; esac',
     '  set -- $(tc qdisc show dev "$i" root 2>/dev/null)',
     '  [ "${3:-}" = "0:" ] || continue',
     '  case "$2" in',

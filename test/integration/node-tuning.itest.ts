@@ -49,12 +49,14 @@ withNamespaces('net.core.default_qdisc exists only in the host\'s network namesp
 
 // The kernel here may lack sch_fq, so the same script runs with pfifo: what it checks is which
 // interfaces it touches and that a second pass changes nothing, on real tap devices.
-withNamespaces('the qdisc pass replaces only the qdiscs the kernel picked, single- and multiqueue, once', () => {
-  const show = 'for i in t1 t2 t3; do tc qdisc show dev $i | awk -v i=$i \'{ print i, $2, $3, $4, $5 }\'; done';
+withNamespaces('the qdisc pass replaces only the qdiscs the kernel picked, single- and multiqueue, once; never on a tun device', () => {
+  const show = 'for i in t1 t2 t3 t4; do tc qdisc show dev $i | awk -v i=$i \'{ print i, $2, $3, $4, $5 }\'; done';
   const out = inNamespace([
     'ip tuntap add dev t1 mode tap && ip link set t1 up',
     'ip tuntap add dev t2 mode tap multi_queue && ip link set t2 up',
     'ip tuntap add dev t3 mode tap && ip link set t3 up && tc qdisc replace dev t3 root bfifo',
+    // A layer-3 tun device (CloudflareWARP, tailscale0, wireguard-go): left with the kernel's qdisc.
+    'ip tuntap add dev t4 mode tun && ip link set t4 up',
     'echo before', show,
     'echo pass1', fqOnExistingInterfaces('pfifo'),
     'echo after', show,
@@ -68,9 +70,10 @@ withNamespaces('the qdisc pass replaces only the qdiscs the kernel picked, singl
   // Before: the kernel's defaults (handle 0:) on t1 and t2, the configured bfifo on t3.
   expect(section('before')).toEqual(expect.arrayContaining([expect.stringMatching(/^t1 \S+ 0: root/), 't2 mq 0: root', expect.stringMatching(/^t3 bfifo (?!0:)[0-9a-f]+: root/)]));
   expect(section('pass1').sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^node-tuning: pfifo on t1 /), "node-tuning: pfifo on t2 (was the kernel's mq)"]));
-  expect(section('pass1').join('\n')).not.toMatch(/t3|lo/);
+  expect(section('pass1').join('\n')).not.toMatch(/t3|t4|lo/);
   const after = section('after');
   expect(after).toEqual(expect.arrayContaining([expect.stringMatching(/^t1 pfifo (?!0:)[0-9a-f]+: root/), 't2 mq 1: root', expect.stringMatching(/^t2 pfifo \S+ parent 1:1$/), expect.stringMatching(/^t3 bfifo (?!0:)[0-9a-f]+: root/)]));
+  expect(after).toEqual(expect.arrayContaining([expect.stringMatching(/^t4 \S+ 0: root/)]));
   expect(after.filter((l) => l.startsWith('t2 ') && !l.startsWith('t2 mq')).every((l) => l.startsWith('t2 pfifo '))).toBe(true);
   expect(out.slice(out.indexOf('pass2') + 1)).toEqual([]);
 });
