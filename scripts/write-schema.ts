@@ -23,7 +23,6 @@ import * as path from 'path';
 import { z } from 'zod';
 import { configJsonSchema, MastodonConfigSchema } from '../lib/config/schema';
 import { CPU_PATTERN } from '../lib/rules/quantity';
-import { parseArgsOrExit } from './args';
 import { ROOT } from './paths';
 
 export const SCHEMA_FILE = path.join(ROOT, 'config', 'schema.json');
@@ -146,12 +145,7 @@ export async function renderTypes(): Promise<string> {
   ].join('\n');
 }
 
-const USAGE = `usage: npm run schema [-- --print-types]
-  --print-types  print the generated TypeScript types on stdout instead of writing the files
-  -h, --help     print this help`;
-const printTypes = require.main === module && parseArgsOrExit(USAGE, { options: { 'print-types': { type: 'boolean' } } }).values['print-types'];
-
-if (printTypes) {
+if (require.main === module && process.argv.includes('--print-types')) {
   // For the freshness test: json-schema-to-typescript formats with prettier, an ES module jest's
   // CommonJS runtime cannot import, so the test runs this in a child process.
   renderTypes().then((text) => process.stdout.write(text), (e) => {

@@ -29,8 +29,8 @@ const ENTRIES: readonly { readonly name: string; readonly file: string; readonly
   { name: 'cdk8s-mastodon', file: CLI, pre: [], usage: 'usage: cdk8s-mastodon <command>' },
   ...['init', 'synth', 'test', 'plan', 'routes', 'secrets'].map((cmd) => (
     { name: `cdk8s-mastodon ${cmd}`, file: CLI, pre: [cmd], usage: `usage: cdk8s-mastodon ${cmd}` })),
-  ...['synth', 'secrets', 'plan', 'budget', 'routes', 'k3s-config', 'netcheck', 'bench', 'schema', 'synth:helm'].map((s) => ({
-    name: `npm run ${s}`, file: script(s === 'schema' ? 'write-schema' : s === 'synth:helm' ? 'synth-helm' : s), pre: [], usage: `usage: npm run ${s}`,
+  ...['synth', 'secrets', 'plan', 'budget', 'routes', 'k3s-config', 'netcheck', 'bench', 'synth:helm'].map((s) => ({
+    name: `npm run ${s}`, file: script(s === 'synth:helm' ? 'synth-helm' : s), pre: [], usage: `usage: npm run ${s}`,
   })),
 ];
 
