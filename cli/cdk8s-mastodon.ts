@@ -5,25 +5,48 @@
  *   init <dir> [--domain D] [--name N] [--repo-url URL] [--package-spec SPEC] [--force] [--no-install]
  *   synth | test | plan | routes | secrets [--skeletons]   (inside a repository made by init)
  */
+import { parseArgsOrExit, usageError } from './args';
 import { die } from './common';
-import { init } from './init';
+import { init, INIT_USAGE } from './init';
 import { plan } from './plan';
 import { routes } from './routes';
-import { secrets } from './secrets';
+import { secrets, SECRETS_USAGE } from './secrets';
 import { synth } from './synth';
 import { test } from './test';
+
+/** The commands without options: what each does, for its usage. */
+const PLAIN: Record<string, string> = {
+  synth: 'synthesizes main.ts into dist/ (left as it was when the synth fails)',
+  test: 'checks the config, that dist/ is fresh, the plan (N−1) and every object against the Kubernetes schemas',
+  plan: 'prints where the pods land on the nodes, after losing any one of them, and each rollout\'s room',
+  routes: 'prints the tunnel\'s public routes, for the Cloudflare dashboard',
+};
+const plainUsage = (cmd: string) => `usage: cdk8s-mastodon ${cmd}\n${PLAIN[cmd]}\n  -h, --help  print this help`;
+const indent = (text: string) => text.replace(/^/gm, '  ');
+
+const USAGE = [
+  'usage: cdk8s-mastodon <command> [options]   (cdk8s-mastodon <command> --help for one command)',
+  'commands:',
+  indent(INIT_USAGE),
+  ...Object.keys(PLAIN).map((cmd) => indent(plainUsage(cmd))),
+  indent(SECRETS_USAGE),
+  'Every command but init runs inside a repository made by init and reads MASTODON_CONFIG, else config/server.yaml.',
+].join('\n');
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'init': return init(rest);
-    case 'synth': return synth();
-    case 'test': return test();
-    case 'plan': return plan();
-    case 'routes': return routes();
     case 'secrets': return secrets(rest);
+    case 'synth': case 'test': case 'plan': case 'routes':
+      parseArgsOrExit(plainUsage(cmd), { args: rest, options: {} });
+      return { synth, test, plan, routes }[cmd]();
+    case undefined: return usageError(USAGE, 'name a command');
+    case '--help': case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
     default:
-      die('usage: cdk8s-mastodon init <dir> | synth | test | plan | routes | secrets [--skeletons]');
+      return usageError(USAGE, cmd.startsWith('-') ? `Unknown option '${cmd}'` : `Unknown command '${cmd}'`);
   }
 }
 

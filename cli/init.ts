@@ -6,8 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import { parseArgs } from 'util';
 import { packageRoot, packageVersion } from '../lib/app/package-root';
+import { parseArgsOrExit, usageError } from './args';
 import { die } from './common';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
 
@@ -18,16 +18,28 @@ async function ask(rl: readline.Interface, question: string, fallback: string): 
   return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
 }
 
+/** What `cdk8s-mastodon init --help` prints. */
+export const INIT_USAGE = `usage: cdk8s-mastodon init <dir> [options]
+Writes a new server repository into <dir>, installs it and synthesizes it.
+  --domain D           the server's domain, which user handles end in (default: asked, else example.social)
+  --name N             short instance name that prefixes every object (default: from the domain)
+  --repo-url URL       the git repository Argo CD syncs (default: asked, else a placeholder)
+  --package-spec SPEC  the cdk8s-mastodon dependency to write (default: this version)
+  --force              write into <dir> even when it is not empty
+  --no-install         only write the files; skip npm install and the first synth
+  -h, --help           print this help`;
+
 /** The init command: `args` are what follows `init` on the command line. */
 export async function init(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseArgsOrExit(INIT_USAGE, {
     args, allowPositionals: true,
     options: {
       'domain': { type: 'string' }, 'name': { type: 'string' }, 'repo-url': { type: 'string' },
       'package-spec': { type: 'string' }, 'force': { type: 'boolean' }, 'no-install': { type: 'boolean' },
     },
   });
-  if (positionals.length !== 1) die('usage: cdk8s-mastodon init <dir> [--domain example.social] [--name ex] [--repo-url https://…] [--force]');
+  if (positionals.length === 0) usageError(INIT_USAGE, 'init: name the folder to write the repository into');
+  if (positionals.length > 1) usageError(INIT_USAGE, `init: one folder only; unexpected argument '${positionals[1]}'`);
   const dir = path.resolve(positionals[0]);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !values.force) {
     die(`${dir} is not empty; choose an empty or new folder, or pass --force to write into it anyway`);

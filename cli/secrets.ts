@@ -1,6 +1,13 @@
-import { parseArgs } from 'util';
 import { stringify } from 'yaml';
+import { parseArgsOrExit } from './args';
 import { lib, loadOrDie } from './common';
+
+/** What `cdk8s-mastodon secrets --help` prints. */
+export const SECRETS_USAGE = `usage: cdk8s-mastodon secrets [--name NAME --namespace NS | --skeletons]
+  --name NAME     the Secret's name (default: the config's mastodon.secretName)
+  --namespace NS  its namespace (default: the config's namespace)
+  --skeletons     instead, a placeholder for every other Secret the manifests read
+  -h, --help      print this help`;
 
 /**
  * secrets: a ready-to-apply Mastodon Secret with fresh values on stdout (named by `--name` and
@@ -8,8 +15,8 @@ import { lib, loadOrDie } from './common';
  * the manifests reference.
  */
 export function secrets(args: string[]): number {
+  const { values } = parseArgsOrExit(SECRETS_USAGE, { args, options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
   const { renderManifests, renderMastodonSecret, secretSkeletons } = lib();
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
   const c = values.skeletons || !values.name || !values.namespace ? loadOrDie() : undefined;
   if (values.skeletons && c) {
     const docs = secretSkeletons(renderManifests(c), { mastodon: c.mastodon }).map((s) => `# used by: ${s.usedBy.join(', ')}\n${stringify({

@@ -20,17 +20,24 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { parseArgs } from 'util';
 import {
   BenchRow, cpuMs, exitCode, formatKiB, formatMs, formatRatio, formatReport, maxRssKiB, summarize, Summary, verdict, Verdict,
 } from './bench-stats';
+import { parseArgsOrExit, usageError } from './args';
 import { helmBinary } from './helm-binary';
 import { ROOT } from './paths';
 
 /** The targets of issue 21. */
 const TARGET = { synthMs: 1500, initSynthMs: 1500, synthKiB: 80 * 1024, testMs: 60_000, ciMs: 15 * 60_000 } as const;
 
-const { values: opt } = parseArgs({
+const USAGE = `usage: npm run bench [-- --runs N] [--skip-test] [--ci] [--init-repo DIR] [--write]
+  --runs N          runs per measurement after one warm-up (default: 3)
+  --skip-test       do not time npm test
+  --ci              also time bash .ci/run once in a fresh clone of HEAD
+  --init-repo DIR   time the synth of this server repository instead of a fresh one
+  --write           also store the report in docs/dev/benchmark.md
+  -h, --help        print this help`;
+const { values: opt } = parseArgsOrExit(USAGE, {
   options: {
     'runs': { type: 'string', default: '3' },
     'skip-test': { type: 'boolean', default: false },
@@ -41,8 +48,7 @@ const { values: opt } = parseArgs({
 });
 const RUNS = Number(opt.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
-  process.stderr.write(`--runs must be a whole number ≥ 1; got ${opt.runs}\n`);
-  process.exit(2);
+  usageError(USAGE, `--runs must be a whole number ≥ 1; got ${opt.runs}`);
 }
 const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const TIME = '/usr/bin/time';

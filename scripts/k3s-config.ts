@@ -6,12 +6,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatErrors, loadConfigFile } from '../lib';
+import { parseArgsOrExit } from './args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { k3sNodeConfigs, K3S_CONFIG_PATH, FLANNEL_CONF_PATH, TOKEN_FILE } from '../lib/rules/k3s';
 
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
-const i = process.argv.indexOf('--out');
-const out = path.resolve(i > 0 ? process.argv[i + 1] : 'k3s-config');
+const USAGE = `usage: npm run k3s-config [-- --out DIR]
+  --out DIR   write DIR/<node>/config.yaml for every node (default: k3s-config/)
+  -h, --help  print this help
+The config is MASTODON_CONFIG, else config/example.yaml.`;
+const { values } = parseArgsOrExit(USAGE, { options: { out: { type: 'string' } } });
+const out = path.resolve(values.out ?? 'k3s-config');
 const loaded = loadConfigFile(file);
 if (!loaded.ok) {
   process.stderr.write(`${formatErrors(file, loaded.errors)}\n`);

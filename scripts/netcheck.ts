@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { formatErrors, loadConfigFile, nodesFromInventory } from '../lib';
 import { netcheckRoom } from '../lib/netcheck/plan';
 import { humanMemory } from '../lib/rules/quantity';
+import { parseArgsOrExit, usageError } from './args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { diagnose } from '../lib/netcheck/diagnose';
 import { formatReport, reportSvg } from '../lib/netcheck/report';
@@ -22,8 +23,15 @@ import { TCP_SECONDS, UDP_SECONDS } from '../lib/netcheck/script';
 import { renderManifests, renderNodeTuning } from '../lib/app/render';
 import { restartCommands } from '../lib/rules/node-tuning';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const USAGE = `usage: npm run netcheck [-- --out DIR]              the iperf3 matrix manifests and run.sh (default: netcheck/)
+       npm run netcheck -- report FILE [--out DIR]  the matrices, diagnosis and heat map of the collected logs
+       npm run netcheck -- restarts                 the commands that restart every workload
+  --out DIR   where to write (report: default beside FILE)
+  -h, --help  print this help
+The config is MASTODON_CONFIG, else config/example.yaml.`;
+const { values, positionals: args } = parseArgsOrExit(USAGE, { allowPositionals: true, options: { out: { type: 'string' } } });
+const maxArgs = args[0] === 'report' ? 2 : args[0] === 'restarts' ? 1 : 0;
+if (args.length > maxArgs) usageError(USAGE, args.length === 1 ? `Unknown command '${args[0]}'` : `Unexpected argument '${args[maxArgs]}'`);
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 const loaded = loadConfigFile(file);
 if (!loaded.ok) {
@@ -47,13 +55,12 @@ function restarts(): string {
 if (args[0] === 'report') {
   const input = args[1];
   if (!input || !fs.existsSync(input)) {
-    process.stderr.write(`netcheck report: ${input ? `${input} does not exist` : 'name the collected log'}; run it as npm run netcheck -- report netcheck/results.jsonl\n`);
-    process.exit(2);
+    usageError(USAGE, `netcheck report: ${input ? `${input} does not exist` : 'name the collected log'}; run it as npm run netcheck -- report netcheck/results.jsonl`);
   }
   const d = diagnose(parseResults(fs.readFileSync(input, 'utf8')), { nodes: nodeNames, backend });
   console.log(formatReport(d));
   if (d.recommendsBbr) console.log(`\n${restarts()}`);
-  const out = path.resolve(flag('--out') ?? path.dirname(input));
+  const out = path.resolve(values.out ?? path.dirname(input));
   fs.mkdirSync(out, { recursive: true });
   const svg = reportSvg(d);
   fs.writeFileSync(path.join(out, 'netcheck.svg'), svg);
@@ -63,7 +70,7 @@ if (args[0] === 'report') {
 } else if (args[0] === 'restarts') {
   console.log(restarts());
 } else {
-  const out = path.resolve(flag('--out') ?? 'netcheck');
+  const out = path.resolve(values.out ?? 'netcheck');
   const set = netcheckManifests({ nodes: nodeNames, image: IMAGES.netcheck, backend });
   // Room beside the running pods: one server per node per network, and one client at a time.
   const nodes = nodesFromInventory(config.nodes.inventory, config.nodes.poolLabel, config.nodes.reserve);

@@ -11,13 +11,19 @@ import { Resvg } from '@resvg/resvg-js';
 import { formatErrors, loadConfigFile, planConfig } from '../lib';
 import { formatPlan, planSvg } from '../lib/rules/plan-report';
 import { ROOT } from './cdk8s-cli';
+import { parseArgsOrExit } from './args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
+const USAGE = `usage: npm run plan [-- --out DIR]
+  --out DIR   write plan.svg and plan.png into DIR (default: .plan/)
+  -h, --help  print this help
+The config is MASTODON_CONFIG, else config/example.yaml.`;
+const { values } = parseArgsOrExit(USAGE, { options: { out: { type: 'string' } } });
+
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
-const i = process.argv.indexOf('--out');
 // Default: .plan/ (git-ignored). docs/plan/ holds the example's pictures for the README:
 // regenerate them on purpose with `npm run plan -- --out docs/plan`.
-const out = path.resolve(i > 0 ? process.argv[i + 1] : path.join(ROOT, '.plan'));
+const out = path.resolve(values.out ?? path.join(ROOT, '.plan'));
 const r = loadConfigFile(file);
 if (!r.ok) {
   process.stderr.write(`${formatErrors(file, r.errors)}\n`);

@@ -4,9 +4,11 @@
  * Cloudflare dashboard.
  */
 import { formatErrors, loadConfigFile } from '../lib';
+import { parseArgsOrExit } from './args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { formatPublicRoutes } from '../lib/rules/public-routes';
 
+parseArgsOrExit('usage: npm run routes\n  -h, --help  print this help\nThe config is MASTODON_CONFIG, else config/example.yaml.', { options: {} });
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;
 const r = loadConfigFile(file);
 if (!r.ok) {

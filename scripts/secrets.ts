@@ -7,15 +7,21 @@
  * (S3, SMTP, tunnel, database…), with exactly the keys they read and REPLACE placeholders, to
  * fill in and apply.
  */
-import { parseArgs } from 'util';
 import { stringify } from 'yaml';
 import { formatErrors, loadConfigFile } from '../lib';
 import { renderMastodonSecret } from '../lib/app/secrets';
+import { parseArgsOrExit } from './args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { renderManifests } from '../lib/app/render';
 import { secretSkeletons } from '../lib/rules/secret-refs';
 
-const { values } = parseArgs({ options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
+const USAGE = `usage: npm run secrets [-- --name NAME --namespace NS | --skeletons]
+  --name NAME       the Secret's name (default: the config's mastodon.secretName)
+  --namespace NS    its namespace (default: the config's namespace)
+  --skeletons       instead, a placeholder for every other Secret the manifests read
+  -h, --help        print this help
+The config is MASTODON_CONFIG, else config/example.yaml.`;
+const { values } = parseArgsOrExit(USAGE, { options: { name: { type: 'string' }, namespace: { type: 'string' }, skeletons: { type: 'boolean' } } });
 let name = values.name;
 let namespace = values.namespace;
 const file = process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE;

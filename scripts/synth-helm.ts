@@ -20,6 +20,7 @@ import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfigFile, synthesizeApp, ResolvedConfig } from '../lib';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
+import { parseArgsOrExit } from './args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
@@ -266,9 +267,14 @@ export function buildHelmChart(outDir: string, configFile: string = process.env.
   }
 }
 
+const HELM_USAGE = `usage: npm run synth:helm [-- --out DIR]
+  --out DIR   write the Helm chart into DIR (default: chart/)
+  -h, --help  print this help
+The config is MASTODON_CONFIG, else config/example.yaml.`;
+
 if (require.main === module) {
-  const i = process.argv.indexOf('--out');
-  const out = path.resolve(i > 0 ? process.argv[i + 1] : path.join(ROOT, 'chart'));
+  const { values } = parseArgsOrExit(HELM_USAGE, { options: { out: { type: 'string' } } });
+  const out = path.resolve(values.out ?? path.join(ROOT, 'chart'));
   const problem = buildHelmChart(out);
   if (problem) {
     process.stderr.write(`${problem}\nsynth:helm failed: ${path.relative(process.cwd(), out)} was left as it was.\n`);

@@ -11,10 +11,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { synthesizeApp } from '../lib/app/synthesize';
 import { describeWriteError, resolveTarget, writeThenSwap } from '../lib/app/swap';
+import { parseArgsOrExit } from './args';
 import { DEFAULT_CONFIG_FILE, ROOT } from './paths';
+
+const USAGE = `usage: npm run synth [-- --output DIR]
+  -o, --output DIR  write the manifests into DIR (default: dist/)
+  -h, --help        print this help
+The config is MASTODON_CONFIG, else config/example.yaml.`;
 
 /** What {@link synthInto} did. */
 export type SynthOutcome =
@@ -48,7 +53,7 @@ export function synthInto(configFile: string, target: string, synthesize: typeof
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { output: { type: 'string', short: 'o' } } });
+  const { values } = parseArgsOrExit(USAGE, { options: { output: { type: 'string', short: 'o' } } });
   const target = path.resolve(values.output ?? path.join(ROOT, 'dist'));
   const r = synthInto(process.env.MASTODON_CONFIG || DEFAULT_CONFIG_FILE, target);
   if (!r.ok) {

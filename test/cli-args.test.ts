@@ -1,0 +1,100 @@
+/**
+ * Bad input on every command line (issue 23): `--help` prints the usage and its options and
+ * exits 0; an unknown option or a missing argument prints one line naming it, then the usage, and
+ * exits 2; nothing prints a stack trace. Runs the compiled entries (build/, made by `npm run
+ * build`, which the globalSetup requires) in an empty folder, so a command that ignored the bad
+ * flag and went on would fail here rather than write anywhere.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from './support/fixtures';
+
+interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+const CLI = path.join(ROOT, 'build', 'cli', 'cdk8s-mastodon.js');
+const script = (name: string) => path.join(ROOT, 'build', 'scripts', `${name}.js`);
+let cwd: string;
+
+function run(file: string, args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file, ...args], { cwd, encoding: 'utf8', env: { ...process.env, MASTODON_CONFIG: '' } },
+      (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }));
+  });
+}
+
+/** Every entry, how its usage begins, and a bad flag for it (the first word after the file). */
+const ENTRIES: readonly { readonly name: string; readonly file: string; readonly pre: readonly string[]; readonly usage: string }[] = [
+  { name: 'cdk8s-mastodon', file: CLI, pre: [], usage: 'usage: cdk8s-mastodon <command>' },
+  ...['init', 'synth', 'test', 'plan', 'routes', 'secrets'].map((cmd) => (
+    { name: `cdk8s-mastodon ${cmd}`, file: CLI, pre: [cmd], usage: `usage: cdk8s-mastodon ${cmd}` })),
+  ...['synth', 'secrets', 'plan', 'budget', 'routes', 'k3s-config', 'netcheck', 'bench', 'synth:helm'].map((s) => ({
+    name: `npm run ${s}`, file: script(s === 'synth:helm' ? 'synth-helm' : s), pre: [], usage: `usage: npm run ${s}`,
+  })),
+];
+
+/** Bad input that names a missing or unexpected argument, and what the one line says. */
+const MISSING: readonly { readonly file: string; readonly args: readonly string[]; readonly line: RegExp; readonly usage: string }[] = [
+  { file: CLI, args: [], line: /^name a command$/, usage: 'usage: cdk8s-mastodon <command>' },
+  { file: CLI, args: ['frob'], line: /^Unknown command 'frob'$/, usage: 'usage: cdk8s-mastodon <command>' },
+  { file: CLI, args: ['init'], line: /^init: name the folder/, usage: 'usage: cdk8s-mastodon init' },
+  { file: CLI, args: ['init', 'a', 'b'], line: /unexpected argument 'b'/, usage: 'usage: cdk8s-mastodon init' },
+  { file: CLI, args: ['init', 'x', '--domain'], line: /^Option '--domain <value>' argument missing$/, usage: 'usage: cdk8s-mastodon init' },
+  { file: CLI, args: ['secrets', '--name'], line: /'--name <value>' argument missing/, usage: 'usage: cdk8s-mastodon secrets' },
+  { file: script('plan'), args: ['--out'], line: /'--out <value>' argument missing/, usage: 'usage: npm run plan' },
+  { file: script('k3s-config'), args: ['--out'], line: /'--out <value>' argument missing/, usage: 'usage: npm run k3s-config' },
+  { file: script('synth-helm'), args: ['--out'], line: /'--out <value>' argument missing/, usage: 'usage: npm run synth:helm' },
+  { file: script('synth'), args: ['--output'], line: /'-o, --output <value>' argument missing/, usage: 'usage: npm run synth' },
+  { file: script('netcheck'), args: ['report'], line: /^netcheck report: name the collected log/, usage: 'usage: npm run netcheck' },
+  { file: script('netcheck'), args: ['frob'], line: /^Unknown command 'frob'$/, usage: 'usage: npm run netcheck' },
+  { file: script('bench'), args: ['--runs', 'zero'], line: /^--runs must be a whole number/, usage: 'usage: npm run bench' },
+];
+
+let help: Run[];
+let bad: Run[];
+let missing: Run[];
+
+beforeAll(async () => {
+  for (const f of [CLI, ...ENTRIES.map((e) => e.file)]) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
+  }
+  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-args-'));
+  [help, bad, missing] = await Promise.all([
+    Promise.all(ENTRIES.map((e) => run(e.file, [...e.pre, '--help']))),
+    Promise.all(ENTRIES.map((e) => run(e.file, [...e.pre, '--no-such-flag']))),
+    Promise.all(MISSING.map((m) => run(m.file, m.args))),
+  ]);
+}, 30_000);
+
+afterAll(() => {
+  // Nothing may have been written: every run stopped at its command line.
+  expect(fs.readdirSync(cwd)).toEqual([]);
+  fs.rmSync(cwd, { recursive: true, force: true });
+});
+
+describe.each(ENTRIES.map((e, i) => [e.name, i] as const))('%s', (_name, i) => {
+  test('--help prints the usage and its options on stdout and exits 0', () => {
+    expect(help[i]).toMatchObject({ code: 0, stderr: '' });
+    expect(help[i].stdout.startsWith(ENTRIES[i].usage)).toBe(true);
+    expect(help[i].stdout).toMatch(/^\s+-h, --help\s/m);
+  });
+
+  test('an unknown option prints one line naming it, then the usage, on stderr and exits 2', () => {
+    const [first, ...rest] = bad[i].stderr.split('\n');
+    expect({ code: bad[i].code, stdout: bad[i].stdout, first }).toEqual({ code: 2, stdout: '', first: expect.stringContaining("Unknown option '--no-such-flag'") });
+    expect(rest.join('\n')).toContain(ENTRIES[i].usage);
+    expect(rest.join('\n')).toBe(help[i].stdout);
+    expect(bad[i].stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+test.each(MISSING.map((m, i) => [m.args.join(' ') || '(nothing)', path.basename(m.file), i] as const))(
+  'a missing or unexpected argument (%s to %s) prints one line, then the usage, and exits 2', (_args, _file, i) => {
+    const r = missing[i];
+    const [first, ...rest] = r.stderr.split('\n');
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(first).toMatch(MISSING[i].line);
+    expect(rest.join('\n').startsWith(MISSING[i].usage)).toBe(true);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
