@@ -207,6 +207,19 @@ describe('manifests', () => {
     expect(run).toMatch(/get pods -l app\.kubernetes\.io\/component=server -o name/);
   });
 
+  test('run.sh deletes an earlier run\'s Jobs (and waits for their pods) before it applies, and its timeout says how to clean up', () => {
+    const run = runScript(set);
+    // Applying over Jobs kept for ttlSecondsAfterFinished would change nothing and time out.
+    const del = run.indexOf(`kubectl -n ${set.namespace} delete jobs -l app.kubernetes.io/name=netcheck,app.kubernetes.io/managed-by=cdk8s-mastodon --ignore-not-found --cascade=foreground --wait=true`);
+    expect(del).toBeGreaterThan(run.indexOf('kubectl apply -f 00-namespace.yaml'));
+    expect(del).toBeLessThan(run.indexOf('kubectl apply -f 10-servers.yaml'));
+    for (const job of [...servers, ...clients]) {
+      expect(job.metadata.namespace).toBe(set.namespace);
+      expect(job.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'netcheck', 'app.kubernetes.io/managed-by': 'cdk8s-mastodon' });
+    }
+    expect(run).toMatch(/not created within 300s .*or, if an earlier run's Jobs still exist, delete them first: kubectl delete namespace netcheck/);
+  });
+
   test('one measurement at a time, each with a time limit, cleaned up afterwards', () => {
     expect(clients).toHaveLength(NODES.length * 2);
     for (const c of clients) {

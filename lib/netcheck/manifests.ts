@@ -235,13 +235,16 @@ export function runScript(set: NetcheckSet): string {
 set -eu
 cd "$(dirname "$0")"
 kubectl apply -f 00-namespace.yaml
+# An earlier run's Jobs stay for their ttlSecondsAfterFinished, and applying over them changes
+# nothing: delete them (only netcheck's own, in its own namespace) and wait for their pods to go.
+kubectl -n ${ns} delete jobs -l app.kubernetes.io/name=netcheck,app.kubernetes.io/managed-by=cdk8s-mastodon --ignore-not-found --cascade=foreground --wait=true
 kubectl apply -f 10-servers.yaml -f 20-clients.yaml
 echo "waiting for the iperf3 servers (one per node per network)..."
 # kubectl wait -l fails with "no matching resources found" until the Job controller has made the pods.
 tries=0
 until [ "$(kubectl -n ${ns} get pods -l app.kubernetes.io/component=server -o name | wc -l)" -ge ${set.files["10-servers.yaml"].length} ]; do
   tries=$((tries + 1))
-  [ "$tries" -le 60 ] || { echo "error: the server pods were not created within 300s (see: kubectl -n ${ns} get jobs,events)" >&2; exit 1; }
+  [ "$tries" -le 60 ] || { echo "error: the server pods were not created within 300s (see: kubectl -n ${ns} get jobs,events; or, if an earlier run's Jobs still exist, delete them first: kubectl delete namespace ${ns})" >&2; exit 1; }
   sleep 5
 done
 kubectl -n ${ns} wait --for=condition=Ready pod -l app.kubernetes.io/component=server --timeout=300s

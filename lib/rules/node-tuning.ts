@@ -49,8 +49,10 @@ export function restartCommands(objects: readonly Manifest[], options: { except?
 /**
  * Shell that gives every interface whose root qdisc the kernel picked (handle `0:`, other than
  * noqueue, and not a layer-3 tun device) the qdisc `kind`, as if default_qdisc had been `kind` when the interface came up: a
- * single-queue interface gets it at the root, a multiqueue one (root `mq`) a new mq whose
- * children are replaced with it. A qdisc someone configured (any other handle) is left alone, and
+ * single-queue interface gets it at the root, a multiqueue one (root `mq`, unless its queues
+ * already have it) a new mq, whose queues get default_qdisc from the kernel (mq_init in
+ * net/sched/sch_mq.c) and are replaced only where that is not `kind`; a queue left without it
+ * is said on stderr and no success is printed. A qdisc someone configured (any other handle) is left alone, and
  * after the replacement the root's handle is `1:` or the kernel's next, so a later pass changes
  * nothing. The kernel attaches mq with default_qdisc children to multiqueue devices and
  * default_qdisc to the others (net/sched/sch_generic.c, attach_default_qdiscs); a root qdisc created by
@@ -69,11 +71,17 @@ export function fqOnExistingInterfaces(kind: string = NODE_SYSCTLS['net.core.def
     '  case "$2" in',
     `    noqueue|${kind}) continue ;;`,
     '    mq)',
-    `      tc qdisc show dev "$i" | awk '$2 != "mq" && $2 != "${kind}" { n++ } END { exit n == 0 }' || continue`,
+    // Only the root's children (parent :N); a clsact or ingress qdisc beside it does not count.
+    `      tc qdisc show dev "$i" | awk '$4 == "parent" && $5 ~ /^:/ && $2 != "${kind}" { n++ } END { exit n == 0 }' || continue`,
     `      tc qdisc replace dev "$i" root handle 1: mq || { echo "node-tuning: could not replace the mq of $i" >&2; continue; }`,
-    `      for p in $(tc qdisc show dev "$i" | awk '$4 == "parent" && $5 ~ /^1:/ { print $5 }'); do`,
-    `        tc qdisc replace dev "$i" parent "$p" ${kind} || echo "node-tuning: could not set ${kind} on $i $p" >&2`,
-    '      done ;;',
+    // mq_init gives the new mq's queues default_qdisc, already `kind` on a node, so only the
+    // others are replaced: each replacement interrupts the device's queues once more.
+    `      for p in $(tc qdisc show dev "$i" | awk '$4 == "parent" && $5 ~ /^1:/ && $2 != "${kind}" { print $5 }'); do`,
+    `        tc qdisc replace dev "$i" parent "$p" ${kind} || :`,
+    '      done',
+    // The root is now 1:, so a later pass leaves the device alone: a queue left over is said here.
+    `      failed=$(tc qdisc show dev "$i" | awk '$4 == "parent" && $5 ~ /^1:/ && $2 != "${kind}" { printf " %s", $5 }')`,
+    `      [ -z "$failed" ] || { echo "node-tuning: could not set ${kind} on $i queue$failed (root mq 1:, later passes leave it)" >&2; continue; } ;;`,
     `    *) tc qdisc replace dev "$i" root ${kind} || { echo "node-tuning: could not set ${kind} on $i" >&2; continue; } ;;`,
     '  esac',
     `  echo "node-tuning: ${kind} on $i (was the kernel's $2)"`,

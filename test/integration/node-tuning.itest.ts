@@ -77,3 +77,33 @@ withNamespaces('the qdisc pass replaces only the qdiscs the kernel picked, singl
   expect(after.filter((l) => l.startsWith('t2 ') && !l.startsWith('t2 mq')).every((l) => l.startsWith('t2 pfifo '))).toBe(true);
   expect(out.slice(out.indexOf('pass2') + 1)).toEqual([]);
 });
+
+/** Runs a shell script in a new network namespace; returns its stdout and stderr, whatever the exit. */
+function inNamespaceRaw(script: string): { stdout: string; stderr: string } {
+  const r = spawnSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 20_000 });
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+// The host's default_qdisc is what the kernel gives a new mq's queues (mq_init in net/sched/sch_mq.c):
+// the state of a node once the DaemonSet has written net.core.default_qdisc.
+withNamespaces('an mq whose queues already have the kind is left alone, even with a clsact or ingress qdisc beside it', () => {
+  const dflt = fs.readFileSync('/proc/sys/net/core/default_qdisc', 'utf8').trim();
+  const out = inNamespace([
+    'ip tuntap add dev t2 mode tap multi_queue && ip link set t2 up && tc qdisc add dev t2 clsact',
+    'ip tuntap add dev t3 mode tap multi_queue && ip link set t3 up && tc qdisc add dev t3 ingress',
+    'echo pass', fqOnExistingInterfaces(dflt),
+    'echo after', 'for i in t2 t3; do tc qdisc show dev $i | awk -v i=$i \'{ print i, $2, $3, $4, $5 }\'; done',
+  ].join('\n'));
+  expect(out.slice(out.indexOf('pass') + 1, out.indexOf('after'))).toEqual([]);
+  expect(out.slice(out.indexOf('after') + 1).map((l) => l.trim())).toEqual(expect.arrayContaining(['t2 mq 0: root', 't3 mq 0: root', `t2 ${dflt} 0: parent :1`]));
+});
+
+withNamespaces('a queue of a multiqueue interface that does not get the kind is reported as a failure, not a success', () => {
+  // No qdisc is called nosuch: every tc call with it fails, as a missing module would.
+  const { stdout, stderr } = inNamespaceRaw([
+    'ip tuntap add dev t2 mode tap multi_queue && ip link set t2 up',
+    fqOnExistingInterfaces('nosuch'),
+  ].join('\n'));
+  expect(stdout).not.toMatch(/node-tuning: nosuch on t2/);
+  expect(stderr).toMatch(/node-tuning: could not set nosuch on t2 queue 1:1\b/);
+});
