@@ -1,7 +1,7 @@
 /**
- * The command line of every cdk8s-mastodon command: node's own parseArgs, plus `--help` (the
- * usage on stdout, exit 0) and bad input (one line naming the problem, then the usage, on stderr,
- * exit 2), never a stack trace.
+ * The command line of every cdk8s-mastodon command and of the npm scripts: node's own parseArgs,
+ * plus `--help` (the usage on stdout, exit 0) and bad input (one line naming the problem, then the
+ * usage, on stderr, exit 2), never a stack trace.
  */
 import { parseArgs, ParseArgsConfig } from 'util';
 

@@ -23,7 +23,7 @@ import { performance } from 'perf_hooks';
 import {
   BenchRow, cpuMs, exitCode, formatKiB, formatMs, formatRatio, formatReport, maxRssKiB, summarize, Summary, verdict, Verdict,
 } from './bench-stats';
-import { parseArgsOrExit, usageError } from './args';
+import { parseArgsOrExit, usageError } from '../cli/args';
 import { helmBinary } from './helm-binary';
 import { ROOT } from './paths';
 

@@ -1,6 +1,6 @@
 /** npm run budget: prints the Postgres connection budget of the config as a Markdown table. */
 import { formatErrors, loadConfigFile } from '../lib';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { formatBudget } from '../lib/rules/database';
 

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatErrors, loadConfigFile } from '../lib';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { k3sNodeConfigs, K3S_CONFIG_PATH, FLANNEL_CONF_PATH, TOKEN_FILE } from '../lib/rules/k3s';
 

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { formatErrors, loadConfigFile, nodesFromInventory } from '../lib';
 import { netcheckRoom } from '../lib/netcheck/plan';
 import { humanMemory } from '../lib/rules/quantity';
-import { parseArgsOrExit, usageError } from './args';
+import { parseArgsOrExit, usageError } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { diagnose } from '../lib/netcheck/diagnose';
 import { formatReport, reportSvg } from '../lib/netcheck/report';

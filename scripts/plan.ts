@@ -11,7 +11,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { formatErrors, loadConfigFile, planConfig } from '../lib';
 import { formatPlan, planSvg } from '../lib/rules/plan-report';
 import { ROOT } from './cdk8s-cli';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 
 const USAGE = `usage: npm run plan [-- --out DIR]

@@ -4,7 +4,7 @@
  * Cloudflare dashboard.
  */
 import { formatErrors, loadConfigFile } from '../lib';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { formatPublicRoutes } from '../lib/rules/public-routes';
 

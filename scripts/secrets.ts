@@ -10,7 +10,7 @@
 import { stringify } from 'yaml';
 import { formatErrors, loadConfigFile } from '../lib';
 import { renderMastodonSecret } from '../lib/app/secrets';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { renderManifests } from '../lib/app/render';
 import { secretSkeletons } from '../lib/rules/secret-refs';

@@ -20,7 +20,7 @@ import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfigFile, synthesizeApp, ResolvedConfig } from '../lib';
 import { cdk8sSynth, ROOT } from './cdk8s-cli';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE } from './paths';
 import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';

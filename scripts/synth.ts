@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeApp } from '../lib/app/synthesize';
 import { describeWriteError, resolveTarget, writeThenSwap } from '../lib/app/swap';
-import { parseArgsOrExit } from './args';
+import { parseArgsOrExit } from '../cli/args';
 import { DEFAULT_CONFIG_FILE, ROOT } from './paths';
 
 const USAGE = `usage: npm run synth [-- --output DIR]
