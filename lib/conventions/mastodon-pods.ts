@@ -10,7 +10,7 @@ import { placement, PlacementProps } from './placement';
 import { PriorityTier } from './priority';
 import { containerSecurityContext, MASTODON_UID, securePodSpec } from './security';
 import { execProbe, httpProbe } from './probes';
-import { deploymentWithBudget, DeploymentResult, UpdateStrategy } from './workload';
+import { deploymentWithBudget, DeploymentProps, DeploymentResult } from './workload';
 import { caReloadProbeScript, caReloadStartScript, CA_LOADED_FILE } from '../rules/ca-reload';
 import { DatabaseConnection, STREAMING_CA_DIR, STREAMING_CA_FILE } from '../rules/database';
 import { railsSecretEnv, SecretEnv, streamingSecretEnv } from '../rules/environment';
@@ -66,19 +66,7 @@ export interface MastodonPodOptions {
 }
 
 /** A long-running Mastodon Deployment: one container, spread over nodes, quick to fail over. */
-export interface MastodonDeploymentOptions {
-  /** Object name. */
-  readonly name: string;
-  /** Labels and selector. */
-  readonly identity: Identity;
-  /** Pod count; `undefined` when a KEDA ScaledObject owns it (spec.replicas left out). */
-  readonly replicas: number | undefined;
-  /** The most pods it may run, for the PDB. @default replicas */
-  readonly maxReplicas?: number;
-  /** Deployment annotations. @default none */
-  readonly annotations?: Record<string, string>;
-  /** How pods are replaced. */
-  readonly strategy: UpdateStrategy;
+export interface MastodonDeploymentOptions extends Pick<DeploymentProps, 'name' | 'identity' | 'replicas' | 'maxReplicas' | 'annotations' | 'strategy'> {
   /** The container. */
   readonly container: k8s.Container;
   /** Containers that run beside it, e.g. a metrics exporter. @default none */
