@@ -22,7 +22,11 @@
  *   internal/controller/backup_controller.go for snapshots and pkg/management/postgres/backup.go for
  *   in-tree Barman; plugin backups never call it, and this chart uses no in-tree Barman, so here it
  *   is the newest volume snapshot). Only the primary sets it, replicas report 0: take the max.
- *   pkg/management/pgbouncer/metricsserver gives cnpg_pgbouncer_up and cnpg_pgbouncer_pools_maxwait.
+ *   pkg/management/pgbouncer/metricsserver gives cnpg_pgbouncer_last_collection_error and
+ *   cnpg_pgbouncer_pools_maxwait (not cnpg_pgbouncer_up: defined there but never collected).
+ * - Prometheus itself: `up` of each scrape target (prometheus/prometheus scrape/scrape.go).
+ * lib/rules/metric-catalog.ts lists each with its type, labels and upstream file at the pinned
+ * version; test/metric-catalog.test.ts fails on a metric missing there.
  * - Barman Cloud plugin (cloudnative-pg/plugin-barman-cloud internal/cnpgi/instance/metrics.go,
  *   web/docs/observability.md): barman_cloud_cloudnative_pg_io_last_available_backup_timestamp,
  *   served through the instance manager's exporter; 0 when the object store has no backup yet.
@@ -291,14 +295,17 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
     rules.push(
       {
         alert: 'PgBouncerDown',
-        expr: `cnpg_pgbouncer_up${sel(poolers)} == 0`,
+        // cnpg_pgbouncer_up never reaches a scrape (CloudNativePG v1.30.0 pgbouncer_collector.go
+        // sets it but neither Describe() nor Collect() sends it). last_collection_error is 1 when
+        // this scrape's SHOW LISTS/POOLS/STATS on PgBouncer's admin console failed (lists.go,
+        // pools.go, stats.go); `up` is 0 when the pod's exporter itself does not answer, e.g.
+        // the instance manager restarting after pgbouncer exited (internal/cmd/manager/pgbouncer/run).
+        expr: `max by (namespace, pod) (cnpg_pgbouncer_last_collection_error${sel(poolers)}) == 1 or max by (namespace, pod) (up${sel(poolers)}) == 0`,
         for: '3m',
         severity: 'warning',
-        // CloudNativePG sets it to 0 when its exporter cannot query PgBouncer's admin console
-        // (pkg/management/pgbouncer/metricsserver: SHOW LISTS/POOLS/STATS fail); not Postgres' health.
         summary: 'A PgBouncer pooler does not answer',
-        description: 'PgBouncer in {{ $labels.pod }} has not answered its admin console for 3 minutes: clients of that pod get no connection.',
-        action: `kubectl -n ${ns} logs {{ $labels.pod }} (the pgbouncer process: crashed, out of file descriptors, or its config rejected); delete the pod to get a fresh one. Postgres itself: PostgresNoPrimary.`,
+        description: 'PgBouncer in {{ $labels.pod }} has not answered its admin console (or the pod\'s exporter has not answered Prometheus) for 3 minutes: clients of that pod get no connection.',
+        action: `kubectl -n ${ns} logs {{ $labels.pod }} (the pgbouncer process: crashed, out of file descriptors, or its config rejected; the exporter logs each failed SHOW query); delete the pod to get a fresh one. Postgres itself: PostgresNoPrimary.`,
       },
       {
         alert: 'PgBouncerClientsWaiting',
