@@ -20,6 +20,8 @@ export const PACKAGES: Record<string, string> = {
   iproute2: 'ip: the default-route interface, and a small-MTU loopback in a network namespace',
   openssl: 'a private CA and server certificates',
   curl: "the streaming liveness probe's health request",
+  'prometheus-redis-exporter': 'redis_exporter, scraped and compared with the metric catalog',
+  'prometheus-node-exporter': 'node_exporter, scraped and compared with the metric catalog',
 };
 
 /** Packages dpkg does not list as installed. */
