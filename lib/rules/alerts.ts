@@ -300,11 +300,13 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         // this scrape's SHOW LISTS/POOLS/STATS on PgBouncer's admin console failed (lists.go,
         // pools.go, stats.go); `up` is 0 when the pod's exporter itself does not answer, e.g.
         // the instance manager restarting after pgbouncer exited (internal/cmd/manager/pgbouncer/run).
-        expr: `max by (namespace, pod) (cnpg_pgbouncer_last_collection_error${sel(poolers)}) == 1 or max by (namespace, pod) (up${sel(poolers)}) == 0`,
+        // absent(): no pooler pod scraped at all (all Pending, the Pooler deleted, or Prometheus
+        // not selecting the PodMonitor), like RedisDown.
+        expr: `max by (namespace, pod) (cnpg_pgbouncer_last_collection_error${sel(poolers)}) == 1 or max by (namespace, pod) (up${sel(poolers)}) == 0 or absent(up${sel(poolers)})`,
         for: '3m',
         severity: 'warning',
         summary: 'A PgBouncer pooler does not answer',
-        description: 'PgBouncer in {{ $labels.pod }} has not answered its admin console (or the pod\'s exporter has not answered Prometheus) for 3 minutes: clients of that pod get no connection.',
+        description: '{{ if $labels.pod }}PgBouncer in {{ $labels.pod }} has not answered its admin console (or the pod\'s exporter has not answered Prometheus) for 3 minutes: clients of that pod get no connection.{{ else }}No PgBouncer pod has been scraped for 3 minutes: the pooler is gone or Pending (then nothing reaches the database), or Prometheus does not select its PodMonitor.{{ end }}',
         action: `kubectl -n ${ns} logs {{ $labels.pod }} (the pgbouncer process: crashed, out of file descriptors, or its config rejected; the exporter logs each failed SHOW query); delete the pod to get a fresh one. Postgres itself: PostgresNoPrimary.`,
       },
       {
