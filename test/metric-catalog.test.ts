@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { exampleRaw, find, render, withChange } from './support/fixtures';
-import { metricNames, selectors, seriesLabels } from './support/promql';
+import { groupings, metricNames, selectors, seriesLabels } from './support/promql';
 import { allowedLabels, catalogEntries, CatalogExporter, METRIC_CATALOG, TARGET_LABELS } from '../lib/rules/metric-catalog';
 
 const FIXTURES = path.join(__dirname, 'integration', 'fixtures', 'alerts');
@@ -42,6 +42,18 @@ describe('the metric-name extractor', () => {
     expect(() => metricNames('sum(rate(foo[5m]')).toThrow(/not valid PromQL/);
   });
 
+  test('by, on and group_left clauses, with the selectors each label must be found on', () => {
+    const g = groupings('max by (namespace, pod) (a{x="1"}) / on (namespace) group_left (node) sum without (uid) (b) > bool 1 or sum(c) by (d)');
+    expect(g.map((x) => [x.labels, x.sides.map((side) => side.map((s) => s.name))])).toEqual([
+      [['namespace'], [['a'], ['b']]],
+      [['node'], [['a', 'b']]],
+      [['namespace', 'pod'], [['a']]],
+      [['d'], [['c']]],
+    ]);
+    // without and ignoring name labels to drop: nothing to check.
+    expect(groupings('sum without (pod) (a) + ignoring (job) b')).toEqual([]);
+  });
+
   test('a promtool series: its name and label names', () => {
     expect(seriesLabels('kube_job_status_failed{namespace="mastodon", job_name="x", reason="BackoffLimitExceeded"}')).toMatchObject({ name: 'kube_job_status_failed', labels: ['namespace', 'job_name', 'reason'] });
     expect(() => seriesLabels('a + b')).toThrow(/not one series/);
@@ -50,11 +62,17 @@ describe('the metric-name extractor', () => {
 
 /** Each problem of a list of expressions against the catalog, as one line. */
 function offences(uses: readonly { where: string; expr: string; series?: boolean }[], catalog: readonly CatalogExporter[] = METRIC_CATALOG): string[] {
-  return uses.flatMap(({ where, expr, series }) => (series ? [seriesLabels(expr)] : selectors(expr)).flatMap((s) => {
-    if (catalogEntries(s.name, catalog).length === 0) return [`${where}: ${s.name} is in no exporter of the metric catalog`];
-    const allowed = allowedLabels(s.name, catalog);
-    return s.labels.filter((l) => !allowed.has(l)).map((l) => `${where}: ${s.name} has no label ${l} (it has ${[...allowed].sort().join(', ')})`);
-  }));
+  return uses.flatMap(({ where, expr, series }) => [
+    ...(series ? [seriesLabels(expr)] : selectors(expr)).flatMap((s) => {
+      if (catalogEntries(s.name, catalog).length === 0) return [`${where}: ${s.name} is in no exporter of the metric catalog`];
+      const allowed = allowedLabels(s.name, catalog);
+      return s.labels.filter((l) => !allowed.has(l)).map((l) => `${where}: ${s.name} has no label ${l} (it has ${[...allowed].sort().join(', ')})`);
+    }),
+    // A by/on label that no series of a side carries groups everything into one or matches nothing.
+    ...(series ? [] : groupings(expr)).flatMap((g) => g.sides.filter((side) => side.length > 0).flatMap((side) => g.labels
+      .filter((l) => !side.some((s) => allowedLabels(s.name, catalog).has(l)))
+      .map((l) => `${where}: ${g.clause}: no series of ${side.map((s) => s.name).join(', ')} has label ${l}`))),
+  ]);
 }
 
 const ruleGroups = (): { name: string; rules: { alert: string; expr: string }[] }[] => {
@@ -84,9 +102,13 @@ describe('every rule and every fixture uses only catalogued metrics', () => {
     expect(offences([
       { where: 'rule PgBouncerDown', expr: 'cnpg_pgbouncer_up{namespace="mastodon"} == 0' },
       { where: 'fixture', expr: 'redis_up{namespace="mastodon", pod="ocw-redis-0", role="master"}', series: true },
+      { where: 'rule X', expr: 'max by (namespace, slot) (cnpg_mastodon_replication_slots_lost) == 1' },
+      { where: 'rule Y', expr: 'redis_up and on (namespace, queue) sidekiq_queue_backlog' },
     ])).toEqual([
       'rule PgBouncerDown: cnpg_pgbouncer_up is in no exporter of the metric catalog',
-      expect.stringMatching(/^fixture: redis_up has no label role \(it has container, endpoint, instance, job, namespace, pod\)$/),
+      'fixture: redis_up has no label role (it has container, endpoint, instance, job, namespace, pod)',
+      "rule X: by (namespace, slot) in 'max by (namespace, slot) (cnpg_mastodon_replication_slots_lost)': no series of cnpg_mastodon_replication_slots_lost has label slot",
+      "rule Y: on (namespace, queue) in 'redis_up and on (namespace, queue) sidekiq_queue_backlog': no series of redis_up has label queue",
     ]);
   });
 
