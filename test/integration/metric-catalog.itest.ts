@@ -10,11 +10,15 @@
  * names, types, label names. A label the newer release added is listed below with the upstream
  * change that added it, and the test checks that the Debian release really lacks it, so the list
  * cannot outlive the difference.
+ *
+ * Prometheus' own `up`, which PgBouncerDown reads for the pooler pods, is checked with Debian's
+ * Prometheus server scraping one of these exporters: 1 while it answers, 0 once it is gone.
  */
 import * as fs from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { CatalogExporter, METRIC_CATALOG } from '../../lib/rules/metric-catalog';
+import { CatalogExporter, METRIC_CATALOG, TARGET_LABELS } from '../../lib/rules/metric-catalog';
 import { freePort, runOk, scratchDir, Server, startServer } from './support/servers';
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
@@ -134,4 +138,63 @@ describe('node_exporter (Debian prometheus-node-exporter)', () => {
     expect(compare(catalog, families, gaps)).toEqual([]);
     expect(closedGaps(families, gaps)).toEqual([]);
   });
+});
+
+describe("Prometheus' own up series (Debian prometheus) for a target that stops answering", () => {
+  let dir: string;
+  let target: Server;
+  let prom: Server;
+
+  /** GET /api/v1/query?query=... on the Prometheus server, bounded in time. */
+  const query = (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> => new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: prom.port, path: `/api/v1/query?query=${encodeURIComponent(q)}`, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => { try { resolve(JSON.parse(body).data.result); } catch (e) { reject(e instanceof Error ? e : new Error(String(e))); } });
+    });
+    req.on('timeout', () => req.destroy(new Error('query timed out')));
+    req.on('error', reject);
+  });
+  /** Polls `up` until it has the value, for at most 30 s. */
+  const upBecomes = async (v: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      // Until its TSDB and rule manager are up, Prometheus answers 503 in plain text: poll on.
+      const r = await query('up').catch(() => []);
+      if (r.length === 1 && r[0].value[1] === v) return r[0];
+      if (Date.now() > deadline) throw new Error(`up did not become ${v}: ${JSON.stringify(r)}`);
+      await new Promise((ok) => setTimeout(ok, 250));
+    }
+  };
+
+  beforeAll(async () => {
+    dir = scratchDir('metric-catalog-prometheus');
+    const targetPort = await freePort();
+    target = await startServer('/usr/bin/prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${targetPort}`, '--collector.disable-defaults', '--collector.netstat'], { port: targetPort });
+    // The labels a PodMonitor target gets (TARGET_LABELS), set statically here: no Kubernetes.
+    fs.writeFileSync(path.join(dir, 'prometheus.yml'), [
+      'global: { scrape_interval: 1s, scrape_timeout: 1s }',
+      'scrape_configs:',
+      '  - job_name: mastodon/ocw-db-pooler',
+      `    static_configs: [{ targets: ['127.0.0.1:${targetPort}'], labels: { namespace: mastodon, pod: ocw-db-pooler-7c9d-a, container: pgbouncer, endpoint: metrics } }]`,
+      '',
+    ].join('\n'));
+    const port = await freePort();
+    prom = await startServer('/usr/bin/prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { port, readyTimeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(async () => {
+    await prom?.stop();
+    await target?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('up is 1 while the target answers, with only the target labels, and 0 once it is gone', async () => {
+    const up = exporter('prometheus').metrics.find((m) => m.name === 'up')!;
+    const healthy = await upBecomes('1');
+    expect(Object.keys(healthy.metric).filter((l) => l !== '__name__').sort()).toEqual([...up.labels, ...TARGET_LABELS.PodMonitor].sort());
+    await target.stop();
+    const down = await upBecomes('0');
+    expect(down.metric).toMatchObject({ namespace: 'mastodon', pod: 'ocw-db-pooler-7c9d-a' });
+  }, 90_000);
 });
