@@ -2,6 +2,8 @@
  * Issue 25: any Mastodon setting (mastodon.extraEnv), single sign-on (auth) and translation
  * (translation): what reaches the pods, what rolls them, and every kind of refusal.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Testing } from 'cdk8s';
 import type { Manifest } from '../lib/model';
 import { MastodonWeb } from '../lib/mastodon-web';
@@ -10,7 +12,7 @@ import { NetworkPolicies } from '../lib/network-policies';
 import { formatPublicRoutes, formatAuthCallbacks } from '../lib/rules/public-routes';
 import { authEnv, MASTODON_SETTINGS, OWNED_SETTINGS, FIXED_SETTINGS, settingNameProblem, translationEnv } from '../lib/rules/mastodon-settings';
 import { secretSkeletons } from '../lib/rules/secret-refs';
-import { errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, withChange, WORKLOAD_KINDS } from './support/fixtures';
+import { ROOT, errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, withChange, WORKLOAD_KINDS } from './support/fixtures';
 import { environmentChart } from './constructs/mastodon-env';
 
 /** The variables a container sees: its envFrom ConfigMaps, then its own env (which wins). */
@@ -292,5 +294,20 @@ describe('translation', () => {
     ['a pasted API key', { provider: 'deepl', apiKeySecret: 'abc:fx' }, 'translation.apiKeySecret', /must be a Secret reference/],
   ])('refused: %s', (_what, t, path, message) => {
     expect(messageAt(errorsOf(withTranslation(t)), path)).toMatch(message);
+  });
+});
+
+describe('docs/mastodon-settings.md', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'mastodon-settings.md'), 'utf8');
+
+  test('lists exactly the names extraEnv accepts', () => {
+    const block = /## Every name `extraEnv` accepts[\s\S]*?```text\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const listed = block.split(/\s+/).filter(Boolean).sort();
+    expect(listed).toEqual(MASTODON_SETTINGS.filter((n) => settingNameProblem(n) === undefined).sort());
+  });
+
+  test('names every owned and fixed setting with its field or reason', () => {
+    for (const [name, field] of Object.entries(OWNED_SETTINGS)) expect(doc).toContain(`| \`${name}\` | \`${field}\` |`);
+    for (const [name, why] of Object.entries(FIXED_SETTINGS)) expect(doc).toContain(`| \`${name}\` | ${why} |`);
   });
 });
