@@ -10,10 +10,11 @@ import { MastodonWeb } from '../lib/mastodon-web';
 import { MastodonStreaming } from '../lib/mastodon-streaming';
 import { NetworkPolicies } from '../lib/network-policies';
 import { formatPublicRoutes, formatAuthCallbacks } from '../lib/rules/public-routes';
-import { authEnv, MASTODON_SETTINGS, OWNED_SETTINGS, FIXED_SETTINGS, settingNameProblem, translationEnv } from '../lib/rules/mastodon-settings';
+import { authEnv, SECRET_SETTINGS, MASTODON_SETTINGS, OWNED_SETTINGS, FIXED_SETTINGS, settingNameProblem, translationEnv } from '../lib/rules/mastodon-settings';
 import { secretSkeletons } from '../lib/rules/secret-refs';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, withChange, WORKLOAD_KINDS } from './support/fixtures';
 import { environmentChart } from './constructs/mastodon-env';
+import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 
 /** The variables a container sees: its envFrom ConfigMaps, then its own env (which wins). */
 function envOf(objects: Manifest[], container: any): Record<string, unknown> {
@@ -105,6 +106,13 @@ describe('mastodon.extraEnv', () => {
     const errors = errorsOf(withEnv({ AUTHORIZED_FETCH: true, HCAPTCHA_SECRET_KEY: { secret: 'Not A Name', key: 'k' } }));
     expect(messageAt(errors, 'mastodon.extraEnv.AUTHORIZED_FETCH')).toMatch(/must be a string \(quote it in YAML: 'true', '3'\)/);
     expect(errors.some((e) => e.path.startsWith('mastodon.extraEnv.HCAPTCHA_SECRET_KEY'))).toBe(true);
+  });
+
+  test('a secret setting written as a plain value is refused, and nothing of it is rendered', () => {
+    expect(messageAt(errorsOf(withEnv({ HCAPTCHA_SECRET_KEY: 'not-a-real-value' })), 'mastodon.extraEnv.HCAPTCHA_SECRET_KEY'))
+      .toMatch(/^HCAPTCHA_SECRET_KEY is a secret: store it in a Secret and write \{secret: <name>, key: <key>\} here, never the value/);
+    expect(() => environmentChart({ extraEnv: { ES_PASS: 'x' } })).toThrow(/extraEnv\.ES_PASS: ES_PASS is a secret/);
+    for (const name of SECRET_SETTINGS) expect([name, MASTODON_SETTINGS.includes(name)]).toEqual([name, true]);
   });
 
   test('every problem at once', () => {
@@ -309,5 +317,25 @@ describe('docs/mastodon-settings.md', () => {
   test('names every owned and fixed setting with its field or reason', () => {
     for (const [name, field] of Object.entries(OWNED_SETTINGS)) expect(doc).toContain(`| \`${name}\` | \`${field}\` |`);
     for (const [name, why] of Object.entries(FIXED_SETTINGS)) expect(doc).toContain(`| \`${name}\` | ${why} |`);
+  });
+});
+
+describe('everything on at once', () => {
+  const raw = withChange(exampleRaw(), (c) => {
+    c.mastodon.extraEnv = { AUTHORIZED_FETCH: 'true', HCAPTCHA_SECRET_KEY: { secret: 'ocw-hcaptcha', key: 'secret' } };
+    c.auth = { omniauthOnly: true, oidc: OIDC, saml: SAML, ldap: LDAP };
+    c.translation = { provider: 'libretranslate', endpoint: 'http://libretranslate.tools:5000', apiKeySecret: { name: 'ocw-lt', key: 'api-key' } };
+  });
+  const objects = render(raw);
+
+  test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (version) => {
+    expect(new K8sValidator(version).validateAll(objects)).toEqual([]);
+  });
+
+  test('no variable is set twice in a container', () => {
+    for (const { by, container } of mastodonContainers(objects)) {
+      const names = (container.env ?? []).map((e: any) => e.name);
+      expect([by, names.filter((n: string, i: number) => names.indexOf(n) !== i)]).toEqual([by, []]);
+    }
   });
 });

@@ -110,6 +110,19 @@ export const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
   ])),
 };
 
+/**
+ * The settings annotations.yml marks `secret: true`: `extraEnv` takes them only as a Secret
+ * reference, so their values never reach the ConfigMap, dist/ or git.
+ */
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'SECRET_KEY_BASE', 'OTP_SECRET', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
+  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'VAPID_PRIVATE_KEY', 'DB_PASS', 'REPLICA_DB_PASS',
+  ...['', 'CACHE_', 'SIDEKIQ_'].flatMap((p) => [`${p}REDIS_PASSWORD`, `${p}REDIS_SENTINEL_PASSWORD`]),
+  'ES_PASS', 'SMTP_PASSWORD', 'BULK_SMTP_PASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'SWIFT_PASSWORD', 'SWIFT_TEMP_URL_KEY',
+  'AZURE_STORAGE_ACCESS_KEY', 'CACHE_BUSTER_SECRET', 'LDAP_PASSWORD', 'SAML_PRIVATE_KEY', 'OIDC_CLIENT_SECRET', 'HCAPTCHA_SECRET_KEY',
+  'DEEPL_API_KEY', 'LIBRE_TRANSLATE_API_KEY', 'GITHUB_API_TOKEN',
+]);
+
 /** The OpenTelemetry SDK's own variables (OTEL_*), which Mastodon's tracing reads as the SDK documents them. */
 const OTEL_SDK = /^OTEL_[A-Z0-9_]+$/;
 /** Mastodon names its OpenTelemetry services itself (annotations.yml, OpenTelemetry): OTEL_SERVICE_NAME is the SDK variable it ignores. */
@@ -250,10 +263,16 @@ export function settingNameProblem(name: string): string | undefined {
     : `${name} is not a setting Mastodon reads; use a name from docs/mastodon-settings.md (Mastodon's own list of settings)`;
 }
 
-/** Every problem of an `extraEnv` map, each at `<path>.<NAME>`. */
+/**
+ * Every problem of an `extraEnv` map, each at `<path>.<NAME>`: its name, and a secret setting
+ * written as a plain value (it would land in the ConfigMap and in git).
+ */
 export function extraEnvProblems(path: string, env: Readonly<Record<string, ExtraEnvValue>>): FieldProblem[] {
-  return Object.keys(env).flatMap((name) => {
-    const message = settingNameProblem(name);
+  return Object.entries(env).flatMap(([name, value]) => {
+    const message = settingNameProblem(name)
+      ?? (typeof value === 'string' && SECRET_SETTINGS.has(name)
+        ? `${name} is a secret: store it in a Secret and write {secret: <name>, key: <key>} here, never the value (plain values go into the ConfigMap and git)`
+        : undefined);
     return message ? [{ path: `${path}.${name}`, message }] : [];
   });
 }
