@@ -396,9 +396,9 @@ export function authEnv(site: { readonly domain: string; readonly webDomain?: st
 }
 
 /**
- * The variables of the `translation` section. mastodon/mastodon app/lib/translation_service.rb
- * picks DeepL when DEEPL_API_KEY is set (DEEPL_PLAN, default free), else LibreTranslate when
- * LIBRE_TRANSLATE_ENDPOINT is set (LIBRE_TRANSLATE_API_KEY optional).
+ * The variables of the `translation` section, read in mastodon/mastodon config/translation.yml:
+ * app/lib/translation_service.rb picks DeepL when DEEPL_API_KEY is set (DEEPL_PLAN, default
+ * free), else LibreTranslate when LIBRE_TRANSLATE_ENDPOINT is set (LIBRE_TRANSLATE_API_KEY optional).
  */
 export function translationEnv(t: TranslationInput | undefined): SettingsEnv {
   if (!t) return { plain: {}, secrets: [] };
