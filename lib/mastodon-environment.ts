@@ -11,7 +11,7 @@ import { internalRedisHost, plainEnv } from './rules/environment';
 import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
 import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
-import { extraEnvProblems } from './rules/mastodon-settings';
+import { authProblems, extraEnvProblems } from './rules/mastodon-settings';
 import { SCHEDULER_QUEUE, secondSchedulerProblem } from './rules/sidekiq-layout';
 import {
   CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT,
@@ -171,6 +171,7 @@ export class MastodonEnvironment extends Construct {
       ...hostNameProblems('domain', props.domain),
       ...(props.webDomain !== undefined ? hostNameProblems('webDomain', props.webDomain) : []),
       ...extraEnvProblems('extraEnv', props.extraEnv ?? {}),
+      ...authProblems('auth', props.auth),
     ];
     if (problems.length > 0) throw propsError(`MastodonEnvironment ${props.instance}`, problems);
     const c = environmentSettings(props);

@@ -244,6 +244,14 @@ describe('auth: single sign-on', () => {
     expect(formatAuthCallbacks(resolved())).toBe('');
   });
 
+  test('MastodonEnvironment alone refuses the same auth props, naming them', () => {
+    expect(() => environmentChart({ auth: { omniauthOnly: true, ldap: LDAP } })).toThrow(/auth\.omniauthOnly: needs oidc or saml/);
+    expect(() => environmentChart({ auth: { saml: { ...SAML, idpCertFingerprint: undefined, wantAssertionsEncrypted: true } } }))
+      .toThrow(/auth\.saml\.idpCert: is required[\s\S]*auth\.saml\.wantAssertionsEncrypted: needs certificate/);
+    expect(() => environmentChart({ auth: { oidc: { ...OIDC, scope: ['email'], discovery: false } } }))
+      .toThrow(/auth\.oidc\.scope: must include 'openid'[\s\S]*auth\.oidc\.endpoints: is required when discovery is false/);
+  });
+
   describe('refusals, each naming the field', () => {
     test.each<[string, unknown, string, RegExp]>([
       ['omniauthOnly without oidc or saml', { omniauthOnly: true, ldap: LDAP }, 'auth.omniauthOnly', /needs oidc or saml: with omniauthOnly and no such provider nobody can sign in/],

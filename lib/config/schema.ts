@@ -14,7 +14,7 @@ import { DNS_LABEL, dnsLabelMessages } from '../rules/names';
 import { CUSTOM_QUEUE_NAME, NO_QUEUES } from '../rules/sidekiq-layout';
 import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
-import { extraEnvProblems } from '../rules/mastodon-settings';
+import { authProblems, extraEnvProblems } from '../rules/mastodon-settings';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
   AUTH_DEFAULTS, MASTODON_DEFAULTS, POSTGRES_DEFAULTS, TRANSLATION_DEFAULTS, REDIS_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
@@ -407,7 +407,6 @@ export const OidcSchema = z.strictObject({
   clientSecret: SecretKeyRefSchema.describe('OIDC_CLIENT_SECRET, from a Secret key.'),
   scope: z.array(z.string().regex(CLAIM, { error: 'must be one scope name such as openid (no spaces or commas)' })).min(1)
     .default([...AUTH_DEFAULTS.oidc.scope])
-    .refine((s) => s.includes('openid'), { error: "must include 'openid': OpenID Connect providers answer only requests with that scope; add it" })
     .describe('OIDC_SCOPE: the scopes to request (joined with commas, as Mastodon splits them).'),
   uidField: z.string().regex(CLAIM, { error: 'must be a claim name such as sub or preferred_username' }).default(AUTH_DEFAULTS.oidc.uidField)
     .describe('OIDC_UID_FIELD: the claim that identifies a user for good (sub never changes; preferred_username may).'),
@@ -421,10 +420,6 @@ export const OidcSchema = z.strictObject({
     jwks: httpsUrl('https://id.example.com/jwks').describe('OIDC_JWKS_URI.'),
     endSession: httpsUrl('https://id.example.com/logout').optional().describe('OIDC_END_SESSION_ENDPOINT (optional).'),
   }).optional().describe('The endpoints, when discovery is false.'),
-}).superRefine((o, ctx) => {
-  if (!o.discovery && !o.endpoints) {
-    ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'is required when discovery is false: Mastodon then needs the authorization, token, userInfo and jwks URLs; add them or set discovery: true' });
-  }
 }).describe('Sign in with an OpenID Connect provider (Keycloak, Authentik, Google, ...).');
 
 /** SAML (SAML_*), as mastodon/mastodon config/omniauth.yml reads it. */
@@ -450,13 +445,6 @@ export const SamlSchema = z.strictObject({
     verified: z.string().min(1).optional(),
     verifiedEmail: z.string().min(1).optional(),
   }).optional().describe('SAML_ATTRIBUTES_STATEMENTS_*: the assertion attribute that holds each value.'),
-}).superRefine((s, ctx) => {
-  if (!s.idpCert && !s.idpCertFingerprint) {
-    ctx.addIssue({ code: 'custom', path: ['idpCert'], message: "is required (or idpCertFingerprint): without it Mastodon cannot check the identity provider's signature; add the provider's certificate" });
-  }
-  if (s.wantAssertionsEncrypted && !(s.certificate && s.privateKeySecret)) {
-    ctx.addIssue({ code: 'custom', path: ['wantAssertionsEncrypted'], message: 'needs certificate and privateKeySecret: Mastodon decrypts assertions with its own key; add both or set it to false' });
-  }
 }).describe('Sign in with a SAML identity provider.');
 
 /** LDAP (LDAP_*), as mastodon/mastodon config/initializers/devise.rb reads it. */
@@ -482,9 +470,7 @@ export const AuthSchema = z.strictObject({
   saml: SamlSchema.optional(),
   ldap: LdapSchema.optional(),
 }).superRefine((a, ctx) => {
-  if (a.omniauthOnly && !a.oidc && !a.saml) {
-    ctx.addIssue({ code: 'custom', path: ['omniauthOnly'], message: 'needs oidc or saml: with omniauthOnly and no such provider nobody can sign in; add one or set it to false' });
-  }
+  for (const p of authProblems('', a)) ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
 }).describe('Single sign-on: OpenID Connect, SAML and LDAP (docs/authentication.md). Off by default.');
 
 /** Translation of posts. */

@@ -314,6 +314,33 @@ export function authCallbackUrls(site: { readonly domain: string; readonly webDo
   ];
 }
 
+/**
+ * The `auth` refusals that span fields, shared by the config schema and MastodonEnvironment's
+ * props: each path is relative to `prefix` (`auth` in a config, the prop name for a construct).
+ */
+export function authProblems(prefix: string, auth: AuthInput | undefined): FieldProblem[] {
+  if (!auth) return [];
+  const at = (p: string) => (prefix ? `${prefix}.${p}` : p);
+  const out: FieldProblem[] = [];
+  const { oidc, saml } = auth;
+  if (auth.omniauthOnly && !oidc && !saml) {
+    out.push({ path: at('omniauthOnly'), message: 'needs oidc or saml: with omniauthOnly and no such provider nobody can sign in; add one or set it to false' });
+  }
+  if (oidc && !(oidc.scope ?? AUTH_DEFAULTS.oidc.scope).includes('openid')) {
+    out.push({ path: at('oidc.scope'), message: "must include 'openid': OpenID Connect providers answer only requests with that scope; add it" });
+  }
+  if (oidc && !(oidc.discovery ?? AUTH_DEFAULTS.oidc.discovery) && !oidc.endpoints) {
+    out.push({ path: at('oidc.endpoints'), message: 'is required when discovery is false: Mastodon then needs the authorization, token, userInfo and jwks URLs; add them or set discovery: true' });
+  }
+  if (saml && !saml.idpCert && !saml.idpCertFingerprint) {
+    out.push({ path: at('saml.idpCert'), message: "is required (or idpCertFingerprint): without it Mastodon cannot check the identity provider's signature; add the provider's certificate" });
+  }
+  if (saml?.wantAssertionsEncrypted && !(saml.certificate && saml.privateKeySecret)) {
+    out.push({ path: at('saml.wantAssertionsEncrypted'), message: 'needs certificate and privateKeySecret: Mastodon decrypts assertions with its own key; add both or set it to false' });
+  }
+  return out;
+}
+
 const bool = (v: boolean) => String(v);
 
 /**
