@@ -4,7 +4,7 @@
  * loads the library itself, and loading it in the parent too would only add to its time.
  */
 export { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } from '../lib';
-export { formatPublicRoutes } from '../lib/rules/public-routes';
+export { formatAuthCallbacks, formatPublicRoutes } from '../lib/rules/public-routes';
 export { renderManifests } from '../lib/app/render';
 export { renderMastodonSecret } from '../lib/app/secrets';
 export { secretSkeletons } from '../lib/rules/secret-refs';

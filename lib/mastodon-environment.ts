@@ -11,14 +11,15 @@ import { internalRedisHost, plainEnv } from './rules/environment';
 import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
 import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
+import { authProblems, extraEnvProblems } from './rules/mastodon-settings';
 import { SCHEDULER_QUEUE, secondSchedulerProblem } from './rules/sidekiq-layout';
 import {
   CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT,
   MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
 } from './model/defaults';
 import type {
-  CleanupConfig, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SecretKeyRef,
-  SmtpConfig, SmtpInput, StreamingSettings, WebSettings,
+  AuthInput, CleanupConfig, ExtraEnvValue, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SecretKeyRef,
+  SmtpConfig, SmtpInput, StreamingSettings, TranslationInput, WebSettings,
 } from './model';
 
 /** The app's Redis, for {@link MastodonEnvironmentProps.redis}. */
@@ -101,6 +102,18 @@ export interface MastodonEnvironmentProps {
    * this project's k3s cluster: 127.0.0.1/32, ::1/128, 10.42.0.0/16
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * Any other setting Mastodon reads (docs/mastodon-settings.md): a string, or a Secret reference
+   * `{ secret, key }`. Every Mastodon container gets it (web, streaming, Sidekiq, the Jobs); a
+   * plain value goes into the env ConfigMap, so a change rolls the pods. A name another prop
+   * sets (LOCAL_DOMAIN, DB_HOST, ...) or Mastodon does not read is refused.
+   * @default none
+   */
+  readonly extraEnv?: Readonly<Record<string, ExtraEnvValue>>;
+  /** Single sign-on: OpenID Connect, SAML and LDAP (docs/authentication.md). @default none: local accounts only */
+  readonly auth?: AuthInput;
+  /** Translation of posts with DeepL or LibreTranslate (docs/mastodon-settings.md). @default none: no translate button */
+  readonly translation?: TranslationInput;
   /** tolerationSeconds for unreachable and not-ready nodes. @default 30 */
   readonly failoverSeconds?: number;
   /** The node label whose value names a node's pool. @default 'node-pool' */
@@ -157,6 +170,8 @@ export class MastodonEnvironment extends Construct {
     const problems: FieldProblem[] = [
       ...hostNameProblems('domain', props.domain),
       ...(props.webDomain !== undefined ? hostNameProblems('webDomain', props.webDomain) : []),
+      ...extraEnvProblems('extraEnv', props.extraEnv ?? {}),
+      ...authProblems('auth', props.auth),
     ];
     if (problems.length > 0) throw propsError(`MastodonEnvironment ${props.instance}`, problems);
     const c = environmentSettings(props);
@@ -234,7 +249,10 @@ function environmentSettings(p: MastodonEnvironmentProps): MastodonSettings {
       secretName: p.secretName,
       singleUserMode: p.singleUserMode ?? MASTODON_DEFAULTS.singleUserMode,
       defaultLocale: p.defaultLocale ?? MASTODON_DEFAULTS.defaultLocale,
+      extraEnv: p.extraEnv ?? {},
     },
+    ...(p.auth ? { auth: p.auth } : {}),
+    ...(p.translation ? { translation: p.translation } : {}),
     smtp: smtpSettings(p.smtp),
     media: mediaSettings(p.instance, p.media),
     redis,

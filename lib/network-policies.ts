@@ -95,6 +95,8 @@ export class NetworkPolicies extends Construct {
         ...dbEgress(false), ...redisEgress, ...federation,
         // Puma sends its metrics to the web-metrics pods (lib/web-metrics.ts).
         ...(mon ? [{ to: [from('web-metrics')], ports: tcp(RUBY_METRICS_PORT) }] : []),
+        // Sign-in and translation happen in web's requests: the directory, the identity provider, LibreTranslate.
+        ...integrationEgress(c),
       ],
     });
     if (mon) {
@@ -223,12 +225,39 @@ export function routeEgress(service: string): k8s.NetworkPolicyEgressRule[] {
     return [];
   }
   if (!/^https?:$/.test(url.protocol)) return [];
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-  const parts = url.hostname.split('.');
-  // `svc` is this namespace; `svc.ns` and `svc.ns.svc[.cluster.local]` another one.
-  const to: Peer[] = /^[0-9.]+$|:/.test(url.hostname) ? anywhere
+  return hostEgress(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)));
+}
+
+/** Egress to one host and port: `svc` this namespace, `svc.ns[.svc[.cluster.local]]` that namespace, anything else anywhere. */
+export function hostEgress(hostname: string, port: number): k8s.NetworkPolicyEgressRule[] {
+  const parts = hostname.split('.');
+  const to: Peer[] = /^[0-9.]+$|:/.test(hostname) ? anywhere
     : parts.length === 1 ? [{ podSelector: {} }]
       : parts.length === 2 || parts[2] === 'svc' ? [inNamespace(parts[1])]
         : anywhere;
   return [{ to, ports: tcp(port) }];
+}
+
+/**
+ * What web reaches for the `auth` and `translation` sections beyond the public Internet on 80
+ * and 443, which it has already (federation): the LDAP server on its port; the OIDC provider
+ * and LibreTranslate when they are in the cluster, an IP address, or on another port. DeepL is
+ * on the public Internet on 443. SAML needs nothing: the browser carries its messages.
+ */
+export function integrationEgress(c: Pick<ResolvedConfig, 'auth' | 'translation'>): k8s.NetworkPolicyEgressRule[] {
+  const oidc = c.auth?.oidc;
+  const urls = [
+    ...(oidc ? [oidc.issuer, ...Object.values(oidc.endpoints ?? {})] : []),
+    ...(c.translation?.provider === 'libretranslate' ? [c.translation.endpoint] : []),
+  ];
+  const covered = (r: k8s.NetworkPolicyEgressRule) => r.to === anywhere && (r.ports ?? []).every((p) => [80, 443].includes(Number(p.port?.value)));
+  const rules = urls.flatMap((u) => routeEgress(u)).filter((r) => !covered(r));
+  const ldap = c.auth?.ldap;
+  if (ldap) rules.push(...hostEgress(ldap.host, ldap.port));
+  // One rule per peer and port.
+  const seen = new Set<string>();
+  return rules.filter((r) => {
+    const k = JSON.stringify(r);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
 }

@@ -14,9 +14,10 @@ import { DNS_LABEL, dnsLabelMessages } from '../rules/names';
 import { CUSTOM_QUEUE_NAME, NO_QUEUES } from '../rules/sidekiq-layout';
 import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
 import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
+import { authProblems, extraEnvProblems } from '../rules/mastodon-settings';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
-  MASTODON_DEFAULTS, POSTGRES_DEFAULTS, REDIS_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
+  AUTH_DEFAULTS, MASTODON_DEFAULTS, POSTGRES_DEFAULTS, TRANSLATION_DEFAULTS, REDIS_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
   WEB_EXPORTER_DEFAULTS,
 } from '../model/defaults';
 
@@ -367,6 +368,19 @@ const CronJobSchema = z.strictObject({
   days: z.number().int().min(1).describe('Remove what is older than this many days.'),
 });
 
+/** A value of mastodon.extraEnv: YAML reads true and 3 as a boolean and a number, so they must be quoted. */
+const EXTRA_ENV_VALUE_ERROR = "must be a string (quote it in YAML: 'true', '3') or a Secret reference {secret, key}";
+/** mastodon.extraEnv: any setting Mastodon reads that the config does not set already. */
+export const ExtraEnvSchema = z.record(z.string(), z.union([
+  z.string(),
+  z.strictObject({
+    secret: objectName('extraEnv secret').describe('The name of an existing Secret in the namespace.'),
+    key: z.string().regex(SECRET_KEY, { error: "must be a Secret key: letters, digits, '-', '_' and '.'" }).describe('The key inside it.'),
+  }),
+], { error: EXTRA_ENV_VALUE_ERROR })).superRefine((env, ctx) => {
+  for (const p of extraEnvProblems('', env)) ctx.addIssue({ code: 'custom', path: [p.path.slice(1)], message: p.message });
+});
+
 export const MastodonSchema = z.strictObject({
   version: z.string().regex(/^v4\.[0-9]+\.[0-9]+$/, { error: 'must be a Mastodon 4.x release tag such as v4.7.2' })
     .default(DEFAULT_MASTODON_VERSION).describe('Mastodon release; the tag of both official images.'),
@@ -376,7 +390,102 @@ export const MastodonSchema = z.strictObject({
     'Existing Secret with SECRET_KEY_BASE, OTP_SECRET, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY and the three ACTIVE_RECORD_ENCRYPTION_* keys (npm run secrets makes one).'),
   singleUserMode: z.boolean().default(MASTODON_DEFAULTS.singleUserMode).describe('SINGLE_USER_MODE: one account, no sign-ups, the profile as the landing page.'),
   defaultLocale: z.string().min(2).default(MASTODON_DEFAULTS.defaultLocale).describe('DEFAULT_LOCALE for visitors whose language is not known, e.g. en or de.'),
+  extraEnv: ExtraEnvSchema.default({}).describe(
+    "Any other setting Mastodon reads (docs/mastodon-settings.md), by name: a string such as AUTHORIZED_FETCH: 'true', or a Secret reference {secret, key}. Reaches web, streaming, Sidekiq and the Jobs; a change rolls the pods. Names the config already sets are refused, naming the field to use."),
 });
+
+const httpsUrl = (example: string) => z.url({ protocol: /^https?$/, error: `must be a URL such as ${example}` });
+const CLAIM = /^[^\s,]+$/;
+
+/** OpenID Connect (OIDC_*), as mastodon/mastodon config/omniauth.yml reads it. */
+export const OidcSchema = z.strictObject({
+  displayName: z.string().min(1).describe('OIDC_DISPLAY_NAME: the label of the sign-in button, e.g. Company login.'),
+  issuer: httpsUrl('https://id.example.com/realms/main').describe('OIDC_ISSUER: the identity provider URL (its discovery document is <issuer>/.well-known/openid-configuration).'),
+  discovery: z.boolean().default(AUTH_DEFAULTS.oidc.discovery)
+    .describe("OIDC_DISCOVERY: read the endpoints from the issuer's discovery document; false needs endpoints."),
+  clientId: z.string().min(1).describe('OIDC_CLIENT_ID: the client registered at the provider.'),
+  clientSecret: SecretKeyRefSchema.describe('OIDC_CLIENT_SECRET, from a Secret key.'),
+  scope: z.array(z.string().regex(CLAIM, { error: 'must be one scope name such as openid (no spaces or commas)' })).min(1)
+    .default([...AUTH_DEFAULTS.oidc.scope])
+    .describe('OIDC_SCOPE: the scopes to request (joined with commas, as Mastodon splits them).'),
+  uidField: z.string().regex(CLAIM, { error: 'must be a claim name such as sub or preferred_username' }).default(AUTH_DEFAULTS.oidc.uidField)
+    .describe('OIDC_UID_FIELD: the claim that identifies a user for good (sub never changes; preferred_username may).'),
+  pkce: z.boolean().default(AUTH_DEFAULTS.oidc.pkce).describe('OIDC_USE_PKCE: send a PKCE challenge (some providers require it).'),
+  assumeEmailIsVerified: z.boolean().default(AUTH_DEFAULTS.oidc.assumeEmailIsVerified)
+    .describe("OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED: trust the provider's e-mail addresses without Mastodon's confirmation mail."),
+  endpoints: z.strictObject({
+    authorization: httpsUrl('https://id.example.com/authorize').describe('OIDC_AUTH_ENDPOINT.'),
+    token: httpsUrl('https://id.example.com/token').describe('OIDC_TOKEN_ENDPOINT.'),
+    userInfo: httpsUrl('https://id.example.com/userinfo').describe('OIDC_USER_INFO_ENDPOINT.'),
+    jwks: httpsUrl('https://id.example.com/jwks').describe('OIDC_JWKS_URI.'),
+    endSession: httpsUrl('https://id.example.com/logout').optional().describe('OIDC_END_SESSION_ENDPOINT (optional).'),
+  }).optional().describe('The endpoints, when discovery is false.'),
+}).describe('Sign in with an OpenID Connect provider (Keycloak, Authentik, Google, ...).');
+
+/** SAML (SAML_*), as mastodon/mastodon config/omniauth.yml reads it. */
+export const SamlSchema = z.strictObject({
+  displayName: z.string().min(1).optional().describe('SAML_DISPLAY_NAME: the label of the sign-in button.'),
+  issuer: z.string().min(1).describe('SAML_ISSUER: the entity ID of this server as registered at the identity provider.'),
+  idpSsoTargetUrl: httpsUrl('https://idp.example.com/sso').describe("SAML_IDP_SSO_TARGET_URL: the identity provider's sign-on URL."),
+  idpCert: z.string().min(1).optional().describe("SAML_IDP_CERT: the identity provider's signing certificate (PEM; public)."),
+  idpCertFingerprint: z.string().min(1).optional().describe("SAML_IDP_CERT_FINGERPRINT: its fingerprint, instead of idpCert."),
+  nameIdentifierFormat: z.string().min(1).optional().describe('SAML_NAME_IDENTIFIER_FORMAT, e.g. urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress.'),
+  uidAttribute: z.string().min(1).optional().describe('SAML_UID_ATTRIBUTE: the attribute that identifies a user.'),
+  certificate: z.string().min(1).optional().describe("SAML_CERT: this server's certificate (PEM; public), for signed or encrypted assertions."),
+  privateKeySecret: SecretKeyRefSchema.optional().describe("SAML_PRIVATE_KEY: this server's private key, from a Secret key."),
+  wantAssertionsSigned: z.boolean().default(AUTH_DEFAULTS.saml.wantAssertionsSigned).describe('SAML_SECURITY_WANT_ASSERTION_SIGNED.'),
+  wantAssertionsEncrypted: z.boolean().default(AUTH_DEFAULTS.saml.wantAssertionsEncrypted).describe('SAML_SECURITY_WANT_ASSERTION_ENCRYPTED.'),
+  assumeEmailIsVerified: z.boolean().default(AUTH_DEFAULTS.saml.assumeEmailIsVerified).describe('SAML_SECURITY_ASSUME_EMAIL_IS_VERIFIED.'),
+  attributes: z.strictObject({
+    uid: z.string().min(1).optional(),
+    email: z.string().min(1).optional(),
+    fullName: z.string().min(1).optional(),
+    firstName: z.string().min(1).optional(),
+    lastName: z.string().min(1).optional(),
+    verified: z.string().min(1).optional(),
+    verifiedEmail: z.string().min(1).optional(),
+  }).optional().describe('SAML_ATTRIBUTES_STATEMENTS_*: the assertion attribute that holds each value.'),
+}).describe('Sign in with a SAML identity provider.');
+
+/** LDAP (LDAP_*), as mastodon/mastodon config/initializers/devise.rb reads it. */
+export const LdapSchema = z.strictObject({
+  host: z.string().min(1).describe('LDAP_HOST: the directory server, e.g. ldap.example.com or openldap.auth (a Service).'),
+  port: z.number().int().min(1).max(65535).default(AUTH_DEFAULTS.ldap.port).describe('LDAP_PORT: 389, or 636 for simple_tls.'),
+  method: z.enum(['simple_tls', 'start_tls', 'plain']).default(AUTH_DEFAULTS.ldap.method)
+    .describe('LDAP_METHOD: simple_tls (LDAPS), start_tls, or plain (unencrypted: passwords cross the network in the clear).'),
+  base: z.string().min(1).describe('LDAP_BASE: where users are searched, e.g. dc=example,dc=com.'),
+  bindDn: z.string().min(1).describe('LDAP_BIND_DN: the account Mastodon searches with.'),
+  passwordSecret: SecretKeyRefSchema.describe('LDAP_PASSWORD: its password, from a Secret key.'),
+  uid: z.string().min(1).default(AUTH_DEFAULTS.ldap.uid).describe('LDAP_UID: the attribute holding the user name.'),
+  mail: z.string().min(1).default(AUTH_DEFAULTS.ldap.mail).describe('LDAP_MAIL: the attribute holding the e-mail address.'),
+  searchFilter: z.string().min(1).optional().describe("LDAP_SEARCH_FILTER; Mastodon's default matches uid or mail."),
+  tlsNoVerify: z.boolean().default(AUTH_DEFAULTS.ldap.tlsNoVerify).describe("LDAP_TLS_NO_VERIFY: skip the server certificate check (only for a test directory)."),
+}).describe('Sign in with an LDAP directory (users type their directory name or e-mail and password into Mastodon).');
+
+/** Single sign-on. */
+export const AuthSchema = z.strictObject({
+  omniauthOnly: z.boolean().default(AUTH_DEFAULTS.omniauthOnly)
+    .describe('OMNIAUTH_ONLY: only the OIDC or SAML provider signs users in (no local passwords or sign-up form).'),
+  oidc: OidcSchema.optional(),
+  saml: SamlSchema.optional(),
+  ldap: LdapSchema.optional(),
+}).superRefine((a, ctx) => {
+  for (const p of authProblems('', a)) ctx.addIssue({ code: 'custom', path: p.path.split('.'), message: p.message });
+}).describe('Single sign-on: OpenID Connect, SAML and LDAP (docs/authentication.md). Off by default.');
+
+/** Translation of posts. */
+export const TranslationSchema = z.discriminatedUnion('provider', [
+  z.strictObject({
+    provider: z.literal('deepl'),
+    apiKeySecret: SecretKeyRefSchema.describe('DEEPL_API_KEY, from a Secret key.'),
+    plan: z.enum(['free', 'pro']).default(TRANSLATION_DEFAULTS.deeplPlan).describe('DEEPL_PLAN: free (api-free.deepl.com) or pro (api.deepl.com).'),
+  }),
+  z.strictObject({
+    provider: z.literal('libretranslate'),
+    endpoint: httpsUrl('http://libretranslate.tools:5000').describe('LIBRE_TRANSLATE_ENDPOINT: the LibreTranslate server, e.g. http://libretranslate.tools:5000 (a Service) or https://translate.example.com.'),
+    apiKeySecret: SecretKeyRefSchema.optional().describe('LIBRE_TRANSLATE_API_KEY, from a Secret key, when the server wants one.'),
+  }),
+]).describe('Translate posts with DeepL or LibreTranslate (docs/mastodon-settings.md). Off by default.');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -531,6 +640,8 @@ export const MastodonConfigSchema = z.strictObject({
     previewCards: CronJobSchema.default(CLEANUP_DEFAULTS.previewCards).describe('tootctl preview_cards remove: link preview images older than days.'),
   }).prefault({}).describe('CronJobs that remove cached remote files so the media storage does not grow without end.'),
   restarts: RestartsSchema.prefault({}),
+  auth: AuthSchema.optional(),
+  translation: TranslationSchema.optional(),
 });
 
 /** The JSON Schema editors use to complete and check the YAML file. */

@@ -41,3 +41,9 @@ export type NetworkConfig = MastodonConfigParsed['network'];
 export type SmtpInput = MastodonConfigInput['smtp'];
 /** The `media` section as written: exactly one of `s3` and `volume`. */
 export type MediaInput = MastodonConfigInput['media'];
+/** The `auth` section as written (single sign-on): the fields with defaults may be left out. */
+export type AuthInput = NonNullable<MastodonConfigInput['auth']>;
+/** The `translation` section as written: DeepL or LibreTranslate. */
+export type TranslationInput = NonNullable<MastodonConfigInput['translation']>;
+/** One value of `mastodon.extraEnv` after parsing: a plain string, or a Secret reference `{ secret, key }`. */
+export type ExtraEnvValue = MastodonConfigParsed['mastodon']['extraEnv'][string];

@@ -125,3 +125,18 @@ export const CLEANUP_DEFAULTS = {
 export const WEB_EXPORTER_DEFAULTS = {
   resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '192Mi' } },
 } as const;
+
+/**
+ * Single sign-on (config `auth`; construct MastodonEnvironment). Mastodon's own defaults where
+ * it has one (config/omniauth.yml, config/initializers/devise.rb); `oidc.discovery`, `scope` and
+ * `uidField` have none there and take the values most providers need.
+ */
+export const AUTH_DEFAULTS = {
+  omniauthOnly: false,
+  oidc: { discovery: true, scope: ['openid', 'profile', 'email'], uidField: 'sub', pkce: false, assumeEmailIsVerified: false },
+  saml: { wantAssertionsSigned: false, wantAssertionsEncrypted: false, assumeEmailIsVerified: false },
+  ldap: { port: 389, method: 'simple_tls', uid: 'cn', mail: 'mail', tlsNoVerify: false },
+} as const;
+
+/** Translation (config `translation`): DeepL's plan when none is given, as Mastodon's DEEPL_PLAN default. */
+export const TRANSLATION_DEFAULTS = { deeplPlan: 'free' } as const;

@@ -2,7 +2,7 @@
  * What the Mastodon processes share: the settings a MastodonEnvironment holds and the workload
  * factory, the env rules and the Mastodon constructs read. Types only.
  */
-import type { CleanupConfig, KedaConfig, MediaConfig, ResourcesConfig, SecretKeyRef, SmtpConfig, StreamingConfig, WebConfig } from './config';
+import type { AuthInput, CleanupConfig, ExtraEnvValue, KedaConfig, MediaConfig, ResourcesConfig, SecretKeyRef, SmtpConfig, StreamingConfig, TranslationInput, WebConfig } from './config';
 import type { ImageSpec } from './parts';
 
 /** Where the app's Redis lives, and the Secret key with its password. */
@@ -32,7 +32,17 @@ export interface MastodonSettings {
   /** WEB_DOMAIN, when the site is served from another host. @default none */
   readonly webDomain?: string;
   /** The Secret with Mastodon's keys, and the settings every process shares. */
-  readonly mastodon: { readonly secretName: string; readonly singleUserMode: boolean; readonly defaultLocale: string };
+  readonly mastodon: {
+    readonly secretName: string;
+    readonly singleUserMode: boolean;
+    readonly defaultLocale: string;
+    /** Any other setting Mastodon reads: a string, or a Secret reference. @default none */
+    readonly extraEnv?: Readonly<Record<string, ExtraEnvValue>>;
+  };
+  /** Single sign-on (OMNIAUTH_ONLY, OIDC_*, SAML_*, LDAP_*). @default none */
+  readonly auth?: AuthInput;
+  /** Translation of posts (DEEPL_* or LIBRE_TRANSLATE_*). @default none */
+  readonly translation?: TranslationInput;
   /** The mail relay. */
   readonly smtp: SmtpConfig;
   /** Where media live: exactly one of `s3` and `volume`. */

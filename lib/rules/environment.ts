@@ -5,17 +5,11 @@
 import { resourceName } from '../rules/names';
 import { DEFAULT_REDIS_PORT } from '../model/defaults';
 import type { DatabaseConnection } from './database';
+import { authEnv, extraEnvSplit, SettingSecret, translationEnv } from './mastodon-settings';
 import type { MastodonSettings, RedisEndpoint, ResolvedConfig } from '../model';
 
 /** One variable read from a Secret key. */
-export interface SecretEnv {
-  /** The environment variable. */
-  readonly env: string;
-  /** The Secret's name. */
-  readonly secretName: string;
-  /** The key inside the Secret. */
-  readonly key: string;
-}
+export type SecretEnv = SettingSecret;
 
 /** The keys `mastodon.secretName` must hold; `npm run secrets` generates all of them. */
 export const MASTODON_SECRET_KEYS = [
@@ -84,7 +78,9 @@ export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<st
   } else {
     env.S3_ENABLED = 'false';
   }
-  return env;
+  // The optional sections, then extraEnv: none of their names is one set above (the schema and
+  // MastodonEnvironment refuse an extraEnv name the config owns).
+  return { ...env, ...authEnv(c, c.auth).plain, ...translationEnv(c.translation).plain, ...extraEnvSplit(c.mastodon.extraEnv).plain };
 }
 
 /** Database and Redis passwords: what every component that talks to them needs. */
@@ -108,10 +104,14 @@ export function railsSecretEnv(c: MastodonSettings, db: DatabaseConnection): Sec
   if (c.smtp.passwordSecret) {
     out.push({ env: 'SMTP_PASSWORD', secretName: c.smtp.passwordSecret.name, key: c.smtp.passwordSecret.key });
   }
+  out.push(...authEnv(c, c.auth).secrets, ...translationEnv(c.translation).secrets, ...extraEnvSplit(c.mastodon.extraEnv).secrets);
   return out;
 }
 
-/** Secret variables for the streaming server: only the database and Redis passwords. */
+/**
+ * Secret variables for the streaming server: the database and Redis passwords, and the Secret
+ * references of mastodon.extraEnv (every Mastodon container gets them).
+ */
 export function streamingSecretEnv(c: MastodonSettings, db: DatabaseConnection): SecretEnv[] {
-  return dataSecrets(c, db);
+  return [...dataSecrets(c, db), ...extraEnvSplit(c.mastodon.extraEnv).secrets];
 }

@@ -5,6 +5,7 @@
  */
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from './services';
 import { generateIngressRules } from './tunnel-rules';
+import { authCallbackUrls } from './mastodon-settings';
 import type { ResolvedConfig, IngressRule } from '../model';
 
 /** The routes of the config, in match order, without the catch-all. */
@@ -35,5 +36,13 @@ export function formatPublicRoutes(c: ResolvedConfig): string {
     `     ${'hostname'.padEnd(w)}  ${'path'.padEnd(pw)}  service`,
     ...lines,
     '  then everything else: http_status:404',
+    ...(formatAuthCallbacks(c) ? ['', formatAuthCallbacks(c)] : []),
   ].join('\n');
+}
+
+/** The URLs to register at the identity provider (auth.oidc, auth.saml), or '' when there are none. */
+export function formatAuthCallbacks(c: Pick<ResolvedConfig, 'domain' | 'webDomain' | 'auth'>): string {
+  const urls = authCallbackUrls(c, c.auth);
+  if (urls.length === 0) return '';
+  return ['Single sign-on: register these at the identity provider:', ...urls.map((u) => `  ${u.provider}: ${u.url}`)].join('\n');
 }

@@ -98,6 +98,22 @@ describe('npm run routes', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('npm run routes prints the single sign-on callback URLs, with no tunnel too', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-routes-'));
+    try {
+      const file = path.join(dir, 'sso.yaml');
+      fs.writeFileSync(file, stringify(withChange(exampleRaw(), (c) => {
+        delete c.tunnel;
+        c.auth = { oidc: { displayName: 'Login', issuer: 'https://id.example.com', clientId: 'mastodon', clientSecret: { name: 'ocw-oidc', key: 'secret' } } };
+      })));
+      const r = spawnSync('npm', ['run', '-s', 'routes'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MASTODON_CONFIG: file } });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('Single sign-on: register these at the identity provider:\n  OpenID Connect redirect URI: https://ocw.social/auth/auth/openid_connect/callback\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 // Moved from test/secret-skeletons.test.ts (the skeleton logic stays in-process, now in test/secrets.test.ts).
