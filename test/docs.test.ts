@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIG_REFERENCE_FILE, renderConfigReference } from '../scripts/config-reference';
-import { resolved, ROOT } from './support/fixtures';
+import { EXAMPLE_FILE, resolved, ROOT } from './support/fixtures';
+import { formatErrors, loadConfigText } from '../lib';
 import { CNPG_CHART_MIN_KUBERNETES_MINOR, operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
 
 describe('configuration reference', () => {
@@ -144,5 +145,24 @@ describe('the prerequisites checklist', () => {
       'type: bak', 'k3s --version', 'smtp.passwordSecret']) {
       expect(checklist).toContain(step);
     }
+  });
+});
+
+describe('the configuration guide', () => {
+  test('its errors example is what the loader prints for those five mistakes, in one run', () => {
+    const text = fs.readFileSync(EXAMPLE_FILE, 'utf8')
+      .replace(/^domain: .*$/m, 'domain: ocw_social')
+      .replace(/^web:\n {2}replicas: /m, 'web:\n  replcas: ')
+      .replace(/^(streaming:[\s\S]*?limits: \{ memory: )[^ ]+ \}/m, '$1 1.5 GB }')
+      .replace(/^( {4}- name: push\n {6}pool: )onprem/m, '$1onprme')
+      .replace(/^( {4}- name: default\n)/m, '$1      queues: [default, scheduler, mailers, ingress, push, pull]\n')
+      .replace(/^( {4}- name: push\n)/m, '$1      queues: [push, default, pull, ingress, mailers]\n')
+      .replace(/^( {4}- name: pull\n)/m, '$1      queues: [pull, default, push, ingress, mailers]\n');
+    const r = loadConfigText(text, 'config/my-server.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const guide = fs.readFileSync(path.join(DOCS, 'configuration.md'), 'utf8');
+    const block = /## Errors[\s\S]*?```\n([\s\S]*?)\n```/.exec(guide)![1];
+    expect(formatErrors('config/my-server.yaml', r.errors)).toBe(block);
   });
 });
