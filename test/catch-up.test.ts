@@ -257,11 +257,11 @@ describe('scheduled restarts', () => {
     // would have every CronJob refused.
     for (const cj of cronJobs) expect([cj.metadata.name, cj.spec.timeZone]).toEqual([cj.metadata.name, 'UTC']);
   });
-  test('a restart at 04:00 meets the weekly volume snapshot (Sundays 04:00 UTC) and is named; the README example does not', () => {
+  test('a restart at 04:00 meets the weekly volume snapshot (Sundays 04:00 UTC) and is named; the example in docs/catch-up.md does not', () => {
     expect(find(objs, 'ScheduledBackup', 'ocw-db-snapshot').spec.schedule).toBe('0 0 4 * * 0');
     const at4 = planConfig(resolved(raw)).restarts.find((x) => x.owner === 'CronJob/ocw-restart-web')!;
     expect(at4).toEqual({ owner: 'CronJob/ocw-restart-web', ok: true, reason: expect.stringMatching(/ScheduledBackup\/ocw-db-snapshot may be running Sun 04:00–04:59 \(UTC\)/) });
-    const block = /```yaml\n(restarts:[\s\S]*?)```/.exec(readFileSync(join(__dirname, '..', 'README.md'), 'utf8'))![1];
+    const block = /```yaml\n(restarts:[\s\S]*?)```/.exec(readFileSync(join(__dirname, '..', 'docs', 'catch-up.md'), 'utf8'))![1];
     const readme = withScaling((c) => { c.restarts = parse(block).restarts; });
     const r = planConfig(resolved(readme));
     expect(r.restarts.length).toBe(4);

@@ -59,6 +59,32 @@ describe('bad input: every problem, with path and fix', () => {
     expect(messageAt(errors, 'sidekiq.processes[0].replcas')).toBe("unknown key 'replcas'; did you mean 'replicas'?");
   });
 
+  // Issue 23 item 4: five mistakes in one file, schema and cross-field alike, come back in one run.
+  test('five mistakes of both kinds come back together, each at its field path', () => {
+    const text = fs.readFileSync(EXAMPLE_FILE, 'utf8')
+      .replace(/^domain: .*$/m, 'domain: ocw_social')
+      .replace(/^web:\n {2}replicas: /m, 'web:\n  replcas: ')
+      .replace(/^(streaming:[\s\S]*?limits: \{ memory: )[^ ]+ \}/m, '$1 1.5 GB }')
+      .replace(/^( {4}- name: push\n {6}pool: )onprem/m, '$1onprme')
+      .replace(/^( {4}- name: (default|push|pull)\n)/gm, '$1      queues: [default, push, pull, ingress, mailers, scheduler]\n');
+    const r = loadConfigText(text, 'server.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const at = (p: string) => r.errors.filter((e) => e.path === p).map((e) => e.message).join(' | ');
+    expect(at('domain')).toMatch(/not a lower-case host name/);
+    expect(at('web.replcas')).toMatch(/did you mean 'replicas'/);
+    expect(at('streaming.resources.limits.memory')).toMatch(/memory quantity/);
+    expect(at('sidekiq.processes[1].pool')).toMatch(/pool 'onprme' has no nodes/);
+    expect(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')).toMatch(/no process serves the 'fasp' queue/);
+  });
+
+  test('a check whose input is broken is skipped, not run on a guess', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => { c.nodes.inventory[0].arch = 'sparc'; }));
+    // The broken inventory is reported; no pool is called empty because of it.
+    expect(errors.some((e) => e.path.startsWith('nodes.inventory[0]'))).toBe(true);
+    expect(errors.filter((e) => /has no nodes/.test(e.message))).toEqual([]);
+  });
+
   test('a typo at the top level gets a suggestion too', () => {
     const errors = errorsOf(withChange(exampleRaw(), (c) => { c.domian = c.domain; }));
     expect(messageAt(errors, 'domian')).toMatch(/did you mean 'domain'/);

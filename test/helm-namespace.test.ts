@@ -61,11 +61,11 @@ test('values that only equal the namespace keep it (the database name and user a
   expect(cluster.spec.certificates.serverAltDNSNames).toContain('ocw-db-pooler.other.svc');
 });
 
-test('the chart README and the main README install the same release into the same namespace', () => {
+test('the chart README and the delivery guide install the same release into the same namespace', () => {
   const line = (text: string) => /^helm install .*$/m.exec(text)?.[0];
   const chartLine = line(fs.readFileSync(path.join(chart, 'README.md'), 'utf8'));
   expect(chartLine).toMatch(/^helm install ocw \.\/chart --namespace mastodon --create-namespace( --timeout \d+m)?$/);
-  expect(line(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'))).toBe(chartLine);
+  expect(line(fs.readFileSync(path.join(ROOT, 'docs', 'delivery.md'), 'utf8'))).toBe(chartLine);
 });
 
 /** Every string (values and keys) in an object that contains `needle`, with its path. */

@@ -1,6 +1,6 @@
 /**
- * One way to install the operators, the same everywhere: the README's block and the Helm
- * chart's README are both operatorInstallMarkdown(), and every step is pinned.
+ * One way to install the operators, the same everywhere: the prerequisites checklist's block and
+ * the Helm chart's README are both operatorInstallMarkdown(), and every step is pinned.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -10,8 +10,8 @@ import { parseAllDocuments } from 'yaml';
 import { exampleRaw, resolved, ROOT, withChange } from './support/fixtures';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
 
-test('the README holds exactly the generated install steps', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+test('the prerequisites checklist holds exactly the generated install steps', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'docs', 'prerequisites.md'), 'utf8');
   const block = /<!-- operators:start -->\n([\s\S]*?)\n<!-- operators:end -->/.exec(readme);
   expect(block?.[1]).toBe(operatorInstallMarkdown());
 });
@@ -103,8 +103,8 @@ describe('KEDA, when sidekiq.keda is set', () => {
     expect(operatorInstalls().map((o) => o.name)).not.toContain('KEDA');
   });
 
-  test('the README carries it (the Helm chart README: delivery.test.ts)', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  test('the prerequisites checklist carries it (the Helm chart README: delivery.test.ts)', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'docs', 'prerequisites.md'), 'utf8');
     expect(readme).toContain(step.replace('keda-ops', 'keda'));
   });
 });

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { exampleRaw, render, resolved } from './support/fixtures';
 import { alphanumeric, generateMastodonSecrets, renderMastodonSecret } from '../lib/app/secrets';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
-import { secretSkeletons } from '../lib/rules/secret-refs';
+import { cnpgOperatorSecrets, secretSkeletons } from '../lib/rules/secret-refs';
 
 const fromUrlSafe = (s: string) => Buffer.from(s, 'base64url');
 
@@ -66,6 +66,31 @@ describe('secret-skeletons: every Secret the manifests reference, with its keys'
     expect(byName['ocw-db-app']).toBeUndefined();
     expect(byName[config.mastodon.secretName]).toBeUndefined();
     expect(s.every((x) => x.usedBy.length > 0)).toBe(true);
+  });
+
+  // CloudNativePG v1.30.0 names and creates these itself (api/v1/cluster_types.go suffixes;
+  // api/v1/cluster_funcs.go Get*SecretName; internal/controller/cluster_pki.go, cluster_create.go).
+  test("never asks for a Secret CloudNativePG creates: the example's -ca, -app, -superuser, -replication, -server", () => {
+    const names = secretSkeletons(render(), resolved()).map((x) => x.name);
+    for (const suffix of ['-ca', '-app', '-superuser', '-replication', '-server']) expect(names).not.toContain(`ocw-db${suffix}`);
+  });
+
+  const cluster = (spec: Record<string, unknown>) => ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'db' }, spec });
+  test('the operator makes the default-named CA, server, replication and app Secrets, and the superuser one only when enabled', () => {
+    expect(cnpgOperatorSecrets(cluster({ bootstrap: { initdb: { database: 'app', owner: 'app' } } })).sort())
+      .toEqual(['db-app', 'db-ca', 'db-replication', 'db-server']);
+    expect(cnpgOperatorSecrets(cluster({ enableSuperuserAccess: true })).sort())
+      .toEqual(['db-app', 'db-ca', 'db-replication', 'db-server', 'db-superuser']);
+  });
+  test('a Secret the Cluster names for itself is the user\'s to create, and is asked for', () => {
+    const spec = {
+      certificates: { serverCASecret: 'my-ca', serverTLSSecret: 'my-tls', clientCASecret: 'my-client-ca', replicationTLSSecret: 'my-repl' },
+      bootstrap: { initdb: { database: 'app', owner: 'app', secret: { name: 'my-app' } } },
+      enableSuperuserAccess: true, superuserSecret: { name: 'my-root' },
+    };
+    expect(cnpgOperatorSecrets(cluster(spec))).toEqual([]);
+    const reader = { kind: 'Deployment', metadata: { name: 'x' }, spec: { env: [{ valueFrom: { secretKeyRef: { name: 'my-ca', key: 'ca.crt' } } }, { valueFrom: { secretKeyRef: { name: 'db-ca', key: 'ca.crt' } } }] } };
+    expect(secretSkeletons([cluster(spec), reader]).map((x) => x.name)).toEqual(['db-ca', 'my-ca']);
   });
 
   test('the defaults of both S3 credential Secrets are the same key names', () => {

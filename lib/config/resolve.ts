@@ -32,13 +32,37 @@ export type ResolveResult =
   | { readonly ok: true; readonly config: ResolvedConfig }
   | { readonly ok: false; readonly errors: readonly ConfigError[] };
 
-/** Parses and resolves raw data (from YAML or code). Never throws for bad input. */
+/**
+ * Parses and resolves raw data (from YAML or code). Never throws for bad input. Every problem
+ * comes back at once: when the schema refuses some sections, the cross-field checks still run
+ * on every section that parsed, and only a check whose inputs are broken is skipped.
+ */
 export function resolveConfig(raw: unknown): ResolveResult {
-  const parsed = MastodonConfigSchema.safeParse(raw, { reportInput: true, jitless: true });
-  if (!parsed.success) {
-    return { ok: false, errors: formatZodIssues(parsed.error.issues, raw) };
+  const parsed = MastodonConfigSchema.safeParse(raw, PARSE_OPTIONS);
+  if (parsed.success) return crossCheck(parsed.data, new Set(), []);
+  const schemaErrors = formatZodIssues(parsed.error.issues, raw);
+  const broken = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')));
+  return crossCheck(parsedSections(raw, broken), broken, schemaErrors);
+}
+
+const PARSE_OPTIONS = { reportInput: true, jitless: true } as const;
+type Sections = { -readonly [K in keyof MastodonConfigParsed]?: MastodonConfigParsed[K] };
+
+/** The top-level sections the schema accepted, parsed alone (defaults filled in); a refused one is added to `broken`. */
+function parsedSections(raw: unknown, broken: Set<string>): Sections {
+  const out: Record<string, unknown> = {};
+  // A problem with no section (the file is not a mapping) leaves nothing to check.
+  if (broken.has('') && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
+    for (const key of Object.keys(MastodonConfigSchema.shape)) broken.add(key);
+    return {};
   }
-  return crossCheck(parsed.data);
+  for (const [key, schema] of Object.entries(MastodonConfigSchema.shape)) {
+    if (broken.has(key)) continue;
+    const r = (schema as z.ZodType).safeParse((raw as Record<string, unknown>)[key], PARSE_OPTIONS);
+    if (r.success) out[key] = r.data;
+    else broken.add(key);
+  }
+  return out;
 }
 
 /** Like resolveConfig, but throws one Error listing every problem: for library users. */
@@ -50,13 +74,20 @@ export function resolveConfigOrThrow(raw: z.input<typeof MastodonConfigSchema>):
   return r.config;
 }
 
-function crossCheck(c: MastodonConfigParsed): ResolveResult {
+/**
+ * The cross-field rules. `c` holds the sections that parsed; `broken` names those the schema
+ * refused (their problems are in `schemaErrors`), and each check runs only when its inputs parsed.
+ */
+function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: readonly ConfigError[]): ResolveResult {
   const errors: ConfigError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
+  /** Every named section parsed (an optional one may be absent). */
+  const ok = (...keys: (keyof MastodonConfigParsed)[]) => keys.every((k) => !broken.has(k));
 
-  const images: ResolvedImages = {
-    mastodon: c.mastodon.image ?? { repository: IMAGES.mastodon.repository, tag: c.mastodon.version, architectures: IMAGES.mastodon.architectures },
-    streaming: c.mastodon.streamingImage ?? { repository: IMAGES.streaming.repository, tag: c.mastodon.version, architectures: IMAGES.streaming.architectures },
+  const m = c.mastodon;
+  const images = {
+    mastodon: m && (m.image ?? { repository: IMAGES.mastodon.repository, tag: m.version, architectures: IMAGES.mastodon.architectures }),
+    streaming: m && (m.streamingImage ?? { repository: IMAGES.streaming.repository, tag: m.version, architectures: IMAGES.streaming.architectures }),
     redis: IMAGES.redis,
     kubectl: IMAGES.kubectl,
     cloudflared: IMAGES.cloudflared,
@@ -66,9 +97,11 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   const warnings: string[] = [];
 
   // Nodes: unique names; pools and their architectures.
+  // Without a readable inventory no pool can be checked.
+  const inventory = c.nodes?.inventory;
   const poolArches = new Map<string, Set<Arch>>();
   const seenNodes = new Set<string>();
-  c.nodes.inventory.forEach((n, i) => {
+  inventory?.forEach((n, i) => {
     if (seenNodes.has(n.name)) err(`nodes.inventory[${i}].name`, `node '${n.name}' is listed twice; list each node once`);
     seenNodes.add(n.name);
     if (!poolArches.has(n.pool)) poolArches.set(n.pool, new Set());
@@ -76,19 +109,21 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   });
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
-  for (const problem of checkK3sInventory(c.nodes.inventory, c.k3s?.version)) err(problem.path, problem.message);
-  if (c.database.mode === 'cnpg') {
+  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version)) err(problem.path, problem.message);
+  if (c.database?.mode === 'cnpg' && ok('k3s')) {
     const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
     if (tooOld) warnings.push(tooOld);
   }
 
-  const checkPlacement = (path: string, pool: string, image: ImageSpec) => {
+  /** The pool has nodes, and one of them can run the image (when the image is known). */
+  const checkPlacement = (path: string, pool: string, image: ImageSpec | undefined) => {
+    if (!c.nodes) return;
     const arches = poolArches.get(pool);
     if (!arches) {
       err(path, `pool '${pool}' has no nodes in nodes.inventory (pools: ${poolList}); use one of those pools or add nodes labelled ${c.nodes.poolLabel}=${pool}`);
       return;
     }
-    if (![...arches].some((a) => image.architectures.includes(a))) {
+    if (image && ![...arches].some((a) => image.architectures.includes(a))) {
       err(path, `no node in pool '${pool}' can run ${image.repository}:${image.tag}: the pool has ${[...arches].join(', ')} nodes, the image is built for ${image.architectures.join(', ')}; choose a pool with ${image.architectures.join(' or ')} nodes, or an image built for ${[...arches].join(', ')}`);
     }
   };
@@ -96,21 +131,29 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     for (const problem of memoryProblems(path, r, floor)) err(problem.path, problem.message);
   };
 
-  checkPlacement('web.pool', c.web.pool, images.mastodon);
-  checkResources('web.resources', c.web.resources, WEB_FLOOR);
-  checkPlacement('streaming.pool', c.streaming.pool, images.streaming);
-  checkResources('streaming.resources', c.streaming.resources);
-  if (c.redis.mode === 'internal') {
+  if (c.web) {
+    checkPlacement('web.pool', c.web.pool, images.mastodon);
+    checkResources('web.resources', c.web.resources, WEB_FLOOR);
+  }
+  if (c.streaming) {
+    checkPlacement('streaming.pool', c.streaming.pool, images.streaming);
+    checkResources('streaming.resources', c.streaming.resources);
+  }
+  if (c.redis?.mode === 'internal') {
     checkPlacement('redis.pool', c.redis.pool, images.redis);
     checkResources('redis.resources', c.redis.resources);
   }
 
-  // Sidekiq processes.
-  const procs = c.sidekiq.processes;
+  // Sidekiq processes (none to check when the section did not parse).
+  const procs = c.sidekiq?.processes ?? [];
   const seenProcs = new Map<string, number>();
+  let layoutReadable = c.sidekiq !== undefined;
   procs.forEach((p, i) => {
     const at = `sidekiq.processes[${i}]`;
-    if (seenProcs.has(p.name)) err(`${at}.name`, `process name '${p.name}' is already used by sidekiq.processes[${seenProcs.get(p.name)}]; give each process its own name`);
+    if (seenProcs.has(p.name)) {
+      err(`${at}.name`, `process name '${p.name}' is already used by sidekiq.processes[${seenProcs.get(p.name)}]; give each process its own name`);
+      layoutReadable = false;
+    }
     seenProcs.set(p.name, i);
     checkPlacement(`${at}.pool`, p.pool, images.mastodon);
     if (p.fallbackPool !== undefined) {
@@ -123,25 +166,29 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   const withQueues = procs.filter((p) => p.queues !== undefined).length;
   let generatedLayout = false;
   let layout: string[][] = procs.map((p) => [...(p.queues ?? [])]);
-  if (withQueues === 0) {
+  if (withQueues === 0 && layoutReadable) {
     generatedLayout = true;
     // The scheduler goes to the first single-replica group that does not scale.
     const schedulerIndex = procs.findIndex((p) => p.replicas === 1 && p.scaling === undefined);
     if (procs.length < 3) {
+      layoutReadable = false;
       err('sidekiq.processes', `the generated layout needs at least 3 processes so that default, push and pull each lead one; add processes or list queues on each process`);
     } else if (schedulerIndex < 0) {
+      layoutReadable = false;
       err('sidekiq.processes', `the generated layout puts 'scheduler' in the first process with replicas: 1 and no scaling, and there is none; set replicas: 1 and remove scaling on one process`);
     } else {
       layout = generateSidekiqLayout(procs.length, schedulerIndex);
     }
   } else if (withQueues !== procs.length) {
+    layoutReadable = false;
     procs.forEach((p, i) => {
       if (p.queues === undefined) {
         err(`sidekiq.processes[${i}].queues`, `is missing while other processes list their queues; list queues on every process, or on none to use the generated layout`);
       }
     });
   }
-  if (errors.length === 0) {
+  // The queue layout is judged whenever it could be built, whatever else is wrong.
+  if (c.sidekiq && layoutReadable) {
     const shaped = procs.map((p, i) => ({ name: p.name, replicas: p.replicas, queues: layout[i] }));
     for (const problem of validateSidekiqLayout(shaped, c.sidekiq.customQueues, (i) => `sidekiq.processes[${i}]`)) {
       err(problem.path, problem.message);
@@ -160,14 +207,14 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       err(`${at}.maxReplicas`, `maxReplicas ${p.scaling.maxReplicas} is not above replicas ${p.replicas}, so the group could never add a pod; raise maxReplicas above ${p.replicas} or remove scaling`);
     }
   });
-  if (c.sidekiq.catchUp && scalable.length === 0) {
+  if (c.sidekiq?.catchUp && scalable.length === 0) {
     err('sidekiq.catchUp', 'catchUp raises every scalable group to its maxReplicas, and no process has scaling; add scaling: { maxReplicas: N } to the processes that should catch up, or set catchUp: false');
   }
-  if (c.sidekiq.keda && scalable.length === 0) {
+  if (c.sidekiq?.keda && scalable.length === 0) {
     err('sidekiq.keda', 'KEDA scales the processes that have scaling, and none has; add scaling: { maxReplicas: N } to a process, or remove sidekiq.keda');
   }
   const restartNames = new Set(procs.map((p) => p.name));
-  for (const name of Object.keys(c.restarts.sidekiq)) {
+  for (const name of c.sidekiq ? Object.keys(c.restarts?.sidekiq ?? {}) : []) {
     if (!restartNames.has(name)) {
       err(`restarts.sidekiq.${name}`, `there is no Sidekiq process named '${name}' (processes: ${[...restartNames].join(', ')}); use one of those names`);
     }
@@ -175,21 +222,23 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
 
   // Media on a volume: ReadWriteOnce attaches to one node, so every pod that mounts it (web,
   // Sidekiq, the cleanup CronJobs) must be confined to a single node.
-  if (c.media.volume) {
-    const nodes = mediaMountNodes(c.nodes.inventory, [c.web.pool, ...procs.flatMap((p) => [p.pool, p.fallbackPool])], images.mastodon.architectures);
+  if (c.media?.volume && inventory && c.web && c.sidekiq && images.mastodon) {
+    const nodes = mediaMountNodes(inventory, [c.web.pool, ...procs.flatMap((p) => [p.pool, p.fallbackPool])], images.mastodon.architectures);
     for (const problem of readWriteOnceMediaProblems(c.media.volume.accessMode, { nodes })) err(problem.path, problem.message);
   }
 
   // CloudNativePG: one architecture, anti-affinity, restore sources, connection budget.
   let postgres: ResolvedPostgres | undefined;
   const db = c.database;
-  if (db.mode === 'cnpg') {
+  if (db?.mode === 'cnpg') {
     const image = postgresImage(db.postgresMajor, db.imageName);
-    const names = cnpgNames(c.name);
-    const inPool = c.nodes.inventory.filter((n) => n.pool === db.pool);
+    const names = cnpgNames(c.name ?? '');
+    const inPool = (inventory ?? []).filter((n) => n.pool === db.pool);
     const arches = [...new Set(inPool.map((n) => n.arch))];
     let arch: Arch | undefined = db.arch;
-    if (inPool.length === 0) {
+    if (!c.nodes) {
+      arch = undefined;
+    } else if (inPool.length === 0) {
       err('database.pool', `pool '${db.pool}' has no nodes in nodes.inventory (pools: ${poolList}); use one of those pools or add nodes labelled ${c.nodes.poolLabel}=${db.pool}`);
     } else if (arch === undefined && arches.length > 1) {
       err('database.arch', `pool '${db.pool}' has ${arches.join(' and ')} nodes, and a Postgres standby must run on the same architecture as its primary (physical replication copies the data files); set database.arch to ${arches.map((a) => `'${a}'`).join(' or ')}`);
@@ -206,8 +255,10 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       clusterName: names.cluster, bootstrap: db.bootstrap, serverName: db.backup.objectStore.serverName,
       storage: db.storage, walStorage: db.walStorage, volumeSnapshot: db.backup.volumeSnapshot,
     };
-    for (const problem of restoreProblems(checked, 'database.')) err(problem.path, problem.message);
-    if (arch !== undefined && errors.length === 0) {
+    if (ok('name')) for (const problem of restoreProblems(checked, 'database.')) err(problem.path, problem.message);
+    // The budget counts every pod that connects: it needs their sections and the queue layout,
+    // and a database problem above would make its figures meaningless.
+    if (arch !== undefined && c.web && c.streaming && c.sidekiq && layoutReadable && !errors.some((e) => e.path.startsWith('database.'))) {
       const eligible = inPool.filter((n) => n.arch === arch).map((n) => n.name);
       const antiAffinity = eligible.length >= db.instances ? 'required' : 'preferred';
       if (antiAffinity === 'preferred') {
@@ -219,12 +270,12 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       for (const problem of checkBudget(budget, db)) err(problem.path, problem.message);
       postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster, wal };
     }
-    // After the budget, which only runs on an otherwise valid cluster: every problem at once.
+    // After the budget, which only runs on a readable cluster: every problem at once.
     for (const problem of snapshotStorageProblems(checked, 'database.')) err(problem.path, problem.message);
     for (const problem of checkWalRetention(wal, db.walStorage.size, db.parameters)) err(problem.path, problem.message);
   }
 
-  if (db.mode === 'external' && db.sslMode !== 'disable' && !db.caSecret) {
+  if (db?.mode === 'external' && db.sslMode !== 'disable' && !db.caSecret) {
     // Mastodon's streaming/database.js maps every DB_SSLMODE but disable and no-verify to
     // node-postgres' ssl: {}, which verifies the certificate and its host name.
     warnings.push(`database.caSecret: streaming (node-postgres) verifies the server certificate against the public CAs because DB_SSLMODE is ${db.sslMode}; if ${db.host} presents a certificate from a private CA, set database.caSecret to a Secret key holding that CA, or streaming cannot connect`);
@@ -233,42 +284,42 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   // The tunnel and maintenance mode.
   let resolvedTunnel: ResolvedTunnel | undefined;
   const t = c.tunnel;
-  if (t) {
+  if (t && ok('name', 'domain', 'webDomain', 'maintenance')) {
     const pools = t.pools ?? [...poolArches.keys()];
     (t.pools ?? []).forEach((p, i) => checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared));
     let rules: SourcedRule[] | undefined;
-    if (t.mode === 'local') {
+    if (t.mode === 'local' && c.name !== undefined && c.domain !== undefined) {
       const svc = serviceNames(c.name);
       rules = generateIngressRules({
         mastodonHosts: c.webDomain ? [c.webDomain, c.domain] : [c.domain],
         streamingService: `http://${svc.streaming}:${STREAMING_PORT}`,
         webService: `http://${svc.web}:${WEB_PORT}`,
-        maintenanceService: c.maintenance.enabled ? `http://${svc.maintenance}:${MAINTENANCE_PORT}` : undefined,
+        maintenanceService: c.maintenance?.enabled ? `http://${svc.maintenance}:${MAINTENANCE_PORT}` : undefined,
         extraRoutes: t.extraRoutes.map((r, i) => ({ ...r, source: `tunnel.extraRoutes[${i}]` })),
       });
       for (const problem of validateIngressRules(rules)) err(problem.path, problem.message);
     }
     resolvedTunnel = { pools, rules };
   }
-  if (c.maintenance.enabled && t?.mode !== 'local') {
+  if (c.maintenance?.enabled && ok('tunnel') && t?.mode !== 'local') {
     err('maintenance.enabled', t
       ? 'a remotely managed tunnel keeps its routes in Cloudflare, so the chart cannot send them to the maintenance page; switch the routes in the Cloudflare dashboard, or use tunnel.mode: local'
       : 'maintenance mode routes the tunnel to the maintenance page, and no tunnel is configured; add a tunnel (mode: local)');
   }
-  if (c.maintenance.stopWorkloads && !c.maintenance.enabled) {
+  if (c.maintenance?.stopWorkloads && !c.maintenance.enabled) {
     err('maintenance.stopWorkloads', 'stopping the workloads without the maintenance page would leave visitors with errors; set maintenance.enabled: true as well');
   }
 
   // Monitoring: one namespace Prometheus scrapes from, and a base backup age the alert can use.
   let resolvedMonitoring: ResolvedMonitoring | undefined;
   const mon = c.monitoring;
-  if (mon.enabled) {
-    const legacy = c.network.monitoringNamespace;
+  if (mon?.enabled) {
+    const legacy = c.network?.monitoringNamespace;
     if (legacy !== undefined && legacy !== mon.namespace) {
       err('network.monitoringNamespace', `is '${legacy}' but monitoring.namespace is '${mon.namespace}'; with monitoring enabled the NetworkPolicies use monitoring.namespace, so remove network.monitoringNamespace or set both to the namespace Prometheus runs in`);
     }
     let baseBackupMaxAgeSeconds: number | undefined;
-    if (db.mode === 'cnpg') {
+    if (db?.mode === 'cnpg') {
       if (mon.baseBackupMaxAgeHours !== undefined) {
         baseBackupMaxAgeSeconds = mon.baseBackupMaxAgeHours * 3600;
       } else {
@@ -297,7 +348,10 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     };
   }
 
-  if (errors.length > 0) return { ok: false, errors };
+  if (schemaErrors.length > 0 || errors.length > 0) return { ok: false, errors: [...schemaErrors, ...errors] };
+  // Nothing was refused, so every section parsed.
+  const full = c as MastodonConfigParsed;
+  const resolvedImages: ResolvedImages = { ...images, mastodon: images.mastodon!, streaming: images.streaming! };
   const processes: ResolvedSidekiqProcess[] = procs.map((p, i) => ({
     ...p,
     queues: layout[i],
@@ -305,6 +359,6 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   }));
   return {
     ok: true,
-    config: { ...c, images, postgres, resolvedTunnel, ...(resolvedMonitoring ? { resolvedMonitoring } : {}), warnings, sidekiq: { customQueues: c.sidekiq.customQueues, catchUp: c.sidekiq.catchUp, keda: c.sidekiq.keda, generatedLayout, processes } },
+    config: { ...full, images: resolvedImages, postgres, resolvedTunnel, ...(resolvedMonitoring ? { resolvedMonitoring } : {}), warnings, sidekiq: { customQueues: full.sidekiq.customQueues, catchUp: full.sidekiq.catchUp, keda: full.sidekiq.keda, generatedLayout, processes } },
   };
 }

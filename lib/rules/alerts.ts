@@ -514,7 +514,7 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         severity: 'warning',
         summary: 'A node retransmits more than 1% of its TCP segments',
         description: '{{ $labels.instance }} retransmits {{ $value | humanizePercentage }} of TCP segments: packet loss, usually an MTU mismatch on the overlay or a bad link.',
-        action: 'Run the iperf3 matrix (README, network checks) to find the slow pair; compare the flannel MTU with the path MTU (ping -M do -s); enable BBR.',
+        action: 'Run the iperf3 matrix (npm run netcheck, docs/network.md) to find the slow pair; compare the flannel MTU with the path MTU (ping -M do -s); enable BBR.',
       },
     ],
   });

@@ -35,8 +35,32 @@ function walk(node: unknown, visit: (key: string, value: any) => void): void {
 }
 
 /**
- * Every Secret the objects reference, except those an operator makes: CloudNativePG creates
- * `<cluster>-app` (and `-superuser`) itself unless `bootstrap.initdb.secret` names one.
+ * The Secrets CloudNativePG v1.30.0 creates for a Cluster object: the server and client CA
+ * (`<cluster>-ca`), the server certificate (`-server`), the replication client certificate
+ * (`-replication`), the application user (`-app`) and, with enableSuperuserAccess, `-superuser`;
+ * each only while the Cluster does not name a Secret of the user's for it. Read from
+ * cloudnative-pg v1.30.0 api/v1/cluster_types.go (the suffixes), api/v1/cluster_funcs.go
+ * (Get*SecretName) and internal/controller/cluster_pki.go, cluster_create.go (what it creates).
+ */
+export function cnpgOperatorSecrets(cluster: Obj): string[] {
+  const name = cluster.metadata.name;
+  const spec = cluster.spec ?? {};
+  const certs = spec.certificates ?? {};
+  const made = new Set<string>();
+  const unset = (v: unknown) => typeof v !== 'string' || v === '';
+  if (unset(certs.serverCASecret) || unset(certs.clientCASecret)) made.add(`${name}-ca`);
+  if (unset(certs.serverTLSSecret)) made.add(`${name}-server`);
+  if (unset(certs.replicationTLSSecret)) made.add(`${name}-replication`);
+  const boot = spec.bootstrap ?? {};
+  const method = boot.initdb ?? boot.recovery ?? boot.pg_basebackup;
+  if (unset(method?.secret?.name)) made.add(`${name}-app`);
+  if (spec.enableSuperuserAccess === true && unset(spec.superuserSecret?.name)) made.add(`${name}-superuser`);
+  return [...made];
+}
+
+/**
+ * Every Secret the objects reference, except those an operator makes ({@link cnpgOperatorSecrets})
+ * and the Mastodon keys Secret.
  */
 export function secretSkeletons(objects: readonly Obj[], options: SecretSkeletonOptions = {}): SecretSkeleton[] {
   const found = new Map<string, { keys: Set<string>; usedBy: Set<string> }>();
@@ -50,8 +74,7 @@ export function secretSkeletons(objects: readonly Obj[], options: SecretSkeleton
   const operatorMade = new Set<string>();
   for (const o of objects) {
     if (o.kind === 'Cluster' && o.apiVersion?.startsWith('postgresql.cnpg.io/')) {
-      operatorMade.add(`${o.metadata.name}-app`);
-      operatorMade.add(`${o.metadata.name}-superuser`);
+      for (const n of cnpgOperatorSecrets(o)) operatorMade.add(n);
     }
   }
   for (const o of objects) {

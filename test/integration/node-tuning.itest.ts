@@ -1,5 +1,5 @@
 /**
- * What the node-tuning DaemonSet and its README section rely on, checked on the real kernel with
+ * What the node-tuning DaemonSet and its guide (docs/network.md) rely on, checked on the real kernel with
  * network namespaces (a pod's network is one): which of its three settings a pod gets.
  * - tcp_congestion_control is per namespace and a new namespace copies init_net's (the host's)
  *   value when it is created, not its creator's: pods follow the host, but only from creation on.

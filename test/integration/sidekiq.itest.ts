@@ -104,8 +104,8 @@ const variants: Record<string, any> = {
   }),
 };
 
-test("the README's layout table is what Sidekiq reads from the example's Deployments", () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+test("the workloads guide's layout table is what Sidekiq reads from the example's Deployments", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'docs', 'workloads.md'), 'utf8');
   const table = readme.slice(readme.indexOf('| process (example) | queues |'));
   const rows = [...table.matchAll(/^\| (\w+)(?: \(scheduler\))? \| ([a-z, ]+) \| [^|]* \|$/gm)].slice(0, 3);
   expect(rows).toHaveLength(3);

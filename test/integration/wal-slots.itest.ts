@@ -6,11 +6,11 @@
  * checkpoint. With the derived max_slot_wal_keep_size the peak stays below the volume and the
  * slot is invalidated; put back (-1, CloudNativePG's default) pg_wal grows past the volume.
  *
- * It also shows what the README says about a standby that comes back after its slot was
+ * It also shows what docs/postgres.md says about a standby that comes back after its slot was
  * invalidated: with Postgres 15 (as with 17) it streams again through the same slot, which then
  * holds WAL for it again. CloudNativePG only creates HA slots that are missing
  * (internal/management/controller/slots/reconciler/replicationslot.go), never replaces an
- * invalidated one, which matters with Postgres 18 (see the README).
+ * invalidated one, which matters with Postgres 18 (see docs/postgres.md).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -154,7 +154,7 @@ test('a standby that comes back streams again through its invalidated slot (Post
   // Postgres 15 (walsender.c StartReplication does not check the slot's restart_lsn) lets it in,
   // and the standby's feedback gives the slot a position again. 16 and 17 let it in too, but the
   // slot stays invalidated and holds no WAL (see the test above). Postgres 18 refuses an
-  // invalidated slot (ReplicationSlotAcquire(..., error_if_invalid = true)); the README says how
+  // invalidated slot (ReplicationSlotAcquire(..., error_if_invalid = true)); docs/postgres.md says how
   // to drop it so CloudNativePG creates a fresh one.
   expect(slot()).toMatch(/^[0-9A-F]+\/[0-9A-F]+ (reserved|extended)$/);
 }, 60_000);
