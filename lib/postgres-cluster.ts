@@ -25,6 +25,7 @@ import {
 import { countProblems } from './rules/mastodon-checks';
 import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
+import { s3ChecksumEnv } from './rules/s3';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
 import { checkWalRetention, walRetention } from './rules/wal';
 import type { Arch, CnpgDatabaseConfig, ImageSpec, ResourcesConfig } from './model';
@@ -296,12 +297,7 @@ const KEEP_SCHEDULE = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.
  * adds to or overrides these.
  */
 export function barmanSidecarEnv(endpointURL: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  const host = new URL(endpointURL).hostname;
-  const aws = /(^|\.)amazonaws\.com(\.cn)?$/.test(host);
-  return {
-    ...(aws ? {} : { AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required' }),
-    ...extra,
-  };
+  return { ...s3ChecksumEnv(endpointURL), ...extra };
 }
 
 /** The Barman Cloud plugin's name, as CloudNativePG knows it. */

@@ -330,6 +330,8 @@ export const S3Schema = z.strictObject({
   region: z.string().min(1).default(S3_DEFAULTS.region),
   hostname: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional().describe('S3_HOSTNAME, when it differs from the endpoint host.'),
   aliasHost: z.string().min(1).optional().describe('Public host that serves the media (S3_ALIAS_HOST), e.g. media.example.social.'),
+  checksums: z.enum(['when_required', 'when_supported']).optional()
+    .describe('AWS_REQUEST_CHECKSUM_CALCULATION and AWS_RESPONSE_CHECKSUM_VALIDATION for Mastodon (docs/media.md). Default: when_required for a non-AWS endpoint (Backblaze B2, R2, MinIO and others reject the CRC32 header newer SDKs send), the SDK default for Amazon S3.'),
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
     accessKeyIdKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.accessKeyIdKey),
