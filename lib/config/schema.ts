@@ -467,7 +467,7 @@ export const MonitoringSchema = z.strictObject({
   }).prefault({}).describe('The prometheus_exporter sidecar next to Puma (same Mastodon image).'),
   redisExporter: z.strictObject({
     resources: ResourcesSchema.default({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
-  }).prefault({}).describe('The redis_exporter sidecar next to the internal Redis.'),
+  }).prefault({}).describe('redis_exporter for the internal Redis, in its own Deployment <name>-redis-metrics (docs/monitoring.md).'),
 }).describe('Monitoring for the Prometheus Operator: PodMonitors, metrics sidecars, NetworkPolicy allows and alert rules. Off by default.');
 
 const restartSchedule = (what: string) => cronJobSchedule('0 4 * * *', ` for ${what}`);

@@ -315,18 +315,30 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
 
   // Redis.
   if (c.redis.mode === 'internal') {
-    const pods = { namespace: ns, pod: resourceName(inst, 'redis', '0') };
+    // redis_exporter's own pods (Deployment <inst>-redis-metrics, lib/redis.ts): `pod` is the exporter's.
+    const exporterName = resourceName(inst, 'redis', 'metrics');
+    const pods = { namespace: ns, pod: `~${literal(exporterName)}-.+` };
+    const redisPod = resourceName(inst, 'redis', '0');
     groups.push({
       name: 'mastodon-redis',
       rules: [
         {
           alert: 'RedisDown',
-          expr: `redis_up${sel(pods)} == 0 or absent(redis_up${sel(pods)})`,
+          expr: `redis_up${sel(pods)} == 0`,
           for: '3m',
           severity: 'critical',
           summary: 'Redis is down',
-          description: 'Redis does not answer (or its exporter is gone) for 3 minutes: web, streaming and Sidekiq all fail without it.',
-          action: `kubectl -n ${ns} get pod ${pods.pod} -o wide; kubectl -n ${ns} logs ${pods.pod} -c redis. A large append-only file takes minutes to load after a restart.`,
+          description: 'redis_exporter has not reached Redis through its Service for 3 minutes (Redis stopped, or not Ready): web, streaming and Sidekiq all fail without it.',
+          action: `kubectl -n ${ns} get pod ${redisPod} -o wide; kubectl -n ${ns} logs ${redisPod} -c redis. A large append-only file takes minutes to load after a restart.`,
+        },
+        {
+          alert: 'RedisExporterDown',
+          expr: `absent(redis_up${sel(pods)})`,
+          for: '10m',
+          severity: 'warning',
+          summary: 'The Redis exporter is gone',
+          description: 'No redis_up series for 10 minutes: the Redis alerts are blind. Redis itself is not affected (the exporter runs in its own pod).',
+          action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=redis-metrics; kubectl -n ${ns} describe deployment ${exporterName} (ImagePullBackOff, OOMKilled: raise monitoring.redisExporter.resources.limits.memory).`,
         },
         {
           alert: 'RedisMemoryNearLimit',
