@@ -323,7 +323,7 @@ export const AMCHECK_SQL = [
  *    Barman Cloud plugin (point-in-time recovery);
  * 2. a weekly volume snapshot, with a CronJob that keeps only the newest few.
  *
- * Plus a weekly `pg_amcheck` against a replica that fails loudly on corruption. Only the backup
+ * Plus a weekly `pg_amcheck` against the primary that fails loudly on corruption. Only the backup
  * destination is required; everything else has the config's defaults, but for placement: no
  * pool and no architecture are required unless given.
  *
@@ -632,10 +632,15 @@ export class PostgresCluster extends Construct {
     return undefined;
   }
 
-  /** Weekly pg_amcheck against a replica; exits non-zero on corruption, so the Job fails and alerts fire. */
+  /**
+   * Weekly pg_amcheck against the primary; exits non-zero on corruption, so the Job fails and
+   * alerts fire. Not a hot standby: there the replay of an ACCESS EXCLUSIVE lock (DDL, VACUUM's
+   * truncation) or of a vacuum cleanup cancels a check older than max_standby_streaming_delay
+   * (30 s), and pg_amcheck reports that like corruption (postgres src/bin/pg_amcheck/pg_amcheck.c;
+   * test/integration/amcheck-standby.itest.ts). Why not hot_standby_feedback: docs/restore.md.
+   */
   private corruptionCheck(db: Settings, n: CnpgNames, id: Identity): k8s.KubeCronJob {
-    // With one instance there is no replica: check the primary.
-    const host = db.instances > 1 ? n.replicaService : n.anyService;
+    const host = n.primaryService;
     return scheduledJob(this, 'Amcheck', {
       name: n.amcheck,
       identity: id,

@@ -318,7 +318,7 @@ const CnpgDatabaseSchema = z.strictObject({
   }).describe('Two-tier backups: WAL archiving plus base backups, and optional volume snapshots.'),
   amcheck: z.strictObject({
     schedule: cronJobSchedule(POSTGRES_DEFAULTS.amcheckSchedule).default(POSTGRES_DEFAULTS.amcheckSchedule),
-  }).prefault({}).describe('The weekly pg_amcheck corruption check against a replica.'),
+  }).prefault({}).describe('The weekly pg_amcheck corruption check, against the primary (docs/restore.md).'),
 }).describe('A CloudNativePG cluster with a PgBouncer pooler and two-tier backups.');
 
 export const DatabaseSchema = z.discriminatedUnion('mode', [ExternalDatabaseSchema, CnpgDatabaseSchema])

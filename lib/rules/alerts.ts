@@ -267,7 +267,7 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         severity: 'critical',
         summary: 'pg_amcheck found corruption (or could not run)',
         description: 'The weekly corruption check Job {{ $labels.job_name }} failed.',
-        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. An index error: REINDEX it. A heap error: do not fail over to a damaged replica; restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
+        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. It checks the primary. An index error: REINDEX it. A heap error: check a replica the same way (PGHOST=${n.replicaService}) and promote a clean one (kubectl cnpg promote), or restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
       },
     );
     // A check that never finishes never fails: a Job stuck Pending or in ImagePullBackOff blocks
