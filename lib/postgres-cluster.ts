@@ -278,13 +278,15 @@ function settings(props: PostgresClusterProps): Settings {
 }
 
 /**
- * Backups a ScheduledBackup creates are owned by the Cluster (`backupOwnerReference: cluster`),
- * so deleting or renaming the ScheduledBackup keeps them and their VolumeSnapshots. Verified in
- * cloudnative-pg/cloudnative-pg internal/controller/scheduledbackup_controller.go: `self` makes
- * the ScheduledBackup the owner (Kubernetes' garbage collector then deletes every Backup, and
- * with snapshotOwnerReference: backup every VolumeSnapshot, when it goes), `cluster` the Cluster,
- * anything else none; the `cnpg.io/scheduled-backup` label the retention job selects by is set
- * in every case. Argo CD and Helm must not remove the ScheduledBackups either.
+ * Who owns the Backups a ScheduledBackup creates (cloudnative-pg/cloudnative-pg v1.30.0
+ * internal/controller/scheduledbackup_controller.go): `self` the ScheduledBackup, `cluster` the
+ * Cluster, `none` (the default) nobody; the `cnpg.io/scheduled-backup` label the retention job
+ * selects by is set in every case. With snapshotOwnerReference: backup each snapshot Backup owns
+ * its VolumeSnapshots, so an owner's deletion garbage-collects them. Snapshot Backups therefore
+ * have none: deleting the Cluster, as a restore does (docs/restore.md), keeps the snapshots it
+ * restores from; the retention CronJob alone deletes them. Base backup Backups are only catalog
+ * entries (the data stays in the object store), so they go with their Cluster. Argo CD and Helm
+ * must not remove the ScheduledBackups either.
  */
 const KEEP_SCHEDULE = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.sh/resource-policy': 'keep' };
 
@@ -519,7 +521,8 @@ export class PostgresCluster extends Construct {
           schedule: snap.schedule,
           cluster: { name: n.cluster },
           method: ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
-          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.CLUSTER,
+          // No owner: `kubectl delete cluster` must not take the snapshots with it (see KEEP_SCHEDULE).
+          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.NONE,
         },
       });
       this.snapshotRetention(db, n, snap.keep, snap.retentionSchedule, id_('backup'));

@@ -236,7 +236,7 @@ describe('the ObjectStore and ScheduledBackups', () => {
       backupOwnerReference: 'cluster', target: 'prefer-standby', immediate: true,
     });
     const snap = find(o, 'ScheduledBackup', 'ocw-db-snapshot');
-    expect(snap.spec).toEqual({ schedule: '0 0 4 * * 0', method: 'volumeSnapshot', cluster: { name: 'ocw-db' }, backupOwnerReference: 'cluster' });
+    expect(snap.spec).toEqual({ schedule: '0 0 4 * * 0', method: 'volumeSnapshot', cluster: { name: 'ocw-db' }, backupOwnerReference: 'none' });
     for (const s of [base, snap]) expect(s.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.sh/resource-policy': 'keep' });
   });
 });
