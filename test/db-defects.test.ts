@@ -134,7 +134,7 @@ describe('5: volume snapshots need snapshot-capable storage classes', () => {
   test('volumeSnapshot without storage classes is refused, for both volumes', () => {
     const errors = errorsOf(withDb((db) => { delete db.storage.storageClass; delete db.walStorage.storageClass; }));
     for (const p of ['database.storage.storageClass', 'database.walStorage.storageClass']) {
-      expect(messageAt(errors, p)).toMatch(/backup.volumeSnapshot .*longhorn-snapshot.*set .* to a StorageClass whose CSI driver supports snapshots/);
+      expect(messageAt(errors, p)).toMatch(/backup.volumeSnapshot .*longhorn-backup.*set .* to a StorageClass whose CSI driver supports snapshots/);
     }
   });
   test('without volume snapshots the cluster default class is fine', () => {
