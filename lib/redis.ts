@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { redisExporterContainer, REDIS_EXPORTER_UID } from './conventions/metrics-sidecars';
 import { Identity } from './conventions/labels';
 import { resourceName } from './rules/names';
-import { placement } from './conventions/placement';
+import { HOSTNAME_LABEL, Placement, placement } from './conventions/placement';
 import { execProbe } from './conventions/probes';
 import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';
 import { clusterService, containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
@@ -42,6 +42,23 @@ export interface RedisProps {
    * Redis's pool, with its own PriorityClass (a config's is the workers tier). @default none
    */
   readonly metricsExporter?: { readonly image: ImageSpec; readonly resources: ResourcesConfig; readonly priorityClassName?: string };
+}
+
+/**
+ * Prefers (never requires) a node without the pods `selector` matches: the Redis exporter away
+ * from Redis, so losing one node leaves an exporter that reports `redis_up 0` (RedisDown,
+ * critical) rather than no series at all (RedisExporterDown, a warning).
+ */
+function apartFrom(p: Placement, selector: Record<string, string>): Placement {
+  return {
+    ...p,
+    affinity: {
+      ...p.affinity,
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: selector } } }],
+      },
+    },
+  };
 }
 
 /** redis-cli exits 0 on error replies (LOADING, NOAUTH), so compare the answer. */
@@ -143,7 +160,7 @@ export class Redis extends Construct {
         strategy: 'surge',
         podSpec: securePodSpec({
           uid: REDIS_EXPORTER_UID,
-          placement: placement({ poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL, pool: r.pool, architectures: exp.image.architectures }),
+          placement: apartFrom(placement({ poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL, pool: r.pool, architectures: exp.image.architectures }), selectorLabels(identity)),
           priorityClassName: exp.priorityClassName,
           // The bare Service name: the pod's DNS search path finds it in any namespace.
           containers: [redisExporterContainer(exp.image, exp.resources, `redis://${name}:${Redis.PORT}`, r.passwordSecret)],

@@ -152,6 +152,12 @@ describe('props change what they should', () => {
       expect(podSpecOf(sts).priorityClassName).toBe('tiny-data');
     });
 
+    test('it prefers a node without the Redis pod: losing one node then leaves redis_up 0 (RedisDown), not only a missing exporter', () => {
+      const terms = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+      expect(terms).toEqual([{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: sts.spec.selector.matchLabels } } }]);
+      expect(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    });
+
     test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (v) => {
       expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
     });
