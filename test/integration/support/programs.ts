@@ -20,6 +20,7 @@ export const PACKAGES: Record<string, string> = {
   iproute2: 'ip: the default-route interface, and a small-MTU loopback in a network namespace',
   openssl: 'a private CA and server certificates',
   curl: "the streaming liveness probe's health request",
+  'prometheus-redis-exporter': 'the Redis exporter Deployment run against a real Redis',
 };
 
 /** Packages dpkg does not list as installed. */
