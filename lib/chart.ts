@@ -126,7 +126,7 @@ export class MastodonChart extends Chart {
       const r = config.redis;
       this.redis = new Redis(this, 'Redis', { instance: config.name, pool: r.pool, storage: r.storage, resources: r.resources, passwordSecret: r.passwordSecret,
         poolLabel: config.nodes.poolLabel, image: config.images.redis, priorityClassName: priority('data'),
-        ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } } : {}) });
+        ...(config.resolvedMonitoring ? { metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources, priorityClassName: priority('workers') } } : {}) });
     }
     this.web = new MastodonWeb(this, 'Web', { environment: this.environment });
     this.streaming = new MastodonStreaming(this, 'Streaming', { environment: this.environment });

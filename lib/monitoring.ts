@@ -59,7 +59,8 @@ export class Monitoring extends Construct {
     // the port name. Per pod, not through the web-metrics Service: a scrape names the pod.
     monitor('mastodon', ofComponents('web-metrics', 'sidekiq'), METRICS_PORT_NAME);
     monitor('streaming', ofComponents('streaming'), 'streaming');
-    if (c.redis.mode === 'internal') monitor('redis', ofComponents('redis'), METRICS_PORT_NAME);
+    // redis_exporter runs in its own Deployment (lib/redis.ts); the PodMonitor keeps its name.
+    if (c.redis.mode === 'internal') monitor('redis', ofComponents('redis-metrics'), METRICS_PORT_NAME);
     if (c.tunnel) monitor('tunnel', ofComponents('tunnel'), METRICS_PORT_NAME);
     if (c.database.mode === 'cnpg') {
       const n = cnpgNames(inst);

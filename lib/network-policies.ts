@@ -134,11 +134,20 @@ export class NetworkPolicies extends Construct {
         podSelector: selector('redis'),
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [from(mastodon)], ports: tcp(6379) },
-          ...scrape(REDIS_EXPORTER_PORT),
+          // redis-metrics: the exporter's own pods (lib/redis.ts), with monitoring on.
+          { from: [from(mon ? [...mastodon, 'redis-metrics'] : mastodon)], ports: tcp(6379) },
           ...(keda ? [{ from: [inNamespace(keda.operatorNamespace, keda.operatorPodLabels)], ports: tcp(6379) }] : []),
         ],
       });
+      if (mon) {
+        // The exporter: Prometheus in on its port, out only to Redis.
+        policy('redis-metrics', {
+          podSelector: selector('redis-metrics'),
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: scrape(REDIS_EXPORTER_PORT),
+          egress: [{ to: [from('redis')], ports: tcp(6379) }],
+        });
+      }
     }
     if (Object.keys(c.restarts.sidekiq).length > 0 || c.restarts.web || c.restarts.streaming) {
       // The scheduled restarts talk to the Kubernetes API and nothing else.

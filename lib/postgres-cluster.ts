@@ -25,6 +25,7 @@ import {
 import { countProblems } from './rules/mastodon-checks';
 import { formatPropProblems, PropProblem } from './rules/prop-problems';
 import { parseMemory } from './rules/quantity';
+import { s3ChecksumEnv } from './rules/s3';
 import { SLOT_QUERY_KEY, slotQueriesYaml } from './rules/slot-queries';
 import { checkWalRetention, walRetention } from './rules/wal';
 import type { Arch, CnpgDatabaseConfig, ImageSpec, ResourcesConfig } from './model';
@@ -277,13 +278,15 @@ function settings(props: PostgresClusterProps): Settings {
 }
 
 /**
- * Backups a ScheduledBackup creates are owned by the Cluster (`backupOwnerReference: cluster`),
- * so deleting or renaming the ScheduledBackup keeps them and their VolumeSnapshots. Verified in
- * cloudnative-pg/cloudnative-pg internal/controller/scheduledbackup_controller.go: `self` makes
- * the ScheduledBackup the owner (Kubernetes' garbage collector then deletes every Backup, and
- * with snapshotOwnerReference: backup every VolumeSnapshot, when it goes), `cluster` the Cluster,
- * anything else none; the `cnpg.io/scheduled-backup` label the retention job selects by is set
- * in every case. Argo CD and Helm must not remove the ScheduledBackups either.
+ * Who owns the Backups a ScheduledBackup creates (cloudnative-pg/cloudnative-pg v1.30.0
+ * internal/controller/scheduledbackup_controller.go): `self` the ScheduledBackup, `cluster` the
+ * Cluster, `none` (the default) nobody; the `cnpg.io/scheduled-backup` label the retention job
+ * selects by is set in every case. With snapshotOwnerReference: backup each snapshot Backup owns
+ * its VolumeSnapshots, so an owner's deletion garbage-collects them. Snapshot Backups therefore
+ * have none: deleting the Cluster, as a restore does (docs/restore.md), keeps the snapshots it
+ * restores from; the retention CronJob alone deletes them. Base backup Backups are only catalog
+ * entries (the data stays in the object store), so they go with their Cluster. Argo CD and Helm
+ * must not remove the ScheduledBackups either.
  */
 const KEEP_SCHEDULE = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.sh/resource-policy': 'keep' };
 
@@ -296,12 +299,7 @@ const KEEP_SCHEDULE = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.
  * adds to or overrides these.
  */
 export function barmanSidecarEnv(endpointURL: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  const host = new URL(endpointURL).hostname;
-  const aws = /(^|\.)amazonaws\.com(\.cn)?$/.test(host);
-  return {
-    ...(aws ? {} : { AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required' }),
-    ...extra,
-  };
+  return { ...s3ChecksumEnv(endpointURL), ...extra };
 }
 
 /** The Barman Cloud plugin's name, as CloudNativePG knows it. */
@@ -327,7 +325,7 @@ export const AMCHECK_SQL = [
  *    Barman Cloud plugin (point-in-time recovery);
  * 2. a weekly volume snapshot, with a CronJob that keeps only the newest few.
  *
- * Plus a weekly `pg_amcheck` against a replica that fails loudly on corruption. Only the backup
+ * Plus a weekly `pg_amcheck` against the primary that fails loudly on corruption. Only the backup
  * destination is required; everything else has the config's defaults, but for placement: no
  * pool and no architecture are required unless given.
  *
@@ -523,7 +521,8 @@ export class PostgresCluster extends Construct {
           schedule: snap.schedule,
           cluster: { name: n.cluster },
           method: ScheduledBackupSpecMethod.VOLUME_SNAPSHOT,
-          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.CLUSTER,
+          // No owner: `kubectl delete cluster` must not take the snapshots with it (see KEEP_SCHEDULE).
+          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.NONE,
         },
       });
       this.snapshotRetention(db, n, snap.keep, snap.retentionSchedule, id_('backup'));
@@ -636,10 +635,15 @@ export class PostgresCluster extends Construct {
     return undefined;
   }
 
-  /** Weekly pg_amcheck against a replica; exits non-zero on corruption, so the Job fails and alerts fire. */
+  /**
+   * Weekly pg_amcheck against the primary; exits non-zero on corruption, so the Job fails and
+   * alerts fire. Not a hot standby: there the replay of an ACCESS EXCLUSIVE lock (DDL, VACUUM's
+   * truncation) or of a vacuum cleanup cancels a check older than max_standby_streaming_delay
+   * (30 s), and pg_amcheck reports that like corruption (postgres src/bin/pg_amcheck/pg_amcheck.c;
+   * test/integration/amcheck-standby.itest.ts). Why not hot_standby_feedback: docs/restore.md.
+   */
   private corruptionCheck(db: Settings, n: CnpgNames, id: Identity): k8s.KubeCronJob {
-    // With one instance there is no replica: check the primary.
-    const host = db.instances > 1 ? n.replicaService : n.anyService;
+    const host = n.primaryService;
     return scheduledJob(this, 'Amcheck', {
       name: n.amcheck,
       identity: id,

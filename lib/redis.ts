@@ -1,12 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { redisExporterSidecar } from './conventions/metrics-sidecars';
+import { redisExporterContainer, REDIS_EXPORTER_UID } from './conventions/metrics-sidecars';
 import { Identity } from './conventions/labels';
 import { resourceName } from './rules/names';
-import { placement } from './conventions/placement';
+import { HOSTNAME_LABEL, Placement, placement } from './conventions/placement';
 import { execProbe } from './conventions/probes';
 import { containerSecurityContext, REDIS_UID, securePodSpec } from './conventions/security';
-import { clusterService, containerResources, objectMeta } from './conventions/workload';
+import { clusterService, containerResources, deploymentWithBudget, objectMeta } from './conventions/workload';
 import { selectorLabels, standardLabels } from './conventions/labels';
 import { IMAGES, imageRef } from './rules/images';
 import { DEFAULT_POOL_LABEL, REDIS_DEFAULTS } from './model/defaults';
@@ -37,8 +37,28 @@ export interface RedisProps {
   readonly image?: ImageSpec;
   /** The PriorityClass of the pods. @default none (priority 0) */
   readonly priorityClassName?: string;
-  /** Run redis_exporter beside Redis (monitoring on). @default none */
-  readonly metricsExporter?: { readonly image: ImageSpec; readonly resources: ResourcesConfig };
+  /**
+   * Run redis_exporter (monitoring on) in its own Deployment `<instance>-redis-metrics`, on
+   * Redis's pool, with its own PriorityClass (a config's is the workers tier). @default none
+   */
+  readonly metricsExporter?: { readonly image: ImageSpec; readonly resources: ResourcesConfig; readonly priorityClassName?: string };
+}
+
+/**
+ * Prefers (never requires) a node without the pods `selector` matches: the Redis exporter away
+ * from Redis, so losing one node leaves an exporter that reports `redis_up 0` (RedisDown,
+ * critical) rather than no series at all (RedisExporterDown, a warning).
+ */
+function apartFrom(p: Placement, selector: Record<string, string>): Placement {
+  return {
+    ...p,
+    affinity: {
+      ...p.affinity,
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: selector } } }],
+      },
+    },
+  };
 }
 
 /** redis-cli exits 0 on error replies (LOADING, NOAUTH), so compare the answer. */
@@ -58,6 +78,8 @@ export class Redis extends Construct {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** The Service Mastodon connects to (REDIS_HOST). */
   public readonly service: k8s.KubeService;
+  /** The redis_exporter Deployment, when `metricsExporter` is set. */
+  public readonly metrics?: k8s.KubeDeployment;
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
@@ -109,8 +131,7 @@ export class Redis extends Construct {
               startupProbe: execProbe(PING, { periodSeconds: 5, failureThreshold: 60 }),
               readinessProbe: execProbe(PING, { periodSeconds: 10 }),
               livenessProbe: execProbe(PING, { periodSeconds: 20, failureThreshold: 5 }),
-            },
-            ...(props.metricsExporter ? [redisExporterSidecar(props.metricsExporter.image, props.metricsExporter.resources, r.passwordSecret)] : [])],
+            }],
           }),
         },
         volumeClaimTemplates: [{
@@ -125,5 +146,26 @@ export class Redis extends Construct {
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       },
     });
+
+    const exp = props.metricsExporter;
+    if (exp) {
+      // Its own pod: a crashing, OOM-killed or unpullable exporter must not make Redis NotReady
+      // (as a sidecar it did, and took Redis out of its Service). One replica and no PDB: a
+      // scrape gap during a drain is harmless, and a PDB would block the drain of its node.
+      const expIdentity: Identity = { instance: props.instance, component: 'redis-metrics', version: exp.image.tag };
+      this.metrics = deploymentWithBudget(this, {
+        name: resourceName(props.instance, 'redis', 'metrics'),
+        identity: expIdentity,
+        replicas: 1,
+        strategy: 'surge',
+        podSpec: securePodSpec({
+          uid: REDIS_EXPORTER_UID,
+          placement: apartFrom(placement({ poolLabel: props.poolLabel ?? DEFAULT_POOL_LABEL, pool: r.pool, architectures: exp.image.architectures }), selectorLabels(identity)),
+          priorityClassName: exp.priorityClassName,
+          // The bare Service name: the pod's DNS search path finds it in any namespace.
+          containers: [redisExporterContainer(exp.image, exp.resources, `redis://${name}:${Redis.PORT}`, r.passwordSecret)],
+        }),
+      }).deployment;
+    }
   }
 }

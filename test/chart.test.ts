@@ -153,6 +153,32 @@ describe('the env ConfigMap', () => {
   });
 });
 
+// aws-sdk-s3 >= 1.178 sends x-amz-checksum-crc32 on PutObject unless told not to; Backblaze B2 and
+// other S3-compatible stores reject it (mastodon/mastodon#33624).
+describe('media on S3-compatible storage: the SDK checksum settings', () => {
+  const checksums = (o: Manifest[]) => {
+    const d = find(o, 'ConfigMap', 'ocw-env').data;
+    return [d.AWS_REQUEST_CHECKSUM_CALCULATION, d.AWS_RESPONSE_CHECKSUM_VALIDATION];
+  };
+  test('a non-AWS endpoint (the example: B2) gets when_required for both', () => {
+    expect(checksums(objects)).toEqual(['when_required', 'when_required']);
+  });
+  test('an AWS endpoint keeps the SDK default (no variables)', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.media.s3.endpoint = 'https://s3.eu-central-1.amazonaws.com'; c.media.s3.region = 'eu-central-1'; }));
+    expect(checksums(o)).toEqual([undefined, undefined]);
+  });
+  test('media.s3.checksums overrides the choice, and the pods roll', () => {
+    const o = render(withChange(exampleRaw(), (c) => { c.media.s3.checksums = 'when_supported'; }));
+    expect(checksums(o)).toEqual(['when_supported', 'when_supported']);
+    const sum = (x: Manifest[]) => podMetaOf(find(x, 'Deployment', 'ocw-web')).annotations['checksum/env'];
+    expect(sum(o)).not.toBe(sum(objects));
+  });
+  test('the Rails pods read them from the env ConfigMap', () => {
+    const web = containersOf(find(objects, 'Deployment', 'ocw-web'))[0];
+    expect(web.envFrom).toContainEqual({ configMapRef: { name: 'ocw-env' } });
+  });
+});
+
 // MastodonWeb's own behaviour: test/constructs/mastodon-web.test.ts; MastodonStreaming's: test/constructs/mastodon-streaming.test.ts.
 
 // SidekiqQueue's own behaviour (queues, ready file, probes, strategy, pools, PDB): test/constructs/sidekiq-queue.test.ts.

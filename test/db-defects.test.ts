@@ -72,10 +72,11 @@ describe('2: a lost replica cannot fill the WAL volume', () => {
 
 describe('3: removing a ScheduledBackup keeps every backup', () => {
   const scheduled = objects.filter((o) => o.kind === 'ScheduledBackup');
-  test('both ScheduledBackups make the Cluster the owner of their Backups, and are never pruned by Argo CD or Helm', () => {
+  test('snapshot Backups have no owner, so deleting the Cluster (restore step 3) keeps them and their VolumeSnapshots; base backup Backups are owned by the Cluster; neither schedule is pruned by Argo CD or Helm', () => {
     expect(scheduled.map((s) => s.metadata.name).sort()).toEqual(['ocw-db-base', 'ocw-db-snapshot']);
+    expect(find(objects, 'ScheduledBackup', 'ocw-db-snapshot').spec.backupOwnerReference).toBe('none');
+    expect(find(objects, 'ScheduledBackup', 'ocw-db-base').spec.backupOwnerReference).toBe('cluster');
     for (const s of scheduled) {
-      expect(s.spec.backupOwnerReference).toBe('cluster');
       expect(s.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.sh/resource-policy': 'keep' });
     }
   });
@@ -133,7 +134,7 @@ describe('5: volume snapshots need snapshot-capable storage classes', () => {
   test('volumeSnapshot without storage classes is refused, for both volumes', () => {
     const errors = errorsOf(withDb((db) => { delete db.storage.storageClass; delete db.walStorage.storageClass; }));
     for (const p of ['database.storage.storageClass', 'database.walStorage.storageClass']) {
-      expect(messageAt(errors, p)).toMatch(/backup.volumeSnapshot .*longhorn-snapshot.*set .* to a StorageClass whose CSI driver supports snapshots/);
+      expect(messageAt(errors, p)).toMatch(/backup.volumeSnapshot .*longhorn-backup.*set .* to a StorageClass whose CSI driver supports snapshots/);
     }
   });
   test('without volume snapshots the cluster default class is fine', () => {

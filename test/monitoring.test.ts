@@ -111,6 +111,12 @@ describe('every PodMonitor scrapes a port its pods have', () => {
     const selected = on.filter((o) => o.kind === 'Deployment' && matches(pm.spec.selector, podMetaOf(o).labels)).map((o) => o.metadata.name).sort();
     expect(selected).toEqual(['ocw-sidekiq-default', 'ocw-sidekiq-pull', 'ocw-sidekiq-push', 'ocw-web-metrics']);
   });
+
+  test('the Redis PodMonitor (still ocw-redis) selects the exporter Deployment, not the Redis pod', () => {
+    const pm = find(on, 'PodMonitor', 'ocw-redis');
+    const selected = on.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind) && matches(pm.spec.selector, podMetaOf(o).labels)).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(selected).toEqual(['Deployment/ocw-redis-metrics']);
+  });
 });
 
 describe('the exporters', () => {
@@ -158,7 +164,10 @@ describe('the exporters', () => {
     expect(memory(on, 'Deployment/ocw-web')).toBe(memory(off, 'Deployment/ocw-web'));
     expect(memory(on, 'Deployment/ocw-web-metrics')).toBe(96 * 2 ** 20);
     expect(podsFromObjects(off).some((p) => p.owner === 'Deployment/ocw-web-metrics')).toBe(false);
-    expect(memory(on, 'StatefulSet/ocw-redis') - memory(off, 'StatefulSet/ocw-redis')).toBe(32 * 2 ** 20);
+    // redis_exporter is its own pod: Redis's pod is the same with monitoring on or off.
+    expect(memory(on, 'StatefulSet/ocw-redis')).toBe(memory(off, 'StatefulSet/ocw-redis'));
+    expect(memory(on, 'Deployment/ocw-redis-metrics')).toBe(32 * 2 ** 20);
+    expect(podsFromObjects(off).some((p) => p.owner === 'Deployment/ocw-redis-metrics')).toBe(false);
     const big = withChange(monitoringOn({ webExporter: { resources: { requests: { cpu: '20m', memory: '3Gi' }, limits: { memory: '3Gi' } } } }), () => undefined);
     // 900Mi + 3Gi does not fit the 4Gi cloud VMs beside everything else: the plan says so.
     expect(planConfig(resolved(monitoringOn())).ok).toBe(true);
@@ -178,6 +187,8 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
     sidekiq: podOf(objects, 'Deployment', 'ocw-sidekiq-push'),
     streaming: podOf(objects, 'Deployment', 'ocw-streaming'),
     redis: podOf(objects, 'StatefulSet', 'ocw-redis'),
+    redisMetrics: objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'ocw-redis-metrics') ? podOf(objects, 'Deployment', 'ocw-redis-metrics')
+      : { kind: 'pod', namespace: ns, labels: { 'app.kubernetes.io/instance': 'ocw', 'app.kubernetes.io/component': 'redis-metrics' } } as End,
     tunnel: podOf(objects, 'Deployment', 'ocw-tunnel'),
     db: { kind: 'pod', namespace: ns, labels: { 'cnpg.io/cluster': 'ocw-db', 'cnpg.io/podRole': 'instance' } } as End,
     pooler: { kind: 'pod', namespace: ns, labels: { ...find(objects, 'Pooler', 'ocw-db-pooler').spec.template.metadata.labels, 'cnpg.io/poolerName': 'ocw-db-pooler' } } as End,
@@ -185,8 +196,8 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
   const prometheus: End = { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
   const grafana: End = { kind: 'pod', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana' } };
   const elsewhere: End = { kind: 'pod', namespace: 'default', labels: { 'app.kubernetes.io/name': 'prometheus' } };
-  const metricsPorts = { webMetrics: 9394, sidekiq: 9394, streaming: 4000, redis: 9121, tunnel: 2000, db: 9187, pooler: 9127 } as const;
-  const otherPorts = { web: 3000, sidekiq: 8080, streaming: 9394, redis: 6379, tunnel: 7844, db: 5432, pooler: 5432, webMetrics: 3000 } as const;
+  const metricsPorts = { webMetrics: 9394, sidekiq: 9394, streaming: 4000, redisMetrics: 9121, tunnel: 2000, db: 9187, pooler: 9127 } as const;
+  const otherPorts = { web: 3000, sidekiq: 8080, streaming: 9394, redis: 6379, tunnel: 7844, db: 5432, pooler: 5432, webMetrics: 3000, redisMetrics: 6379 } as const;
   const t = targets(on);
   const p = policiesOf(on);
 
@@ -207,6 +218,14 @@ describe('NetworkPolicies: Prometheus in, on exactly the metrics ports', () => {
     // The exporter opens no connection at all.
     expect(canReach(p, { from: t.webMetrics, to: t.redis, port: 6379 })).toBe(false);
     expect(canReach(p, { from: t.webMetrics, to: t.db, port: 5432 })).toBe(false);
+  });
+
+  test('the Redis exporter reaches Redis on 6379 and nothing else; Redis itself no longer serves 9121', () => {
+    expect(canReach(p, { from: t.redisMetrics, to: t.redis, port: 6379 })).toBe(true);
+    expect(canReach(p, { from: prometheus, to: t.redis, port: 9121 })).toBe(false);
+    expect(canReach(p, { from: t.redisMetrics, to: t.db, port: 5432 })).toBe(false);
+    expect(canReach(p, { from: t.redisMetrics, to: t.pooler, port: 5432 })).toBe(false);
+    for (const other of [t.web, t.sidekiq, t.tunnel]) expect(canReach(p, { from: other, to: t.redisMetrics, port: 9121 })).toBe(false);
   });
 
   test('prometheusPodLabels narrows the allow to the Prometheus pods of the namespace', () => {

@@ -15,7 +15,7 @@ describe('what the chart passes PostgresCluster (the construct itself: test/cons
     expect(cluster.spec.instances).toBe(3);
     expect(cluster.spec.storage).toEqual({ size: '20Gi', storageClass: 'longhorn' });
     expect(cluster.spec.walStorage).toEqual({ size: '5Gi', storageClass: 'longhorn' });
-    expect(cluster.spec.backup.volumeSnapshot.className).toBe('longhorn-snapshot');
+    expect(cluster.spec.backup.volumeSnapshot.className).toBe('longhorn-backup');
     expect(find(objects, 'ScheduledBackup', 'ocw-db-snapshot').spec.schedule).toBe('0 0 4 * * 0');
   });
   test('the resolved architecture, anti-affinity, PriorityClasses and failover time', () => {
@@ -148,6 +148,24 @@ describe('bootstrap modes', () => {
     expect(storage.length).toBeGreaterThan(0);
     expect(wal).toEqual(storage.map((s) => `${s}-wal`));
     for (const s of storage) expect(s).toMatch(new RegExp(`^${cnpgNames('ocw').snapshotBackup}-\\d{14}$`));
+  });
+});
+
+describe('docs/restore.md keeps the snapshots it restores from', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs/restore.md'), 'utf8');
+  test('the Longhorn VolumeSnapshotClass it shows is type bak (a Longhorn backup), not snap (kept inside the volume it would delete)', () => {
+    const classes = [...doc.matchAll(/kind: VolumeSnapshotClass[\s\S]*?parameters:\s*\n\s+type: (\S+)/g)].map((m) => m[1]);
+    expect(classes).toEqual(['bak']);
+    expect(doc).toMatch(/driver: driver\.longhorn\.io/);
+  });
+  test('the class type is checked before the Cluster (and its PVCs) is deleted', () => {
+    const check = doc.indexOf('kubectl get volumesnapshotclass');
+    const del = doc.indexOf('delete cluster');
+    expect(check).toBeGreaterThan(-1);
+    expect(check).toBeLessThan(del);
+  });
+  test('the example names the class type it needs', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'config/example.yaml'), 'utf8')).toMatch(/className: \S+ +# .*type: bak/);
   });
 });
 

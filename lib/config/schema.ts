@@ -319,7 +319,7 @@ const CnpgDatabaseSchema = z.strictObject({
   }).describe('Two-tier backups: WAL archiving plus base backups, and optional volume snapshots.'),
   amcheck: z.strictObject({
     schedule: cronJobSchedule(POSTGRES_DEFAULTS.amcheckSchedule).default(POSTGRES_DEFAULTS.amcheckSchedule),
-  }).prefault({}).describe('The weekly pg_amcheck corruption check against a replica.'),
+  }).prefault({}).describe('The weekly pg_amcheck corruption check, against the primary (docs/restore.md).'),
 }).describe('A CloudNativePG cluster with a PgBouncer pooler and two-tier backups.');
 
 export const DatabaseSchema = z.discriminatedUnion('mode', [ExternalDatabaseSchema, CnpgDatabaseSchema])
@@ -331,6 +331,8 @@ export const S3Schema = z.strictObject({
   region: z.string().min(1).default(S3_DEFAULTS.region),
   hostname: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional().describe('S3_HOSTNAME, when it differs from the endpoint host.'),
   aliasHost: z.string().min(1).optional().describe('Public host that serves the media (S3_ALIAS_HOST), e.g. media.example.social.'),
+  checksums: z.enum(['when_required', 'when_supported']).optional()
+    .describe('AWS_REQUEST_CHECKSUM_CALCULATION and AWS_RESPONSE_CHECKSUM_VALIDATION for Mastodon (docs/media.md). Default: when_required for a non-AWS endpoint (Backblaze B2, R2, MinIO and others reject the CRC32 header newer SDKs send), the SDK default for Amazon S3.'),
   credentialsSecret: z.strictObject({
     name: objectName('the Secret name'),
     accessKeyIdKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.accessKeyIdKey),
@@ -574,7 +576,7 @@ export const MonitoringSchema = z.strictObject({
   }).prefault({}).describe('The prometheus_exporter sidecar next to Puma (same Mastodon image).'),
   redisExporter: z.strictObject({
     resources: ResourcesSchema.default({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
-  }).prefault({}).describe('The redis_exporter sidecar next to the internal Redis.'),
+  }).prefault({}).describe('redis_exporter for the internal Redis, in its own Deployment <name>-redis-metrics (docs/monitoring.md).'),
 }).describe('Monitoring for the Prometheus Operator: PodMonitors, metrics sidecars, NetworkPolicy allows and alert rules. Off by default.');
 
 const restartSchedule = (what: string) => cronJobSchedule('0 4 * * *', ` for ${what}`);

@@ -1,8 +1,8 @@
 /**
  * The metrics exporters when monitoring is on: prometheus_exporter for Puma (its own pod, see
- * lib/web-metrics.ts), redis_exporter next to Redis. Both are hardened like every other
- * container (non-root, read-only root filesystem, no capabilities) and probed, and their
- * requests count in their pod's, so the planner sees them.
+ * lib/web-metrics.ts) and redis_exporter (its own pod, see lib/redis.ts). Both are hardened like
+ * every other container (non-root, read-only root filesystem, no capabilities) and probed, and
+ * their requests count in their pod's, so the planner sees them.
  */
 import { k8s } from 'cdk8s-plus-28';
 import { httpProbe } from './probes';
@@ -40,16 +40,18 @@ export function webExporterContainer(image: ImageSpec, resources: ResourcesConfi
 }
 
 /**
- * redis_exporter against the Redis in the same pod (`REDIS_ADDR=redis://localhost:6379`), with
- * the password from the same Secret key when Redis has one. `/health` answers once it listens.
+ * redis_exporter against Redis at `redisAddr` (`REDIS_ADDR`, e.g. `redis://<instance>-redis:6379`,
+ * the Service), with the password from the same Secret key when Redis has one. `/health`
+ * answers once it listens (oliver006/redis_exporter v1.88.0 exporter/http.go), whether or not
+ * Redis answers: a Redis that is down shows as `redis_up 0`, not as an unready exporter.
  */
-export function redisExporterSidecar(image: ImageSpec, resources: ResourcesConfig, password?: SecretKeyRef): k8s.Container {
+export function redisExporterContainer(image: ImageSpec, resources: ResourcesConfig, redisAddr: string, password?: SecretKeyRef): k8s.Container {
   return {
     name: 'metrics',
     image: imageRef(image),
     imagePullPolicy: 'IfNotPresent',
     env: [
-      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
+      { name: 'REDIS_ADDR', value: redisAddr },
       ...(password ? [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: password.name, key: password.key } } }] : []),
     ],
     ports: [{ name: METRICS_PORT_NAME, containerPort: REDIS_EXPORTER_PORT, protocol: 'TCP' }],

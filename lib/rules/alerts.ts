@@ -271,7 +271,7 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         severity: 'critical',
         summary: 'pg_amcheck found corruption (or could not run)',
         description: 'The weekly corruption check Job {{ $labels.job_name }} failed.',
-        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. An index error: REINDEX it. A heap error: do not fail over to a damaged replica; restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
+        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. It checks the primary. An index error: REINDEX it. A heap error: check a replica the same way (PGHOST=${n.replicaService}) and promote a clean one (kubectl cnpg promote), or restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
       },
     );
     // A check that never finishes never fails: a Job stuck Pending or in ImagePullBackOff blocks
@@ -324,18 +324,30 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
 
   // Redis.
   if (c.redis.mode === 'internal') {
-    const pods = { namespace: ns, pod: resourceName(inst, 'redis', '0') };
+    // redis_exporter's own pods (Deployment <inst>-redis-metrics, lib/redis.ts): `pod` is the exporter's.
+    const exporterName = resourceName(inst, 'redis', 'metrics');
+    const pods = { namespace: ns, pod: `~${literal(exporterName)}-.+` };
+    const redisPod = resourceName(inst, 'redis', '0');
     groups.push({
       name: 'mastodon-redis',
       rules: [
         {
           alert: 'RedisDown',
-          expr: `redis_up${sel(pods)} == 0 or absent(redis_up${sel(pods)})`,
+          expr: `redis_up${sel(pods)} == 0`,
           for: '3m',
           severity: 'critical',
           summary: 'Redis is down',
-          description: 'Redis does not answer (or its exporter is gone) for 3 minutes: web, streaming and Sidekiq all fail without it.',
-          action: `kubectl -n ${ns} get pod ${pods.pod} -o wide; kubectl -n ${ns} logs ${pods.pod} -c redis. A large append-only file takes minutes to load after a restart.`,
+          description: 'redis_exporter has not reached Redis through its Service for 3 minutes (Redis stopped, or not Ready): web, streaming and Sidekiq all fail without it.',
+          action: `kubectl -n ${ns} get pod ${redisPod} -o wide; kubectl -n ${ns} logs ${redisPod} -c redis. A large append-only file takes minutes to load after a restart.`,
+        },
+        {
+          alert: 'RedisExporterDown',
+          expr: `absent(redis_up${sel(pods)})`,
+          for: '10m',
+          severity: 'warning',
+          summary: 'The Redis exporter is gone',
+          description: 'No redis_up series for 10 minutes: the Redis alerts are blind. Redis itself is not affected (the exporter runs in its own pod).',
+          action: `kubectl -n ${ns} get pods -l app.kubernetes.io/component=redis-metrics; kubectl -n ${ns} describe deployment ${exporterName} (ImagePullBackOff, OOMKilled: raise monitoring.redisExporter.resources.limits.memory).`,
         },
         {
           alert: 'RedisMemoryNearLimit',

@@ -6,6 +6,7 @@ import { resourceName } from '../rules/names';
 import { DEFAULT_REDIS_PORT } from '../model/defaults';
 import type { DatabaseConnection } from './database';
 import { authEnv, extraEnvSplit, SettingSecret, translationEnv } from './mastodon-settings';
+import { s3ChecksumEnv } from './s3';
 import type { MastodonSettings, RedisEndpoint, ResolvedConfig } from '../model';
 
 /** One variable read from a Secret key. */
@@ -74,6 +75,8 @@ export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<st
       S3_PROTOCOL: url.protocol.replace(':', ''),
       S3_HOSTNAME: s3.hostname ?? url.host,
       ...(s3.aliasHost ? { S3_ALIAS_HOST: s3.aliasHost } : {}),
+      // Mastodon's Paperclip S3 options set no checksum mode (config/initializers/paperclip.rb, v4.x).
+      ...s3ChecksumEnv(s3.endpoint, s3.checksums),
     });
   } else {
     env.S3_ENABLED = 'false';

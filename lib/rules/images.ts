@@ -22,7 +22,7 @@ export const IMAGES = {
   /** nginx as uid 101 on port 8080, for the maintenance page. */
   maintenance: { repository: 'docker.io/nginxinc/nginx-unprivileged', tag: '1.29.4-alpine', architectures: ['amd64', 'arm64'] },
   /**
-   * Prometheus exporter for Redis, as a sidecar (monitoring on). Scratch image, uid 59000, port
+   * Prometheus exporter for Redis, its own Deployment (monitoring on). Scratch image, uid 59000, port
    * 9121. Verified in oliver006/redis_exporter v1.88.0: Dockerfile (`USER 59000:59000`, EXPOSE
    * 9121) and .github/workflows/release.yml (scratch image pushed for linux/amd64, linux/arm,
    * linux/arm64 with the git tag as the image tag).

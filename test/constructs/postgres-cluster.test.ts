@@ -236,7 +236,7 @@ describe('the ObjectStore and ScheduledBackups', () => {
       backupOwnerReference: 'cluster', target: 'prefer-standby', immediate: true,
     });
     const snap = find(o, 'ScheduledBackup', 'ocw-db-snapshot');
-    expect(snap.spec).toEqual({ schedule: '0 0 4 * * 0', method: 'volumeSnapshot', cluster: { name: 'ocw-db' }, backupOwnerReference: 'cluster' });
+    expect(snap.spec).toEqual({ schedule: '0 0 4 * * 0', method: 'volumeSnapshot', cluster: { name: 'ocw-db' }, backupOwnerReference: 'none' });
     for (const s of [base, snap]) expect(s.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'helm.sh/resource-policy': 'keep' });
   });
 });
@@ -272,19 +272,19 @@ describe('snapshot retention', () => {
 describe('the corruption check', () => {
   const cj = find(build().objects, 'CronJob', 'ocw-db-amcheck');
   const c = podSpecOf(cj).containers[0];
-  test('weekly pg_amcheck against a replica, as the app user, failing the Job on corruption', () => {
+  test('weekly pg_amcheck against the primary (a hot standby cancels it on replay conflicts), as the app user, failing the Job on corruption', () => {
     expect(cj.spec.schedule).toBe('0 5 * * 0');
     expect(c.command[0]).toBe('pg_amcheck');
     expect(c.image).toBe('ghcr.io/cloudnative-pg/postgresql:17-standard-trixie');
     const env = envOf(c);
-    expect(env.PGHOST).toBe('ocw-db-ro');
+    expect(env.PGHOST).toBe('ocw-db-rw');
     expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'ocw-db-app', key: 'password' } });
     expect(cj.spec.jobTemplate.spec.backoffLimit).toBe(0);
     expect(podSpecOf(cj).restartPolicy).toBe('Never');
   });
-  test('with one instance there is no replica, so it checks the primary; the schedule is a prop', () => {
+  test('with one instance too it checks the primary; the schedule is a prop', () => {
     const one = find(build({ instances: 1, amcheck: { schedule: '0 2 * * 3' } }).objects, 'CronJob', 'ocw-db-amcheck');
-    expect(envOf(podSpecOf(one).containers[0]).PGHOST).toBe('ocw-db-r');
+    expect(envOf(podSpecOf(one).containers[0]).PGHOST).toBe('ocw-db-rw');
     expect(one.spec.schedule).toBe('0 2 * * 3');
   });
 });

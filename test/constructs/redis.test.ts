@@ -104,20 +104,63 @@ describe('props change what they should', () => {
       .toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem'] });
   });
 
-  test('redis_exporter runs beside Redis, pinned, and reads the password from the same Secret key', () => {
+  describe('redis_exporter (monitoring on): its own Deployment, so its failure never makes Redis unready', () => {
     const { config } = internalRedis();
-    const { objects } = build({ metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources } },
-      (r) => { r.passwordSecret = { name: 'redis-auth', key: 'password' }; });
-    const spec = podSpecOf(find(objects, 'StatefulSet', 'tiny-redis'));
-    const exporter = spec.containers.find((c: any) => c.name === 'metrics');
-    expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
-    expect(exporter.env).toEqual([
-      { name: 'REDIS_ADDR', value: 'redis://localhost:6379' },
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
-    ]);
-    expect(exporter.securityContext.runAsUser).toBe(59000);
-    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
-    for (const v of K8S_VERSIONS) expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
+    const { construct, objects } = build({ priorityClassName: 'tiny-data', metricsExporter: { image: config.images.redisExporter, resources: config.monitoring.redisExporter.resources, priorityClassName: 'tiny-workers' } },
+      (r) => { r.passwordSecret = { name: 'redis-auth', key: 'password' }; r.pool = 'onprem'; });
+    const sts = find(objects, 'StatefulSet', 'tiny-redis');
+    const dep = find(objects, 'Deployment', 'tiny-redis-metrics');
+    const spec = podSpecOf(dep);
+    const exporter = spec.containers[0];
+
+    test('the Redis pod holds only Redis; the exporter is Deployment tiny-redis-metrics, one replica, no PDB', () => {
+      expect(podSpecOf(sts).containers.map((c: any) => c.name)).toEqual(['redis']);
+      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Deployment/tiny-redis-metrics', 'Service/tiny-redis', 'StatefulSet/tiny-redis']);
+      expect(construct.metrics?.name).toBe('tiny-redis-metrics');
+      expect(dep.spec.replicas).toBe(1);
+      expect(spec.containers.map((c: any) => c.name)).toEqual(['metrics']);
+    });
+
+    test('its labels select neither the Redis pod nor the Redis Service', () => {
+      const svc = find(objects, 'Service', 'tiny-redis');
+      const podLabels = dep.spec.template.metadata.labels;
+      expect(podLabels['app.kubernetes.io/component']).toBe('redis-metrics');
+      expect(Object.entries(svc.spec.selector).every(([k, v]) => podLabels[k] === v)).toBe(false);
+      expect(Object.entries(sts.spec.selector.matchLabels).every(([k, v]) => podLabels[k] === v)).toBe(false);
+      expect(Object.entries(dep.spec.selector.matchLabels).every(([k, v]) => sts.spec.template.metadata.labels[k] === v)).toBe(false);
+    });
+
+    test('pinned, reaches Redis through its Service by the bare name, with the password from the same Secret key', () => {
+      expect(exporter.image).toBe('docker.io/oliver006/redis_exporter:v1.88.0');
+      expect(exporter.env).toEqual([
+        { name: 'REDIS_ADDR', value: 'redis://tiny-redis:6379' },
+        { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } },
+      ]);
+      expect(exporter.securityContext.runAsUser).toBe(59000);
+      expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
+    });
+
+    test('its own probes and resources; placed on Redis\'s pool and the exporter image\'s architectures, below Redis in priority', () => {
+      expect(exporter.readinessProbe.httpGet).toMatchObject({ path: '/health', port: 9121 });
+      expect(exporter.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 9121 });
+      expect(exporter.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
+      const terms = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
+      expect(terms).toContainEqual({ key: 'node-pool', operator: 'In', values: ['onprem'] });
+      expect(terms).toContainEqual({ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] });
+      expect(spec.securityContext.runAsNonRoot).toBe(true);
+      expect(spec.priorityClassName).toBe('tiny-workers');
+      expect(podSpecOf(sts).priorityClassName).toBe('tiny-data');
+    });
+
+    test('it prefers a node without the Redis pod: losing one node then leaves redis_up 0 (RedisDown), not only a missing exporter', () => {
+      const terms = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+      expect(terms).toEqual([{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: sts.spec.selector.matchLabels } } }]);
+      expect(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    });
+
+    test.each(K8S_VERSIONS)('every object validates strictly against Kubernetes %s', (v) => {
+      expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
+    });
   });
 });
 

@@ -75,8 +75,11 @@ test(`keeps the ${keep} newest completed snapshot Backups and touches nothing el
       ...[1, 2, 3, 4, 5, 6, 7].map((d) => backup(baseSchedule, `${cluster}-base-${d}`, d, 'completed')),
       { metadata: { name: 'manual-before-upgrade', creationTimestamp: '2026-10-01T00:00:00Z', labels: { 'cnpg.io/cluster': cluster } }, status: { phase: 'completed' } },
     ];
-    // Every Backup the ScheduledBackups made is owned by the Cluster, not by the ScheduledBackup.
-    for (const b of items.filter((x) => x.metadata.labels['cnpg.io/scheduled-backup'])) expect(b.metadata.ownerReferences).toEqual([{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: cluster }]);
+    // Snapshot Backups have no owner (deleting the Cluster keeps them); base backup ones are the Cluster's.
+    for (const b of snaps) expect(b.metadata.ownerReferences).toBeUndefined();
+    for (const b of items.filter((x) => x.metadata.labels['cnpg.io/scheduled-backup'] === baseSchedule.metadata.name)) {
+      expect(b.metadata.ownerReferences).toEqual([{ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', name: cluster }]);
+    }
     const store = path.join(dir, 'backups.json');
     fs.writeFileSync(store, JSON.stringify(items));
     const ctr = podSpecOf(cronJob).containers[0];

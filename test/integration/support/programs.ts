@@ -20,7 +20,7 @@ export const PACKAGES: Record<string, string> = {
   iproute2: 'ip: the default-route interface, and a small-MTU loopback in a network namespace',
   openssl: 'a private CA and server certificates',
   curl: "the streaming liveness probe's health request",
-  'prometheus-redis-exporter': 'redis_exporter, scraped and compared with the metric catalog',
+  'prometheus-redis-exporter': 'redis_exporter: the metric catalog scrape, and the Redis exporter Deployment run against a real Redis',
   'prometheus-node-exporter': 'node_exporter, scraped and compared with the metric catalog',
 };
 
