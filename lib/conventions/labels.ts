@@ -38,3 +38,7 @@ export function standardLabels(id: Identity): Record<string, string> {
     'app.kubernetes.io/version': id.version,
   };
 }
+
+// The version annotation lives with the pure rules (lib/rules/upgrade-notes.ts) so the change
+// guard can read it from lib/rules too; it is re-exported here beside the other metadata keys.
+export { VERSION_ANNOTATION, renderedVersion } from '../rules/upgrade-notes';
