@@ -80,13 +80,14 @@ describe('mastodonUpgradeSteps', () => {
     expect(steps.map((s) => s.version)).toEqual(['v4.3.0', 'v4.4.0']);
     expect(steps[0].steps.join(' ')).toMatch(/db:encryption:init/);
     expect(steps[1].steps.join(' ')).toMatch(/REDIS_NAMESPACE/);
-    for (const s of steps) expect(s.source).toMatch(/^mastodon\/mastodon v4\.\d\.\d+ CHANGELOG\.md/);
+    for (const s of steps) expect(s.source).toBe(`mastodon/mastodon v4.5.6 CHANGELOG.md, "## [${s.version.slice(1)}]"`);
   });
   test('a patch upgrade inside a minor release needs nothing', () => {
     expect(mastodonUpgradeSteps('v4.3.1', 'v4.3.8')).toEqual([]);
   });
-  test('from v4.0 to the end of the catalog covers every minor release with an action', () => {
-    expect(mastodonUpgradeSteps('v4.0.2', MASTODON_CATALOG_READ_UP_TO).map((s) => s.version)).toEqual(['v4.1.0', 'v4.2.0', 'v4.3.0', 'v4.4.0', 'v4.5.0']);
+  test('from v3.5 to the end of the catalog covers every minor release from v4.0.0 with an action', () => {
+    expect(mastodonUpgradeSteps('v3.5.7', MASTODON_CATALOG_READ_UP_TO).map((s) => s.version)).toEqual(['v4.0.0', 'v4.1.0', 'v4.2.0', 'v4.3.0', 'v4.4.0', 'v4.5.0']);
+    expect(mastodonUpgradeSteps('v4.0.2', 'v4.1.4').map((s) => s.version)).toEqual(['v4.1.0']);
   });
   test('a downgrade or no change lists nothing', () => {
     expect(mastodonUpgradeSteps('v4.4.0', 'v4.2.0')).toEqual([]);

@@ -114,17 +114,24 @@ export const MASTODON_CATALOG_READ_UP_TO = 'v4.5.6';
 const CHANGELOG = (tag: string, section: string): string => `mastodon/mastodon ${tag} CHANGELOG.md, "## [${section}]"`;
 
 /**
- * The Mastodon releases from v4.0 on whose CHANGELOG.md entries require an action, read from
- * mastodon/mastodon CHANGELOG.md (cited per entry). Minimum Ruby and Node versions come with the
+ * The Mastodon releases from v4.0.0 on whose CHANGELOG.md entries require an action, read from
+ * mastodon/mastodon CHANGELOG.md at v4.5.6 (each entry names its section). Minimum Ruby and Node versions come with the
  * official images; they are listed because a custom image has to follow them.
  */
 const MASTODON_STEPS: readonly MastodonUpgradeStep[] = [
+  {
+    version: 'v4.0.0',
+    steps: [
+      'Incoming activities are processed in the new `ingress` Sidekiq queue: every Sidekiq process layout must serve it (this project\'s layouts do).',
+    ],
+    source: CHANGELOG('v4.5.6', '4.0.0'),
+  },
   {
     version: 'v4.1.0',
     steps: [
       'Ruby 2.6 is no longer supported and the default Node.js is 16 (a custom image must follow; the official image does).',
     ],
-    source: CHANGELOG('v4.2.0', '4.1.0'),
+    source: CHANGELOG('v4.5.6', '4.1.0'),
   },
   {
     version: 'v4.2.0',
@@ -133,7 +140,7 @@ const MASTODON_STEPS: readonly MastodonUpgradeStep[] = [
       'The streaming server lost its clustering (STREAMING_CLUSTER_NUM) and anonymous access: scale streaming with replicas.',
       'With Elasticsearch, the new public_statuses index and the reworked indexes must be built: run `tootctl search deploy` after the upgrade.',
     ],
-    source: CHANGELOG('v4.2.0', '4.2.0'),
+    source: CHANGELOG('v4.5.6', '4.2.0'),
   },
   {
     version: 'v4.3.0',
