@@ -4,6 +4,8 @@ import {
   compareVersions, libraryUpgradeNotes, MASTODON_CATALOG_READ_UP_TO, mastodonUpgradeSteps, renderedVersion, VERSION_ANNOTATION,
 } from '../lib/rules/upgrade-notes';
 import { VERSION_ANNOTATION as FROM_LABELS, renderedVersion as readerFromLabels } from '../lib/conventions/labels';
+import type { Manifest } from '../lib/model';
+import { exampleRaw, render, withChange } from './support/fixtures';
 
 describe('compareVersions', () => {
   test.each([
@@ -109,5 +111,26 @@ describe('the version annotation', () => {
     expect(renderedVersion({ metadata: { name: 'x', annotations: { [VERSION_ANNOTATION]: '0.2.0' } } })).toBe('0.2.0');
     expect(renderedVersion({ metadata: { name: 'x' } })).toBeUndefined();
     expect(renderedVersion(undefined)).toBeUndefined();
+  });
+});
+
+describe('docs/upgrading.md: the backup Secret\'s key names (0.1.0 -> 0.2.0)', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'upgrading.md'), 'utf8').replace(/\s+/g, ' ');
+  const keysOf = (objects: Manifest[]): string[] => {
+    const store = objects.find((o) => o.kind === 'ObjectStore');
+    return JSON.stringify(store?.spec).match(/"key":"[A-Z_]+"/g) ?? [];
+  };
+
+  test('the new default names the doc gives are the ones the ObjectStore renders', () => {
+    expect(doc).toContain('it now defaults to `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`');
+    expect(keysOf(render())).toEqual(['"key":"AWS_ACCESS_KEY_ID"', '"key":"AWS_SECRET_ACCESS_KEY"']);
+  });
+
+  test('keeping the old names as the doc says renders the old keys', () => {
+    expect(doc).toContain('`accessKeyIdKey: ACCESS_KEY_ID`, `secretAccessKeyKey: ACCESS_SECRET_KEY`');
+    const raw = withChange(exampleRaw(), (c) => {
+      Object.assign(c.database.backup.objectStore.credentialsSecret, { accessKeyIdKey: 'ACCESS_KEY_ID', secretAccessKeyKey: 'ACCESS_SECRET_KEY' });
+    });
+    expect(keysOf(render(raw))).toEqual(['"key":"ACCESS_KEY_ID"', '"key":"ACCESS_SECRET_KEY"']);
   });
 });
