@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { compareVersions } from '../lib/rules/upgrade-notes';
+import { packageChangelog, packageVersion } from '../lib/app/package-root';
+import { compareVersions, libraryUpgradeNotes } from '../lib/rules/upgrade-notes';
 import { ROOT } from './support/fixtures';
 
 const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; files: string[] };
@@ -37,4 +38,10 @@ test('every breaking change says how to upgrade', () => {
 
 test('the package ships CHANGELOG.md', () => {
   expect(PKG.files).toContain('CHANGELOG.md');
+});
+
+test('the package reads its own CHANGELOG and version, as a server repository\'s installed copy does', () => {
+  expect(packageVersion()).toBe(PKG.version);
+  expect(packageChangelog()).toBe(MD);
+  expect(libraryUpgradeNotes(packageChangelog(), '0.1.0', packageVersion()).length).toBeGreaterThan(0);
 });
