@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   compareVersions, libraryUpgradeNotes, MASTODON_CATALOG_READ_UP_TO, mastodonUpgradeSteps, renderedVersion, VERSION_ANNOTATION,
+  VERSION_BEFORE_ANNOTATION,
 } from '../lib/rules/upgrade-notes';
 import { VERSION_ANNOTATION as FROM_LABELS, renderedVersion as readerFromLabels } from '../lib/conventions/labels';
 import type { Manifest } from '../lib/model';
@@ -111,6 +112,11 @@ describe('the version annotation', () => {
     expect(renderedVersion({ metadata: { name: 'x', annotations: { [VERSION_ANNOTATION]: '0.2.0' } } })).toBe('0.2.0');
     expect(renderedVersion({ metadata: { name: 'x' } })).toBeUndefined();
     expect(renderedVersion(undefined)).toBeUndefined();
+  });
+  test('an object without it counts as rendered by 0.1.0, so the 0.2.0 notes apply to it', () => {
+    const md = fs.readFileSync(path.join(__dirname, '..', 'CHANGELOG.md'), 'utf8');
+    const from = renderedVersion({ metadata: { name: 'x' } }) ?? VERSION_BEFORE_ANNOTATION;
+    expect(libraryUpgradeNotes(md, from, '0.2.0').length).toBeGreaterThan(0);
   });
 });
 

@@ -11,6 +11,12 @@ import type { Manifest } from '../model';
  */
 export const VERSION_ANNOTATION = 'cdk8s-mastodon/version';
 
+/**
+ * The version to assume for an object that carries no {@link VERSION_ANNOTATION}: the last
+ * release before the annotation existed, so every CHANGELOG note since applies.
+ */
+export const VERSION_BEFORE_ANNOTATION = '0.1.0';
+
 /** The library version that rendered `manifest`, or undefined if it carries none (rendered before 0.2.0). */
 export function renderedVersion(manifest: Pick<Manifest, 'metadata'> | undefined): string | undefined {
   return manifest?.metadata?.annotations?.[VERSION_ANNOTATION];
