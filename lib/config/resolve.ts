@@ -234,7 +234,9 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   let resolvedTunnel: ResolvedTunnel | undefined;
   const t = c.tunnel;
   if (t) {
-    const pools = t.pools ?? [...poolArches.keys()];
+    // By default the connectors run where the traffic they carry goes (web's and streaming's
+    // pools): a connector in another pool would send public requests over that pool's link.
+    const pools = t.pools ?? [...new Set([c.web.pool, c.streaming.pool])];
     (t.pools ?? []).forEach((p, i) => checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared));
     let rules: SourcedRule[] | undefined;
     if (t.mode === 'local') {
