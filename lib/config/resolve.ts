@@ -76,7 +76,7 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   });
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
-  for (const problem of checkK3sInventory(c.nodes.inventory, c.k3s?.version)) err(problem.path, problem.message);
+  for (const problem of checkK3sInventory(c.nodes.inventory, c.k3s?.version, c.k3s?.datastore)) err(problem.path, problem.message);
   if (c.database.mode === 'cnpg') {
     const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
     if (tooOld) warnings.push(tooOld);
