@@ -14,6 +14,7 @@ import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FL
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
+import { sidekiqThreadProblems } from '../rules/sidekiq-threads';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
@@ -223,6 +224,11 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     for (const problem of snapshotStorageProblems(checked, 'database.')) err(problem.path, problem.message);
     for (const problem of checkWalRetention(wal, db.walStorage.size, db.parameters)) err(problem.path, problem.message);
   }
+
+  // Sidekiq threads: memory per thread, and threads per pooler server connection (ours only).
+  const threads = sidekiqThreadProblems(procs.map((p) => ({ ...p, maxReplicas: p.scaling?.maxReplicas })), db.mode === 'cnpg' ? db.pooler : undefined);
+  for (const problem of threads.errors) err(problem.path, problem.message);
+  warnings.push(...threads.warnings);
 
   if (db.mode === 'external' && db.sslMode !== 'disable' && !db.caSecret) {
     // Mastodon's streaming/database.js maps every DB_SSLMODE but disable and no-verify to
