@@ -232,6 +232,10 @@ describe('the control plane (issue 24, defect 8)', () => {
     expect(text).toMatch(/^Verdict: fits.*losing cloud-1 stops the control plane \(accepted\)/m);
     expect(planSvg(r)).toContain('Without cloud-1 (control plane');
   });
+  test('the catch-up scenario skips the loss that stops the control plane: KEDA cannot scale and nothing moves', () => {
+    const r = planConfig(resolved(oneServer((c) => { c.k3s.acceptControlPlaneLoss = true; })));
+    expect(r.catchUp!.losses.map((l) => l.lost)).toEqual(['cloud-2', 'cloud-3', 'pi-1']);
+  });
   test('two servers with etcd: quorum 2 of 2, so either loss stops the API', () => {
     const r = planConfig(resolved(withChange(exampleRaw(), (c) => { c.nodes.inventory[2].role = 'agent'; })));
     expect(r.controlPlane).toMatchObject({ datastore: 'etcd', quorum: 2, tolerates: 0, singlePoints: ['cloud-1', 'cloud-2'] });

@@ -66,7 +66,7 @@ export function plan(objects: readonly any[], nodes: readonly PlanNode[], option
   }
   for (const r of rollouts) if (!r.ok) problems.push(`rolling out ${r.owner}: ${r.reason}`);
   for (const j of jobs) if (!j.ok) problems.push(`running ${j.owner}: ${j.reason}`);
-  const catchUp = catchUpPlan(objects, nodes, normal, pods);
+  const catchUp = catchUpPlan(objects, nodes, normal, pods, { controlPlaneDown: cp?.singlePoints });
   if (catchUp) problems.push(...catchUp.problems);
   const restarts = restartRoom(objects, normal, nodes, pods);
   for (const r of restarts) if (!r.ok) problems.push(`restarting on schedule ${r.owner}: ${r.reason}`);
