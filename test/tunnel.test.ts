@@ -71,6 +71,13 @@ describe('what the chart passes CloudflareTunnel (the construct itself: test/con
     const explicit = render(withChange(exampleRaw(), (x) => { x.tunnel.pools = ['cloud', 'onprem']; }));
     expect(poolTerm(find(explicit, 'Deployment', 'ocw-tunnel'))).toEqual(['cloud', 'onprem']);
   });
+  test('an explicit pool that runs neither web nor streaming is warned about, naming the field', () => {
+    const r = resolved(withChange(exampleRaw(), (x) => { x.tunnel.pools = ['cloud', 'onprem']; }));
+    expect(r.warnings.filter((w) => w.startsWith('tunnel.pools'))).toEqual([
+      expect.stringMatching(/^tunnel.pools\[1\]: pool 'onprem' runs neither web nor streaming \(pool cloud\), so a connector there sends public traffic over that pool's link .*; remove it/),
+    ]);
+    expect(resolved().warnings.filter((w) => w.startsWith('tunnel.pools'))).toEqual([]);
+  });
   test('the maintenance page runs where the connectors run', () => {
     const m = render(withChange(exampleRaw(), (x) => { x.maintenance.enabled = true; }));
     expect(poolTerm(find(m, 'Deployment', 'ocw-maintenance'))).toEqual(['cloud']);

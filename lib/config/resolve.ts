@@ -242,8 +242,14 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
   if (t) {
     // By default the connectors run where the traffic they carry goes (web's and streaming's
     // pools): a connector in another pool would send public requests over that pool's link.
-    const pools = t.pools ?? [...new Set([c.web.pool, c.streaming.pool])];
-    (t.pools ?? []).forEach((p, i) => checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared));
+    const served = [...new Set([c.web.pool, c.streaming.pool])];
+    const pools = t.pools ?? served;
+    (t.pools ?? []).forEach((p, i) => {
+      checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared);
+      if (!served.includes(p) && poolArches.has(p)) {
+        warnings.push(`tunnel.pools[${i}]: pool '${p}' runs neither web nor streaming (pool ${served.join(', ')}), so a connector there sends public traffic over that pool's link and back to ${served.join(', ')}, and protects nothing when ${served.join(', ')} goes dark; remove it, or leave tunnel.pools out to follow web and streaming`);
+      }
+    });
     let rules: SourcedRule[] | undefined;
     if (t.mode === 'local') {
       const svc = serviceNames(c.name);
