@@ -123,7 +123,7 @@ export const NodesSchema = z.strictObject({
     .default(DEFAULT_POOL_LABEL).describe('The node label whose value names the pool (e.g. cloud, onprem).'),
   inventory: z.array(NodeSchema).min(1, { error: 'list at least one node' }).describe('Every node the workloads may run on.'),
   reserve: z.strictObject({ cpu, memory }).default({ cpu: '250m', memory: '768Mi' })
-    .describe('Per node, what k3s (agent ~250Mi, server more), the OS and the kubelet eviction threshold keep; the planner subtracts it from capacity.'),
+    .describe('Per node, what the OS, the kubelet, the k3s agent (~275Mi) and the eviction threshold keep; the planner subtracts it from capacity, and on a role: server node also the control plane (1345Mi and 200m with etcd, docs/control-plane.md).'),
 });
 
 export const WebSchema = z.strictObject({
