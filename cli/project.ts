@@ -101,10 +101,12 @@ mastodon:
 nodes:
   # Label each node with its pool: kubectl label node <node> node-pool=cloud
   poolLabel: node-pool
+  # role: which nodes run the k3s control plane. Three servers (embedded etcd) survive the loss
+  # of any one; with a single server, its loss stops all rescheduling (docs/control-plane.md).
   inventory:                # every node, as the planner (npm test) sees it
-    - { name: node-1, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
-    - { name: node-2, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
-    - { name: node-3, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-1, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi, role: server }
+    - { name: node-2, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi, role: server }
+    - { name: node-3, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi, role: server }
 
 sidekiq:
   # No queues listed: the generated layout spreads Mastodon's queues over the processes.

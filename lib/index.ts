@@ -61,7 +61,8 @@ export { MastodonConfigSchema, configJsonSchema } from './config/schema';
 export { synthesizeApp, type SynthesisOptions, type SynthesisResult } from './app/synthesize';
 
 // The planner: will the pods fit the nodes, through a node loss, a rollout and a catch-up?
-export { plan, type PlanReport } from './rules/plan';
+export { plan, type PlanOptions, type PlanReport } from './rules/plan';
+export type { ControlPlane, K3sDatastore, K3sProblem } from './rules/k3s';
 export { planConfig } from './app/plan-config';
 export { formatPlan } from './rules/plan-report';
 export { nodesFromInventory } from './rules/scheduler';

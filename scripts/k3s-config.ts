@@ -23,7 +23,7 @@ if (!loaded.ok) {
   process.exit(1);
 }
 const c = loaded.config;
-const r = k3sNodeConfigs(c.nodes.inventory, { version: c.k3s?.version, flannelBackend: c.k3s?.flannelBackend ?? 'vxlan', clusterCidr: c.k3s?.clusterCidr ?? '10.42.0.0/16' }, c.nodes.poolLabel);
+const r = k3sNodeConfigs(c.nodes.inventory, { version: c.k3s?.version, datastore: c.k3s?.datastore, flannelBackend: c.k3s?.flannelBackend ?? 'vxlan', clusterCidr: c.k3s?.clusterCidr ?? '10.42.0.0/16' }, c.nodes.poolLabel);
 if (r.problems.length > 0) {
   process.stderr.write(`${file}: npm run k3s-config needs:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`);
   process.exit(1);

@@ -212,12 +212,12 @@ describe('the catch-up plan', () => {
     expect(r.rollouts).toEqual([{ owner: 'Deployment/web', ok: false, reason: expect.stringMatching(/no .*node has 1Gi free.*the rollout stalls/) }]);
     expect(r.ok).toBe(false);
   });
-  test("the example's maxima fit on the whole cluster and with each node lost; 8 each is refused at synth", () => {
+  test("the example's maxima fit on the whole cluster and with each node lost; 12 each is refused at synth", () => {
     const r = planConfig(resolved());
     expect(r.ok).toBe(true);
     expect(r.catchUp!.groups.map((g) => [g.owner, g.replicas, g.maxReplicas])).toEqual([['Deployment/ocw-sidekiq-push', 1, 4], ['Deployment/ocw-sidekiq-pull', 1, 4]]);
     expect([r.catchUp!.whole.placed, ...r.catchUp!.losses.map((l) => l.placed)]).toEqual([8, 8, 8, 8, 8]);
-    const big = resolved(withScaling((c) => { c.sidekiq.processes[1].scaling.maxReplicas = 8; c.sidekiq.processes[2].scaling.maxReplicas = 8; }));
+    const big = resolved(withScaling((c) => { c.sidekiq.processes[1].scaling.maxReplicas = 12; c.sidekiq.processes[2].scaling.maxReplicas = 12; c.database.pooler.defaultPoolSize = 40; }));
     const errors = catchUpErrors(big);
     expect(errors.map((e) => e.path)).toEqual(['sidekiq.processes[2].scaling.maxReplicas']);
     expect(errors[0].message).toMatch(/losing cloud-1: Deployment\/ocw-web#\d finds no room unless catch-up pods are evicted/);

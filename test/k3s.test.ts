@@ -22,8 +22,8 @@ describe('the bind-address kubelet bug (k3s-io/k3s#10444)', () => {
   });
   test('refused only when a server sets bind-address (has an address)', () => {
     const bad = withChange(exampleRaw(), (c) => { c.k3s.version = 'v1.29.6+k3s2'; });
-    expect(messageAt(errorsOf(bad), 'k3s.version')).toMatch(/bind-address is set because the server cloud-1 has an address; upgrade/);
-    const noBind = withChange(bad, (c) => { delete c.nodes.inventory[0].address; });
+    expect(messageAt(errorsOf(bad), 'k3s.version')).toMatch(/bind-address is set because the servers cloud-1, cloud-2, cloud-3 have an address; upgrade/);
+    const noBind = withChange(bad, (c) => { for (const n of c.nodes.inventory) if (n.role === 'server') delete n.address; });
     expect(resolveConfig(noBind).ok).toBe(true);
   });
 });
@@ -34,10 +34,10 @@ describe('config.yaml per node', () => {
   const r = k3sNodeConfigs(cfg.nodes.inventory, settings, cfg.nodes.poolLabel);
   const yamlOf = (node: string) => parse(r.files.find((f) => f.node === node)!.configYaml);
 
-  test('the server binds and advertises its private address; flannel uses the private interface', () => {
+  test('the first server initializes embedded etcd, binds and advertises its private address; flannel uses the private interface', () => {
     expect(r.problems).toEqual([]);
     expect(yamlOf('cloud-1')).toEqual({
-      'node-ip': '100.96.0.1', 'flannel-iface': 'CloudflareWARP', 'bind-address': '100.96.0.1', 'advertise-address': '100.96.0.1',
+      'token-file': '/etc/rancher/k3s/cluster-token', 'cluster-init': true, 'node-ip': '100.96.0.1', 'flannel-iface': 'CloudflareWARP', 'bind-address': '100.96.0.1', 'advertise-address': '100.96.0.1',
       'flannel-backend': 'vxlan', 'cluster-cidr': '10.42.0.0/16', 'flannel-conf': '/etc/rancher/k3s/flannel-net-conf.json', 'node-label': ['node-pool=cloud'],
     });
   });
@@ -78,6 +78,24 @@ describe('config.yaml per node', () => {
     const h = k3sNodeConfigs(ha, settings, 'node-pool');
     expect(parse(h.files[0].configYaml)['cluster-init']).toBe(true);
     expect(parse(h.files[1].configYaml)).toMatchObject({ server: 'https://100.96.0.1:6443', 'bind-address': '100.96.0.2' });
+  });
+  test('the example: three servers with embedded etcd (OCW.Social), the Pi an agent; the same model as the plan', () => {
+    for (const n of ['cloud-2', 'cloud-3']) {
+      expect(yamlOf(n)).toMatchObject({ server: 'https://100.96.0.1:6443', 'token-file': '/etc/rancher/k3s/cluster-token', 'bind-address': n === 'cloud-2' ? '100.96.0.2' : '100.96.0.3' });
+      expect(yamlOf(n)['cluster-init']).toBeUndefined();
+    }
+    expect(r.notes).toContain('control plane: 3 k3s servers (cloud-1, cloud-2, cloud-3) with embedded etcd, quorum 2 of 3: survives the loss of any one server');
+    for (const f of r.files) expect(f.configYaml).toMatch(/^# Control plane: 3 k3s servers .* quorum 2 of 3/m);
+  });
+  test('one server: SQLite by default (no cluster-init, no token needed on it); datastore etcd writes cluster-init so servers can join later', () => {
+    const single = cfg.nodes.inventory.map((n, i) => ({ ...n, role: i === 0 ? 'server' as const : 'agent' as const }));
+    const lite = k3sNodeConfigs(single, settings, 'node-pool');
+    expect(parse(lite.files[0].configYaml)['cluster-init']).toBeUndefined();
+    expect(parse(lite.files[0].configYaml)['token-file']).toBeUndefined();
+    expect(lite.notes).toContain('control plane: 1 k3s server (cloud-1) on SQLite: losing cloud-1 stops the Kubernetes API');
+    const etcd = k3sNodeConfigs(single, { ...settings, datastore: 'etcd' }, 'node-pool');
+    expect(parse(etcd.files[0].configYaml)).toMatchObject({ 'cluster-init': true, 'token-file': '/etc/rancher/k3s/cluster-token' });
+    expect(k3sNodeConfigs(cfg.nodes.inventory, { ...settings, datastore: 'sqlite' }, 'node-pool').problems.join()).toMatch(/k3s.datastore: is sqlite, which serves one k3s server only/);
   });
   test('what k3s-config needs is said, not guessed', () => {
     const noRoles = cfg.nodes.inventory.map((n) => ({ ...n, role: undefined }));

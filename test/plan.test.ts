@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatPlan, nodesFromInventory, plan, planConfig } from '../lib';
-import { exampleRaw, resolved, ROOT, withChange } from './support/fixtures';
+import { errorsOf, exampleRaw, messageAt, resolved, ROOT, withChange } from './support/fixtures';
+import { controlPlane, CONTROL_PLANE_RESERVE } from '../lib/rules/k3s';
 import { effectiveRequests, loseNode, placePods, podsFromObjects, rolloutRoom } from '../lib/rules/scheduler';
 import { planSvg } from '../lib/rules/plan-report';
 
@@ -176,6 +177,8 @@ describe('the default app', () => {
   test('a tighter Pi strands Sidekiq only if the cloud cannot take it', () => {
     const small = planConfig(resolved(withChange(exampleRaw(), (c) => {
       for (const p of c.sidekiq.processes) p.resources = { requests: { cpu: '200m', memory: '2Gi' }, limits: { memory: '3Gi' } };
+      c.nodes.inventory[1].memory = '5Gi';
+      c.nodes.inventory[2].memory = '5Gi';
     })));
     expect(small.ok).toBe(false);
     expect(small.problems.join('\n')).toMatch(/losing pi-1: .*sidekiq.* stays Pending: no amd64\/arm64 pool onprem\/cloud node has 2Gi free/);
@@ -190,5 +193,89 @@ describe('the default app', () => {
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('Without pi-1');
     expect(fs.readFileSync(path.join(ROOT, 'docs', 'plan', 'plan.svg'), 'utf8')).toBe(svg);
+  });
+});
+
+describe('the control plane (issue 24, defect 8)', () => {
+  const oneServer = (change: (c: any) => void = () => undefined) => withChange(exampleRaw(), (c) => {
+    c.nodes.inventory[1].role = 'agent';
+    c.nodes.inventory[2].role = 'agent';
+    change(c);
+  });
+  test('one k3s server (SQLite): losing it is reported with what keeps running, what stops, and the fix', () => {
+    const r = planConfig(resolved(oneServer()));
+    expect(r.ok).toBe(false);
+    expect(r.controlPlane?.datastore).toBe('sqlite');
+    expect(r.controlPlane?.singlePoints).toEqual(['cloud-1']);
+    const cp = r.problems.filter((p) => /control plane/.test(p));
+    expect(cp).toHaveLength(1);
+    expect(cp[0]).toMatch(/^losing cloud-1 stops the k3s control plane \(1 k3s server \(cloud-1\) on SQLite/);
+    expect(cp[0]).toMatch(/already running on the other nodes keep running/);
+    expect(cp[0]).toMatch(/Sidekiq does not fail over to its fallback pool/);
+    expect(cp[0]).toMatch(/three nodes k3s servers with embedded etcd .* k3s.acceptControlPlaneLoss: true/);
+    const l = r.losses.find((x) => x.lost === 'cloud-1')!;
+    expect(l.controlPlaneUp).toBe(false);
+    expect(l.moved).toEqual([]);
+    expect(l.failoverSeconds).toEqual({});
+    expect(l.stranded.length).toBeGreaterThan(0);
+    expect(l.stranded.every((p) => (r.normal.byNode.get('cloud-1') ?? []).includes(p))).toBe(true);
+    // The other losses keep the API: they are judged as before.
+    expect(r.losses.filter((x) => x.lost !== 'cloud-1').every((x) => x.controlPlaneUp)).toBe(true);
+    expect(formatPlan(r)).toMatch(/^losing cloud-1: CONTROL PLANE DOWN/m);
+  });
+  test('accepting the risk knowingly lets the plan pass, and the report still says it', () => {
+    const r = planConfig(resolved(oneServer((c) => { c.k3s.acceptControlPlaneLoss = true; })));
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    const text = formatPlan(r);
+    expect(text).toMatch(/Accepted \(k3s.acceptControlPlaneLoss\): losing cloud-1 stops all rescheduling/);
+    expect(text).toMatch(/^Verdict: fits.*losing cloud-1 stops the control plane \(accepted\)/m);
+    expect(planSvg(r)).toContain('Without cloud-1 (control plane');
+  });
+  test('the catch-up scenario skips the loss that stops the control plane: KEDA cannot scale and nothing moves', () => {
+    const r = planConfig(resolved(oneServer((c) => { c.k3s.acceptControlPlaneLoss = true; })));
+    expect(r.catchUp!.losses.map((l) => l.lost)).toEqual(['cloud-2', 'cloud-3', 'pi-1']);
+  });
+  test('two servers with etcd: quorum 2 of 2, so either loss stops the API', () => {
+    const r = planConfig(resolved(withChange(exampleRaw(), (c) => { c.nodes.inventory[2].role = 'agent'; })));
+    expect(r.controlPlane).toMatchObject({ datastore: 'etcd', quorum: 2, tolerates: 0, singlePoints: ['cloud-1', 'cloud-2'] });
+    expect(r.problems.filter((p) => /stops the k3s control plane/.test(p))).toHaveLength(2);
+  });
+  test('the example: three servers with embedded etcd survive any one loss, and each reserves the control plane', () => {
+    const r = planConfig(resolved());
+    expect(r.controlPlane).toMatchObject({ servers: ['cloud-1', 'cloud-2', 'cloud-3'], datastore: 'etcd', quorum: 2, tolerates: 1, singlePoints: [] });
+    expect(r.losses.every((l) => l.controlPlaneUp)).toBe(true);
+    const c2 = r.nodes.find((n) => n.name === 'cloud-2')!;
+    expect(c2.capacity.memory - c2.allocatable.memory).toBe(768 * 2 ** 20 + CONTROL_PLANE_RESERVE.etcd.memory);
+    expect(c2.capacity.cpu - c2.allocatable.cpu).toBe(250 + CONTROL_PLANE_RESERVE.etcd.cpu);
+    expect(formatPlan(r)).toMatch(/^Control plane: 3 k3s servers \(cloud-1, cloud-2, cloud-3\) with embedded etcd, quorum 2 of 3: survives the loss of any one server\.$/m);
+  });
+  test('no roles: the plan says it cannot tell', () => {
+    const r = planConfig(resolved(withChange(exampleRaw(), (c) => { for (const n of c.nodes.inventory) delete n.role; })));
+    expect(r.controlPlane).toBeUndefined();
+    expect(formatPlan(r)).toMatch(/^Control plane: unknown \(no node has role: server\)/m);
+  });
+});
+
+describe('controlPlane: k3s datastore and quorum', () => {
+  const inv = (servers: number) => Array.from({ length: servers + 1 }, (_, i) => ({ name: `n${i}`, pool: 'p', role: i < servers ? 'server' as const : 'agent' as const }));
+  test.each([
+    [1, undefined, 'sqlite', 1, 0],
+    [1, 'etcd', 'etcd', 1, 0],
+    [2, undefined, 'etcd', 2, 0],
+    [3, undefined, 'etcd', 2, 1],
+    [4, undefined, 'etcd', 3, 1],
+    [5, undefined, 'etcd', 3, 2],
+  ] as const)('%i server(s), datastore %s: %s, quorum %i, tolerates %i', (n, store, datastore, quorum, tolerates) => {
+    const cp = controlPlane(inv(n), store);
+    expect(cp).toMatchObject({ datastore, quorum, tolerates });
+    expect(cp.singlePoints).toEqual(tolerates === 0 ? cp.servers : []);
+  });
+  test('an even number of etcd servers is called out', () => {
+    expect(controlPlane(inv(4)).summary).toMatch(/an even number adds no tolerance \(3 servers tolerate as many\)/);
+  });
+  test('SQLite cannot hold more than one server: refused at k3s.datastore', () => {
+    expect(controlPlane(inv(3), 'sqlite').problems).toEqual([{ path: 'k3s.datastore', message: expect.stringMatching(/serves one k3s server only, and 3 nodes have role: server.*set k3s.datastore: etcd/) }]);
+    expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.k3s.datastore = 'sqlite'; })), 'k3s.datastore')).toMatch(/serves one k3s server only/);
   });
 });

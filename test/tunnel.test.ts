@@ -35,12 +35,14 @@ describe('the routes the config generates', () => {
 describe('what the chart passes CloudflareTunnel (the construct itself: test/constructs/cloudflare-tunnel.test.ts)', () => {
   const d = find(objects, 'Deployment', 'ocw-tunnel');
   const spec = podSpecOf(d);
-  test('two replicas, allowed on every pool of the inventory and both architectures, the frontend PriorityClass', () => {
+  const poolTerm = (o: Manifest) => podSpecOf(o).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions
+    .find((e: any) => e.key === 'node-pool')?.values;
+  test('two replicas, in the pool web runs in (not the Pi: public traffic must not cross the home uplink), both architectures, the frontend PriorityClass', () => {
     expect(d.spec.replicas).toBe(2);
     const exprs = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions;
     expect(exprs).toEqual([
       { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] },
-      { key: 'node-pool', operator: 'In', values: ['cloud', 'onprem'] },
+      { key: 'node-pool', operator: 'In', values: ['cloud'] },
     ]);
     expect(spec.priorityClassName).toBe('ocw-frontend');
     expect(find(objects, 'PodDisruptionBudget', 'ocw-tunnel').spec.maxUnavailable).toBe(1);
@@ -60,6 +62,25 @@ describe('what the chart passes CloudflareTunnel (the construct itself: test/con
     expect(rc.env).toEqual([{ name: 'TUNNEL_TOKEN', valueFrom: { secretKeyRef: { name: 'ocw-tunnel-token', key: 'token' } } }]);
     expect(rc.args).toEqual(['tunnel', '--metrics', '0.0.0.0:2000', '--protocol', 'http2', 'run']);
     expect(o.find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'ocw-tunnel')).toBeUndefined();
+  });
+  test('by default the connectors follow web and streaming, the services they carry traffic to; tunnel.pools overrides', () => {
+    const streamingHome = render(withChange(exampleRaw(), (x) => { x.streaming.pool = 'onprem'; }));
+    expect(poolTerm(find(streamingHome, 'Deployment', 'ocw-tunnel'))).toEqual(['cloud', 'onprem']);
+    const webHome = render(withChange(exampleRaw(), (x) => { x.web.pool = 'onprem'; x.streaming.pool = 'onprem'; }));
+    expect(poolTerm(find(webHome, 'Deployment', 'ocw-tunnel'))).toEqual(['onprem']);
+    const explicit = render(withChange(exampleRaw(), (x) => { x.tunnel.pools = ['cloud', 'onprem']; }));
+    expect(poolTerm(find(explicit, 'Deployment', 'ocw-tunnel'))).toEqual(['cloud', 'onprem']);
+  });
+  test('an explicit pool that runs neither web nor streaming is warned about, naming the field', () => {
+    const r = resolved(withChange(exampleRaw(), (x) => { x.tunnel.pools = ['cloud', 'onprem']; }));
+    expect(r.warnings.filter((w) => w.startsWith('tunnel.pools'))).toEqual([
+      expect.stringMatching(/^tunnel.pools\[1\]: pool 'onprem' runs neither web nor streaming \(pool cloud\), so a connector there sends public traffic over that pool's link .*; remove it/),
+    ]);
+    expect(resolved().warnings.filter((w) => w.startsWith('tunnel.pools'))).toEqual([]);
+  });
+  test('the maintenance page runs where the connectors run', () => {
+    const m = render(withChange(exampleRaw(), (x) => { x.maintenance.enabled = true; }));
+    expect(poolTerm(find(m, 'Deployment', 'ocw-maintenance'))).toEqual(['cloud']);
   });
   test('fewer than two replicas is refused', () => {
     expect(errorsOf(withChange(exampleRaw(), (x) => { x.tunnel.replicas = 1; })).map((e) => e.message).join()).toMatch(/at least 2 replicas/);

@@ -14,6 +14,7 @@ import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FL
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
+import { sidekiqThreadProblems } from '../rules/sidekiq-threads';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
@@ -109,7 +110,7 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   });
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
-  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version)) err(problem.path, problem.message);
+  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore)) err(problem.path, problem.message);
   if (c.database?.mode === 'cnpg' && ok('k3s')) {
     const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
     if (tooOld) warnings.push(tooOld);
@@ -275,6 +276,11 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
     for (const problem of checkWalRetention(wal, db.walStorage.size, db.parameters)) err(problem.path, problem.message);
   }
 
+  // Sidekiq threads: memory per thread, and threads per pooler server connection (ours only).
+  const threads = sidekiqThreadProblems(procs.map((p) => ({ ...p, maxReplicas: p.scaling?.maxReplicas })), db?.mode === 'cnpg' ? db.pooler : undefined);
+  for (const problem of threads.errors) err(problem.path, problem.message);
+  warnings.push(...threads.warnings);
+
   if (db?.mode === 'external' && db.sslMode !== 'disable' && !db.caSecret) {
     // Mastodon's streaming/database.js maps every DB_SSLMODE but disable and no-verify to
     // node-postgres' ssl: {}, which verifies the certificate and its host name.
@@ -284,9 +290,17 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   // The tunnel and maintenance mode.
   let resolvedTunnel: ResolvedTunnel | undefined;
   const t = c.tunnel;
-  if (t && ok('name', 'domain', 'webDomain', 'maintenance')) {
-    const pools = t.pools ?? [...poolArches.keys()];
-    (t.pools ?? []).forEach((p, i) => checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared));
+  if (t && c.web && c.streaming && ok('name', 'domain', 'webDomain', 'maintenance')) {
+    // By default the connectors run where the traffic they carry goes (web's and streaming's
+    // pools): a connector in another pool would send public requests over that pool's link.
+    const served = [...new Set([c.web.pool, c.streaming.pool])];
+    const pools = t.pools ?? served;
+    (t.pools ?? []).forEach((p, i) => {
+      checkPlacement(`tunnel.pools[${i}]`, p, images.cloudflared);
+      if (!served.includes(p) && poolArches.has(p)) {
+        warnings.push(`tunnel.pools[${i}]: pool '${p}' runs neither web nor streaming (pool ${served.join(', ')}), so a connector there sends public traffic over that pool's link and back to ${served.join(', ')}, and protects nothing when ${served.join(', ')} goes dark; remove it, or leave tunnel.pools out to follow web and streaming`);
+      }
+    });
     let rules: SourcedRule[] | undefined;
     if (t.mode === 'local' && c.name !== undefined && c.domain !== undefined) {
       const svc = serviceNames(c.name);

@@ -13,7 +13,7 @@ import { CPU_PATTERN, MEMORY_PATTERN } from '../rules/quantity';
 import { DNS_LABEL, dnsLabelMessages } from '../rules/names';
 import { CUSTOM_QUEUE_NAME, NO_QUEUES } from '../rules/sidekiq-layout';
 import { MIN_TUNNEL_REPLICAS, tunnelReplicasProblem } from '../rules/tunnel-checks';
-import { FLANNEL_BACKENDS, K3S_VERSION } from '../rules/k3s';
+import { FLANNEL_BACKENDS, K3S_DATASTORES, K3S_VERSION } from '../rules/k3s';
 import { authProblems, extraEnvProblems } from '../rules/mastodon-settings';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
@@ -124,7 +124,7 @@ export const NodesSchema = z.strictObject({
     .default(DEFAULT_POOL_LABEL).describe('The node label whose value names the pool (e.g. cloud, onprem).'),
   inventory: z.array(NodeSchema).min(1, { error: 'list at least one node' }).describe('Every node the workloads may run on.'),
   reserve: z.strictObject({ cpu, memory }).default({ cpu: '250m', memory: '768Mi' })
-    .describe('Per node, what k3s (agent ~250Mi, server more), the OS and the kubelet eviction threshold keep; the planner subtracts it from capacity.'),
+    .describe('Per node, what the OS, the kubelet, the k3s agent (~275Mi) and the eviction threshold keep; the planner subtracts it from capacity, and on a role: server node also the control plane (1345Mi and 200m with etcd, docs/control-plane.md).'),
 });
 
 export const WebSchema = z.strictObject({
@@ -499,7 +499,7 @@ const TunnelRouteSchema = z.strictObject({
 
 const TunnelCommon = {
   replicas: z.number().int().min(MIN_TUNNEL_REPLICAS, { error: (i) => tunnelReplicasProblem(Number(i.input)) }).default(TUNNEL_DEFAULTS.replicas),
-  pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; every pool when left out.'),
+  pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; the pools of web and streaming when left out, so public traffic never crosses another pool\'s link.'),
   protocol: z.enum(['auto', 'quic', 'http2']).default(TUNNEL_DEFAULTS.protocol)
     .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),
   resources: ResourcesSchema.default(TUNNEL_DEFAULTS.resources),
@@ -632,6 +632,10 @@ export const MastodonConfigSchema = z.strictObject({
       .describe('The k3s release the nodes run; versions with the bind-address kubelet bug (k3s#10444) are refused when a server sets bind-address.'),
     flannelBackend: z.enum(FLANNEL_BACKENDS).default('vxlan').describe('flannel-backend: vxlan (50 bytes overhead) or wireguard-native (80, encrypted).'),
     clusterCidr: z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' }).default('10.42.0.0/16').describe("cluster-cidr (k3s' default 10.42.0.0/16)."),
+    datastore: z.enum(K3S_DATASTORES).optional()
+      .describe('Where the control plane keeps its state: sqlite (one server, cannot be joined by more) or etcd (cluster-init; odd numbers of servers, a majority must be up). Default: sqlite for one server, etcd for more.'),
+    acceptControlPlaneLoss: z.boolean().default(false)
+      .describe('Accept knowingly that losing a node the control plane depends on (the only server, or a server of an etcd cluster without a spare) stops all rescheduling, failover and rollouts until it returns; the plan then passes and still reports it.'),
   }).optional().describe('k3s node configuration for npm run k3s-config and the network doctor.'),
   nodeTuning: z.strictObject({
     bbr: z.boolean().default(false).describe('Run the privileged node-tuning DaemonSet: tcp_bbr, fq, BBR and MTU probing on every node.'),

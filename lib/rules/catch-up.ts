@@ -72,8 +72,11 @@ export function scalableGroups(objects: readonly any[], pods: readonly PodDemand
 
 const isProtected = (p: PodDemand) => (CATCH_UP_PROTECTED as readonly string[]).includes(p.component);
 
-/** Every scalable group at its maximum, whole and with each node lost; undefined when nothing scales. */
-export function catchUpPlan(objects: readonly any[], nodes: readonly PlanNode[], normal: PlanPlacement, pods: readonly PodDemand[]): CatchUpReport | undefined {
+/**
+ * Every scalable group at its maximum, whole and with each node lost; undefined when nothing scales.
+ * `controlPlaneDown` names the nodes whose loss stops the control plane: their losses are left out.
+ */
+export function catchUpPlan(objects: readonly any[], nodes: readonly PlanNode[], normal: PlanPlacement, pods: readonly PodDemand[], options: { readonly controlPlaneDown?: readonly string[] } = {}): CatchUpReport | undefined {
   const groups = scalableGroups(objects, pods);
   if (groups.length === 0) return undefined;
   const owners = new Set(groups.map((g) => g.owner));
@@ -95,7 +98,10 @@ export function catchUpPlan(objects: readonly any[], nodes: readonly PlanNode[],
   const fix = 'lower maxReplicas of the scalable Sidekiq groups, or add memory';
   for (const b of whole.blocked) problems.push(`catch-up (${maxima}): ${b.pod.id} stays Pending: ${b.reason}; ${fix}`);
 
-  const losses: CatchUpScenario[] = nodes.map((n) => {
+  // A loss that stops the control plane is left out: KEDA cannot scale and nothing is rescheduled
+  // (the plan reports that loss on its own).
+  const down = new Set(options.controlPlaneDown ?? []);
+  const losses: CatchUpScenario[] = nodes.filter((n) => !down.has(n.name)).map((n) => {
     // Catch-up pods elsewhere keep their place (movable: false, so nobody evicts them); the
     // lost node's pods, catch-up ones included, look for room on the others.
     const held: PlanPlacement = {

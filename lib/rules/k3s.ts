@@ -87,8 +87,75 @@ export interface K3sNode {
 /** The cluster-wide k3s settings. */
 export interface K3sSettings {
   readonly version?: string;
+  /** @default SQLite for one server, embedded etcd for more (see controlPlane) */
+  readonly datastore?: K3sDatastore;
   readonly flannelBackend: FlannelBackend;
   readonly clusterCidr: string;
+}
+
+/** Where a k3s cluster keeps its state: SQLite (kine) on a single server, or embedded etcd. */
+export type K3sDatastore = 'sqlite' | 'etcd';
+export const K3S_DATASTORES = ['sqlite', 'etcd'] as const satisfies readonly K3sDatastore[];
+
+/**
+ * What a k3s server needs beyond an agent, per datastore: k3s-io/docs
+ * docs/reference/resource-profiling.md, "K3s server with a workload" minus "K3s agent", the larger
+ * of its two processors (Intel 8375C: 1606 − 275 M etcd, 1596 − 275 M SQLite, 6 − 3 % of a core;
+ * Pi4B: 1613 − 268 M etcd, 1588 − 268 M SQLite, 30 − 10 % of a core), M read as MiB (the larger
+ * reading). nodes.reserve covers the OS, the kubelet and the k3s agent; a server adds this.
+ */
+export const CONTROL_PLANE_RESERVE: Readonly<Record<K3sDatastore, { readonly cpu: number; readonly memory: number }>> = {
+  etcd: { cpu: 200, memory: 1345 * 2 ** 20 },
+  sqlite: { cpu: 200, memory: 1321 * 2 ** 20 },
+};
+
+/** The control plane the inventory describes: its servers, datastore and what a loss does. */
+export interface ControlPlane {
+  /** The nodes with role: server, in inventory order (the first initializes the cluster). */
+  readonly servers: readonly string[];
+  /** Undefined when no node has role: server (the plan cannot tell). */
+  readonly datastore?: K3sDatastore;
+  /** Servers that must be up for the API to answer: etcd floor(n/2)+1, SQLite 1. */
+  readonly quorum: number;
+  /** Servers that may be lost with the API still answering. */
+  readonly tolerates: number;
+  /** Nodes whose loss alone stops the control plane (every server when it tolerates none). */
+  readonly singlePoints: readonly string[];
+  /** One line for the plan and k3s-config. */
+  readonly summary: string;
+  readonly problems: readonly K3sProblem[];
+}
+
+/**
+ * The control plane of an inventory. k3s: one server without cluster-init keeps its state in
+ * SQLite (kine) and cannot be joined by more servers; with cluster-init (written by k3s-config
+ * whenever the datastore is etcd) the servers form an embedded etcd cluster, which answers while
+ * a majority, floor(n/2)+1, is up (k3s-io/docs docs/datastore/ha-embedded.md: an odd number of
+ * servers; etcd's FAQ: a cluster of n tolerates (n−1)/2 failures). `datastore` defaults to SQLite
+ * for one server and etcd for more.
+ */
+export function controlPlane(nodes: readonly K3sNode[], datastore?: K3sDatastore): ControlPlane {
+  const servers = nodes.filter((n) => n.role === 'server').map((n) => n.name);
+  const problems: K3sProblem[] = [];
+  if (servers.length === 0) {
+    return { servers, quorum: 0, tolerates: 0, singlePoints: [], problems, summary: 'unknown: no node has role: server, so the plan cannot tell which node carries the Kubernetes API; set role: server on the k3s servers and role: agent on the others' };
+  }
+  const store: K3sDatastore = datastore ?? (servers.length === 1 ? 'sqlite' : 'etcd');
+  if (store === 'sqlite' && servers.length > 1) {
+    problems.push({ path: 'k3s.datastore', message: `is sqlite, which serves one k3s server only, and ${servers.length} nodes have role: server (${servers.join(', ')}); set k3s.datastore: etcd (or leave it out) so they form an embedded etcd cluster, or make one of them a server` });
+  }
+  const quorum = store === 'etcd' ? Math.floor(servers.length / 2) + 1 : 1;
+  const tolerates = Math.max(0, servers.length - quorum);
+  const singlePoints = tolerates === 0 ? servers : [];
+  const who = `${servers.length} k3s server${servers.length === 1 ? '' : 's'} (${servers.join(', ')})`;
+  let summary: string;
+  if (store === 'sqlite') summary = `${who} on SQLite: losing ${servers[0]} stops the Kubernetes API`;
+  else if (tolerates === 0) summary = `${who} with embedded etcd, quorum ${quorum} of ${servers.length}: losing ${servers.length === 1 ? servers[0] : 'any one of them'} stops the Kubernetes API`;
+  else summary = `${who} with embedded etcd, quorum ${quorum} of ${servers.length}: survives the loss of ${tolerates === 1 ? 'any one server' : `any ${tolerates} servers`}`;
+  if (store === 'etcd' && servers.length % 2 === 0) {
+    summary += `; an even number adds no tolerance (${servers.length - 1} servers tolerate as many), so use an odd number`;
+  }
+  return { servers, datastore: store, quorum, tolerates, singlePoints, summary, problems };
 }
 
 /** One node's files. */
@@ -126,6 +193,8 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
   nodes.forEach((n, i) => { if (!n.role) problems.push(`nodes.inventory[${i}] (${n.name}): set role: server or agent`); });
   const servers = nodes.filter((n) => n.role === 'server');
   if (servers.length === 0) problems.push('nodes.inventory: no node has role: server; k3s needs at least one');
+  const cp = controlPlane(nodes, settings.datastore);
+  for (const p of cp.problems) problems.push(`${p.path}: ${p.message}`);
   const first = servers[0];
   if (first && !first.address) problems.push(`nodes.inventory (${first.name}): the first server needs an address: the others join it at https://<address>:6443`);
   if (settings.version) {
@@ -133,6 +202,7 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
     if (bug && servers.some((s) => s.address)) problems.push(`k3s.version: ${bug}`);
   }
   if (problems.length > 0) return { files: [], notes, problems };
+  const etcd = cp.datastore === 'etcd';
 
   const smallest = Math.min(...nodes.map((n) => n.mtu ?? ETHERNET_MTU));
   const explicit = smallest < ETHERNET_MTU;
@@ -143,6 +213,7 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
   } else {
     notes.push(`every interface is ${ETHERNET_MTU} (or unset): flannel derives the overlay MTU itself (${overlayMtu(ETHERNET_MTU, settings.flannelBackend)} with ${settings.flannelBackend})`);
   }
+  notes.push(`control plane: ${cp.summary}`);
   const flannelConf = explicit ? `${JSON.stringify({
     Network: settings.clusterCidr,
     EnableIPv4: true,
@@ -156,8 +227,8 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
     const cfg: Record<string, unknown> = {};
     if (n.role === 'server' && n !== first) cfg['server'] = `https://${first.address}:6443`;
     if (n.role === 'agent') cfg['server'] = `https://${first.address}:6443`;
-    if (n !== first || servers.length > 1) cfg['token-file'] = TOKEN_FILE;
-    if (n === first && servers.length > 1) cfg['cluster-init'] = true;
+    if (n !== first || etcd) cfg['token-file'] = TOKEN_FILE;
+    if (n === first && etcd) cfg['cluster-init'] = true;
     if (n.address) cfg['node-ip'] = n.address;
     if (n.interface) cfg['flannel-iface'] = n.interface;
     if (n.role === 'server') {
@@ -172,6 +243,7 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
     cfg['node-label'] = [`${poolLabel}=${n.pool}`];
     const header = [
       `# ${K3S_CONFIG_PATH} for ${n.name} (${n.role}), written by npm run k3s-config.`,
+      `# Control plane: ${cp.summary}.`,
       settings.version ? `# k3s ${settings.version}: install with INSTALL_K3S_VERSION=${settings.version}.` : '# Pin the k3s version with k3s.version in the config.',
       ...(cfg['token-file'] ? [`# Put the cluster token in ${TOKEN_FILE} (mode 0600) before starting k3s; it is never written here.`] : []),
       ...(flannelConf ? [`# Also copy flannel-net-conf.json to ${FLANNEL_CONF_PATH}.`] : []),
@@ -188,8 +260,8 @@ export interface K3sProblem { readonly path: string; readonly message: string }
  * Cross-field checks on the inventory's k3s fields and the k3s version (resolveConfig runs them).
  * Missing roles are not an error here: only npm run k3s-config needs them, and it says so.
  */
-export function checkK3sInventory(inventory: readonly K3sNode[], version?: string): K3sProblem[] {
-  const out: K3sProblem[] = [];
+export function checkK3sInventory(inventory: readonly K3sNode[], version?: string, datastore?: K3sDatastore): K3sProblem[] {
+  const out: K3sProblem[] = [...controlPlane(inventory, datastore).problems];
   const seen = new Map<string, number>();
   inventory.forEach((n, i) => {
     const at = `nodes.inventory[${i}]`;

@@ -33,6 +33,14 @@ function nodeTable(p: PlanPlacement, nodes: readonly PlanNode[]): string {
 }
 
 function lossLine(l: LossScenario): string {
+  if (!l.controlPlaneUp) {
+    const critical = Object.entries(l.critical).map(([k, ok]) => `${k} ${ok ? 'up' : 'DOWN'}`).join(', ');
+    return [
+      `losing ${l.lost}: CONTROL PLANE DOWN; ${critical}`,
+      `  nothing is rescheduled until ${l.lost} returns: ${l.stranded.map(shortId).join(', ') || 'no movable pod was there'}`,
+      ...(l.waiting.length ? [`  waits for the node (tied to its volume): ${l.waiting.map(shortId).join(', ')}`] : []),
+    ].join('\n');
+  }
   const critical = Object.entries(l.critical).map(([k, ok]) => `${k} ${ok ? 'up' : 'DOWN'}`).join(', ');
   const moves = l.moved.map((m) => `${shortId(m.pod)} → ${m.to}`).join(', ') || 'nothing to move';
   const slowest = Object.entries(l.failoverSeconds).sort((a, b) => b[1] - a[1]);
@@ -65,7 +73,14 @@ export function formatCatchUp(c: CatchUpReport): string {
 export function formatPlan(r: PlanReport): string {
   const lines: string[] = [];
   lines.push(`Nodes (allocatable = capacity − system reserve):`);
-  lines.push(table([['  node', 'pool', 'arch', 'memory', 'cpu'], ...r.nodes.map((n) => [`  ${n.name}`, n.pool, n.arch, `${humanMemory(n.allocatable.memory)} of ${humanMemory(n.capacity.memory)}`, `${cpu(n.allocatable.cpu)} of ${cpu(n.capacity.cpu)}`])]));
+  lines.push(table([['  node', 'pool', 'arch', 'k3s', 'memory', 'cpu'], ...r.nodes.map((n) => [`  ${n.name}`, n.pool, n.arch, n.role ?? '-', `${humanMemory(n.allocatable.memory)} of ${humanMemory(n.capacity.memory)}`, `${cpu(n.allocatable.cpu)} of ${cpu(n.capacity.cpu)}`])]));
+  if (r.controlPlane) {
+    lines.push('', `Control plane: ${r.controlPlane.summary}.`);
+    if (r.controlPlane.datastore) lines.push(`  Each server also reserves the control plane's memory and CPU (k3s resource profiling, ${r.controlPlane.datastore}).`);
+    if (r.controlPlane.singlePoints.length && r.controlPlaneLossAccepted) lines.push(`  Accepted (k3s.acceptControlPlaneLoss): losing ${r.controlPlane.singlePoints.join(' or ')} stops all rescheduling until it returns.`);
+  } else {
+    lines.push('', 'Control plane: unknown (no node has role: server); the losses below assume the Kubernetes API stays up.');
+  }
   lines.push('', 'Placement:', '', nodeTable(r.normal, r.nodes));
   for (const p of r.normal.pending) lines.push(`PENDING ${shortId(p.pod)}: ${p.reason}`);
   lines.push('Single node losses:');
@@ -80,8 +95,11 @@ export function formatPlan(r: PlanReport): string {
   }
   if (r.catchUp) lines.push('', formatCatchUp(r.catchUp));
   lines.push('');
+  const cpDown = r.losses.filter((l) => !l.controlPlaneUp).map((l) => l.lost);
   lines.push(r.ok
-    ? `Verdict: fits, survives the loss of any one node (${r.nodes.map((n) => n.name).join(', ')}), and every rollout and job has room.`
+    ? (cpDown.length
+      ? `Verdict: fits, and every rollout and job has room; survives the loss of ${r.nodes.filter((n) => !cpDown.includes(n.name)).map((n) => n.name).join(', ') || 'no node'}; losing ${cpDown.join(' or ')} stops the control plane (accepted).`
+      : `Verdict: fits, survives the loss of any one node (${r.nodes.map((n) => n.name).join(', ')}), and every rollout and job has room.`)
     : `Verdict: NOT OK:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
   return lines.join('\n');
 }
@@ -149,7 +167,8 @@ export function planSvg(r: PlanReport): string {
     const x = 20 + (i % perRow) * (smallW + 20);
     const y = legendY + legendH + 12 + Math.floor(i / perRow) * (smallH + 16);
     const down = Object.entries(l.critical).filter(([, ok]) => !ok).map(([k]) => k);
-    const title = `Without ${l.lost}${down.length ? ` (${down.join(', ')} DOWN)` : ''}`;
+    const out = [...(l.controlPlaneUp ? [] : ['control plane']), ...down];
+    const title = `Without ${l.lost}${out.length ? ` (${out.join(', ')} DOWN)` : ''}`;
     parts.push(panel(title, l.placement, r.nodes, x, y, smallW, smallH, (smallH - 60) / maxMem, l.lost));
   });
   parts.push('</svg>');

@@ -12,6 +12,8 @@ export interface PlanNode {
   readonly name: string;
   readonly pool: string;
   readonly arch: string;
+  /** The k3s role, when the inventory says. */
+  readonly role?: 'server' | 'agent';
   /** Node labels (arch, hostname and the pool label at least). */
   readonly labels: Readonly<Record<string, string>>;
   /** Capacity minus the system reserve, in millicores and bytes. */
@@ -74,6 +76,10 @@ export interface LossScenario {
   readonly critical: Readonly<Record<string, boolean>>;
   /** Owner → seconds before its pods from the lost node are rescheduled. */
   readonly failoverSeconds: Readonly<Record<string, number>>;
+  /** False when the lost node took the Kubernetes API with it: nothing is rescheduled. */
+  readonly controlPlaneUp: boolean;
+  /** Movable pods of the lost node that nothing reschedules (the control plane is down). */
+  readonly stranded: readonly PodDemand[];
 }
 
 /** A Deployment whose rolling update has (or lacks) room for its surge pod. */
@@ -98,18 +104,27 @@ export interface InventoryNode {
   readonly cpu: string;
   readonly memory: string;
   readonly reserve?: { readonly cpu: string; readonly memory: string };
+  readonly role?: 'server' | 'agent';
 }
 
-/** Nodes from the config inventory: allocatable = capacity − reserve. */
-export function nodesFromInventory(inventory: readonly InventoryNode[], poolLabel: string, reserve: { cpu: string; memory: string }): PlanNode[] {
+/**
+ * Nodes from the config inventory: allocatable = capacity − reserve, and on a k3s server also
+ * − `serverReserve` (what the control plane takes beyond an agent: CONTROL_PLANE_RESERVE in k3s.ts).
+ */
+export function nodesFromInventory(inventory: readonly InventoryNode[], poolLabel: string, reserve: { cpu: string; memory: string }, serverReserve?: { readonly cpu: number; readonly memory: number }): PlanNode[] {
   return inventory.map((n) => {
     const r = n.reserve ?? reserve;
+    const extra = n.role === 'server' && serverReserve ? serverReserve : { cpu: 0, memory: 0 };
     const capacity = { cpu: parseCpu(n.cpu), memory: parseMemory(n.memory) };
     return {
       name: n.name, pool: n.pool, arch: n.arch,
+      ...(n.role ? { role: n.role } : {}),
       labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/arch': n.arch, 'kubernetes.io/os': 'linux', [poolLabel]: n.pool },
       capacity,
-      allocatable: { cpu: Math.max(0, capacity.cpu - parseCpu(r.cpu)), memory: Math.max(0, capacity.memory - parseMemory(r.memory)) },
+      allocatable: {
+        cpu: Math.max(0, capacity.cpu - parseCpu(r.cpu) - extra.cpu),
+        memory: Math.max(0, capacity.memory - parseMemory(r.memory) - extra.memory),
+      },
     };
   });
 }
@@ -458,27 +473,37 @@ export function addPods(base: PlanPlacement, nodes: readonly PlanNode[], extra: 
   return s.snapshot([...base.pending, ...pending]);
 }
 
-/** Replays the loss of one node from a placement. */
-export function loseNode(normal: PlanPlacement, nodes: readonly PlanNode[], lost: string): LossScenario {
+/**
+ * Replays the loss of one node from a placement. With `controlPlaneDown` the node took the
+ * Kubernetes API with it: pods on the other nodes keep running (the kubelets keep their
+ * containers), but nothing marks the node NotReady, evicts or reschedules its pods, and the
+ * CloudNativePG operator cannot promote a replica, so a database instance there may have been
+ * the primary: the database counts as down.
+ */
+export function loseNode(normal: PlanPlacement, nodes: readonly PlanNode[], lost: string, options: { controlPlaneDown?: boolean } = {}): LossScenario {
   const rest = nodes.filter((n) => n.name !== lost);
   const s = new State(rest);
   for (const n of rest) for (const p of normal.byNode.get(n.name) ?? []) s.add(n.name, p);
   const onLost = (normal.byNode.get(lost) ?? []).filter((p) => !p.daemon);
   const waiting = onLost.filter((p) => !p.movable);
   const moved: { pod: PodDemand; to: string }[] = [];
-  const pending = placeAll(s, [...onLost.filter((p) => p.movable), ...normal.pending.map((x) => x.pod)], moved);
+  const down = options.controlPlaneDown === true;
+  const stranded = down ? onLost.filter((p) => p.movable) : [];
+  const pending = down ? [] : placeAll(s, [...onLost.filter((p) => p.movable), ...normal.pending.map((x) => x.pod)], moved);
   const critical: Record<string, boolean> = {};
   for (const comp of CRITICAL_COMPONENTS) {
     const all = [...normal.byNode.values()].flat().filter((p) => p.component === comp);
     if (all.length === 0) continue;
     const survivors = all.filter((p) => !onLost.includes(p));
-    critical[comp] = survivors.length > 0;
+    critical[comp] = survivors.length > 0 && !(down && comp === 'database' && survivors.length < all.length);
   }
   const failoverSeconds: Record<string, number> = {};
-  for (const p of onLost) {
-    failoverSeconds[p.owner] = Math.max(failoverSeconds[p.owner] ?? 0, NODE_MONITOR_GRACE_SECONDS + p.tolerationSeconds);
+  if (!down) {
+    for (const p of onLost) {
+      failoverSeconds[p.owner] = Math.max(failoverSeconds[p.owner] ?? 0, NODE_MONITOR_GRACE_SECONDS + p.tolerationSeconds);
+    }
   }
-  return { lost, placement: s.snapshot(pending), moved, waiting, critical, failoverSeconds };
+  return { lost, placement: s.snapshot(pending), moved, waiting, critical, failoverSeconds, controlPlaneUp: !down, stranded };
 }
 
 /** For every Deployment that rolls with a surge: is there a node its rules allow with room for one more pod? */
