@@ -60,12 +60,21 @@ beforeAll(async () => {
     if (!fs.existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
   }
   cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-args-'));
-  [help, bad, missing] = await Promise.all([
-    Promise.all(ENTRIES.map((e) => run(e.file, [...e.pre, '--help']))),
-    Promise.all(ENTRIES.map((e) => run(e.file, [...e.pre, '--no-such-flag']))),
-    Promise.all(MISSING.map((m) => run(m.file, m.args))),
-  ]);
-}, 30_000);
+  // As many processes at once as there are cores: ~45 Node start-ups at once time out on a busy machine.
+  const runs = [
+    ...ENTRIES.map((e) => [e.file, [...e.pre, '--help']] as const),
+    ...ENTRIES.map((e) => [e.file, [...e.pre, '--no-such-flag']] as const),
+    ...MISSING.map((m) => [m.file, m.args] as const),
+  ];
+  const results: Run[] = new Array<Run>(runs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: os.availableParallelism() }, async () => {
+    for (let i = next++; i < runs.length; i = next++) results[i] = await run(runs[i][0], runs[i][1]);
+  }));
+  help = results.slice(0, ENTRIES.length);
+  bad = results.slice(ENTRIES.length, 2 * ENTRIES.length);
+  missing = results.slice(2 * ENTRIES.length);
+}, 180_000);
 
 afterAll(() => {
   // Nothing may have been written: every run stopped at its command line.
