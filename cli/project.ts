@@ -106,10 +106,12 @@ mastodon:
 nodes:
   # Label each node with its pool: kubectl label node <node> node-pool=cloud
   poolLabel: node-pool
-  inventory:                # every node, as the planner (npm test) sees it
-    - { name: node-1, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
-    - { name: node-2, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
-    - { name: node-3, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+  # Every node, as the planner (npm test) sees it; role and address are for npm run k3s-config
+  # (192.0.2.x is the documentation range: put your nodes' addresses).
+  inventory:
+    - { name: node-1, role: server, address: 192.0.2.11, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-2, role: agent, address: 192.0.2.12, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-3, role: agent, address: 192.0.2.13, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
 
 sidekiq:
   # No queues listed: the generated layout spreads Mastodon's queues over the processes.

@@ -9,8 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
-import { ROOT } from './support/fixtures';
 import { operatorInstallMarkdown } from '../lib/rules/operators';
+import { packageVersion, quickStart, quickStartBlocks } from './support/readme';
 
 const OPTIONS = { name: 'ex', domain: 'example.social', repoURL: 'https://github.com/you/mastodon-gitops.git', versions: { 'cdk8s-mastodon': '0.1.0' } };
 
@@ -43,8 +43,7 @@ const targetRevision = () => parse(serverYaml(OPTIONS)).argocd.targetRevision;
 
 describe('committing and pushing the server repository', () => {
   test('the Quick start pushes the branch Argo CD syncs to the repository it names', () => {
-    const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const quick = /## Quick start\n([\s\S]*?)\n## /.exec(text)![1];
+    const quick = quickStartBlocks()[0];
     // the git lines of the block, from git init on
     const lines = quick.split('\n');
     const line = lines.slice(lines.findIndex((l) => l.startsWith('git init'))).filter((l) => l.startsWith('git ')).join('\n');
@@ -69,4 +68,20 @@ describe('committing and pushing the server repository', () => {
 
 test('the README init writes carries the pinned operator install steps (one source)', () => {
   expect(readme(OPTIONS)).toContain(operatorInstallMarkdown(parse(serverYaml(OPTIONS)).network?.cnpgOperatorNamespace));
+});
+
+describe('the Quick start names the version in package.json', () => {
+  test('from the registry: npx cdk8s-mastodon@<version> init', () => {
+    const [registry] = quickStartBlocks();
+    expect(registry.split('\n')[0]).toMatch(new RegExp(`^npx cdk8s-mastodon@${packageVersion().replace(/\./g, '\\.')} init my-server `));
+  });
+
+  test('from a checkout: the tarball npm pack writes, given to init', () => {
+    const [, checkout] = quickStartBlocks();
+    const tgz = `cdk8s-mastodon-${packageVersion()}.tgz`;
+    expect(checkout).toMatch(/^npm ci && npm pack/m);
+    expect(checkout).toContain(`init ../my-server --package-spec ${tgz}`);
+    // every tarball and file:vendor/ path the section names is this version's
+    expect([...new Set(quickStart().match(/cdk8s-mastodon-[^\s`]*?\.tgz/g))]).toEqual([tgz]);
+  });
 });
