@@ -10,7 +10,7 @@ import { budget, budgetUsage } from './budget';
 import { CONFIG, die } from './common';
 import { helm, helmUsage } from './helm';
 import { init, INIT_USAGE } from './init';
-import { Invocation, serverInvocation } from './invocation';
+import { Invocation, runTool, serverInvocation, Tool } from './invocation';
 import { k3sConfig, k3sConfigUsage } from './k3s-config';
 import { netcheck, netcheckUsage } from './netcheck';
 import { plan, planUsage } from './plan';
@@ -28,7 +28,7 @@ const plainUsage = (cmd: string) => `usage: cdk8s-mastodon ${cmd}\n${PLAIN[cmd]}
 const indent = (text: string) => text.replace(/^/gm, '  ');
 
 /** The commands that read the config, each with its usage: the same functions as this package's npm scripts. */
-const TOOLS: Record<string, { run: (args: string[], inv: Invocation) => number; usage: (inv: Invocation) => string }> = {
+const TOOLS: Record<string, { run: Tool; usage: (inv: Invocation) => string }> = {
   'plan': { run: plan, usage: planUsage },
   'budget': { run: budget, usage: budgetUsage },
   'routes': { run: routes, usage: routesUsage },
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${usage(inv)}\n`);
       return 0;
     default:
-      if (Object.hasOwn(TOOLS, cmd)) return TOOLS[cmd].run(rest, inv);
+      if (Object.hasOwn(TOOLS, cmd)) return runTool(TOOLS[cmd].run, rest, inv);
       return usageError(usage(inv), cmd.startsWith('-') ? `Unknown option '${cmd}'` : `Unknown command '${cmd}'`);
   }
 }

@@ -5,6 +5,7 @@
  * in cli/ take one of these, so scripts/ and the server repository run the same functions.
  */
 import * as path from 'path';
+import { describeWriteError } from '../lib/app/swap';
 import { die, lib } from './common';
 
 /** Where a command runs and what it reads and writes by default. */
@@ -56,3 +57,20 @@ export function png(svg: string): Buffer {
 
 /** A path as the user should read it: relative to the current folder. */
 export const shown = (p: string) => path.relative(process.cwd(), p) || '.';
+
+/** A command of the toolbelt: its arguments and where it runs in, its exit code out. */
+export type Tool = (args: string[], inv: Invocation) => number;
+
+/**
+ * Runs a tool; a folder it cannot write (full disk, read-only, a file in the way) is one line
+ * naming the path and exit 1, not a stack trace. Anything else thrown is a defect and goes on.
+ */
+export function runTool(tool: Tool, args: string[], inv: Invocation): number {
+  try {
+    return tool(args, inv);
+  } catch (e) {
+    const line = describeWriteError(e);
+    if (line) die(line);
+    throw e;
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { buildHelmChart as build, CHART_NAME } from '../cli/helm-chart';
 import { helm } from '../cli/helm';
+import { runTool } from '../cli/invocation';
 import { cdk8sSynth } from './cdk8s-cli';
 import { LIBRARY } from './paths';
 import { packageVersion } from '../lib/app/package-root';
@@ -30,4 +31,4 @@ export function buildHelmChart(outDir: string, configFile: string = LIBRARY.conf
   return build(outDir, configFile, { templates, regenerate: 'npm run synth:helm' });
 }
 
-if (require.main === module) process.exitCode = helm(process.argv.slice(2), LIBRARY, 'synth:helm');
+if (require.main === module) process.exitCode = runTool((args, inv) => helm(args, inv, 'synth:helm'), process.argv.slice(2), LIBRARY);

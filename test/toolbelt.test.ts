@@ -131,3 +131,25 @@ describe('cdk8s-mastodon in a server repository', () => {
     expect(fs.readdirSync(repo).sort()).toEqual(['chart', 'config', 'k3s-config', 'netcheck']);
   });
 });
+
+describe('a folder that cannot be written is one line naming it, never a stack trace', () => {
+  const blocked = () => {
+    const file = path.join(tmp, 'a-file');
+    fs.writeFileSync(file, 'in the way');
+    return path.join(file, 'out');
+  };
+  test.each([['plan'], ['netcheck'], ['k3s-config'], ['helm']])('cdk8s-mastodon %s --out <a path through a file>', async (cmd) => {
+    const repo = serverRepo(`blocked-${cmd}`);
+    const r = await run(CLI, [cmd, '--out', blocked()], repo);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^cannot write .*a-file.*: (a part of the path is a file, not a folder \(ENOTDIR\)|a file is in the way \(EEXIST\))$/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+  test('npm run plan -- --out <a path through a file>', async () => {
+    const r = await run(path.join(ROOT, 'build', 'scripts', 'plan.js'), ['--out', blocked()], tmp);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cannot write .*\(ENOTDIR\)$/m);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
