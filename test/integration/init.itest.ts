@@ -76,9 +76,18 @@ describe('from a checkout: npm pack, then init with the tarball', () => {
   test('init vendors the tarball; npm ci and npm test pass there and in a clone elsewhere; a new domain stays green', () => {
     const tgz = path.basename(tarball);
     expect(tgz).toBe(`cdk8s-mastodon-${PKG.version}.tgz`);
+    // The README's init line, as written, run in a stand-in for the checkout after `npm ci && npm
+    // pack`: its build/ (and node_modules/) are this one's, and the tarball lies beside them.
+    const checkout = path.join(tmp, 'checkout-way', 'cdk8s-mastodon');
+    fs.mkdirSync(checkout, { recursive: true });
+    for (const d of ['build', 'node_modules', 'package.json']) fs.symlinkSync(path.join(ROOT, d), path.join(checkout, d));
+    fs.copyFileSync(tarball, path.join(checkout, tgz));
+    const block = quickStartBlocks()[1];
+    const line = block.replace(/\\\n\s*/g, '').split('\n').find((l) => l.startsWith('node build/cli/cdk8s-mastodon.js init '))!;
+    expect(line).toContain(`--package-spec ${tgz} `);
+    ok(run('bash', ['-euo', 'pipefail', '-c', line], checkout, PREFER_OFFLINE));
     const server = path.join(tmp, 'checkout-way', 'my-server');
-    // As the README: from the folder npm pack wrote the tarball into, naming it as npm pack printed it.
-    ok(node(['init', server, '--package-spec', tgz, '--domain', 'social.example.org', '--name', 'soc', '--repo-url', 'https://github.com/me/soc-gitops.git'], tmp, PREFER_OFFLINE));
+    const repoURL = /--repo-url (\S+)/.exec(line)![1];
     for (const f of ['package.json', 'package-lock.json', 'cdk8s.yaml', 'main.ts', 'config/server.yaml', '.gitignore', 'README.md', 'dist/mastodon.k8s.yaml', 'dist/argocd.k8s.yaml', `vendor/${tgz}`]) {
       expect([f, fs.existsSync(path.join(server, f))]).toEqual([f, true]);
     }
@@ -104,7 +113,7 @@ describe('from a checkout: npm pack, then init with the tarball', () => {
     expect(sections.length).toBeGreaterThan(5);
     for (const k of sections) expect([k, typeof schema.properties[k]?.description]).toEqual([k, 'string']);
     const app = parseAllDocuments(fs.readFileSync(path.join(server, 'dist', 'argocd.k8s.yaml'), 'utf8')).map((d) => d.toJS()).find((o) => o.kind === 'Application');
-    expect(app.spec.source.repoURL).toBe('https://github.com/me/soc-gitops.git');
+    expect(app.spec.source.repoURL).toBe(repoURL);
 
     // A teammate's clone, in another folder: everything it needs is committed.
     const gitEnv = { ...OFFLINE, GIT_CONFIG_GLOBAL: gitConfig(path.join(tmp, 'checkout-way', 'gitconfig')), GIT_CONFIG_NOSYSTEM: '1' };
@@ -122,7 +131,7 @@ describe('from a checkout: npm pack, then init with the tarball', () => {
     expect(t.stdout).toMatch(/pass strict Kubernetes v1\.30\.0 schema validation/);
 
     // A new domain: stale until synthesized, then green again.
-    fs.writeFileSync(path.join(server, 'config', 'server.yaml'), yamlText.replace(/^domain: social\.example\.org/m, 'domain: toot.example.net'));
+    fs.writeFileSync(path.join(server, 'config', 'server.yaml'), yamlText.replace(/^domain: example\.social/m, 'domain: toot.example.net'));
     const stale = run('npm', ['test'], server);
     expect(stale.status).not.toBe(0);
     expect(stale.stdout).toMatch(/FAIL +dist\/ is fresh[\s\S]*run npm run synth and commit dist\//);
