@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 /**
  * cdk8s-mastodon: the command a server repository uses. This file only dispatches; each command
- * is in the file of its name.
+ * is in the file of its name, and this package's npm scripts (scripts/) call the same functions.
  *   init <dir> [--domain D] [--name N] [--repo-url URL] [--package-spec SPEC] [--force] [--no-install]
- *   synth | test | plan | routes | secrets [--skeletons]   (inside a repository made by init)
+ *   synth | test | plan | budget | routes | secrets | netcheck | k3s-config | helm   (inside a repository made by init)
  */
 import { parseArgsOrExit, usageError } from './args';
-import { die } from './common';
+import { budget, budgetUsage } from './budget';
+import { CONFIG, die } from './common';
+import { helm, helmUsage } from './helm';
 import { init, INIT_USAGE } from './init';
-import { plan } from './plan';
-import { routes } from './routes';
-import { secrets, SECRETS_USAGE } from './secrets';
+import { Invocation, runTool, serverInvocation, Tool } from './invocation';
+import { k3sConfig, k3sConfigUsage } from './k3s-config';
+import { netcheck, netcheckUsage } from './netcheck';
+import { plan, planUsage } from './plan';
+import { routes, routesUsage } from './routes';
+import { secrets, secretsUsage } from './secrets';
 import { synth } from './synth';
 import { test } from './test';
 
@@ -18,35 +23,47 @@ import { test } from './test';
 const PLAIN: Record<string, string> = {
   synth: 'synthesizes main.ts into dist/ (left as it was when the synth fails)',
   test: 'checks the config, that dist/ is fresh, the plan (N−1) and every object against the Kubernetes schemas',
-  plan: 'prints where the pods land on the nodes, after losing any one of them, and each rollout\'s room',
-  routes: 'prints the tunnel\'s public routes, for the Cloudflare dashboard',
 };
 const plainUsage = (cmd: string) => `usage: cdk8s-mastodon ${cmd}\n${PLAIN[cmd]}\n  -h, --help  print this help`;
 const indent = (text: string) => text.replace(/^/gm, '  ');
 
-const USAGE = [
-  'usage: cdk8s-mastodon <command> [options]   (cdk8s-mastodon <command> --help for one command)',
-  'commands:',
-  indent(INIT_USAGE),
-  ...Object.keys(PLAIN).map((cmd) => indent(plainUsage(cmd))),
-  indent(SECRETS_USAGE),
-  'Every command but init runs inside a repository made by init and reads MASTODON_CONFIG, else config/server.yaml.',
-].join('\n');
+/** The commands that read the config, each with its usage: the same functions as this package's npm scripts. */
+const TOOLS: Record<string, { run: Tool; usage: (inv: Invocation) => string }> = {
+  'plan': { run: plan, usage: planUsage },
+  'budget': { run: budget, usage: budgetUsage },
+  'routes': { run: routes, usage: routesUsage },
+  'secrets': { run: secrets, usage: secretsUsage },
+  'netcheck': { run: netcheck, usage: netcheckUsage },
+  'k3s-config': { run: k3sConfig, usage: k3sConfigUsage },
+  'helm': { run: helm, usage: helmUsage },
+};
+
+function usage(inv: Invocation): string {
+  return [
+    'usage: cdk8s-mastodon <command> [options]   (cdk8s-mastodon <command> --help for one command)',
+    'commands:',
+    indent(INIT_USAGE),
+    ...Object.keys(PLAIN).map((cmd) => indent(plainUsage(cmd))),
+    ...Object.values(TOOLS).map((t) => indent(t.usage(inv).split('\n').filter((l) => !l.startsWith('The config is')).join('\n'))),
+    'Every command but init runs inside a repository made by init and reads MASTODON_CONFIG, else config/server.yaml.',
+  ].join('\n');
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  const inv = serverInvocation(CONFIG);
   switch (cmd) {
     case 'init': return init(rest);
-    case 'secrets': return secrets(rest);
-    case 'synth': case 'test': case 'plan': case 'routes':
+    case 'synth': case 'test':
       parseArgsOrExit(plainUsage(cmd), { args: rest, options: {} });
-      return { synth, test, plan, routes }[cmd]();
-    case undefined: return usageError(USAGE, 'name a command');
+      return { synth, test }[cmd]();
+    case undefined: return usageError(usage(inv), 'name a command');
     case '--help': case '-h':
-      process.stdout.write(`${USAGE}\n`);
+      process.stdout.write(`${usage(inv)}\n`);
       return 0;
     default:
-      return usageError(USAGE, cmd.startsWith('-') ? `Unknown option '${cmd}'` : `Unknown command '${cmd}'`);
+      if (Object.hasOwn(TOOLS, cmd)) return runTool(TOOLS[cmd].run, rest, inv);
+      return usageError(usage(inv), cmd.startsWith('-') ? `Unknown option '${cmd}'` : `Unknown command '${cmd}'`);
   }
 }
 

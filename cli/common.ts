@@ -17,11 +17,3 @@ export function die(message: string): never {
 /** The library, loaded by the commands that use it (see cli/library.ts). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see cli/library.ts
 export const lib = (): typeof Library => require('./library');
-
-/** The loaded config, or every problem in it on stderr and exit 1. */
-export function loadOrDie() {
-  const { formatErrors, loadConfigFile } = lib();
-  const r = loadConfigFile(CONFIG);
-  if (!r.ok) die(formatErrors(CONFIG, r.errors));
-  return r.config;
-}

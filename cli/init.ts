@@ -18,13 +18,31 @@ async function ask(rl: readline.Interface, question: string, fallback: string): 
   return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
 }
 
+/**
+ * The cdk8s-mastodon dependency of the new repository: this version by default (from the
+ * registry); a packed tarball is copied into vendor/ and named by a path relative to the
+ * repository, so the lockfile holds no path of this machine and a clone installs; any other spec
+ * as given.
+ */
+export function packageDependency(spec: string | undefined, dir: string): { spec: string; tarball?: string } {
+  if (spec === undefined) return { spec: packageVersion() };
+  const file = spec.replace(/^file:/, '');
+  if (!/\.t(ar\.)?gz$/.test(file)) return { spec };
+  const tarball = path.resolve(file);
+  if (!fs.existsSync(tarball) || !fs.statSync(tarball).isFile()) die(`--package-spec ${spec}: no such file; run npm pack in the cdk8s-mastodon checkout and give the path of the .tgz it wrote`);
+  if (path.dirname(tarball) === path.join(dir, 'vendor')) return { spec: `file:vendor/${path.basename(tarball)}` };
+  return { spec: `file:vendor/${path.basename(tarball)}`, tarball };
+}
+
 /** What `cdk8s-mastodon init --help` prints. */
 export const INIT_USAGE = `usage: cdk8s-mastodon init <dir> [options]
 Writes a new server repository into <dir>, installs it and synthesizes it.
   --domain D           the server's domain, which user handles end in (default: asked, else example.social)
   --name N             short instance name that prefixes every object (default: from the domain)
   --repo-url URL       the git repository Argo CD syncs (default: asked, else a placeholder)
-  --package-spec SPEC  the cdk8s-mastodon dependency to write (default: this version)
+  --package-spec SPEC  the cdk8s-mastodon dependency to write (default: this version, ${packageVersion()}, from
+                       the registry); a packed tarball (npm pack in a checkout) is copied into vendor/
+                       and depended on as file:vendor/<tarball>, so a clone of the repository installs
   --force              write into <dir> even when it is not empty
   --no-install         only write the files; skip npm install and the first synth
   -h, --help           print this help`;
@@ -64,14 +82,19 @@ export async function init(args: string[]): Promise<number> {
   ];
   if (problems.length > 0) die(problems.join('\n'));
 
+  const dependency = packageDependency(values['package-spec'], dir);
   const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8'));
   const versions = {
-    'cdk8s-mastodon': values['package-spec'] ?? packageVersion(),
+    'cdk8s-mastodon': dependency.spec,
     'cdk8s': pkg.devDependencies.cdk8s, 'cdk8s-plus-28': pkg.devDependencies['cdk8s-plus-28'], 'constructs': pkg.devDependencies.constructs,
     '@types/node': pkg.devDependencies['@types/node'], 'ts-node': pkg.devDependencies['ts-node'], 'typescript': pkg.devDependencies.typescript,
   };
   const o = { name, domain, repoURL, versions };
   fs.mkdirSync(path.join(dir, 'config'), { recursive: true });
+  if (dependency.tarball) {
+    fs.mkdirSync(path.join(dir, 'vendor'), { recursive: true });
+    fs.copyFileSync(dependency.tarball, path.join(dir, dependency.spec.slice('file:'.length)));
+  }
   const write = (f: string, text: string) => fs.writeFileSync(path.join(dir, f), text);
   write('package.json', packageJson(o));
   write('cdk8s.yaml', CDK8S_YAML);
@@ -80,7 +103,7 @@ export async function init(args: string[]): Promise<number> {
   write('.gitignore', GITIGNORE);
   write('README.md', readme(o));
   write(path.join('config', 'server.yaml'), serverYaml(o));
-  console.log(`wrote ${dir}: package.json, cdk8s.yaml, main.ts, tsconfig.json, .gitignore, README.md, config/server.yaml`);
+  console.log(`wrote ${dir}: package.json, cdk8s.yaml, main.ts, tsconfig.json, .gitignore, README.md, config/server.yaml${dependency.tarball ? `, ${dependency.spec.slice('file:'.length)}` : ''}`);
   if (values['no-install']) {
     console.log('next: npm install, then npm run synth (see README.md)');
     return 0;

@@ -12,7 +12,7 @@ export interface ProjectOptions {
   readonly domain: string;
   /** The repository Argo CD syncs; the placeholder when not known yet. */
   readonly repoURL: string;
-  /** Exact versions: this package (or a spec such as file:…tgz) and its peers and tools. */
+  /** Exact versions: this package (or file:vendor/<tarball>) and its peers and tools. */
   readonly versions: Readonly<Record<string, string>>;
 }
 
@@ -22,6 +22,9 @@ export interface ProjectOptions {
  */
 export const REPO_PLACEHOLDER = 'https://git.example.invalid/REPLACE-ME/mastodon-gitops.git';
 
+/** The npm scripts of a server repository, each `cdk8s-mastodon <same name>` (docs/commands.md). */
+export const SERVER_SCRIPTS = ['synth', 'test', 'plan', 'budget', 'routes', 'secrets', 'netcheck', 'k3s-config', 'helm'] as const;
+
 export function packageJson(o: ProjectOptions): string {
   const v = o.versions;
   return `${JSON.stringify({
@@ -29,13 +32,7 @@ export function packageJson(o: ProjectOptions): string {
     version: '0.0.0',
     private: true,
     description: `Mastodon for ${o.domain}: config/server.yaml in, dist/ out (cdk8s-mastodon)`,
-    scripts: {
-      synth: 'cdk8s-mastodon synth',
-      test: 'cdk8s-mastodon test',
-      plan: 'cdk8s-mastodon plan',
-      routes: 'cdk8s-mastodon routes',
-      secrets: 'cdk8s-mastodon secrets',
-    },
+    scripts: Object.fromEntries(SERVER_SCRIPTS.map((s) => [s, `cdk8s-mastodon ${s}`])),
     dependencies: {
       'cdk8s-mastodon': v['cdk8s-mastodon'],
       'cdk8s': v.cdk8s,
@@ -77,9 +74,17 @@ export const TSCONFIG = `${JSON.stringify({
 
 export const GITIGNORE = `node_modules/
 .synth-tmp-*/
-*.tgz
+# packed tarballs at the top only: vendor/ holds the cdk8s-mastodon tarball a checkout's init copied
+/*.tgz
 # npm run secrets output: never commit Secret values
 secrets*.yaml
+# what npm run plan, netcheck and k3s-config write for you to look at or copy to the nodes
+/plan.svg
+/plan.png
+/netcheck.svg
+/netcheck.png
+/netcheck/
+/k3s-config/
 `;
 
 export function serverYaml(o: ProjectOptions): string {
@@ -103,10 +108,11 @@ nodes:
   poolLabel: node-pool
   # role: which nodes run the k3s control plane. Three servers (embedded etcd) survive the loss
   # of any one; with a single server, its loss stops all rescheduling (docs/control-plane.md).
+  # address is for npm run k3s-config (192.0.2.x is the documentation range: put your nodes' addresses).
   inventory:                # every node, as the planner (npm test) sees it
-    - { name: node-1, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi, role: server }
-    - { name: node-2, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi, role: server }
-    - { name: node-3, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi, role: server }
+    - { name: node-1, role: server, address: 192.0.2.11, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-2, role: server, address: 192.0.2.12, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+    - { name: node-3, role: server, address: 192.0.2.13, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
 
 sidekiq:
   # No queues listed: the generated layout spreads Mastodon's queues over the processes.
@@ -181,6 +187,11 @@ ${o.versions['cdk8s-mastodon']} (a dependency you upgrade, not a fork).
    \`\`\`
 
 6. \`npm run routes\`: the public host names and Services to enter in the Cloudflare dashboard.
+
+Every tool is an npm script here: \`synth\`, \`test\`, \`plan\` (and its picture), \`budget\`,
+\`routes\`, \`secrets\`, \`netcheck\` (the network doctor), \`k3s-config\` (each node's k3s
+config) and \`helm\` (a Helm chart of the same manifests); \`npm run <name> -- --help\` says
+what each takes, and cdk8s-mastodon's docs/commands.md where each one runs.
 
 ## Operators, once per cluster
 

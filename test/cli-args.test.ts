@@ -27,7 +27,7 @@ function run(file: string, args: readonly string[]): Promise<Run> {
 /** Every entry, how its usage begins, and a bad flag for it (the first word after the file). */
 const ENTRIES: readonly { readonly name: string; readonly file: string; readonly pre: readonly string[]; readonly usage: string }[] = [
   { name: 'cdk8s-mastodon', file: CLI, pre: [], usage: 'usage: cdk8s-mastodon <command>' },
-  ...['init', 'synth', 'test', 'plan', 'routes', 'secrets'].map((cmd) => (
+  ...['init', 'synth', 'test', 'plan', 'budget', 'routes', 'secrets', 'netcheck', 'k3s-config', 'helm'].map((cmd) => (
     { name: `cdk8s-mastodon ${cmd}`, file: CLI, pre: [cmd], usage: `usage: cdk8s-mastodon ${cmd}` })),
   ...['synth', 'secrets', 'plan', 'budget', 'routes', 'k3s-config', 'netcheck', 'bench', 'synth:helm'].map((s) => ({
     name: `npm run ${s}`, file: script(s === 'synth:helm' ? 'synth-helm' : s), pre: [], usage: `usage: npm run ${s}`,
@@ -42,6 +42,12 @@ const MISSING: readonly { readonly file: string; readonly args: readonly string[
   { file: CLI, args: ['init', 'a', 'b'], line: /unexpected argument 'b'/, usage: 'usage: cdk8s-mastodon init' },
   { file: CLI, args: ['init', 'x', '--domain'], line: /^Option '--domain <value>' argument missing$/, usage: 'usage: cdk8s-mastodon init' },
   { file: CLI, args: ['secrets', '--name'], line: /'--name <value>' argument missing/, usage: 'usage: cdk8s-mastodon secrets' },
+  { file: CLI, args: ['plan', '--out'], line: /'--out <value>' argument missing/, usage: 'usage: cdk8s-mastodon plan' },
+  { file: CLI, args: ['helm', '--out'], line: /'--out <value>' argument missing/, usage: 'usage: cdk8s-mastodon helm' },
+  { file: CLI, args: ['budget', 'extra'], line: /Unexpected argument 'extra'/, usage: 'usage: cdk8s-mastodon budget' },
+  { file: CLI, args: ['netcheck', 'report'], line: /^netcheck report: name the collected log/, usage: 'usage: cdk8s-mastodon netcheck' },
+  { file: CLI, args: ['netcheck', 'report', 'no-such-file.jsonl'], line: /^netcheck report: no-such-file\.jsonl does not exist/, usage: 'usage: cdk8s-mastodon netcheck' },
+  { file: CLI, args: ['netcheck', 'frob'], line: /^Unknown command 'frob'$/, usage: 'usage: cdk8s-mastodon netcheck' },
   { file: script('plan'), args: ['--out'], line: /'--out <value>' argument missing/, usage: 'usage: npm run plan' },
   { file: script('k3s-config'), args: ['--out'], line: /'--out <value>' argument missing/, usage: 'usage: npm run k3s-config' },
   { file: script('synth-helm'), args: ['--out'], line: /'--out <value>' argument missing/, usage: 'usage: npm run synth:helm' },

@@ -9,8 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
-import { ROOT } from './support/fixtures';
 import { operatorInstallMarkdown } from '../lib/rules/operators';
+import { ROOT } from './support/fixtures';
+import { packageVersion, quickStart, quickStartBlocks } from './support/readme';
 
 const OPTIONS = { name: 'ex', domain: 'example.social', repoURL: 'https://github.com/you/mastodon-gitops.git', versions: { 'cdk8s-mastodon': '0.1.0' } };
 
@@ -43,8 +44,7 @@ const targetRevision = () => parse(serverYaml(OPTIONS)).argocd.targetRevision;
 
 describe('committing and pushing the server repository', () => {
   test('the Quick start pushes the branch Argo CD syncs to the repository it names', () => {
-    const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const quick = /## Quick start\n([\s\S]*?)\n## /.exec(text)![1];
+    const quick = quickStartBlocks()[0];
     // the git lines of the block, from git init on
     const lines = quick.split('\n');
     const line = lines.slice(lines.findIndex((l) => l.startsWith('git init'))).filter((l) => l.startsWith('git ')).join('\n');
@@ -71,12 +71,32 @@ test('the README init writes carries the pinned operator install steps (one sour
   expect(readme(OPTIONS)).toContain(operatorInstallMarkdown(parse(serverYaml(OPTIONS)).network?.cnpgOperatorNamespace));
 });
 
+/** A `files` entry with one `*` (npm's glob for a single path segment), e.g. docs/*.md. */
+const globMatches = (entry: string, f: string) => entry.includes('*')
+  && new RegExp(`^${entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`).test(f);
+
 test('the files the init README sends an upgrader to are shipped in the package', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
   const named = [...readme(OPTIONS).matchAll(/node_modules\/cdk8s-mastodon\/(\S+\.md)/g)].map((m) => m[1]);
   expect(named).toEqual(['CHANGELOG.md', 'docs/upgrading.md']);
   for (const f of named) {
     expect([f, fs.existsSync(path.join(ROOT, f))]).toEqual([f, true]);
-    expect([f, pkg.files.some((entry) => f === entry || f.startsWith(`${entry}/`))]).toEqual([f, true]);
+    expect([f, pkg.files.some((entry) => f === entry || f.startsWith(`${entry}/`) || globMatches(entry, f))]).toEqual([f, true]);
   }
+});
+
+describe('the Quick start names the version in package.json', () => {
+  test('from the registry: npx cdk8s-mastodon@<version> init', () => {
+    const [registry] = quickStartBlocks();
+    expect(registry.split('\n')[0]).toMatch(new RegExp(`^npx cdk8s-mastodon@${packageVersion().replace(/\./g, '\\.')} init my-server `));
+  });
+
+  test('from a checkout: the tarball npm pack writes, given to init', () => {
+    const [, checkout] = quickStartBlocks();
+    const tgz = `cdk8s-mastodon-${packageVersion()}.tgz`;
+    expect(checkout).toMatch(/^npm ci && npm pack/m);
+    expect(checkout).toContain(`init ../my-server --package-spec ${tgz}`);
+    // every tarball and file:vendor/ path the section names is this version's
+    expect([...new Set(quickStart().match(/cdk8s-mastodon-[^\s`]*?\.tgz/g))]).toEqual([tgz]);
+  });
 });

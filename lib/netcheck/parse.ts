@@ -96,3 +96,22 @@ export function parseResults(text: string): Results {
   });
   return { tcp, udp, mtu, ifaces, done, bad };
 }
+
+/**
+ * Why `text` gives the report nothing to read, or undefined when it holds at least one netcheck
+ * line (readable or not: an unreadable one is reported as such). One sentence, to follow the
+ * file's name; raw `iperf3 -J` output (one JSON document with `start` and `end`) is named as such.
+ */
+export function whyNoNetcheckLines(text: string, results: Results): string | undefined {
+  const count = results.tcp.length + results.udp.length + results.mtu.length + results.ifaces.length + results.done.length + results.bad.length;
+  if (count > 0) return undefined;
+  if (text.trim() === '') return 'is empty: collect the client Jobs\' logs into it (run.sh does), then run the report again';
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const what = doc && typeof doc === 'object' && 'start' in doc && 'end' in doc ? 'is raw iperf3 -J output, which' : '';
+  return `${what ? `${what} holds` : 'holds'} no netcheck lines (JSON lines with "netcheck": ${LINE_VERSION}): give it the log run.sh collects (kubectl logs of the client Jobs, e.g. netcheck/results.jsonl)`;
+}
