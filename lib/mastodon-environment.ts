@@ -12,13 +12,14 @@ import { DEFAULT_MASTODON_VERSION, IMAGES } from './rules/images';
 import { byCodeUnits } from './rules/order';
 import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
 import { SCHEDULER_QUEUE, secondSchedulerProblem } from './rules/sidekiq-layout';
+import { searchEndpointProblems } from './rules/search';
 import {
   CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT,
   MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
 } from './model/defaults';
 import type {
   CleanupConfig, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SecretKeyRef,
-  SmtpConfig, SmtpInput, StreamingSettings, WebSettings,
+  SearchEndpoint, SmtpConfig, SmtpInput, StreamingSettings, WebSettings,
 } from './model';
 
 /** The app's Redis, for {@link MastodonEnvironmentProps.redis}. */
@@ -101,6 +102,13 @@ export interface MastodonEnvironmentProps {
    * this project's k3s cluster: 127.0.0.1/32, ::1/128, 10.42.0.0/16
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * Full-text search: the Elasticsearch or OpenSearch server web and Sidekiq use (ES_ENABLED,
+   * ES_HOST, ES_PORT, ES_PRESET, ES_USER, ES_PASS from the Secret, ES_PREFIX). An `OpenSearch`
+   * construct's `endpoint` is one. Run a `SearchDeploy` to create and fill the indices.
+   * @default none: search off (Mastodon's default)
+   */
+  readonly search?: SearchEndpoint;
   /** tolerationSeconds for unreachable and not-ready nodes. @default 30 */
   readonly failoverSeconds?: number;
   /** The node label whose value names a node's pool. @default 'node-pool' */
@@ -157,6 +165,7 @@ export class MastodonEnvironment extends Construct {
     const problems: FieldProblem[] = [
       ...hostNameProblems('domain', props.domain),
       ...(props.webDomain !== undefined ? hostNameProblems('webDomain', props.webDomain) : []),
+      ...(props.search ? searchEndpointProblems('search', props.search) : []),
     ];
     if (problems.length > 0) throw propsError(`MastodonEnvironment ${props.instance}`, problems);
     const c = environmentSettings(props);
@@ -253,6 +262,7 @@ function environmentSettings(p: MastodonEnvironmentProps): MastodonSettings {
     streaming: w.streaming ?? STREAMING_DEFAULTS,
     cleanup: w.cleanup ?? CLEANUP_DEFAULTS,
     sidekiq: w.sidekiq ?? { catchUp: false },
+    ...(p.search ? { search: p.search } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
+import { OPENSEARCH_FLOOR } from '../rules/search';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 import type {
@@ -104,6 +105,12 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
     checkPlacement('redis.pool', c.redis.pool, images.redis);
     checkResources('redis.resources', c.redis.resources);
   }
+  if (c.search.mode === 'internal') {
+    checkPlacement('search.pool', c.search.pool, IMAGES.opensearch);
+    checkResources('search.resources', c.search.resources, OPENSEARCH_FLOOR);
+  }
+  // tootctl search deploy is a Rails process, as a Sidekiq one.
+  if (c.search.mode !== 'off') checkResources('search.deploy.resources', c.search.deploy.resources, SIDEKIQ_FLOOR);
 
   // Sidekiq processes.
   const procs = c.sidekiq.processes;

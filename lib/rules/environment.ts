@@ -5,6 +5,7 @@
 import { resourceName } from '../rules/names';
 import { DEFAULT_REDIS_PORT } from '../model/defaults';
 import type { DatabaseConnection } from './database';
+import { searchEnv } from './search';
 import type { MastodonSettings, RedisEndpoint, ResolvedConfig } from '../model';
 
 /** One variable read from a Secret key. */
@@ -84,6 +85,8 @@ export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<st
   } else {
     env.S3_ENABLED = 'false';
   }
+  // Full-text search (ES_*), only when configured: Mastodon's default is off.
+  Object.assign(env, searchEnv(c.search).plain);
   return env;
 }
 
@@ -108,6 +111,7 @@ export function railsSecretEnv(c: MastodonSettings, db: DatabaseConnection): Sec
   if (c.smtp.passwordSecret) {
     out.push({ env: 'SMTP_PASSWORD', secretName: c.smtp.passwordSecret.name, key: c.smtp.passwordSecret.key });
   }
+  out.push(...searchEnv(c.search).secrets);
   return out;
 }
 
