@@ -2,7 +2,6 @@
  * Full-text search (issue 25 item 2): the ES_* settings as Mastodon's config/initializers/chewy.rb
  * reads them, the in-cluster OpenSearch, the tootctl search deploy Job, and every refusal.
  */
-import { Testing } from 'cdk8s';
 import { errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
@@ -11,7 +10,6 @@ import { planConfig } from '../lib';
 import {
   internalSearchHost, openSearchHeapMiB, searchDeployArgs, searchDeployName, searchEndpointProblems, searchEnv, SearchDeployOptions,
 } from '../lib/rules/search';
-import { OpenSearch } from '../lib/opensearch';
 import type { Manifest } from '../lib/model';
 
 const external = (more: Record<string, unknown> = {}) => withChange(exampleRaw(), (c) => {
@@ -303,18 +301,5 @@ describe('the tootctl search deploy Job', () => {
   test('left out while maintenance.stopWorkloads is on', () => {
     const raw = withChange(internal(), (c) => { c.maintenance = { enabled: true, stopWorkloads: true }; });
     expect(jobs(render(raw))).toEqual([]);
-  });
-});
-
-describe('the OpenSearch construct alone', () => {
-  test('its endpoint names its Service; it refuses memory below the floor, naming the prop', () => {
-    const chart = Testing.chart();
-    const os = new OpenSearch(chart, 'search', { instance: 'tiny', prefix: 'tiny' });
-    expect(os.endpoint).toEqual({ host: 'tiny-search', port: 9200, scheme: 'http', preset: 'single_node_cluster', prefix: 'tiny' });
-    const objects = Testing.synth(chart);
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Service/tiny-search', 'StatefulSet/tiny-search']);
-    for (const v of K8S_VERSIONS) expect(new K8sValidator(v).validateAll(objects)).toEqual([]);
-    expect(() => new OpenSearch(Testing.chart(), 'search', { instance: 'tiny', resources: { requests: { cpu: '1', memory: '768Mi' }, limits: { memory: '768Mi' } } }))
-      .toThrow(/resources\.requests\.memory: 768Mi is below the 1Gi floor/);
   });
 });
