@@ -7,6 +7,7 @@ import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
 import { podPolicyOffences } from './support/pod-policy';
 import { scanObjects } from './support/secret-scan';
 import { planConfig } from '../lib';
+import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
 import {
   internalSearchHost, openSearchHeapMiB, searchDeployArgs, searchDeployName, searchEndpointProblems, searchEnv, SearchDeployOptions,
 } from '../lib/rules/search';
@@ -296,6 +297,14 @@ describe('the tootctl search deploy Job', () => {
     const [j] = jobs(render(internal({ deploy: { concurrency: 2, batchSize: 50, resetChewy: true, only: ['statuses'], timeoutSeconds: 3600 } })));
     expect(podSpecOf(j).containers[0].args).toEqual(['bin/tootctl', 'search', 'deploy', '--concurrency', '2', '--batch-size', '50', '--reset-chewy', '--only', 'statuses']);
     expect(j.spec.activeDeadlineSeconds).toBe(3600);
+  });
+
+  test('Helm waits for it: the --timeout advice covers its deadline', () => {
+    const advice = helmTimeoutAdvice(objects);
+    expect(advice.seconds).toBe(21600);
+    expect(advice.timeout).toBe('360m');
+    expect(advice.text).toMatch(/^The search index Job ocw-search-deploy-[0-9a-f]{8} has backoffLimit 6 and activeDeadlineSeconds 21600/);
+    expect(helmTimeoutAdvice(render()).text).toMatch(/^The migration Job ocw-db-migrate/);
   });
 
   test('left out while maintenance.stopWorkloads is on', () => {
