@@ -261,8 +261,8 @@ describe('the tootctl search deploy Job', () => {
   const [job] = jobs(objects);
 
   test('a PostSync hook after the post migration (Argo CD), post-install/upgrade after it (Helm), no Argo delete policy', () => {
-    const post = find(objects, 'Job', 'ocw-db-migrate-post').metadata.annotations;
-    const a = job.metadata.annotations;
+    const post = find(objects, 'Job', 'ocw-db-migrate-post').metadata.annotations ?? {};
+    const a = job.metadata.annotations ?? {};
     expect(a['argocd.argoproj.io/hook']).toBe('PostSync');
     expect(Number(a['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(Number(post['argocd.argoproj.io/sync-wave'] ?? 0));
     expect(a).not.toHaveProperty('argocd.argoproj.io/hook-delete-policy');
