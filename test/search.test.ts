@@ -307,6 +307,13 @@ describe('the tootctl search deploy Job', () => {
     expect(helmTimeoutAdvice(render()).text).toMatch(/^The migration Job ocw-db-migrate/);
   });
 
+  test('the connection budget counts its DB_POOL through the pooler', () => {
+    const line = (raw: unknown) => resolved(raw).postgres!.budget.clients.find((l) => l.who === 'search index Job');
+    expect(line(internal({ deploy: { concurrency: 3 } }))).toMatchObject({ connections: 4 });
+    expect(line(exampleRaw())).toBeUndefined();
+    expect(resolved(internal()).postgres!.budget.clientTotal).toBe(resolved().postgres!.budget.clientTotal + 6);
+  });
+
   test('left out while maintenance.stopWorkloads is on', () => {
     const raw = withChange(internal(), (c) => { c.maintenance = { enabled: true, stopWorkloads: true }; });
     expect(jobs(render(raw))).toEqual([]);

@@ -15,7 +15,7 @@ import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
 import { checkK3sInventory } from '../rules/k3s';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
-import { OPENSEARCH_FLOOR } from '../rules/search';
+import { OPENSEARCH_FLOOR, searchDeployDbPool } from '../rules/search';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 import type {
@@ -222,7 +222,8 @@ function crossCheck(c: MastodonConfigParsed): ResolveResult {
       }
       // Every scalable group counts at its maximum: that is what KEDA or catchUp may run.
       const sidekiq = procs.map((p, i) => ({ ...p, servesScheduler: layout[i].includes(SCHEDULER_QUEUE), maxReplicas: p.scaling?.maxReplicas }));
-      const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq }, db);
+      const searchDeploy = c.search.mode === 'off' ? undefined : { dbPool: searchDeployDbPool(c.search.deploy) };
+      const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq, ...(searchDeploy ? { searchDeploy } : {}) }, db);
       for (const problem of checkBudget(budget, db)) err(problem.path, problem.message);
       postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster, wal };
     }
