@@ -74,10 +74,10 @@ export class OpenSearch extends Construct {
     // turns every variable named like a setting (two dotted lower-case words) into -E<setting>=<value>.
     const env: k8s.EnvVar[] = [
       { name: 'cluster.name', value: name },
-      // One node: no discovery, and the production bootstrap checks (vm.max_map_count among them) are not enforced.
+      // One node: no discovery, and the bootstrap checks only warn (OpenSearch BootstrapChecks.enforceLimits).
       { name: 'discovery.type', value: 'single-node' },
       { name: 'network.host', value: '0.0.0.0' },
-      // NIO instead of mmap for the indices: no vm.max_map_count on the node, so no privileged init container.
+      // No mmap for the indices: MaxMapCountCheck skips vm.max_map_count then, so no privileged init container.
       { name: 'node.store.allow_mmap', value: 'false' },
       // Security plugin off (-Eplugins.security.disabled=true) and no demo certificates: see the class comment.
       { name: 'DISABLE_SECURITY_PLUGIN', value: 'true' },

@@ -33,8 +33,8 @@ export const OPENSEARCH_FLOOR: MemoryFloor = {
 };
 
 /**
- * The JVM heap in MiB for a memory limit: half of it, as OpenSearch's "Important settings" advise
- * (heap at most half the RAM, the rest for the operating system's file cache Lucene relies on).
+ * The JVM heap in MiB for a memory limit: half of it, as OpenSearch's "Important settings" page
+ * says of OPENSEARCH_JAVA_OPTS ("we recommend half of system RAM"); the rest is Lucene's file cache.
  */
 export function openSearchHeapMiB(limitBytes: number): number {
   return Math.floor(limitBytes / 2 / 2 ** 20);
