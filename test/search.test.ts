@@ -175,6 +175,10 @@ describe('mode internal', () => {
     expect(esKeys(envMap(objects))).not.toContain('ES_USER');
   });
 
+  test('search.prefix becomes ES_PREFIX', () => {
+    expect(envMap(render(internal({ prefix: 'ocw' })))).toMatchObject({ ES_HOST: 'ocw-search', ES_PREFIX: 'ocw' });
+  });
+
   test('single node, security plugin off without demo certificates, no mmap, heap half the limit', () => {
     expect(c.image).toBe('docker.io/opensearchproject/opensearch:2.19.4');
     expect(env).toMatchObject({
@@ -297,6 +301,8 @@ describe('the tootctl search deploy Job', () => {
     const [j] = jobs(render(internal({ deploy: { concurrency: 2, batchSize: 50, resetChewy: true, only: ['statuses'], timeoutSeconds: 3600 } })));
     expect(podSpecOf(j).containers[0].args).toEqual(['bin/tootctl', 'search', 'deploy', '--concurrency', '2', '--batch-size', '50', '--reset-chewy', '--only', 'statuses']);
     expect(j.spec.activeDeadlineSeconds).toBe(3600);
+    const [big] = jobs(render(internal({ deploy: { resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } } } })));
+    expect(podSpecOf(big).containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } });
   });
 
   test('Helm waits for it: the --timeout advice covers its deadline', () => {
