@@ -19,6 +19,9 @@ import { ScheduledRestarts } from './scheduled-restart';
 import { SidekiqQueue } from './sidekiq-queue';
 import { SidekiqScaling } from './sidekiq-scaling';
 import { mediaMountNodes } from './rules/mastodon-checks';
+import { OpenSearch } from './opensearch';
+import { SearchDeploy } from './search-deploy';
+import { searchEndpoint } from './rules/search';
 import type { ResolvedConfig } from './model';
 
 /** Props for {@link MastodonChart}. */
@@ -58,6 +61,10 @@ export class MastodonChart extends Chart {
   public readonly sidekiqScaling: SidekiqScaling;
   /** Scheduled rolling restarts (none unless restarts are configured). */
   public readonly restarts: ScheduledRestarts;
+  /** The in-cluster OpenSearch, when search.mode is internal. */
+  public readonly search?: OpenSearch;
+  /** The tootctl search deploy Job, while search is on (absent while maintenance.stopWorkloads is on). */
+  public readonly searchDeploy?: SearchDeploy;
 
   constructor(scope: Construct, id: string, props: MastodonChartProps) {
     const { config, ...chartProps } = props;
@@ -92,6 +99,15 @@ export class MastodonChart extends Chart {
         slotMetrics: config.resolvedMonitoring !== undefined,
       });
     }
+    if (config.search.mode === 'internal') {
+      const s = config.search;
+      this.search = new OpenSearch(this, 'Search', {
+        instance: config.name, pool: s.pool, poolLabel: config.nodes.poolLabel, storage: s.storage, resources: s.resources,
+        // Workers, not data: search is optional, so it never preempts Mastodon's own pods.
+        ...(s.prefix ? { prefix: s.prefix } : {}), priorityClassName: priority('workers'),
+      });
+    }
+    const search = this.search?.endpoint ?? searchEndpoint(config);
     this.environment = new MastodonEnvironment(this, 'Environment', {
       instance: config.name,
       domain: config.domain,
@@ -108,6 +124,7 @@ export class MastodonChart extends Chart {
       media: config.media,
       images: { mastodon: config.images.mastodon, streaming: config.images.streaming },
       trustedProxies: config.network.trustedProxies,
+      ...(search ? { search } : {}),
       failoverSeconds: config.network.failoverSeconds,
       poolLabel: config.nodes.poolLabel,
       mediaNodes: mediaMountNodes(config.nodes.inventory, [config.web.pool, ...config.sidekiq.processes.flatMap((p) => [p.pool, p.fallbackPool])], config.images.mastodon.architectures),
@@ -139,6 +156,9 @@ export class MastodonChart extends Chart {
     this.restarts = new ScheduledRestarts(this, 'Restarts', { config });
     if (!config.maintenance.stopWorkloads) {
       this.migrations = new Migrations(this, 'Migrations', { environment: this.environment });
+    }
+    if (config.search.mode !== 'off' && !config.maintenance.stopWorkloads) {
+      this.searchDeploy = new SearchDeploy(this, 'SearchDeploy', { environment: this.environment, ...config.search.deploy });
     }
     this.cleanup = new MediaCleanup(this, 'Cleanup', { environment: this.environment });
     if (config.resolvedMonitoring) {

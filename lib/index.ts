@@ -24,6 +24,7 @@ export { MediaCleanup, type MediaCleanupProps } from './media-cleanup';
 export { Migrations, type MigrationsProps, type MigrationStep } from './migrations';
 export { Monitoring, type MonitoringProps } from './monitoring';
 export { NetworkPolicies, type NetworkPoliciesProps } from './network-policies';
+export { OpenSearch, type OpenSearchProps } from './opensearch';
 export {
   PostgresCluster, type PostgresClusterProps, type PostgresBackupProps, type PostgresBootstrap, type PostgresObjectStoreProps, type PostgresPoolerProps,
   type PostgresStorage, type PostgresVolumeSnapshotProps,
@@ -31,6 +32,7 @@ export {
 export { PriorityClasses, type PriorityClassesProps } from './priority-classes';
 export { Redis, type RedisProps } from './redis';
 export { ScheduledRestarts, type ScheduledRestartsProps } from './scheduled-restart';
+export { SearchDeploy, type SearchDeployProps } from './search-deploy';
 export { SidekiqQueue, type SidekiqProcessSettings, type SidekiqQueueProps, type SidekiqQueueScaling } from './sidekiq-queue';
 export { SidekiqScaling, type SidekiqScalingProps } from './sidekiq-scaling';
 export { WebMetrics, type WebMetricsProps } from './web-metrics';

@@ -13,12 +13,13 @@ import { byCodeUnits } from './rules/order';
 import { FieldProblem, hostNameProblems, propsError, readWriteOnceMediaProblems } from './rules/mastodon-checks';
 import { authProblems, extraEnvProblems } from './rules/mastodon-settings';
 import { SCHEDULER_QUEUE, secondSchedulerProblem } from './rules/sidekiq-layout';
+import { searchEndpointProblems } from './rules/search';
 import {
   CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT,
   MASTODON_DEFAULTS, S3_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, WEB_DEFAULTS, WEB_EXPORTER_DEFAULTS,
 } from './model/defaults';
 import type {
-  AuthInput, CleanupConfig, ExtraEnvValue, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SecretKeyRef,
+  AuthInput, CleanupConfig, ExtraEnvValue, ImageSpec, KedaConfig, MastodonSettings, MediaConfig, MediaInput, RedisEndpoint, ResourcesConfig, SearchEndpoint, SecretKeyRef,
   SmtpConfig, SmtpInput, StreamingSettings, TranslationInput, WebSettings,
 } from './model';
 
@@ -114,6 +115,13 @@ export interface MastodonEnvironmentProps {
   readonly auth?: AuthInput;
   /** Translation of posts with DeepL or LibreTranslate (docs/mastodon-settings.md). @default none: no translate button */
   readonly translation?: TranslationInput;
+  /**
+   * Full-text search: the Elasticsearch or OpenSearch server web and Sidekiq use (ES_ENABLED,
+   * ES_HOST, ES_PORT, ES_PRESET, ES_USER, ES_PASS from the Secret, ES_PREFIX). An `OpenSearch`
+   * construct's `endpoint` is one. Run a `SearchDeploy` to create and fill the indices.
+   * @default none: search off (Mastodon's default)
+   */
+  readonly search?: SearchEndpoint;
   /** tolerationSeconds for unreachable and not-ready nodes. @default 30 */
   readonly failoverSeconds?: number;
   /** The node label whose value names a node's pool. @default 'node-pool' */
@@ -172,6 +180,7 @@ export class MastodonEnvironment extends Construct {
       ...(props.webDomain !== undefined ? hostNameProblems('webDomain', props.webDomain) : []),
       ...extraEnvProblems('extraEnv', props.extraEnv ?? {}),
       ...authProblems('auth', props.auth),
+      ...(props.search ? searchEndpointProblems('search', props.search) : []),
     ];
     if (problems.length > 0) throw propsError(`MastodonEnvironment ${props.instance}`, problems);
     const c = environmentSettings(props);
@@ -271,6 +280,7 @@ function environmentSettings(p: MastodonEnvironmentProps): MastodonSettings {
     streaming: w.streaming ?? STREAMING_DEFAULTS,
     cleanup: w.cleanup ?? CLEANUP_DEFAULTS,
     sidekiq: w.sidekiq ?? { catchUp: false },
+    ...(p.search ? { search: p.search } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { waveAnnotations } from './conventions/ordering';
 import { cnpgNames } from './rules/database';
 import { MAINTENANCE_PORT, STREAMING_PORT, TUNNEL_METRICS_PORT, WEB_PORT } from './rules/services';
 import { PGBOUNCER_METRICS_PORT, POSTGRES_METRICS_PORT, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT } from './rules/metrics';
+import { OPENSEARCH_PORT } from './rules/search';
 import type { ResolvedConfig } from './model';
 
 /** Props for {@link NetworkPolicies}. */
@@ -57,7 +58,9 @@ export class NetworkPolicies extends Construct {
     const poolerPods: Peer = { podSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } } };
     const redisInternal = c.redis.mode === 'internal';
     const redisPort = c.redis.mode === 'internal' ? 6379 : c.redis.port;
-    const mastodon = ['web', 'streaming', 'sidekiq', 'migrate', 'cleanup'];
+    // The search index Job, while search is on: a Rails process with the database and Redis.
+    const searchJob = c.search.mode === 'off' ? [] : ['search-deploy'];
+    const mastodon = ['web', 'streaming', 'sidekiq', 'migrate', 'cleanup', ...searchJob];
     const identity: Identity = { instance: inst, component: 'network', version: c.images.mastodon.tag };
     // Prometheus: with monitoring on, exactly monitoring.namespace (and its Prometheus pods when
     // named) on exactly the metrics ports; otherwise the older network.monitoringNamespace, which
@@ -127,6 +130,30 @@ export class NetworkPolicies extends Construct {
       // Migrations go to the primary directly; tootctl deletes media from object storage.
       egress: [...dbEgress(true), ...dbEgress(false), ...redisEgress, { to: internet, ports: tcp(443) }],
     });
+    if (c.search.mode !== 'off') {
+      // Web searches, Sidekiq updates the indices, the Job fills them: only they reach the search server.
+      const searchers = ['web', 'sidekiq', 'search-deploy'];
+      const s = c.search;
+      policy('search-clients', {
+        podSelector: selector(searchers),
+        policyTypes: ['Egress'],
+        egress: s.mode === 'internal' ? [{ to: [from('search')], ports: tcp(OPENSEARCH_PORT) }] : routeEgress(`${s.scheme}://${s.host}:${s.port}`),
+      });
+      policy('search-deploy', {
+        podSelector: selector('search-deploy'),
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [...dbEgress(false), ...redisEgress],
+      });
+      if (s.mode === 'internal') {
+        // The security plugin is off (lib/opensearch.ts): this policy is its only gate.
+        policy('search', {
+          podSelector: selector('search'),
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [{ from: [from(searchers)], ports: tcp(OPENSEARCH_PORT) }],
+          egress: [],
+        });
+      }
+    }
     if (redisInternal) {
       // With KEDA, its operator pods read the queue lengths (LLEN) from Redis: that port only.
       const keda = c.sidekiq.keda;
@@ -199,7 +226,7 @@ export class NetworkPolicies extends Construct {
         podSelector: { matchLabels: { 'cnpg.io/poolerName': n.pooler } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [from(['web', 'streaming', 'sidekiq', 'cleanup'])], ports: tcp(5432) },
+          { from: [from(['web', 'streaming', 'sidekiq', 'cleanup', ...searchJob])], ports: tcp(5432) },
           { from: [inNamespace(c.network.cnpgOperatorNamespace)], ports: tcp(8000) },
           ...(prometheus ? [{ from: [prometheus], ports: tcp(PGBOUNCER_METRICS_PORT) }] : []),
         ],

@@ -111,8 +111,15 @@ describe('mastodon.extraEnv', () => {
   test('a secret setting written as a plain value is refused, and nothing of it is rendered', () => {
     expect(messageAt(errorsOf(withEnv({ HCAPTCHA_SECRET_KEY: 'not-a-real-value' })), 'mastodon.extraEnv.HCAPTCHA_SECRET_KEY'))
       .toMatch(/^HCAPTCHA_SECRET_KEY is a secret: store it in a Secret and write \{secret: <name>, key: <key>\} here, never the value/);
-    expect(() => environmentChart({ extraEnv: { ES_PASS: 'x' } })).toThrow(/extraEnv\.ES_PASS: ES_PASS is a secret/);
+    expect(() => environmentChart({ extraEnv: { HCAPTCHA_SECRET_KEY: 'x' } })).toThrow(/extraEnv\.HCAPTCHA_SECRET_KEY: HCAPTCHA_SECRET_KEY is a secret/);
     for (const name of SECRET_SETTINGS) expect([name, MASTODON_SETTINGS.includes(name)]).toEqual([name, true]);
+  });
+
+  test('the search settings are refused, naming the search field that owns each', () => {
+    const errors = errorsOf(withEnv({ ES_HOST: 'es.example', ES_ENABLED: 'true', ES_PASS: { secret: 'es', key: 'password' } }));
+    expect(messageAt(errors, 'mastodon.extraEnv.ES_HOST')).toMatch(/search\.host/);
+    expect(messageAt(errors, 'mastodon.extraEnv.ES_ENABLED')).toMatch(/search\.mode/);
+    expect(messageAt(errors, 'mastodon.extraEnv.ES_PASS')).toMatch(/search\.passwordSecret/);
   });
 
   test('every problem at once', () => {

@@ -16,6 +16,7 @@ import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '.
 import { checkK3sInventory } from '../rules/k3s';
 import { sidekiqThreadProblems } from '../rules/sidekiq-threads';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
+import { OPENSEARCH_FLOOR, searchDeployDbPool } from '../rules/search';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 import type {
@@ -144,6 +145,12 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
     checkPlacement('redis.pool', c.redis.pool, images.redis);
     checkResources('redis.resources', c.redis.resources);
   }
+  if (c.search?.mode === 'internal') {
+    checkPlacement('search.pool', c.search.pool, IMAGES.opensearch);
+    checkResources('search.resources', c.search.resources, OPENSEARCH_FLOOR);
+  }
+  // tootctl search deploy is a Rails process, as a Sidekiq one.
+  if (c.search && c.search.mode !== 'off') checkResources('search.deploy.resources', c.search.deploy.resources, SIDEKIQ_FLOOR);
 
   // Sidekiq processes (none to check when the section did not parse).
   const procs = c.sidekiq?.processes ?? [];
@@ -267,7 +274,8 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
       }
       // Every scalable group counts at its maximum: that is what KEDA or catchUp may run.
       const sidekiq = procs.map((p, i) => ({ ...p, servesScheduler: layout[i].includes(SCHEDULER_QUEUE), maxReplicas: p.scaling?.maxReplicas }));
-      const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq }, db);
+      const searchDeploy = !c.search || c.search.mode === 'off' ? undefined : { dbPool: searchDeployDbPool(c.search.deploy) };
+      const budget = connectionBudget({ web: c.web, streaming: c.streaming, sidekiq, ...(searchDeploy ? { searchDeploy } : {}) }, db);
       for (const problem of checkBudget(budget, db)) err(problem.path, problem.message);
       postgres = { arch, antiAffinity, eligibleNodes: eligible, image, budget, serverName: db.backup.objectStore.serverName ?? names.cluster, wal };
     }

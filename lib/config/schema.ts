@@ -18,8 +18,9 @@ import { authProblems, extraEnvProblems } from '../rules/mastodon-settings';
 import {
   BACKUP_DEFAULTS, CLEANUP_DEFAULTS, DEFAULT_FAILOVER_SECONDS, DEFAULT_POOL, DEFAULT_POOL_LABEL, DEFAULT_REDIS_PORT, DEFAULT_TRUSTED_PROXIES,
   AUTH_DEFAULTS, MASTODON_DEFAULTS, POSTGRES_DEFAULTS, TRANSLATION_DEFAULTS, REDIS_DEFAULTS, S3_DEFAULTS, SIDEKIQ_DEFAULTS, SMTP_DEFAULTS, STREAMING_DEFAULTS, TUNNEL_DEFAULTS, WEB_DEFAULTS,
-  WEB_EXPORTER_DEFAULTS,
+  WEB_EXPORTER_DEFAULTS, SEARCH_DEFAULTS,
 } from '../model/defaults';
+import { SEARCH_HOST, SEARCH_INDICES, SEARCH_PRESETS, searchEndpointProblems } from '../rules/search';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -589,6 +590,67 @@ export const RestartsSchema = z.strictObject({
     .describe('When to roll each Sidekiq process group, by process name.'),
 }).describe('Scheduled rolling restarts (CronJobs running kubectl rollout restart), off by default.');
 
+// ---- search (issue 25 item 2): every variable as config/initializers/chewy.rb (Mastodon v4.x) reads it.
+
+/** Index names are lower case and may not start with '-', '_' or '+'; chewy joins the prefix with '_'. */
+const INDEX_PREFIX = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+const searchPrefix = z.string().regex(INDEX_PREFIX, { error: "must be an index name prefix: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit (at most 64)" })
+  .optional().describe('ES_PREFIX: prepended to every index name (prefix_accounts, ...), so several Mastodon servers can share one cluster; none when left out.');
+
+const SearchDeploySchema = z.strictObject({
+  reindexToken: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be a short token such as '2026-12-01' or 'v4.8.0' (letters, digits, '.', '_' and '-')" }).optional()
+    .describe('Change it to run tootctl search deploy again, e.g. when an upgrade\'s notes ask for it. The Job also runs when search is first enabled and after every Mastodon upgrade.'),
+  concurrency: z.number().int().min(1).max(32).default(SEARCH_DEFAULTS.deploy.concurrency)
+    .describe('tootctl search deploy --concurrency: worker threads; the Job takes this plus one database connection.'),
+  batchSize: z.number().int().min(1).max(10000).default(SEARCH_DEFAULTS.deploy.batchSize).describe('tootctl search deploy --batch-size: records per batch.'),
+  resetChewy: z.boolean().default(false).describe("tootctl search deploy --reset-chewy: forget the stored index specifications so every index is rebuilt (some upgrade notes ask for it; set a new reindexToken with it)."),
+  only: z.array(z.enum(SEARCH_INDICES)).min(1).optional().describe('tootctl search deploy --only: these indices only; every index when left out.'),
+  timeoutSeconds: z.number().int().min(600).max(7 * 86400).default(SEARCH_DEFAULTS.deploy.timeoutSeconds)
+    .describe('activeDeadlineSeconds of the Job: it is stopped after this many seconds, retries included (a large server takes hours to index).'),
+  resources: ResourcesSchema.default(SEARCH_DEFAULTS.deploy.resources).describe('Requests and memory limit of the tootctl pod (a Rails process; at least 512Mi).'),
+}).describe('The tootctl search deploy Job that creates the indices and fills them.');
+
+const SearchExternalSchema = z.strictObject({
+  mode: z.literal('external'),
+  host: z.string().min(1, { error: 'must be the host name of the Elasticsearch or OpenSearch server, e.g. search.example.net', abort: true })
+    .regex(SEARCH_HOST, { error: (i) => `'${String(i.input)}' is not a bare host name: write the host alone (e.g. search.example.net), the scheme in search.scheme and the port in search.port` })
+    .describe('ES_HOST: the host name, without scheme or port.'),
+  port: z.number().int().min(1).max(65535).default(SEARCH_DEFAULTS.port).describe('ES_PORT.'),
+  scheme: z.enum(['http', 'https']).default(SEARCH_DEFAULTS.scheme)
+    .describe('https is written into ES_HOST as https://host, which is how Mastodon connects over TLS (its CA must be a public one the image trusts).'),
+  user: z.string().min(1).optional().describe('ES_USER: the user Mastodon authenticates as; none when left out.'),
+  passwordSecret: SecretKeyRefSchema.optional().describe('The Secret key that holds ES_PASS; give it together with user.'),
+  prefix: searchPrefix,
+  preset: z.enum(SEARCH_PRESETS).default(SEARCH_DEFAULTS.preset)
+    .describe('ES_PRESET: single_node_cluster (no replicas), small_cluster (under 6 nodes, 1 replica) or large_cluster (more shards).'),
+  deploy: SearchDeploySchema.prefault({}),
+}).check((ctx) => {
+  // The pairing rule MastodonEnvironment applies too; the host shape is checked above.
+  for (const p of searchEndpointProblems('search', ctx.value).filter((x) => !x.path.endsWith('.host'))) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, path: [p.path.slice('search.'.length)], message: p.message });
+  }
+});
+
+const SearchInternalSchema = z.strictObject({
+  mode: z.literal('internal'),
+  pool: pool.default(DEFAULT_POOL).describe('Node pool for the OpenSearch pod.'),
+  storage: z.strictObject({
+    size: memory.describe('PVC size for the indices, e.g. 10Gi (they are rebuilt from the database if lost).'),
+    storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
+  }).default(SEARCH_DEFAULTS.internal.storage),
+  resources: ResourcesSchema.default(SEARCH_DEFAULTS.internal.resources)
+    .describe('Requests and memory limit of OpenSearch; the JVM heap is half the limit, so request at least 1Gi and the same as the limit.'),
+  prefix: searchPrefix,
+  deploy: SearchDeploySchema.prefault({}),
+});
+
+export const SearchSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('off') }),
+  SearchExternalSchema,
+  SearchInternalSchema,
+]).describe('Full-text search (ES_*): off (Mastodon\'s default), an external Elasticsearch/OpenSearch, or a single-node OpenSearch in the cluster.');
+
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
   name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
@@ -648,6 +710,7 @@ export const MastodonConfigSchema = z.strictObject({
   restarts: RestartsSchema.prefault({}),
   auth: AuthSchema.optional(),
   translation: TranslationSchema.optional(),
+  search: SearchSchema.default({ mode: 'off' }),
 });
 
 /** The JSON Schema editors use to complete and check the YAML file. */

@@ -47,3 +47,20 @@ export function postMigrateAnnotations(): Record<string, string> {
     'helm.sh/hook-delete-policy': 'before-hook-creation',
   };
 }
+
+/**
+ * `tootctl search deploy` (lib/search-deploy.ts): after the post-deploy migration, once every
+ * workload and the in-cluster OpenSearch are healthy. Argo CD: a PostSync hook in a later wave
+ * than the migration, and no delete policy: "Named hooks will only be created once"
+ * (argoproj/argo-cd docs/user-guide/resource_hooks.md), so it runs once per Job name. Helm:
+ * post-install and post-upgrade after the migration (weight 10); Helm runs hooks on every upgrade.
+ */
+export function searchDeployAnnotations(): Record<string, string> {
+  return {
+    'argocd.argoproj.io/hook': 'PostSync',
+    'argocd.argoproj.io/sync-wave': '5',
+    'helm.sh/hook': 'post-install,post-upgrade',
+    'helm.sh/hook-weight': '10',
+    'helm.sh/hook-delete-policy': 'before-hook-creation',
+  };
+}

@@ -140,3 +140,26 @@ export const AUTH_DEFAULTS = {
 
 /** Translation (config `translation`): DeepL's plan when none is given, as Mastodon's DEEPL_PLAN default. */
 export const TRANSLATION_DEFAULTS = { deeplPlan: 'free' } as const;
+
+/**
+ * Full-text search (config `search`; constructs OpenSearch and SearchDeploy). Mastodon's own
+ * defaults (config/initializers/chewy.rb): ES_PORT 9200; ES_PRESET unset means no replicas,
+ * as single_node_cluster does.
+ */
+export const SEARCH_DEFAULTS = {
+  port: 9200,
+  scheme: 'http',
+  preset: 'single_node_cluster',
+  /** The single-node OpenSearch (mode internal): heap is half the memory limit (lib/rules/search.ts). */
+  internal: {
+    storage: { size: '10Gi' },
+    resources: { requests: { cpu: '250m', memory: '2Gi' }, limits: { memory: '2Gi' } },
+  },
+  /** `tootctl search deploy` (lib/mastodon/cli/search.rb): its own defaults, and the Job's bounds. */
+  deploy: {
+    concurrency: 5,
+    batchSize: 100,
+    timeoutSeconds: 21600,
+    resources: { requests: { cpu: '250m', memory: '768Mi' }, limits: { memory: '1536Mi' } },
+  },
+} as const;

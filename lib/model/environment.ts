@@ -67,4 +67,24 @@ export interface MastodonSettings {
   readonly cleanup: CleanupConfig;
   /** Sidekiq-wide switches: run scalable groups at their maximum; KEDA owns the replica count. */
   readonly sidekiq: { readonly catchUp: boolean; readonly keda?: KedaConfig };
+  /** Full-text search (ES_*). @default none: search off, Mastodon's default */
+  readonly search?: SearchEndpoint;
+}
+
+/** The Elasticsearch or OpenSearch server Mastodon searches with (ES_*), and how it connects. */
+export interface SearchEndpoint {
+  /** Host name, without scheme or port (ES_HOST). */
+  readonly host: string;
+  /** Its HTTP port (ES_PORT). */
+  readonly port: number;
+  /** `https` is written into ES_HOST as Mastodon expects; `http` is the client's default. */
+  readonly scheme: 'http' | 'https';
+  /** ES_PRESET: single_node_cluster, small_cluster or large_cluster. */
+  readonly preset: 'single_node_cluster' | 'small_cluster' | 'large_cluster';
+  /** ES_USER. @default none: no authentication */
+  readonly user?: string;
+  /** The Secret key with ES_PASS. @default none */
+  readonly passwordSecret?: SecretKeyRef;
+  /** ES_PREFIX: a prefix for the index names, to share one cluster. @default none */
+  readonly prefix?: string;
 }

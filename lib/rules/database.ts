@@ -143,6 +143,8 @@ export interface BudgetWorkloads {
   readonly streaming: { readonly replicas: number; readonly dbPool: number };
   /** `maxReplicas`: a scalable group (KEDA or catchUp), counted at its maximum. */
   readonly sidekiq: readonly { readonly name: string; readonly replicas: number; readonly maxReplicas?: number; readonly concurrency: number; readonly servesScheduler: boolean }[];
+  /** The tootctl search deploy Job (search on): its DB_POOL, through the pooler. @default none */
+  readonly searchDeploy?: { readonly dbPool: number };
 }
 
 /** Computes the budget of a CNPG cluster for these workloads. */
@@ -170,6 +172,9 @@ export function connectionBudget(c: BudgetWorkloads, db: CnpgDatabaseConfig): Co
     connections: surge(c.streaming.replicas) * c.streaming.dbPool,
   });
   clients.push({ who: 'cleanup CronJobs', how: `2 jobs × DB_POOL ${TOOTCTL_DB_POOL}`, connections: 2 * TOOTCTL_DB_POOL });
+  if (c.searchDeploy) {
+    clients.push({ who: 'search index Job', how: `1 job × DB_POOL ${c.searchDeploy.dbPool} (concurrency + 1)`, connections: c.searchDeploy.dbPool });
+  }
   const clientTotal = clients.reduce((n, l) => n + l.connections, 0);
   return { clients, clientTotal, maxClientConn: db.pooler.maxClientConn ?? clientTotal, ...serverBudget(db) };
 }

@@ -7,6 +7,7 @@ import { DEFAULT_REDIS_PORT } from '../model/defaults';
 import type { DatabaseConnection } from './database';
 import { authEnv, extraEnvSplit, SettingSecret, translationEnv } from './mastodon-settings';
 import { s3ChecksumEnv } from './s3';
+import { searchEnv } from './search';
 import type { MastodonSettings, RedisEndpoint, ResolvedConfig } from '../model';
 
 /** One variable read from a Secret key. */
@@ -81,9 +82,10 @@ export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<st
   } else {
     env.S3_ENABLED = 'false';
   }
-  // The optional sections, then extraEnv: none of their names is one set above (the schema and
-  // MastodonEnvironment refuse an extraEnv name the config owns).
-  return { ...env, ...authEnv(c, c.auth).plain, ...translationEnv(c.translation).plain, ...extraEnvSplit(c.mastodon.extraEnv).plain };
+  // The optional sections (full-text search only when configured: Mastodon's default is off),
+  // then extraEnv: none of their names is one set above (the schema and MastodonEnvironment
+  // refuse an extraEnv name the config owns).
+  return { ...env, ...searchEnv(c.search).plain, ...authEnv(c, c.auth).plain, ...translationEnv(c.translation).plain, ...extraEnvSplit(c.mastodon.extraEnv).plain };
 }
 
 /** Database and Redis passwords: what every component that talks to them needs. */
@@ -107,7 +109,7 @@ export function railsSecretEnv(c: MastodonSettings, db: DatabaseConnection): Sec
   if (c.smtp.passwordSecret) {
     out.push({ env: 'SMTP_PASSWORD', secretName: c.smtp.passwordSecret.name, key: c.smtp.passwordSecret.key });
   }
-  out.push(...authEnv(c, c.auth).secrets, ...translationEnv(c.translation).secrets, ...extraEnvSplit(c.mastodon.extraEnv).secrets);
+  out.push(...searchEnv(c.search).secrets, ...authEnv(c, c.auth).secrets, ...translationEnv(c.translation).secrets, ...extraEnvSplit(c.mastodon.extraEnv).secrets);
   return out;
 }
 

@@ -28,6 +28,14 @@ export const IMAGES = {
    * linux/arm64 with the git tag as the image tag).
    */
   redisExporter: { repository: 'docker.io/oliver006/redis_exporter', tag: 'v1.88.0', architectures: ['amd64', 'arm64'] },
+  /**
+   * OpenSearch for full-text search (search.mode internal): the last 2.x line. Mastodon's admin
+   * check passes it (app/lib/admin/system_check/elasticsearch_check.rb compares OpenSearch's
+   * minimum_wire_compatibility_version, 7.10.0 on 2.x, with 7.x), while 3.x reports 2.19.0 and
+   * is flagged (mastodon/mastodon#35237). opensearch-build docker/release publishes every tag for
+   * linux/amd64 and linux/arm64; the image runs as uid 1000.
+   */
+  opensearch: { repository: 'docker.io/opensearchproject/opensearch', tag: '2.19.4', architectures: ['amd64', 'arm64'] },
   /** kubectl with a shell, for the snapshot retention CronJob. */
   kubectl: { repository: 'docker.io/alpine/k8s', tag: '1.30.3', architectures: ['amd64', 'arm64'] },
   /**

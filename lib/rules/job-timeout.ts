@@ -37,17 +37,22 @@ export function jobRetryWindow(spec: { readonly backoffLimit?: number; readonly 
   return { attempts, backoffSeconds, seconds };
 }
 
-/** The `--timeout` for helm install/upgrade that outlasts the longest migration Job, from the rendered objects. */
+/**
+ * The `--timeout` for helm install/upgrade that outlasts the longest hook Job Helm waits for (the
+ * migrations, and the search index Job while search is on), from the rendered objects.
+ */
 export function helmTimeoutAdvice(objects: readonly RenderedObject[], attemptSeconds = MIGRATION_ATTEMPT_SECONDS): { timeout: string; seconds: number; text: string } {
-  const jobs = objects.filter((o) => o.kind === 'Job' && /db-migrate/.test(o.metadata.name));
+  const jobs = objects.filter((o) => o.kind === 'Job' && /db-migrate|search-deploy/.test(o.metadata.name));
   let worst: { name: string; backoffLimit: number; deadline?: number; w: RetryWindow } | undefined;
   for (const j of jobs) {
-    const w = jobRetryWindow(j.spec, attemptSeconds);
+    // Indexing a large server takes hours: one attempt may use the whole deadline.
+    const search = /search-deploy/.test(j.metadata.name) && j.spec.activeDeadlineSeconds !== undefined;
+    const w = jobRetryWindow(j.spec, search ? j.spec.activeDeadlineSeconds : attemptSeconds);
     if (!worst || w.seconds > worst.w.seconds) worst = { name: j.metadata.name, backoffLimit: j.spec.backoffLimit ?? 6, deadline: j.spec.activeDeadlineSeconds, w };
   }
   if (!worst) return { timeout: '5m', seconds: 300, text: 'no migration Job is rendered; Helm\'s default --timeout 5m is enough' };
   const minutes = Math.ceil(worst.w.seconds / 60 / 5) * 5;
-  const text = `The migration Job ${worst.name} has backoffLimit ${worst.backoffLimit}${worst.deadline !== undefined ? ` and activeDeadlineSeconds ${worst.deadline}` : ' and no activeDeadlineSeconds'}: `
+  const text = `The ${/search-deploy/.test(worst.name) ? 'search index' : 'migration'} Job ${worst.name} has backoffLimit ${worst.backoffLimit}${worst.deadline !== undefined ? ` and activeDeadlineSeconds ${worst.deadline}` : ' and no activeDeadlineSeconds'}: `
     + `${worst.w.attempts} attempts with ${worst.w.backoffSeconds} s of back-off between them (Kubernetes doubles it from 10 s, capped at 6 min)`
     + `${worst.deadline !== undefined ? '' : `, plus ${worst.w.attempts} × ${attemptSeconds / 60} min if each attempt runs ${attemptSeconds / 60} minutes`}, `
     + `${worst.w.seconds} s in all. Helm waits --timeout (default 5m) for each hook Job, so pass --timeout ${minutes}m.`;
