@@ -78,6 +78,45 @@ describe('bad input: every problem, with path and fix', () => {
     expect(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')).toMatch(/no process serves the 'fasp' queue/);
   });
 
+  // Issue 23 review H1: an unknown key no longer hides the cross-field problems of its section.
+  test('an unknown key in web hides neither its pool nor its memory floor', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => {
+      c.web.replcas = c.web.replicas;
+      delete c.web.replicas;
+      c.web.pool = 'clod';
+      c.web.resources.requests.memory = '512Mi';
+    }));
+    expect(messageAt(errors, 'web.replcas')).toMatch(/did you mean 'replicas'/);
+    expect(messageAt(errors, 'web.pool')).toMatch(/pool 'clod' has no nodes/);
+    expect(messageAt(errors, 'web.resources.requests.memory')).toMatch(/below the 700Mi floor/);
+  });
+
+  test('a typo in one Sidekiq process and a wrong pool in another come back in one run', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => {
+      c.sidekiq.processes[0].replcas = 1;
+      c.sidekiq.processes[1].pool = 'onprme';
+    }));
+    expect(messageAt(errors, 'sidekiq.processes[0].replcas')).toMatch(/did you mean 'replicas'/);
+    expect(messageAt(errors, 'sidekiq.processes[1].pool')).toMatch(/pool 'onprme' has no nodes/);
+  });
+
+  test('a section still refused without its unknown keys stays out of the cross-field checks', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => {
+      c.web.replcas = 2;
+      c.web.threads = 'five';
+      c.web.pool = 'clod';
+    }));
+    expect(messageAt(errors, 'web.replcas')).toMatch(/did you mean 'replicas'/);
+    expect(messageAt(errors, 'web.threads')).toMatch(/expected a number/);
+    expect(errors.filter((e) => e.path === 'web.pool')).toEqual([]);
+  });
+
+  test('an unknown key beside a value only code can hold is reported, not thrown', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => { c.web.replcas = 2; c.web.pool = () => 'cloud'; }));
+    expect(messageAt(errors, 'web.replcas')).toMatch(/did you mean 'replicas'/);
+    expect(messageAt(errors, 'web.pool')).toMatch(/expected/);
+  });
+
   test('a check whose input is broken is skipped, not run on a guess', () => {
     const errors = errorsOf(withChange(exampleRaw(), (c) => { c.nodes.inventory[0].arch = 'sparc'; }));
     // The broken inventory is reported; no pool is called empty because of it.

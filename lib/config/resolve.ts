@@ -42,9 +42,42 @@ export type ResolveResult =
 export function resolveConfig(raw: unknown): ResolveResult {
   const parsed = MastodonConfigSchema.safeParse(raw, PARSE_OPTIONS);
   if (parsed.success) return crossCheck(parsed.data, new Set(), []);
-  const schemaErrors = formatZodIssues(parsed.error.issues, raw);
-  const broken = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')));
-  return crossCheck(parsedSections(raw, broken), broken, schemaErrors);
+  // An unknown key is reported, then left out: the rest of its section is still checked.
+  const unknown = parsed.error.issues.filter((i) => i.code === 'unrecognized_keys');
+  const rest = unknown.length ? withoutKeys(raw, unknown) : raw;
+  const reparsed = unknown.length ? MastodonConfigSchema.safeParse(rest, PARSE_OPTIONS) : parsed;
+  const others = reparsed.success ? [] : reparsed.error.issues;
+  const schemaErrors = formatZodIssues(inSchemaOrder([...others, ...unknown]), raw);
+  if (reparsed.success) return crossCheck(reparsed.data, new Set(), schemaErrors);
+  const broken = new Set(others.map((i) => String(i.path[0] ?? '')));
+  return crossCheck(parsedSections(rest, broken), broken, schemaErrors);
+}
+
+const SECTION_ORDER = new Map(Object.keys(MastodonConfigSchema.shape).map((k, i) => [k, i]));
+
+/** Issues ordered by their top-level section, the order one parse reports them in; a file-level one last. */
+function inSchemaOrder(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const rank = (i: z.core.$ZodIssue) => SECTION_ORDER.get(String(i.path[0])) ?? SECTION_ORDER.size;
+  return issues.sort((a, b) => rank(a) - rank(b));
+}
+
+/** A copy of `raw` without the keys the `unrecognized_keys` issues name. */
+function withoutKeys(raw: unknown, issues: readonly z.core.$ZodIssueUnrecognizedKeys[]): unknown {
+  const copy = plainCopy(raw);
+  for (const issue of issues) {
+    let at: unknown = copy;
+    for (const p of issue.path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[p] : undefined;
+    if (at === null || typeof at !== 'object') continue;
+    for (const key of issue.keys) delete (at as Record<string, unknown>)[key];
+  }
+  return copy;
+}
+
+/** Copies lists and mappings; any other value (even one structuredClone refuses, like a function) is shared. */
+function plainCopy(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainCopy);
+  if (v === null || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainCopy(x)]));
 }
 
 const PARSE_OPTIONS = { reportInput: true, jitless: true } as const;
