@@ -130,14 +130,19 @@ database:
   backup:
     objectStore:
       destinationPath: s3://${n}-backups/postgres
-      endpointURL: https://s3.example.com
-      credentialsSecret: { name: ${n}-s3 }     # keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+      endpointURL: https://s3.eu-central-003.backblazeb2.com   # your bucket's S3 endpoint (B2: on the bucket page)
+      # Its own key, restricted to the backup bucket: a leaked media key cannot touch the backups.
+      credentialsSecret: { name: ${n}-backup-s3 }   # keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 
 media:
   s3:
     bucket: ${n}-media
-    endpoint: https://s3.example.com
-    credentialsSecret: { name: ${n}-s3 }       # the same Secret and keys as the backups
+    endpoint: https://s3.eu-central-003.backblazeb2.com
+    region: eu-central-003
+    # Files are linked as https://media.${o.domain}/...: a proxied CNAME and a rewrite in
+    # Cloudflare (node_modules/cdk8s-mastodon/docs/prerequisites.md, step 7).
+    aliasHost: media.${o.domain}
+    credentialsSecret: { name: ${n}-s3 }       # keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (the media bucket's key)
 
 smtp:
   server: smtp.example.com

@@ -4,6 +4,7 @@ import { exampleRaw, render, resolved } from './support/fixtures';
 import { alphanumeric, generateMastodonSecrets, renderMastodonSecret } from '../lib/app/secrets';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
 import { cnpgOperatorSecrets, secretSkeletons } from '../lib/rules/secret-refs';
+import { serverYaml } from '../cli/project';
 
 const fromUrlSafe = (s: string) => Buffer.from(s, 'base64url');
 
@@ -66,6 +67,17 @@ describe('secret-skeletons: every Secret the manifests reference, with its keys'
     expect(byName['ocw-db-app']).toBeUndefined();
     expect(byName[config.mastodon.secretName]).toBeUndefined();
     expect(s.every((x) => x.usedBy.length > 0)).toBe(true);
+  });
+
+  // Issue 23 review H2: docs/prerequisites.md makes one bucket-restricted B2 key per bucket.
+  test('the config init writes asks for two S3 Secrets: media and backups, each with both keys', () => {
+    const raw = parse(serverYaml({ name: 'ex', domain: 'example.social', repoURL: 'https://github.com/you/m.git', versions: {} }));
+    const config = resolved(raw);
+    const byName = Object.fromEntries(secretSkeletons(render(raw), config).map((x) => [x.name, x.keys]));
+    const s3 = Object.keys(byName).filter((n) => byName[n].includes('AWS_ACCESS_KEY_ID'));
+    expect(s3).toEqual(['ex-backup-s3', 'ex-s3']);
+    for (const n of s3) expect(byName[n]).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    expect(config.media.s3).toMatchObject({ region: expect.any(String), aliasHost: 'media.example.social' });
   });
 
   // CloudNativePG v1.30.0 names and creates these itself (api/v1/cluster_types.go suffixes;
