@@ -67,4 +67,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => die(String(e?.stack ?? e)));
+/** The last resort: one line naming what failed, never a stack trace. */
+export function unexpectedErrorLine(e: unknown): string {
+  const what = (e instanceof Error ? `${e.message}${(e as NodeJS.ErrnoException).code ? ` (${(e as NodeJS.ErrnoException).code})` : ''}` : String(e)).replace(/\s*\n\s*/g, ' ');
+  return `cdk8s-mastodon: ${what}; if the input looks right, report it at https://github.com/cdk8s-mastodon/cdk8s-mastodon/issues`;
+}
+
+if (require.main === module) main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => die(unexpectedErrorLine(e)));

@@ -8,11 +8,10 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { packageRoot, packageVersion } from '../lib/app/package-root';
 import { parseArgsOrExit, usageError } from './args';
+import { describeWriteError } from '../lib/app/swap';
 import { die } from './common';
 import { CDK8S_YAML, GITIGNORE, MAIN_TS, packageJson, readme, REPO_PLACEHOLDER, serverYaml, TSCONFIG } from './project';
 
-const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
-const NAME = /^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$/;
 
 async function ask(rl: readline.Interface, question: string, fallback: string): Promise<string> {
   return new Promise((resolve) => rl.question(`${question} [${fallback}]: `, (a) => resolve(a.trim() || fallback)));
@@ -32,6 +31,11 @@ export function packageDependency(spec: string | undefined, dir: string): { spec
   if (!fs.existsSync(tarball) || !fs.statSync(tarball).isFile()) die(`--package-spec ${spec}: no such file; run npm pack in the cdk8s-mastodon checkout and give the path of the .tgz it wrote`);
   if (path.dirname(tarball) === path.join(dir, 'vendor')) return { spec: `file:vendor/${path.basename(tarball)}` };
   return { spec: `file:vendor/${path.basename(tarball)}`, tarball };
+}
+
+/** The synth report refuses nothing but the placeholder argocd.repoURL init writes. */
+export function onlyPlaceholderRefused(report: string): boolean {
+  return /: 1 problem:\n\s+- argocd\.repoURL: is still the placeholder/.test(report);
 }
 
 /** What `cdk8s-mastodon init --help` prints. */
@@ -59,6 +63,23 @@ export async function init(args: string[]): Promise<number> {
   if (positionals.length === 0) usageError(INIT_USAGE, 'init: name the folder to write the repository into');
   if (positionals.length > 1) usageError(INIT_USAGE, `init: one folder only; unexpected argument '${positionals[1]}'`);
   const dir = path.resolve(positionals[0]);
+  try {
+    return await initInto(dir, values);
+  } catch (e) {
+    // A folder init cannot write (a file in the way, read-only, full) is one line, not a stack trace.
+    const line = describeWriteError(e, dir);
+    if (line) die(line);
+    throw e;
+  }
+}
+
+interface InitValues {
+  readonly 'domain'?: string; readonly 'name'?: string; readonly 'repo-url'?: string;
+  readonly 'package-spec'?: string; readonly 'force'?: boolean; readonly 'no-install'?: boolean;
+}
+
+async function initInto(dir: string, values: InitValues): Promise<number> {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) die(`${dir} is a file, not a folder; name a new or empty folder`);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !values.force) {
     die(`${dir} is not empty; choose an empty or new folder, or pass --force to write into it anyway`);
   }
@@ -75,9 +96,15 @@ export async function init(args: string[]): Promise<number> {
   domain ??= 'example.social';
   name ??= domain.split('.')[0].replace(/[^a-z0-9-]/g, '').slice(0, 20) || 'mastodon';
   repoURL ??= REPO_PLACEHOLDER;
+  // The schema's own checks, so init never writes a name or domain synth would refuse.
+  const { MastodonConfigSchema } = await import('../lib/config/schema');
+  const schemaProblem = (flag: string, value: string, field: 'name' | 'domain') => {
+    const r = MastodonConfigSchema.shape[field].safeParse(value);
+    return r.success ? [] : [`--${flag} '${value}': ${r.error.issues[0].message}`];
+  };
   const problems = [
-    ...(HOST.test(domain) ? [] : [`--domain '${domain}' is not a lower-case host name such as example.social`]),
-    ...(NAME.test(name) ? [] : [`--name '${name}' must be lower-case letters, digits and '-', starting with a letter, at most 32 characters`]),
+    ...schemaProblem('domain', domain, 'domain'),
+    ...schemaProblem('name', name, 'name'),
     ...(/^(https?|ssh):\/\/|^git@/.test(repoURL) ? [] : [`--repo-url '${repoURL}' is not a git URL such as https://github.com/you/mastodon-gitops.git`]),
   ];
   if (problems.length > 0) die(problems.join('\n'));
@@ -110,10 +137,13 @@ export async function init(args: string[]): Promise<number> {
   }
   const npm = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
   if (npm.status !== 0) die('npm install failed; fix the cause and run it again in that folder, then npm run synth');
-  const s = spawnSync('npm', ['run', '-s', 'synth'], { cwd: dir, stdio: 'inherit' });
+  const s = spawnSync('npm', ['run', '-s', 'synth'], { cwd: dir, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' });
+  process.stderr.write(s.stderr ?? '');
   if (s.status !== 0) {
-    console.log(repoURL === REPO_PLACEHOLDER ? '\nset argocd.repoURL in config/server.yaml to this repository\'s URL, then npm run synth' : '\nfix config/server.yaml, then npm run synth');
-    return 0;
+    // The placeholder repoURL is expected to fail the first synth; any other failure is init's.
+    const onlyPlaceholder = repoURL === REPO_PLACEHOLDER && onlyPlaceholderRefused(s.stderr ?? '');
+    console.log(onlyPlaceholder ? '\nset argocd.repoURL in config/server.yaml to this repository\'s URL, then npm run synth' : '\nfix config/server.yaml, then npm run synth');
+    return onlyPlaceholder ? 0 : 1;
   }
   console.log(`\nnext: edit config/server.yaml, npm run synth, npm test, commit and push (see ${path.relative(process.cwd(), path.join(dir, 'README.md'))})`);
   return 0;

@@ -10,6 +10,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './support/fixtures';
+import { unexpectedErrorLine } from '../cli/cdk8s-mastodon';
+import { onlyPlaceholderRefused } from '../cli/init';
+import { REPO_PLACEHOLDER, serverYaml } from '../cli/project';
+import { formatErrors, loadConfigText } from '../lib';
 
 interface Run { readonly code: number; readonly stdout: string; readonly stderr: string }
 
@@ -113,3 +117,44 @@ test.each(MISSING.map((m, i) => [m.args.join(' ') || '(nothing)', path.basename(
     expect(rest.join('\n').startsWith(MISSING[i].usage)).toBe(true);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
+
+// Issue 23 review M3: a target init cannot use is one line and exit 1, never a stack trace.
+describe('init into a folder it cannot use', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-init-target-'));
+    fs.writeFileSync(path.join(dir, 'a-file'), 'x\n');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['a file', ['a-file'], /a-file is a file, not a folder; name a new or empty folder$/],
+    ['a folder inside a file', ['a-file/sub', '--no-install'], /^cannot write .*a-file\/sub.*: a part of the path is a file, not a folder \(ENOTDIR\)$/],
+    // Review L2: the schema's own check (24 characters), not a looser one of init's.
+    ['a name the schema refuses', ['new', '--no-install', '--name', 'a'.repeat(25)], /^--name 'a{25}': name is longer than 24 characters/],
+  ])('%s', async (_what, args, line) => {
+    const r = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, [CLI, 'init', ...args, '--domain', 'example.social'], { cwd: dir, encoding: 'utf8' },
+        (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }));
+    });
+    expect({ code: r.code, stdout: r.stdout, lines: r.stderr.trimEnd().split('\n').length }).toEqual({ code: 1, stdout: '', lines: 1 });
+    expect(r.stderr.trimEnd()).toMatch(line);
+    expect(fs.readdirSync(dir)).toEqual(['a-file']);
+  });
+});
+
+test('the last-resort handler prints one line with the error, not its stack', () => {
+  const e = Object.assign(new Error('EBUSY: resource busy or locked, rmdir \'/x\'\nsecond line'), { code: 'EBUSY' });
+  const line = unexpectedErrorLine(e);
+  expect(line.split('\n')).toHaveLength(1);
+  expect(line).toMatch(/^cdk8s-mastodon: EBUSY: resource busy or locked, rmdir '\/x' second line \(EBUSY\); if the input looks right, report it at https:\/\//);
+  expect(unexpectedErrorLine('plain')).toMatch(/^cdk8s-mastodon: plain; /);
+});
+
+test('init tells the expected first-synth failure (only the placeholder repoURL) from any other', () => {
+  const options = { name: 'ex', domain: 'example.social', versions: {} };
+  const report = (text: string) => { const r = loadConfigText(text, 'config/server.yaml'); return r.ok ? '' : formatErrors('config/server.yaml', r.errors); };
+  const placeholder = serverYaml({ ...options, repoURL: REPO_PLACEHOLDER });
+  expect(onlyPlaceholderRefused(report(placeholder))).toBe(true);
+  expect(onlyPlaceholderRefused(report(placeholder.replace(/^ {2}version: v4\.7\.2$/m, '  version: latest')))).toBe(false);
+});
