@@ -93,7 +93,8 @@ export function serverYaml(o: ProjectOptions): string {
 #
 # Your Mastodon server. Every field is checked when you run npm run synth (and by your editor,
 # through the schema line above); config/example.yaml in node_modules/cdk8s-mastodon shows a
-# larger setup, and the package README explains each section.
+# larger setup, node_modules/cdk8s-mastodon/docs/configuration-reference.md explains every field,
+# and docs/prerequisites.md there is the checklist of what the cluster needs first.
 name: ${n}                  # prefixes every object: ${n}-web, ${n}-sidekiq-default, ...
 namespace: mastodon
 domain: ${o.domain}         # LOCAL_DOMAIN: the domain in user handles; cannot change later
@@ -113,6 +114,13 @@ nodes:
     - { name: node-1, role: server, address: 192.0.2.11, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
     - { name: node-2, role: server, address: 192.0.2.12, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
     - { name: node-3, role: server, address: 192.0.2.13, pool: cloud, arch: amd64, cpu: 4, memory: 8Gi }
+
+# For npm run k3s-config (each node's /etc/rancher/k3s/config.yaml) and the plan's control plane;
+# install with curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=<version> sh -s - server (node_modules/cdk8s-mastodon/docs/prerequisites.md, step 1).
+# k3s:
+#   version: v1.30.6+k3s1     # what the nodes run (k3s --version)
+#   datastore: etcd           # embedded etcd on the three servers (sqlite for a single server)
+#   flannelBackend: vxlan     # or wireguard-native: encrypted between nodes
 
 sidekiq:
   # No queues listed: the generated layout spreads Mastodon's queues over the processes.
@@ -200,8 +208,9 @@ what each takes, and cdk8s-mastodon's docs/commands.md where each one runs.
 
 ## Operators, once per cluster
 
-In this order, before the first sync (the same pinned steps as the cdk8s-mastodon README,
-section "Delivery"; its docs/operators.md says what each pin was checked against):
+In this order, before the first sync (the same pinned steps as step 2 of the prerequisites
+checklist, node_modules/cdk8s-mastodon/docs/prerequisites.md, which covers the rest of the
+cluster too; its docs/operators.md says what each pin was checked against):
 
 ${operatorInstallMarkdown()}
 

@@ -6,6 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIG_REFERENCE_FILE, renderConfigReference } from '../scripts/config-reference';
 import { EXAMPLE_FILE, resolved, ROOT } from './support/fixtures';
+import { parse } from 'yaml';
+import { serverYaml } from '../cli/project';
 import { formatErrors, loadConfigText } from '../lib';
 import { CNPG_CHART_MIN_KUBERNETES_MINOR, operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
 
@@ -137,6 +139,37 @@ describe('the prerequisites checklist', () => {
     expect(tunnel?.mode).toBe('local');
     if (tunnel?.mode !== 'local') return;
     expect(checklist).toContain(`create secret generic ${tunnel.credentialsSecret.name} --from-file=${tunnel.credentialsSecret.key}=`);
+  });
+
+  // Issue 23 review M1: nothing is created in the namespace before the step that creates it, and
+  // the skeletons of step 9 leave out the Secrets created earlier (applying them would overwrite).
+  test('creates the namespace before the first Secret in it, and step 9 omits the Secrets made before', () => {
+    const ns = resolved().namespace;
+    const firstSecret = checklist.indexOf(`kubectl -n ${ns} create secret`);
+    expect(firstSecret).toBeGreaterThan(0);
+    expect(checklist.indexOf(`kubectl create namespace ${ns}`)).toBeGreaterThan(0);
+    expect(checklist.indexOf(`kubectl create namespace ${ns}`)).toBeLessThan(firstSecret);
+    const made = [...checklist.slice(0, checklist.indexOf('## 9.')).matchAll(new RegExp(`kubectl -n ${ns} create secret generic (\\S+)`, 'g'))].map((m) => m[1]);
+    expect(made.length).toBeGreaterThan(0);
+    const skeletons = /npm run -s secrets -- --skeletons[^\n>]*/.exec(checklist.slice(checklist.indexOf('## 9.')))![0];
+    for (const name of new Set(made)) expect(skeletons).toContain(`--omit ${name}`);
+  });
+
+  // Review M2: init writes tunnel.mode remote, so the checklist has its commands too.
+  test('remote tunnel mode: the token Secret with the key init writes, and where the routes go', () => {
+    const tunnel = parse(serverYaml({ name: 'ocw', domain: 'ocw.social', repoURL: 'https://x.example/r.git', versions: {} })).tunnel;
+    expect(tunnel.mode).toBe('remote');
+    expect(checklist).toContain(`create secret generic ${tunnel.tokenSecret.name} --from-literal=${tunnel.tokenSecret.key}=`);
+    expect(checklist).toContain('cloudflared tunnel token');
+    expect(checklist).toMatch(/Public Hostname/);
+  });
+
+  // Review M5, M6: the k3s install, and an SMTP check that shows the relay's answer to QUIT.
+  test('installs k3s at the pinned version, servers first, and checks SMTP with a command that prints an answer', () => {
+    expect(checklist).toContain('curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=');
+    expect(checklist).toMatch(/sh -s - server/);
+    expect(checklist).toMatch(/sh -s - agent/);
+    expect(checklist).toContain("printf 'QUIT\\r\\n' | openssl s_client -starttls smtp -connect");
   });
 
   test('covers each step the issue lists, each with a command', () => {

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
 import { operatorInstallMarkdown } from '../lib/rules/operators';
+import { resolveConfig } from '../lib';
 import { ROOT } from './support/fixtures';
 import { packageVersion, quickStart, quickStartBlocks } from './support/readme';
 
@@ -75,10 +76,10 @@ test('the README init writes carries the pinned operator install steps (one sour
 const globMatches = (entry: string, f: string) => entry.includes('*')
   && new RegExp(`^${entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`).test(f);
 
-test('the files the init README sends an upgrader to are shipped in the package', () => {
+test('the files the init README and config point to are shipped in the package', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  const named = [...readme(OPTIONS).matchAll(/node_modules\/cdk8s-mastodon\/(\S+\.md)/g)].map((m) => m[1]);
-  expect(named).toEqual(['CHANGELOG.md', 'docs/upgrading.md']);
+  const named = [...new Set([...`${readme(OPTIONS)}\n${serverYaml(OPTIONS)}`.matchAll(/node_modules\/cdk8s-mastodon\/(\S+\.md)/g)].map((m) => m[1].replace(/[,.]$/, '')))];
+  expect(named).toEqual(expect.arrayContaining(['CHANGELOG.md', 'docs/upgrading.md', 'docs/prerequisites.md', 'docs/configuration-reference.md']));
   for (const f of named) {
     expect([f, fs.existsSync(path.join(ROOT, f))]).toEqual([f, true]);
     expect([f, pkg.files.some((entry) => f === entry || f.startsWith(`${entry}/`) || globMatches(entry, f))]).toEqual([f, true]);
@@ -99,4 +100,15 @@ describe('the Quick start names the version in package.json', () => {
     // every tarball and file:vendor/ path the section names is this version's
     expect([...new Set(quickStart().match(/cdk8s-mastodon-[^\s`]*?\.tgz/g))]).toEqual([tgz]);
   });
+});
+
+// Issue 23 review M5: the commented k3s block of init's config is valid once uncommented.
+test('the k3s block init writes commented out is a valid config section once uncommented', () => {
+  const text = serverYaml(OPTIONS);
+  const block = text.split('\n').filter((l) => /^# {0,3}(k3s:| {2}\w+: )/.test(l));
+  expect(block[0]).toBe('# k3s:');
+  const uncommented = text.split('\n').map((l) => (block.includes(l) ? l.replace(/^# /, '') : l)).join('\n');
+  const r = resolveConfig({ ...parse(uncommented), argocd: { ...parse(uncommented).argocd, repoURL: 'https://github.com/you/m.git' } });
+  if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n'));
+  expect(r.config.k3s).toMatchObject({ version: 'v1.30.6+k3s1', datastore: 'etcd', flannelBackend: 'vxlan' });
 });

@@ -1,6 +1,8 @@
+import { execFileSync, spawnSync } from 'child_process';
 import { createECDH } from 'crypto';
+import * as path from 'path';
 import { parse } from 'yaml';
-import { exampleRaw, render, resolved } from './support/fixtures';
+import { exampleRaw, render, resolved, ROOT } from './support/fixtures';
 import { alphanumeric, generateMastodonSecrets, renderMastodonSecret } from '../lib/app/secrets';
 import { MASTODON_SECRET_KEYS } from '../lib/rules/environment';
 import { cnpgOperatorSecrets, secretSkeletons } from '../lib/rules/secret-refs';
@@ -110,5 +112,23 @@ describe('secret-skeletons: every Secret the manifests reference, with its keys'
     const c = resolved(raw);
     expect(c.database.mode === 'cnpg' && c.database.backup.objectStore.credentialsSecret).toMatchObject({ accessKeyIdKey: 'AWS_ACCESS_KEY_ID', secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY' });
     expect(c.media.s3!.credentialsSecret).toMatchObject({ accessKeyIdKey: 'AWS_ACCESS_KEY_ID', secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY' });
+  });
+});
+
+// Issue 23 review M1: the checklist creates the tunnel Secret in step 6; step 9's skeletons must
+// not hold it again with REPLACE values, or kubectl apply would overwrite the real one.
+describe('secrets --skeletons --omit', () => {
+  const SCRIPT = path.join(ROOT, 'build', 'scripts', 'secrets.js');
+  const names = (out: string) => out.split('\n---\n').map((d) => parse(d)?.metadata?.name as string);
+  test('leaves out the named Secrets and keeps the rest', () => {
+    const all = names(execFileSync(process.execPath, [SCRIPT, '--skeletons'], { cwd: ROOT, encoding: 'utf8' }));
+    const out = names(execFileSync(process.execPath, [SCRIPT, '--skeletons', '--omit', 'ocw-tunnel', '--omit', 'ocw-smtp'], { cwd: ROOT, encoding: 'utf8' }));
+    expect(all).toEqual(expect.arrayContaining(['ocw-tunnel', 'ocw-smtp', 'ocw-s3']));
+    expect(out).toEqual(all.filter((n) => n !== 'ocw-tunnel' && n !== 'ocw-smtp'));
+  });
+  test('a name no skeleton has is refused with the names there are, and nothing is printed', () => {
+    const r = spawnSync(process.execPath, [SCRIPT, '--skeletons', '--omit', 'ocw-tunel'], { cwd: ROOT, encoding: 'utf8' });
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(r.stderr.split('\n')[0]).toMatch(/^--omit ocw-tunel: no such Secret among the skeletons \(.*ocw-tunnel.*\)$/);
   });
 });
