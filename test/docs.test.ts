@@ -24,6 +24,16 @@ describe('configuration reference', () => {
     expect(text).toMatch(/\| `namespace` \| string \| {2}\| `"mastodon"` \|/);
   });
 
+  // Issue 23 review M4: a row whose description is empty (or only its "(when ...)" note) tells a
+  // reader nothing; every field of the schema gets a .describe() text.
+  test('every row has a description beyond its "(when ...)" note', () => {
+    const empty = renderConfigReference().split('\n').filter((l) => l.startsWith('| `'))
+      .map((l) => l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()))
+      .filter((cells) => cells[4].replace(/^\(when [^)]*\)\s*/, '') === '')
+      .map((cells) => cells[0]);
+    expect(empty).toEqual([]);
+  });
+
   test('a field added to the schema makes the file stale', () => {
     const schema = { type: 'object', properties: { name: { type: 'string', description: 'Instance name.' }, extra: { type: 'integer', default: 3, description: 'New.' } }, required: ['name'] };
     expect(renderConfigReference(schema)).toContain('| `extra` | integer |  | `3` | New. |');

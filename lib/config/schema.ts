@@ -78,16 +78,16 @@ export const ResourcesSchema = z.strictObject({
   requests: z.strictObject({
     cpu: cpu.describe('CPU the scheduler reserves, e.g. 250m.'),
     memory: memory.describe('Memory the scheduler reserves, e.g. 768Mi.'),
-  }),
+  }).describe('What the scheduler reserves for the container on its node.'),
   limits: z.strictObject({
     memory: memory.describe('Memory at which the container is OOM-killed and restarted; at least the request.'),
-  }),
+  }).describe('The memory limit; CPU is never limited.'),
 }).describe('Container resources: requests (cpu, memory) and a memory limit.');
 
 /** A reference to one key of an existing Secret. Secret values never appear in the config. */
 export const SecretKeyRefSchema = z.strictObject({
-  name: objectName('the Secret name'),
-  key: z.string().regex(SECRET_KEY, { error: "must be a Secret key: letters, digits, '-', '_' and '.'" }),
+  name: objectName('the Secret name').describe('Name of the Secret, in the namespace of the objects that read it.'),
+  key: z.string().regex(SECRET_KEY, { error: "must be a Secret key: letters, digits, '-', '_' and '.'" }).describe('The key of that Secret whose value is read.'),
 }, {
   error: (iss) => iss.code === 'invalid_type'
     ? 'must be a Secret reference {name, key}; store the value in a Kubernetes Secret and reference it here, never paste the value'
@@ -104,13 +104,19 @@ const ImageOverrideSchema = z.strictObject({
   architectures: z.array(z.enum(ARCHES)).min(1).describe('The architectures this image is published for.'),
 }).describe('Use another image instead of the official one; state the architectures it is built for.');
 
+/** CPU and memory a node keeps back from the pods. */
+const NodeReserveSchema = z.strictObject({
+  cpu: cpu.describe('CPU kept back, e.g. 250m.'),
+  memory: memory.describe('Memory kept back, e.g. 768Mi.'),
+});
+
 export const NodeSchema = z.strictObject({
   name: z.string().regex(DNS_SUBDOMAIN, { error: 'must be the Kubernetes node name (lower-case DNS name)' }).describe('Node name as Kubernetes knows it.'),
   pool: pool.describe('Pool this node belongs to (the value of nodes.poolLabel on the node).'),
   arch: z.enum(ARCHES).describe('CPU architecture (the kubernetes.io/arch label).'),
   cpu: cpu.describe('CPU capacity, e.g. 4.'),
   memory: memory.describe('Memory capacity, e.g. 8Gi.'),
-  reserve: z.strictObject({ cpu, memory }).optional().describe('What k3s, the OS and the kubelet keep on this node; nodes.reserve when left out.'),
+  reserve: NodeReserveSchema.optional().describe('What k3s, the OS and the kubelet keep on this node; nodes.reserve when left out.'),
   role: z.enum(['server', 'agent']).optional().describe('k3s role (npm run k3s-config): server runs the control plane, agent only workloads.'),
   interface: z.string().regex(IFNAME, { error: 'must be a Linux interface name such as eth0, enp1s0 or CloudflareWARP (at most 15 characters, no / or spaces)' }).optional()
     .describe('The private-network interface the node reaches the others over (flannel-iface), e.g. eth0 or CloudflareWARP.'),
@@ -124,7 +130,7 @@ export const NodesSchema = z.strictObject({
   poolLabel: z.string().regex(LABEL_KEY, { error: 'must be a node label key such as node-pool or example.com/pool' })
     .default(DEFAULT_POOL_LABEL).describe('The node label whose value names the pool (e.g. cloud, onprem).'),
   inventory: z.array(NodeSchema).min(1, { error: 'list at least one node' }).describe('Every node the workloads may run on.'),
-  reserve: z.strictObject({ cpu, memory }).default({ cpu: '250m', memory: '768Mi' })
+  reserve: NodeReserveSchema.default({ cpu: '250m', memory: '768Mi' })
     .describe('Per node, what the OS, the kubelet, the k3s agent (~275Mi) and the eviction threshold keep; the planner subtracts it from capacity, and on a role: server node also the control plane (1345Mi and 200m with etcd, docs/control-plane.md).'),
 });
 
@@ -189,14 +195,14 @@ const RedisInternalSchema = z.strictObject({
   storage: z.strictObject({
     size: memory.describe('PVC size for the append-only file, e.g. 2Gi.'),
     storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
-  }).default(REDIS_DEFAULTS.storage),
+  }).default(REDIS_DEFAULTS.storage).describe('The volume of the append-only file: queued jobs and caches survive a restart.'),
   resources: ResourcesSchema.default(REDIS_DEFAULTS.resources),
   passwordSecret: SecretKeyRefSchema.optional().describe('Require this password (REDIS_PASSWORD); none when left out.'),
 });
 const RedisExternalSchema = z.strictObject({
   mode: z.literal('external'),
   host: z.string().min(1).describe('Redis host name.'),
-  port: z.number().int().min(1).max(65535).default(DEFAULT_REDIS_PORT),
+  port: z.number().int().min(1).max(65535).default(DEFAULT_REDIS_PORT).describe('REDIS_PORT.'),
   passwordSecret: SecretKeyRefSchema.optional().describe('Password Secret (REDIS_PASSWORD).'),
 });
 export const RedisSchema = z.discriminatedUnion('mode', [RedisInternalSchema, RedisExternalSchema])
@@ -213,11 +219,12 @@ const ExternalDatabaseSchema = z.strictObject({
   host: z.string().min(1).describe('Host Mastodon connects to (a pooler is fine when pooled: true).'),
   directHost: z.string().min(1).optional().describe('Host of the primary itself, for migrations; defaults to host.'),
   pooled: z.boolean().default(false).describe('true when host is PgBouncer in transaction mode: sets PREPARED_STATEMENTS=false.'),
-  port: z.number().int().min(1).max(65535).default(5432),
-  name: z.string().min(1).default('mastodon'),
-  user: z.string().min(1).default('mastodon'),
+  port: z.number().int().min(1).max(65535).default(5432).describe('DB_PORT.'),
+  name: z.string().min(1).default('mastodon').describe('DB_NAME: the database.'),
+  user: z.string().min(1).default('mastodon').describe('DB_USER: the role Mastodon connects as.'),
   passwordSecret: SecretKeyRefSchema.describe('The Secret key that holds DB_PASS.'),
-  sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+  sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer')
+    .describe('DB_SSLMODE, a libpq sslmode: verify-full checks the certificate and the host name, verify-ca the certificate only.'),
   caSecret: SecretKeyRefSchema.optional()
     .describe('The CA that signed the server certificate (PEM). Streaming verifies the certificate (NODE_EXTRA_CA_CERTS) unless sslMode is disable; without it, against the public CAs.'),
 }).describe('An existing Postgres database.');
@@ -235,18 +242,19 @@ const ObjectStoreSchema = z.strictObject({
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }).meta({ format: 'uri' }).describe('S3 API endpoint.'),
   credentialsSecret: z.strictObject({
-    name: objectName('the Secret name'),
+    name: objectName('the Secret name').describe('Name of the Secret with the backup bucket\'s key (its own key, so a leaked media key cannot touch the backups).'),
     // The same key names as media.s3.credentialsSecret, so one Secret can serve both.
-    accessKeyIdKey: z.string().regex(SECRET_KEY).default(BACKUP_DEFAULTS.accessKeyIdKey),
-    secretAccessKeyKey: z.string().regex(SECRET_KEY).default(BACKUP_DEFAULTS.secretAccessKeyKey),
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default(BACKUP_DEFAULTS.accessKeyIdKey).describe('The Secret key holding the access key id.'),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default(BACKUP_DEFAULTS.secretAccessKeyKey).describe('The Secret key holding the secret access key.'),
   }, {
     error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
-  }),
+  }).describe('The Secret with the backup bucket\'s access key id and secret access key.'),
   serverName: dnsLabel(63, 'serverName').optional()
     .describe('Folder for this cluster inside destinationPath; defaults to the cluster name. Change it after a restore.'),
   retentionPolicy: z.string().regex(RETENTION_POLICY, { error: (i) => retentionPolicyProblem(String(i.input)) }).default(BACKUP_DEFAULTS.retentionPolicy)
     .describe('How long base backups and the WAL they need are kept.'),
-  walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default(BACKUP_DEFAULTS.walCompression),
+  walCompression: z.enum(['gzip', 'bzip2', 'lz4', 'snappy', 'xz', 'zstd']).default(BACKUP_DEFAULTS.walCompression)
+    .describe('How each WAL file is compressed before it is uploaded.'),
   baseBackupSchedule: cnpgSchedule(BACKUP_DEFAULTS.baseBackupSchedule).default(BACKUP_DEFAULTS.baseBackupSchedule)
     .describe('Base backups (six fields, seconds first); retention can only prune WAL older than the oldest kept base backup.'),
   sidecarEnv: z.record(z.string(), z.string()).superRefine((env, ctx) => {
@@ -285,11 +293,11 @@ const BootstrapSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('import'),
     host: z.string().min(1).describe('The existing Postgres to copy from.'),
-    port: z.number().int().min(1).max(65535).default(5432),
-    database: z.string().min(1).default('mastodon'),
-    user: z.string().min(1).default('mastodon'),
-    passwordSecret: SecretKeyRefSchema,
-    sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+    port: z.number().int().min(1).max(65535).default(5432).describe('Its port.'),
+    database: z.string().min(1).default('mastodon').describe('The database to copy.'),
+    user: z.string().min(1).default('mastodon').describe('The role to connect as; it must be able to read every table.'),
+    passwordSecret: SecretKeyRefSchema.describe("The Secret key with that role's password."),
+    sslMode: z.enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer').describe('The libpq sslmode of the connection.'),
   }),
 ]).describe('initdb: a new database; recovery: restore from backups; import: copy an existing Postgres.');
 
@@ -300,26 +308,29 @@ const CnpgDatabaseSchema = z.strictObject({
   arch: z.enum(ARCHES).optional().describe('Pin every instance to this architecture; required when the pool mixes architectures.'),
   postgresMajor: z.number().int().min(14).max(18).default(POSTGRES_DEFAULTS.postgresMajor).describe('Postgres major version.'),
   imageName: z.string().min(1).optional().describe('Override the image (e.g. pin a digest); it must be a CNPG standard image of postgresMajor.'),
-  storage: StorageSchema(POSTGRES_DEFAULTS.storageSize),
-  walStorage: StorageSchema(POSTGRES_DEFAULTS.walStorageSize),
+  storage: StorageSchema(POSTGRES_DEFAULTS.storageSize).describe('The data volume (PGDATA) of each instance.'),
+  walStorage: StorageSchema(POSTGRES_DEFAULTS.walStorageSize)
+    .describe('The WAL volume (pg_wal) of each instance: it holds the WAL not yet archived, so size it for an object store outage.'),
   resources: ResourcesSchema.default(POSTGRES_DEFAULTS.resources),
   parameters: z.record(z.string(), z.string()).default({})
     .describe('Extra postgresql.conf parameters, as strings. max_connections is derived from the connection budget.'),
   connectionReserve: z.number().int().min(0).default(POSTGRES_DEFAULTS.connectionReserve).describe('Connections kept free for the operator, monitoring and psql.'),
   pooler: z.strictObject({
-    instances: z.number().int().min(POSTGRES_BOUNDS.poolerInstances.min).default(POSTGRES_DEFAULTS.poolerInstances),
+    instances: z.number().int().min(POSTGRES_BOUNDS.poolerInstances.min).default(POSTGRES_DEFAULTS.poolerInstances).describe('PgBouncer pods.'),
     defaultPoolSize: z.number().int().min(1).default(POSTGRES_DEFAULTS.defaultPoolSize).describe('Server connections per PgBouncer instance.'),
-    reservePoolSize: z.number().int().min(0).default(POSTGRES_DEFAULTS.reservePoolSize),
+    reservePoolSize: z.number().int().min(0).default(POSTGRES_DEFAULTS.reservePoolSize)
+      .describe('reserve_pool_size: extra server connections per instance when clients wait; counted in the connection budget.'),
     maxClientConn: z.number().int().min(1).optional().describe('Client connections per instance; derived from the budget when left out.'),
     resources: ResourcesSchema.default(POSTGRES_DEFAULTS.poolerResources),
-  }).prefault({}),
+  }).prefault({}).describe('The PgBouncer Pooler (transaction mode) Mastodon connects through.'),
   bootstrap: BootstrapSchema.default({ mode: 'initdb' }),
   backup: z.strictObject({
     objectStore: ObjectStoreSchema.describe('Continuous WAL archiving and base backups (Barman Cloud plugin).'),
     volumeSnapshot: VolumeSnapshotSchema.optional().describe('The weekly volume snapshot (second tier).'),
   }).describe('Two-tier backups: WAL archiving plus base backups, and optional volume snapshots.'),
   amcheck: z.strictObject({
-    schedule: cronJobSchedule(POSTGRES_DEFAULTS.amcheckSchedule).default(POSTGRES_DEFAULTS.amcheckSchedule),
+    schedule: cronJobSchedule(POSTGRES_DEFAULTS.amcheckSchedule).default(POSTGRES_DEFAULTS.amcheckSchedule)
+      .describe('When it runs: a 5-field cron schedule (minute hour day month weekday), read in UTC.'),
   }).prefault({}).describe('The weekly pg_amcheck corruption check, against the primary (docs/restore.md).'),
 }).describe('A CloudNativePG cluster with a PgBouncer pooler and two-tier backups.');
 
@@ -329,15 +340,16 @@ export const DatabaseSchema = z.discriminatedUnion('mode', [ExternalDatabaseSche
 export const S3Schema = z.strictObject({
   bucket: z.string().min(3).describe('Bucket name.'),
   endpoint: z.url({ error: 'must be a URL such as https://s3.eu-central-1.wasabisys.com' }).describe('S3 API endpoint URL.'),
-  region: z.string().min(1).default(S3_DEFAULTS.region),
+  region: z.string().min(1).default(S3_DEFAULTS.region)
+    .describe('S3_REGION: the bucket\'s region (B2: eu-central-003 for s3.eu-central-003.backblazeb2.com).'),
   hostname: z.string().regex(HOSTNAME, { error: 'must be a host name' }).optional().describe('S3_HOSTNAME, when it differs from the endpoint host.'),
   aliasHost: z.string().min(1).optional().describe('Public host that serves the media (S3_ALIAS_HOST), e.g. media.example.social.'),
   checksums: z.enum(['when_required', 'when_supported']).optional()
     .describe('AWS_REQUEST_CHECKSUM_CALCULATION and AWS_RESPONSE_CHECKSUM_VALIDATION for Mastodon (docs/media.md). Default: when_required for a non-AWS endpoint (Backblaze B2, R2, MinIO and others reject the CRC32 header newer SDKs send), the SDK default for Amazon S3.'),
   credentialsSecret: z.strictObject({
-    name: objectName('the Secret name'),
-    accessKeyIdKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.accessKeyIdKey),
-    secretAccessKeyKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.secretAccessKeyKey),
+    name: objectName('the Secret name').describe('Name of the Secret with the media bucket\'s key.'),
+    accessKeyIdKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.accessKeyIdKey).describe('The Secret key holding the access key id (AWS_ACCESS_KEY_ID).'),
+    secretAccessKeyKey: z.string().regex(SECRET_KEY).default(S3_DEFAULTS.secretAccessKeyKey).describe('The Secret key holding the secret access key (AWS_SECRET_ACCESS_KEY).'),
   }, {
     error: (iss) => iss.code === 'invalid_type' ? 'must be {name, accessKeyIdKey, secretAccessKeyKey} naming an existing Secret; store the keys in a Secret and name it here, never paste keys here' : undefined,
   }).describe('The Secret with the access key id and secret key.'),
@@ -346,7 +358,7 @@ export const S3Schema = z.strictObject({
 export const MediaVolumeSchema = z.strictObject({
   accessMode: z.enum(['ReadWriteMany', 'ReadWriteOnce']).describe('ReadWriteOnce only works when one pod mounts it.'),
   size: memory.describe('PVC size, e.g. 50Gi.'),
-  storageClass: z.string().min(1).optional(),
+  storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out. ReadWriteMany needs one that offers it (e.g. NFS or Longhorn).'),
 });
 
 export const MediaSchema = z.strictObject({
@@ -440,13 +452,13 @@ export const SamlSchema = z.strictObject({
   wantAssertionsEncrypted: z.boolean().default(AUTH_DEFAULTS.saml.wantAssertionsEncrypted).describe('SAML_SECURITY_WANT_ASSERTION_ENCRYPTED.'),
   assumeEmailIsVerified: z.boolean().default(AUTH_DEFAULTS.saml.assumeEmailIsVerified).describe('SAML_SECURITY_ASSUME_EMAIL_IS_VERIFIED.'),
   attributes: z.strictObject({
-    uid: z.string().min(1).optional(),
-    email: z.string().min(1).optional(),
-    fullName: z.string().min(1).optional(),
-    firstName: z.string().min(1).optional(),
-    lastName: z.string().min(1).optional(),
-    verified: z.string().min(1).optional(),
-    verifiedEmail: z.string().min(1).optional(),
+    uid: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_UID.'),
+    email: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_EMAIL.'),
+    fullName: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_FULL_NAME.'),
+    firstName: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_FIRST_NAME.'),
+    lastName: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_LAST_NAME.'),
+    verified: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_VERIFIED.'),
+    verifiedEmail: z.string().min(1).optional().describe('SAML_ATTRIBUTES_STATEMENTS_VERIFIED_EMAIL.'),
   }).optional().describe('SAML_ATTRIBUTES_STATEMENTS_*: the assertion attribute that holds each value.'),
 }).describe('Sign in with a SAML identity provider.');
 
@@ -499,17 +511,19 @@ const TunnelRouteSchema = z.strictObject({
 });
 
 const TunnelCommon = {
-  replicas: z.number().int().min(MIN_TUNNEL_REPLICAS, { error: (i) => tunnelReplicasProblem(Number(i.input)) }).default(TUNNEL_DEFAULTS.replicas),
+  replicas: z.number().int().min(MIN_TUNNEL_REPLICAS, { error: (i) => tunnelReplicasProblem(Number(i.input)) }).default(TUNNEL_DEFAULTS.replicas)
+    .describe('cloudflared connector pods, spread over nodes: at least 2, so one node loss keeps the site reachable.'),
   pools: z.array(pool).min(1).optional().describe('Pools the connectors may run in; the pools of web and streaming when left out, so public traffic never crosses another pool\'s link.'),
   protocol: z.enum(['auto', 'quic', 'http2']).default(TUNNEL_DEFAULTS.protocol)
     .describe('Transport to Cloudflare; http2 (TCP) avoids QUIC trouble on links with a small MTU.'),
-  resources: ResourcesSchema.default(TUNNEL_DEFAULTS.resources),
+  resources: ResourcesSchema.default(TUNNEL_DEFAULTS.resources).describe('Requests and memory limit of each cloudflared pod.'),
 };
 
 export const TunnelSchema = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('local'),
-    tunnelId: z.string().regex(UUID, { error: 'must be the tunnel UUID (cloudflared tunnel list), e.g. 6ff42ae2-765d-4adf-8112-31c55c1551ef' }),
+    tunnelId: z.string().regex(UUID, { error: 'must be the tunnel UUID (cloudflared tunnel list), e.g. 6ff42ae2-765d-4adf-8112-31c55c1551ef' })
+      .describe('The tunnel UUID: cloudflared tunnel create prints it, cloudflared tunnel list shows it.'),
     credentialsSecret: SecretKeyRefSchema.describe('The Secret key holding the tunnel credentials JSON (cloudflared tunnel create writes it).'),
     extraRoutes: z.array(TunnelRouteSchema).default([]).describe('More routes after the Mastodon ones, e.g. a status page.'),
     ...TunnelCommon,
@@ -638,7 +652,7 @@ const SearchInternalSchema = z.strictObject({
   storage: z.strictObject({
     size: memory.describe('PVC size for the indices, e.g. 10Gi (they are rebuilt from the database if lost).'),
     storageClass: z.string().min(1).optional().describe('StorageClass; the cluster default when left out.'),
-  }).default(SEARCH_DEFAULTS.internal.storage),
+  }).default(SEARCH_DEFAULTS.internal.storage).describe('The volume of the OpenSearch indices.'),
   resources: ResourcesSchema.default(SEARCH_DEFAULTS.internal.resources)
     .describe('Requests and memory limit of OpenSearch; the JVM heap is half the limit, so request at least 1Gi and the same as the limit.'),
   prefix: searchPrefix,
@@ -679,8 +693,8 @@ export const MastodonConfigSchema = z.strictObject({
     cnpgOperatorNamespace: dnsLabel(63, 'cnpgOperatorNamespace').default('cnpg-system')
       .describe('Namespace of the CloudNativePG operator, allowed to reach the instances on 8000 and 5432.'),
     dns: z.strictObject({
-      namespace: dnsLabel(63, 'dns.namespace').default('kube-system'),
-      podLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
+      namespace: dnsLabel(63, 'dns.namespace').default('kube-system').describe('Namespace of the cluster DNS pods (k3s: CoreDNS in kube-system).'),
+      podLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }).describe('Labels of the cluster DNS pods, which the network policies let every pod reach.'),
     }).prefault({}).describe('Where cluster DNS runs (every pod may reach it on 53).'),
     monitoringNamespace: dnsLabel(63, 'monitoringNamespace').optional()
       .describe('Namespace of Prometheus; when set, it may scrape the metrics ports (Postgres 9187, PgBouncer 9127, cloudflared 2000).'),
