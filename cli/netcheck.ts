@@ -31,6 +31,9 @@ export function netcheck(args: string[], inv: Invocation): number {
   if (positionals[0] === 'report' && (!input || !fs.existsSync(input))) {
     usageError(usage, `netcheck report: ${input ? `${input} does not exist` : 'name the collected log'}; run it as npm run netcheck -- report netcheck/results.jsonl`);
   }
+  if (positionals[0] === 'report' && !fs.statSync(input).isFile()) {
+    usageError(usage, `netcheck report: ${input} is a folder, not the collected log file; run it as npm run netcheck -- report netcheck/results.jsonl`);
+  }
   const L = lib();
   const config = loadConfigOrExit(inv);
   const nodeNames = config.nodes.inventory.map((n) => n.name);

@@ -277,6 +277,8 @@ describe('files', () => {
   test('a file that is not there', () => {
     const r = loadConfigFile(path.join(tmp, 'nope.yaml'));
     expect(!r.ok && r.errors[0].message).toMatch(/does not exist; set MASTODON_CONFIG to an existing file/);
+    // Review L5: a server repository's default is config/server.yaml, not this package's example.
+    expect(!r.ok && r.errors[0].message).not.toMatch(/example\.yaml/);
   });
   test('a real file round-trips', () => {
     const f = path.join(tmp, 'ok.yaml');

@@ -100,6 +100,14 @@ describe('cdk8s-mastodon in a server repository', () => {
     expect([...SERVER_SCRIPTS]).toEqual(['synth', 'test', 'plan', 'budget', 'routes', 'secrets', 'netcheck', 'k3s-config', 'helm']);
   });
 
+  // Issue 23 review L1: the README's table of server-repository commands names only scripts init writes.
+  test("the README's commands table names the server repository's scripts", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const table = /## Commands\n[\s\S]*?\n\| command[\s\S]*?\n\n/.exec(readme)![0];
+    const named = [...table.matchAll(/^\| `npm (?:run )?([\w:-]+)/gm)].map((m) => m[1]);
+    expect(named).toEqual([...SERVER_SCRIPTS]);
+  });
+
   test('plan prints the plan and writes its picture into the current folder, or --out', async () => {
     const repo = serverRepo('plan');
     const r = await run(CLI, ['plan'], repo);

@@ -55,7 +55,7 @@ export function loadConfigFile(file: string): ResolveResult {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return fail('', code === 'ENOENT'
-      ? `config file ${file} does not exist; set MASTODON_CONFIG to an existing file, or unset it to use config/example.yaml`
+      ? `config file ${file} does not exist; set MASTODON_CONFIG to an existing file, or unset it to read the default (config/server.yaml in a server repository made by init)`
       : `cannot read config file ${file} (${code ?? String(e)}); check the path and its permissions`);
   }
   return loadConfigText(text, file);
