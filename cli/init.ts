@@ -20,13 +20,19 @@ async function ask(rl: readline.Interface, question: string, fallback: string): 
 /**
  * The cdk8s-mastodon dependency of the new repository: this version by default (from the
  * registry); a packed tarball is copied into vendor/ and named by a path relative to the
- * repository, so the lockfile holds no path of this machine and a clone installs; any other spec
- * as given.
+ * repository, so the lockfile holds no path of this machine and a clone installs; a folder is
+ * named relative to the new repository (where npm reads it from); any other spec as given.
  */
 export function packageDependency(spec: string | undefined, dir: string): { spec: string; tarball?: string } {
   if (spec === undefined) return { spec: packageVersion() };
   const file = spec.replace(/^file:/, '');
-  if (!/\.t(ar\.)?gz$/.test(file)) return { spec };
+  if (!/\.t(ar\.)?gz$/.test(file)) {
+    // A folder (npm's ./, ../, / and file: specs) is read relative to the new package.json, not to here.
+    if (!spec.startsWith('file:') && !/^(\.{1,2}(\/|$)|\/)/.test(spec)) return { spec };
+    const folder = path.resolve(file);
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) die(`--package-spec ${spec}: no such folder; give the path of a cdk8s-mastodon checkout, or of the .tgz npm pack wrote there`);
+    return { spec: `file:${path.relative(dir, folder) || '.'}` };
+  }
   const tarball = path.resolve(file);
   if (!fs.existsSync(tarball) || !fs.statSync(tarball).isFile()) die(`--package-spec ${spec}: no such file; run npm pack in the cdk8s-mastodon checkout and give the path of the .tgz it wrote`);
   if (path.dirname(tarball) === path.join(dir, 'vendor')) return { spec: `file:vendor/${path.basename(tarball)}` };
@@ -46,7 +52,8 @@ Writes a new server repository into <dir>, installs it and synthesizes it.
   --repo-url URL       the git repository Argo CD syncs (default: asked, else a placeholder)
   --package-spec SPEC  the cdk8s-mastodon dependency to write (default: this version, ${packageVersion()}, from
                        the registry); a packed tarball (npm pack in a checkout) is copied into vendor/
-                       and depended on as file:vendor/<tarball>, so a clone of the repository installs
+                       and depended on as file:vendor/<tarball>, so a clone of the repository installs;
+                       a folder (../cdk8s-mastodon) is written relative to the new repository
   --force              write into <dir> even when it is not empty
   --no-install         only write the files; skip npm install and the first synth
   -h, --help           print this help`;

@@ -160,3 +160,35 @@ test('init tells the expected first-synth failure (only the placeholder repoURL)
   expect(onlyPlaceholderRefused(report(placeholder))).toBe(true);
   expect(onlyPlaceholderRefused(report(placeholder.replace(/^ {2}version: v4\.7\.2$/m, '  version: latest')))).toBe(false);
 });
+
+// Review L3: npm reads a folder spec in package.json relative to that package.json, not to where
+// init ran; init rewrites it so the new repository installs the folder that was meant.
+describe('init --package-spec of a folder', () => {
+  let dir: string;
+  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-init-spec-')); fs.mkdirSync(path.join(dir, 'checkout')); });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([['../checkout'], ['file:../checkout'], ['./checkout']])('%s is written relative to the new repository', async (spec) => {
+    const cwd = spec.includes('..') ? path.join(dir, 'here') : dir;
+    fs.mkdirSync(cwd, { recursive: true });
+    const target = path.join(dir, 'repos', `r${Math.random().toString(36).slice(2)}`);
+    const r = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, [CLI, 'init', target, '--no-install', '--domain', 'example.social', '--package-spec', spec], { cwd, encoding: 'utf8' },
+        (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }));
+    });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const written = JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8')).dependencies['cdk8s-mastodon'] as string;
+    expect(written).toBe('file:../../checkout');
+    expect(fs.existsSync(path.resolve(target, written.slice('file:'.length)))).toBe(true);
+  });
+
+  test('a folder that is not there is refused in one line', async () => {
+    const r = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, [CLI, 'init', path.join(dir, 'x'), '--no-install', '--domain', 'example.social', '--package-spec', '../nope'], { cwd: dir, encoding: 'utf8' },
+        (e, stdout, stderr) => resolve({ code: e ? Number(e.code) : 0, stdout, stderr }));
+    });
+    expect({ code: r.code, lines: r.stderr.trimEnd().split('\n').length }).toEqual({ code: 1, lines: 1 });
+    expect(r.stderr).toMatch(/^--package-spec \.\.\/nope: no such folder/);
+    expect(fs.existsSync(path.join(dir, 'x'))).toBe(false);
+  });
+});
