@@ -182,6 +182,21 @@ describe('the prerequisites checklist', () => {
     expect(checklist).toContain("printf 'QUIT\\r\\n' | openssl s_client -starttls smtp -connect");
   });
 
+  // Review L8: the plugin's Certificate needs cert-manager's webhook serving with its CA injected,
+  // which rollout status does not wait for; cert-manager's docs check it with cmctl.
+  test('waits for the cert-manager API before the Barman Cloud plugin', () => {
+    const check = checklist.indexOf('cmctl check api --wait=2m');
+    expect(check).toBeGreaterThan(0);
+    expect(check).toBeLessThan(checklist.indexOf('plugin-barman-cloud/releases/download'));
+  });
+
+  // Review L7: the plugin's manifest puts everything in cnpg-system; another operator namespace rewrites it.
+  test('says how to install the plugin into another operator namespace', () => {
+    const plugin = operatorInstalls('OPERATOR-NS').find((o) => o.name === 'Barman Cloud plugin')!;
+    const rewrite = plugin.commands.find((c) => c.startsWith('curl '))!;
+    expect(checklist).toContain(rewrite.split('OPERATOR-NS').join('<namespace>'));
+  });
+
   test('covers each step the issue lists, each with a command', () => {
     for (const step of ['cloudflared tunnel login', 'cloudflared tunnel create', 'cloudflared tunnel route dns', 'npm run -s routes',
       'b2 bucket create', 'b2 key create', 'Transform Rule', 'argocd repo add', 'argocd.argoproj.io/secret-type=repository',

@@ -69,6 +69,9 @@ export function operatorInstalls(cnpgNamespace = 'cnpg-system', kedaNamespace?: 
       commands: [
         'kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v1.21.1/cert-manager.yaml',
         'kubectl -n cert-manager rollout status deployment/cert-manager-webhook',
+        // cert-manager docs, "Verifying the Installation": the dry-run Certificate check also waits for the webhook's CA bundle.
+        "# cmctl, cert-manager's CLI: waits until the webhook serves with its CA injected, which rollout status does not",
+        'cmctl check api --wait=2m',
       ],
     },
     {
