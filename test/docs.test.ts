@@ -206,6 +206,17 @@ describe('the prerequisites checklist', () => {
   });
 });
 
+// Issue 23 review L9: what init writes is documented, file by file.
+test("docs/commands.md names every file init says it wrote", () => {
+  const commands = fs.readFileSync(path.join(DOCS, 'commands.md'), 'utf8');
+  const section = /### What `init` writes\n([\s\S]*?)\n## /.exec(commands)![1];
+  const wrote = /console\.log\(`wrote \$\{dir\}: ([^$`]+)/.exec(fs.readFileSync(path.join(ROOT, 'cli', 'init.ts'), 'utf8'))![1];
+  const files = wrote.split(', ').map((f) => f.trim());
+  expect(files).toContain('config/server.yaml');
+  for (const f of files) expect(section).toContain(`\`${f}\``);
+  expect(section).toContain('--force');
+});
+
 describe('the configuration guide', () => {
   test('its errors example is what the loader prints for those five mistakes, in one run', () => {
     const text = fs.readFileSync(EXAMPLE_FILE, 'utf8')
