@@ -107,7 +107,9 @@ async function initInto(dir: string, values: InitValues): Promise<number> {
   const { MastodonConfigSchema } = await import('../lib/config/schema');
   const schemaProblem = (flag: string, value: string, field: 'name' | 'domain') => {
     const r = MastodonConfigSchema.shape[field].safeParse(value);
-    return r.success ? [] : [`--${flag} '${value}': ${r.error.issues[0].message}`];
+    if (r.success) return [];
+    const message = r.error.issues[0].message;
+    return [message.startsWith(`'${value}'`) ? `--${flag} ${message}` : `--${flag} '${value}': ${message}`];
   };
   const problems = [
     ...schemaProblem('domain', domain, 'domain'),

@@ -198,6 +198,21 @@ describe('bad input: every problem, with path and fix', () => {
     expect(messageAt(errors2, 'mastodon.secretName')).toMatch(/if you pasted a secret value here, remove it/);
   });
 
+  // Found with issue 23 review L2: init refused '9lives', the schema let it through, and
+  // Kubernetes refuses the Service 9lives-web (a Service name is a DNS-1035 label).
+  test('a name that starts with a digit', () => {
+    const errors = errorsOf(withChange(exampleRaw(), (c) => { c.name = '9lives'; }));
+    expect(messageAt(errors, 'name')).toMatch(/must start with a letter/);
+    expect(resolved(withChange(exampleRaw(), (c) => { c.name = 'a9'; })).name).toBe('a9');
+  });
+
+  test('a refused name is reported, not thrown, with a CloudNativePG database', () => {
+    for (const name of ['Bad_Name', '', 'a'.repeat(25)]) {
+      const errors = errorsOf(withChange(exampleRaw(), (c) => { c.name = name; }));
+      expect(errors.map((e) => e.path)).toContain('name');
+    }
+  });
+
   test('an empty domain and an invalid host name', () => {
     expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.domain = ''; })), 'domain')).toMatch(/must not be empty/);
     expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.domain = 'https://ocw.social/'; })), 'domain')).toMatch(/no scheme, no path/);

@@ -273,7 +273,8 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   const db = c.database;
   if (db?.mode === 'cnpg') {
     const image = postgresImage(db.postgresMajor, db.imageName);
-    const names = cnpgNames(c.name ?? '');
+    // A refused name stands in as 'x': what derives from it is then neither checked nor returned.
+    const names = cnpgNames(ok('name') && c.name !== undefined ? c.name : 'x');
     const inPool = (inventory ?? []).filter((n) => n.pool === db.pool);
     const arches = [...new Set(inPool.map((n) => n.arch))];
     let arch: Arch | undefined = db.arch;

@@ -667,7 +667,10 @@ export const SearchSchema = z.discriminatedUnion('mode', [
 
 /** The whole configuration file. */
 export const MastodonConfigSchema = z.strictObject({
-  name: dnsLabel(24, 'name').describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web).'),
+  // kubernetes/kubernetes pkg/apis/core/validation/validation.go: ValidateServiceName is NameIsDNS1035Label.
+  name: dnsLabel(24, 'name')
+    .regex(/^[a-z]/, { error: 'name must start with a letter: it begins every Service name (e.g. ocw-web), and Kubernetes requires a Service name to start with one' })
+    .describe('Instance name; prefixes every resource name (e.g. ocw → ocw-web). Starts with a letter.'),
   namespace: dnsLabel(63, 'namespace').default('mastodon').describe('Namespace for every object.'),
   domain: z.string({ error: 'must be the server domain, e.g. example.social' })
     .min(1, { error: 'must not be empty: set it to the server domain, e.g. example.social', abort: true })

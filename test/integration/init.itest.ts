@@ -277,7 +277,7 @@ test('bad flags are refused, each with what to write instead', () => {
   const r = node(['init', path.join(tmp, 'x'), '--domain', 'Not A Domain', '--name', '9lives', '--repo-url', 'nope', '--no-install'], tmp);
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/--domain 'Not A Domain' is not a lower-case host name/);
-  expect(r.stderr).toMatch(/--name '9lives' must be lower-case letters/);
+  expect(r.stderr).toMatch(/--name '9lives': name must start with a letter/);
   expect(r.stderr).toMatch(/--repo-url 'nope' is not a git URL/);
   expect(fs.existsSync(path.join(tmp, 'x'))).toBe(false);
 });
