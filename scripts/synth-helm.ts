@@ -234,7 +234,7 @@ export function buildHelmChart(outDir: string, configFile: string = process.env.
       const r = cdk8sSynth(chart, { MASTODON_CONFIG: configFile, CDK8S_MASTODON_ONLY: 'true' }, ['--format', 'helm', '--chart-version', PKG.version]);
       if (r.status !== 0) return r.stderr || r.stdout;
     } else {
-      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true });
+      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true, baseline: false });
       if (!r.ok) return r.report;
     }
     fs.rmSync(path.join(chart, 'crds'), { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { App, YamlOutputType } from 'cdk8s';
 import { ArgoCdChart } from '../argocd';
 import { MastodonChart } from '../chart';
@@ -7,6 +8,7 @@ import { NodeTuningChart } from '../node-tuning';
 import type { Manifest } from '../model';
 import { IMAGES } from '../rules/images';
 import { catchUpErrors } from './catch-up-check';
+import { guardChanges, manifestsInDir } from './change-guard';
 import { describeWriteError } from './swap';
 import { renderNodeTuning } from './render';
 
@@ -19,6 +21,12 @@ export type SynthesisResult =
 export interface SynthesisOptions {
   /** Only the Mastodon chart: no Argo CD file (the Helm chart is made this way). @default false */
   readonly mastodonOnly?: boolean;
+  /**
+   * The folder with the manifests now in place, which the change guard compares the new ones
+   * with (docs/change-guard.md); `false` compares nothing.
+   * @default the CDK8S_MASTODON_BASELINE environment variable, else `outdir`
+   */
+  readonly baseline?: string | false;
 }
 
 /**
@@ -40,6 +48,21 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   // The capacity check plans the objects these charts render; app.synth() then writes them.
   const capacity = catchUpErrors(result.config, (): Manifest[] => [...mastodon.toJson() as Manifest[], ...(tuning ? tuning.toJson() as Manifest[] : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
+  const warnings = [...result.config.warnings];
+  const baselineDir = options.baseline ?? (process.env.CDK8S_MASTODON_BASELINE || outdir);
+  if (baselineDir !== false) {
+    const baseline = manifestsInDir(baselineDir);
+    if (!baseline.ok) {
+      warnings.push(`the change guard compared nothing: ${baseline.reason}`);
+    } else {
+      const next = app.charts.flatMap((c) => c.toJson() as Manifest[]);
+      const guard = guardChanges(baseline.objects, next, result.config.acknowledge, configFile, `${path.basename(baselineDir)}/`);
+      if (!guard.ok) {
+        return { ok: false, errors: guard.verdict.blocked.map((c) => ({ path: 'acknowledge', message: c.id })), report: guard.report };
+      }
+      if (guard.report) warnings.push(guard.report);
+    }
+  }
   try {
     app.synth();
   } catch (e) {
@@ -48,5 +71,5 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
     if (!line) throw e;
     return { ok: false, errors: [{ path: '', message: line }], report: line };
   }
-  return { ok: true, warnings: result.config.warnings };
+  return { ok: true, warnings };
 }

@@ -531,6 +531,9 @@ export const MastodonConfigSchema = z.strictObject({
     previewCards: CronJobSchema.default(CLEANUP_DEFAULTS.previewCards).describe('tootctl preview_cards remove: link preview images older than days.'),
   }).prefault({}).describe('CronJobs that remove cached remote files so the media storage does not grow without end.'),
   restarts: RestartsSchema.prefault({}),
+  // The change guard (lib/rules/change-guard.ts): ids are matched exactly, so a review sees which change is let through.
+  acknowledge: z.array(z.string().min(1, { error: 'an acknowledgement names one change: copy the line synth prints' })).default([])
+    .describe('Changes the change guard lets through on purpose: each entry is the exact id synth prints for a destructive change (e.g. "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"), reviewed in the same pull request. Remove an entry once synth reports it stale. See docs/change-guard.md.'),
 });
 
 /** The JSON Schema editors use to complete and check the YAML file. */
