@@ -6,5 +6,6 @@
 export { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } from '../lib';
 export { formatPublicRoutes } from '../lib/rules/public-routes';
 export { renderManifests } from '../lib/app/render';
+export { guardAgainstCommit } from '../lib/app/change-guard';
 export { renderMastodonSecret } from '../lib/app/secrets';
 export { secretSkeletons } from '../lib/rules/secret-refs';

@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { manifestsAtRef, manifestsInDir } from '../lib/app/change-guard';
+import { guardAgainstCommit, manifestsAtRef, manifestsInDir } from '../lib/app/change-guard';
 import { synthesizeApp } from '../lib/app/synthesize';
 import { synthInto } from '../scripts/synth';
 import { EXAMPLE_FILE, ROOT } from './support/fixtures';
@@ -40,6 +40,11 @@ const RENAMES = [
 ];
 const acknowledging = (ids: readonly string[]) => (text: string) => `${text}\nacknowledge:\n${ids.map((i) => `  - ${JSON.stringify(i)}\n`).join('')}`;
 const renamed = (text: string) => text.replace(/^name: ocw$/m, 'name: fedi');
+const git = (cwd: string, ...args: string[]) => {
+  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+};
 
 test('npm run synth refuses an unacknowledged rename and leaves dist/ untouched; the message names object, change, consequence and the line to add', () => {
   const target = deployed('rename');
@@ -104,12 +109,6 @@ test('a baseline that is not YAML is a warning, not a crash', () => {
 });
 
 describe('the git baseline (npm test, cdk8s-mastodon test)', () => {
-  const git = (cwd: string, ...args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], { cwd, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    return r.stdout;
-  };
-
   test('dist/ at HEAD, at another ref; no repository or no commit is a reason, not a crash', () => {
     const repo = path.join(tmp, 'repo');
     const dist = deployed('repo');
@@ -122,5 +121,33 @@ describe('the git baseline (npm test, cdk8s-mastodon test)', () => {
     expect(head.ok && head.objects.find((o) => o.kind === 'Cluster')?.metadata.name).toBe('ocw-db');
     expect(head).toEqual(manifestsInDir(dist));
     expect(manifestsAtRef(dist, 'origin/main')).toEqual({ ok: false, reason: "'origin/main' is not a commit here (fetch it first, e.g. git fetch origin main)" });
+  });
+});
+
+describe('npm test: the working dist/ against the committed one', () => {
+  test('a rename synthesized but not acknowledged fails; acknowledged it passes; committed, the acknowledgement is stale', () => {
+    const repo = path.join(tmp, 'committed');
+    const dist = deployed('committed');
+    expect(guardAgainstCommit(dist, [], 'config/server.yaml')).toEqual({ status: 'skipped', report: `no change guard against HEAD: ${dist} is not in a git repository` });
+    git(repo, 'init', '-q');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'first');
+    expect(guardAgainstCommit(dist, [], 'config/server.yaml')).toEqual({ status: 'ok', report: '' });
+    // The rename written by hand (as a synth with the guard switched off would).
+    expect(synthesizeApp(config('committed', renamed), path.join(tmp, 'committed-out'), { baseline: false }).ok).toBe(true);
+    fs.rmSync(dist, { recursive: true });
+    fs.cpSync(path.join(tmp, 'committed-out'), dist, { recursive: true });
+    const blocked = guardAgainstCommit(dist, [], 'config/server.yaml');
+    expect(blocked.status).toBe('blocked');
+    expect(blocked.report).toContain('3 change(s) against dist/ at HEAD would lose data');
+    expect(guardAgainstCommit(dist, RENAMES, 'config/server.yaml')).toEqual({ status: 'ok', report: '' });
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'renamed');
+    const after = guardAgainstCommit(dist, RENAMES, 'config/server.yaml');
+    expect(after.status).toBe('ok');
+    expect(after.report).toMatch(/^stale acknowledgement in config\/server.yaml: "rename Cluster/);
+    // CI on a pull request: against the base branch, HEAD~1 here.
+    expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'HEAD~1').status).toBe('blocked');
+    expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'origin/main')).toEqual({ status: 'blocked', report: "no change guard against origin/main: 'origin/main' is not a commit here (fetch it first, e.g. git fetch origin main)" });
   });
 });

@@ -93,3 +93,26 @@ export function guardChanges(baseline: readonly Manifest[], next: readonly Manif
   const verdict = judgeChanges(compareManifests(baseline, next, notes), acknowledge);
   return { ok: verdict.blocked.length === 0, verdict, report: formatVerdict(verdict, configFile, against) };
 }
+
+/** What {@link guardAgainstCommit} found. */
+export type CommitGuardResult =
+  | { readonly status: 'ok' | 'blocked'; readonly report: string }
+  | { readonly status: 'skipped'; readonly report: string };
+
+/**
+ * The check `npm test` runs: the working `distDir` against the same folder committed at `ref`
+ * (`HEAD`, or the pull request's base in CI), judged by the config's acknowledgements. Skipped,
+ * with the reason, when there is no git, no repository or no commit yet; an unknown `ref` other
+ * than HEAD is blocked (CI asked for a base it does not have).
+ */
+export function guardAgainstCommit(distDir: string, acknowledge: readonly string[], configFile: string, ref = 'HEAD', notes: UpgradeNotes = {}): CommitGuardResult {
+  const base = manifestsAtRef(distDir, ref);
+  if (!base.ok) {
+    const skip = ref === 'HEAD' || /git is not installed|not in a git repository/.test(base.reason);
+    return { status: skip ? 'skipped' : 'blocked', report: `no change guard against ${ref}: ${base.reason}` };
+  }
+  const working = manifestsInDir(distDir);
+  if (!working.ok) return { status: 'blocked', report: working.reason };
+  const g = guardChanges(base.objects, working.objects, acknowledge, configFile, `${path.basename(distDir)}/ at ${ref}`, notes);
+  return { status: g.ok ? 'ok' : 'blocked', report: g.report };
+}
