@@ -90,7 +90,7 @@ describe('destructive changes, each named exactly', () => {
       .toEqual(['change destinationPath of ObjectStore mastodon/ocw-db-store s3://ocw-social-backups/postgres -> s3://ocw-social-backups/pg']);
     expect(ids(compareManifests(baseline, edited('ObjectStore', 'ocw-db-store', (o) => { o.spec.configuration.serverName = 'x'; }))))
       .toEqual(['change serverName of ObjectStore mastodon/ocw-db-store (none) -> x']);
-    expect(ids(compareManifests(baseline, edited('Cluster', 'ocw-db', (o) => { o.spec.plugins[0].parameters.serverName = 'ocw-db-pg18'; }))))
+    expect(ids(changesFor((c) => { c.database.backup.objectStore.serverName = 'ocw-db-pg18'; })))
       .toEqual(['change serverName of Cluster mastodon/ocw-db plugin barman-cloud.cloudnative-pg.io ocw-db -> ocw-db-pg18']);
   });
 });
