@@ -21,3 +21,11 @@ export function packageRoot(): string {
 export function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
+
+/**
+ * This package's CHANGELOG.md (shipped in the package): the change guard reads the upgrade
+ * notes between the version that rendered dist/ and this one from it.
+ */
+export function packageChangelog(): string {
+  return fs.readFileSync(path.join(packageRoot(), 'CHANGELOG.md'), 'utf8');
+}

@@ -6,9 +6,11 @@ import { ConfigError, formatErrors } from '../config/errors';
 import { loadConfigFile } from '../config/load';
 import { NodeTuningChart } from '../node-tuning';
 import type { Manifest } from '../model';
+import { annotateRenderedVersion } from '../conventions/labels';
 import { IMAGES } from '../rules/images';
 import { catchUpErrors } from './catch-up-check';
 import { guardChanges, manifestsInDir } from './change-guard';
+import { packageVersion } from './package-root';
 import { describeWriteError } from './swap';
 import { renderNodeTuning } from './render';
 
@@ -45,6 +47,8 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   const tuning = result.config.nodeTuning.bbr && !options.mastodonOnly
     ? new NodeTuningChart(app, 'node-tuning', { instance: result.config.name, namespace: result.config.nodeTuning.namespace, image: IMAGES.netcheck })
     : undefined;
+  // Every object names the library version that rendered it: the change guard reads it back.
+  annotateRenderedVersion(app, packageVersion());
   // The capacity check plans the objects these charts render; app.synth() then writes them.
   const capacity = catchUpErrors(result.config, (): Manifest[] => [...mastodon.toJson() as Manifest[], ...(tuning ? tuning.toJson() as Manifest[] : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };

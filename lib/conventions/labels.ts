@@ -4,6 +4,10 @@
  * Deployment's selector cannot.
  */
 
+import { ApiObject } from 'cdk8s';
+import type { IConstruct } from 'constructs';
+import { renderedVersion, VERSION_ANNOTATION } from '../rules/upgrade-notes';
+
 /** Who an object belongs to. */
 export interface Identity {
   /** The instance name from the config, e.g. `ocw`. */
@@ -37,4 +41,19 @@ export function standardLabels(id: Identity): Record<string, string> {
     'app.kubernetes.io/managed-by': 'cdk8s-mastodon',
     'app.kubernetes.io/version': id.version,
   };
+}
+
+// The version annotation lives with the pure rules (lib/rules/upgrade-notes.ts) so the change
+// guard can read it from lib/rules too; it is re-exported here beside the other metadata keys.
+export { VERSION_ANNOTATION, renderedVersion };
+
+/**
+ * Annotates every API object under `scope` (an App or a chart) with the library version that
+ * renders it, on the object's own metadata. Pod templates are fields of their workload, not API
+ * objects, so they stay untouched and a version bump alone rolls no pod.
+ */
+export function annotateRenderedVersion(scope: IConstruct, version: string): void {
+  for (const c of scope.node.findAll()) {
+    if (ApiObject.isApiObject(c)) c.metadata.addAnnotation(VERSION_ANNOTATION, version);
+  }
 }

@@ -33,7 +33,7 @@ beforeAll(() => {
   const packed = JSON.parse(packOut.stdout.slice(packOut.stdout.indexOf('[')))[0];
   tarball = path.join(tmp, packed.filename);
   const shipped: string[] = packed.files.map((f: any) => f.path);
-  for (const f of ['build/cli/cdk8s-mastodon.js', 'config/schema.json', 'config/example.yaml', 'build/lib/app/k8s-validator.js', 'build/validators/v1.28.0.js', 'build/validators/v1.30.0.js', 'build/validators/crds.js']) {
+  for (const f of ['build/cli/cdk8s-mastodon.js', 'config/schema.json', 'config/example.yaml', 'CHANGELOG.md', 'build/lib/app/k8s-validator.js', 'build/validators/v1.28.0.js', 'build/validators/v1.30.0.js', 'build/validators/crds.js']) {
     if (!shipped.includes(f)) throw new Error(`the package does not ship ${f}`);
   }
   // Where the user runs npx from: the tarball installed into a blank folder.
@@ -68,6 +68,10 @@ test('init, npm ci, npm run synth, npm test; then a new domain stays green', () 
   for (const k of sections) expect([k, typeof shipped.properties[k]?.description]).toEqual([k, 'string']);
   const app = parseAllDocuments(fs.readFileSync(path.join(server, 'dist', 'argocd.k8s.yaml'), 'utf8')).map((d) => d.toJS()).find((o) => o.kind === 'Application');
   expect(app.spec.source.repoURL).toBe('https://github.com/me/soc-gitops.git');
+  // Every object names the installed library's version (the server repository's own package.json has none of it).
+  const versions = new Set(['mastodon.k8s.yaml', 'argocd.k8s.yaml'].flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(server, 'dist', f), 'utf8'))
+    .map((d) => d.toJS()).filter(Boolean).map((o) => o.metadata.annotations?.['cdk8s-mastodon/version'])));
+  expect([...versions]).toEqual([ours.version]);
 
   fs.rmSync(path.join(server, 'node_modules'), { recursive: true, force: true });
   ok(run('npm', ['ci'], server));
