@@ -151,3 +151,16 @@ describe('npm test: the working dist/ against the committed one', () => {
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'origin/main')).toEqual({ status: 'blocked', report: "no change guard against origin/main: 'origin/main' is not a commit here (fetch it first, e.g. git fetch origin main)" });
   });
 });
+
+test('a dist/ rendered before the version annotation (0.1.0): synth writes, and prints the CHANGELOG\'s upgrade notes since', () => {
+  const target = deployed('old-library');
+  for (const f of fs.readdirSync(target)) {
+    const file = path.join(target, f);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^\s+cdk8s-mastodon\/version: .*\n/gm, ''));
+  }
+  const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const r = synthInto(EXAMPLE_FILE, target);
+  expect(r.ok).toBe(true);
+  if (!r.ok) return;
+  expect(r.warnings).toEqual([expect.stringMatching(new RegExp(`^note: upgrade cdk8s-mastodon 0\\.1\\.0 -> ${version.replace(/\./g, '\\.')}: The CHANGELOG between 0\\.1\\.0 and ${version.replace(/\./g, '\\.')} says:\\n  - \\d+\\.\\d+\\.\\d+: `))]);
+});

@@ -2,9 +2,11 @@
  * The change guard's comparison (lib/rules/change-guard.ts): the example rendered, then rendered
  * again with one config change; each case of issue 22 item 2, and the cases found upstream.
  */
-import { compareManifests, formatVerdict, judgeChanges, postgresMajor, type GuardChange } from '../lib/rules/change-guard';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compareManifests, formatVerdict, judgeChanges, postgresMajor, upgradeNotesFor, type GuardChange } from '../lib/rules/change-guard';
 import type { Manifest } from '../lib';
-import { exampleRaw, render, withChange } from './support/fixtures';
+import { exampleRaw, render, ROOT, withChange } from './support/fixtures';
 
 const baseline = render();
 const ids = (changes: readonly GuardChange[]) => changes.map((c) => c.id).sort();
@@ -137,6 +139,36 @@ describe('Mastodon versions', () => {
     const steps = (from: string, to: string) => [`${from}..${to}: run tootctl something`];
     const [n] = compareManifests(base, baseline, { mastodonSteps: steps });
     expect([n.id, n.severity, n.steps]).toEqual(['upgrade Mastodon v4.5.0 -> v4.7.2', 'notice', ['v4.5.0..v4.7.2: run tootctl something']]);
+  });
+});
+
+describe('the upgrade notes of lib/rules/upgrade-notes.ts', () => {
+  const changelog = fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8');
+  const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const notes = upgradeNotesFor(changelog, version);
+  const at = (v: string) => render(withChange(exampleRaw(), (c) => { c.mastodon.version = v; }));
+
+  test('a Mastodon upgrade across releases whose notes ask for steps prints them, with their source', () => {
+    const [n] = compareManifests(at('v4.2.0'), at('v4.3.0'), notes);
+    expect([n.id, n.severity]).toEqual(['upgrade Mastodon v4.2.0 -> v4.3.0', 'notice']);
+    expect(n.steps.join('\n')).toMatch(/^v4\.3\.0: Active Record encryption keys are required.*\(mastodon\/mastodon v4\.5\.6 CHANGELOG\.md/m);
+  });
+
+  test('a patch release passes silently, even past the releases the catalog was read up to', () => {
+    expect(compareManifests(baseline, at('v4.7.3'), notes)).toEqual([]);
+    expect(compareManifests(at('v4.6.0'), baseline, notes).map((c) => c.id)).toEqual(['upgrade Mastodon v4.6.0 -> v4.7.2']);
+  });
+
+  test('a baseline without the version annotation counts as 0.1.0: the CHANGELOG notes since then are printed', () => {
+    // render() leaves the annotation to synthesizeApp (test/version-annotation.test.ts).
+    expect(baseline.some((o) => o.metadata.annotations?.['cdk8s-mastodon/version'])).toBe(false);
+    const stamped = baseline.map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, 'cdk8s-mastodon/version': version } } }));
+    const [n] = compareManifests(baseline, stamped, notes);
+    expect([n.id, n.severity]).toEqual([`upgrade cdk8s-mastodon 0.1.0 -> ${version}`, 'notice']);
+    expect(n.steps.length).toBeGreaterThan(0);
+    expect(n.steps.every((s) => /^\d+\.\d+\.\d+: /.test(s))).toBe(true);
+    // The same version on both sides: nothing.
+    expect(compareManifests(stamped, stamped, notes)).toEqual([]);
   });
 });
 

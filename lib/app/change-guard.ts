@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import type { Manifest } from '../model';
-import { compareManifests, formatVerdict, judgeChanges, type GuardVerdict, type UpgradeNotes } from '../rules/change-guard';
+import { compareManifests, formatVerdict, judgeChanges, upgradeNotesFor, type GuardVerdict, type UpgradeNotes } from '../rules/change-guard';
+import { packageChangelog, packageVersion } from './package-root';
 
 /** Baseline manifests, or why there are none to compare with. */
 export type Baseline =
@@ -75,6 +76,17 @@ export function manifestsAtRef(dir: string, ref: string): Baseline {
   }
 }
 
+/** The upgrade notes of this package: its CHANGELOG (when it ships one) and the Mastodon catalog. */
+export function packageUpgradeNotes(): UpgradeNotes {
+  let changelog: string | undefined;
+  try {
+    changelog = packageChangelog();
+  } catch {
+    changelog = undefined;
+  }
+  return upgradeNotesFor(changelog, packageVersion());
+}
+
 /** What the guard says about a change set. */
 export interface GuardOutcome {
   /** False when a change is blocked. */
@@ -89,7 +101,7 @@ export interface GuardOutcome {
  * `configFile` and `against` (what the baseline is, e.g. `dist/` or `dist/ at HEAD`) only go
  * into the report.
  */
-export function guardChanges(baseline: readonly Manifest[], next: readonly Manifest[], acknowledge: readonly string[], configFile: string, against: string, notes: UpgradeNotes = {}): GuardOutcome {
+export function guardChanges(baseline: readonly Manifest[], next: readonly Manifest[], acknowledge: readonly string[], configFile: string, against: string, notes: UpgradeNotes = packageUpgradeNotes()): GuardOutcome {
   const verdict = judgeChanges(compareManifests(baseline, next, notes), acknowledge);
   return { ok: verdict.blocked.length === 0, verdict, report: formatVerdict(verdict, configFile, against) };
 }
@@ -105,7 +117,7 @@ export type CommitGuardResult =
  * with the reason, when there is no git, no repository or no commit yet; an unknown `ref` other
  * than HEAD is blocked (CI asked for a base it does not have).
  */
-export function guardAgainstCommit(distDir: string, acknowledge: readonly string[], configFile: string, ref = 'HEAD', notes: UpgradeNotes = {}): CommitGuardResult {
+export function guardAgainstCommit(distDir: string, acknowledge: readonly string[], configFile: string, ref = 'HEAD', notes: UpgradeNotes = packageUpgradeNotes()): CommitGuardResult {
   const base = manifestsAtRef(distDir, ref);
   if (!base.ok) {
     const skip = ref === 'HEAD' || /git is not installed|not in a git repository/.test(base.reason);

@@ -8,6 +8,7 @@
  */
 import type { Manifest } from '../model';
 import { parseMemory } from './quantity';
+import { compareVersions as compareSemver, libraryUpgradeNotes, MASTODON_CATALOG_READ_UP_TO, mastodonUpgradeSteps, VERSION_ANNOTATION, VERSION_BEFORE_ANNOTATION } from './upgrade-notes';
 
 /** How a change is handled. */
 export type ChangeSeverity =
@@ -38,9 +39,6 @@ export interface UpgradeNotes {
   /** The library's CHANGELOG notes after `fromVersion` up to the running one. */
   readonly libraryNotes?: (fromVersion: string) => readonly string[];
 }
-
-/** The annotation with the library version that rendered an object. */
-export const LIBRARY_VERSION_ANNOTATION = 'cdk8s-mastodon/version';
 
 /** The generated keys Mastodon reads from its Secret (mastodon.secretName). */
 const MASTODON_SECRET_KEY = 'SECRET_KEY_BASE';
@@ -124,7 +122,7 @@ export function parseMastodonVersion(tag: string): readonly [number, number, num
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-function compareVersions(a: readonly number[], b: readonly number[]): number {
+function compareTuples(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
   return 0;
 }
@@ -329,7 +327,7 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
   const pa = va ? parseMastodonVersion(va) : undefined;
   const pb = vb ? parseMastodonVersion(vb) : undefined;
   if (va && vb && pa && pb) {
-    const cmp = compareVersions(pb, pa);
+    const cmp = compareTuples(pb, pa);
     if (cmp < 0) {
       out.push({ id: `downgrade Mastodon ${va} -> ${vb}`, severity: 'refused', object: 'Mastodon',
         consequence: `Mastodon's migrations only run forward: ${vb} would run against a database ${va} has already migrated. Set mastodon.version back to ${va}; to undo an upgrade, restore the database from a backup taken before it.`, steps: [] });
@@ -339,16 +337,53 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
     }
   }
 
-  const libraryVersion = (objects: readonly Manifest[]) => objects.map((o) => o.metadata.annotations?.[LIBRARY_VERSION_ANNOTATION]).find((v) => v);
-  const la = libraryVersion(baseline);
+  // Objects rendered before the annotation existed count as VERSION_BEFORE_ANNOTATION.
+  const libraryVersion = (objects: readonly Manifest[]) => objects.map((o) => o.metadata.annotations?.[VERSION_ANNOTATION]).find((v) => v);
+  const la = libraryVersion(baseline) ?? VERSION_BEFORE_ANNOTATION;
   const lb = libraryVersion(next);
-  const pla = la ? parseMastodonVersion(la) : undefined;
-  const plb = lb ? parseMastodonVersion(lb) : undefined;
-  if (la && lb && pla && plb && compareVersions(plb, pla) > 0) {
+  if (lb && newer(lb, la)) {
     const steps = notes.libraryNotes?.(la) ?? [];
     if (steps.length > 0) out.push({ id: `upgrade cdk8s-mastodon ${la} -> ${lb}`, severity: 'notice', object: 'cdk8s-mastodon', consequence: `The CHANGELOG between ${la} and ${lb} says:`, steps });
   }
   return out;
+}
+
+/** True when both are semantic versions and `a` is newer than `b`. */
+function newer(a: string, b: string): boolean {
+  try {
+    return compareSemver(a, b) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The notes of lib/rules/upgrade-notes.ts as the guard prints them: the Mastodon catalog's steps
+ * (for a patch release only the catalogued ones, not the reminder to read newer notes, so a
+ * patch release passes silently), and this library's CHANGELOG notes between the version that
+ * rendered the baseline and `libraryVersion` (none without a CHANGELOG).
+ */
+export function upgradeNotesFor(changelog: string | undefined, libraryVersion: string): UpgradeNotes {
+  return {
+    mastodonSteps: (from, to) => {
+      const [a, b] = [parseMastodonVersion(from), parseMastodonVersion(to)];
+      const patch = a && b && a[0] === b[0] && a[1] === b[1];
+      try {
+        return mastodonUpgradeSteps(from, to)
+          .filter((s) => !patch || compareSemver(s.version, MASTODON_CATALOG_READ_UP_TO) <= 0)
+          .flatMap((s) => s.steps.map((step) => `${s.version}: ${step} (${s.source})`));
+      } catch {
+        return [];
+      }
+    },
+    libraryNotes: (from) => {
+      try {
+        return changelog ? libraryUpgradeNotes(changelog, from, libraryVersion) : [];
+      } catch {
+        return [];
+      }
+    },
+  };
 }
 
 /** What the guard decided, given the config's acknowledgements. */
