@@ -1,5 +1,4 @@
-import * as path from 'path';
-import { App, YamlOutputType } from 'cdk8s';
+import { App, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { ArgoCdChart } from '../argocd';
 import { MastodonChart } from '../chart';
 import { ConfigError, formatErrors } from '../config/errors';
@@ -9,7 +8,7 @@ import type { Manifest } from '../model';
 import { annotateRenderedVersion } from '../conventions/labels';
 import { IMAGES } from '../rules/images';
 import { catchUpErrors } from './catch-up-check';
-import { guardChanges, manifestsInDir } from './change-guard';
+import { guardOutput } from './change-guard';
 import { packageVersion } from './package-root';
 import { describeWriteError } from './swap';
 import { renderNodeTuning } from './render';
@@ -55,17 +54,14 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   const warnings = [...result.config.warnings];
   const baselineDir = options.baseline ?? (process.env.CDK8S_MASTODON_BASELINE || outdir);
   if (baselineDir !== false) {
-    const baseline = manifestsInDir(baselineDir);
-    if (!baseline.ok) {
-      warnings.push(`the change guard compared nothing: ${baseline.reason}`);
-    } else {
-      const next = app.charts.flatMap((c) => c.toJson() as Manifest[]);
-      const guard = guardChanges(baseline.objects, next, result.config.acknowledge, configFile, `${path.basename(baselineDir)}/`);
-      if (!guard.ok) {
-        return { ok: false, errors: guard.verdict.blocked.map((c) => ({ path: 'acknowledge', message: c.id })), report: guard.report };
-      }
-      if (guard.report) warnings.push(guard.report);
+    // The files as app.synth() writes them (FILE_PER_CHART: <chart id>.k8s.yaml, Yaml.stringify).
+    const charts = app.charts.map((c) => ({ file: `${Names.toDnsLabel(c)}.k8s.yaml`, objects: c.toJson() as Manifest[] }));
+    const texts = Object.fromEntries(charts.map((c) => [c.file, Yaml.stringify(...c.objects)]));
+    const guard = guardOutput(baselineDir, texts, () => charts.flatMap((c) => c.objects), result.config.acknowledge, configFile);
+    if (!guard.ok) {
+      return { ok: false, errors: guard.verdict.blocked.map((c) => ({ path: 'acknowledge', message: c.id })), report: guard.report };
     }
+    if (guard.report) warnings.push(guard.report);
   }
   try {
     app.synth();
