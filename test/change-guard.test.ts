@@ -52,7 +52,12 @@ describe('destructive changes, each named exactly', () => {
       .toEqual([`change storageClassName of PersistentVolumeClaim mastodon/${pvc.metadata.name} nfs -> longhorn`]);
     // Growing is fine.
     expect(changesFor((c) => { withVolume(c); c.media.volume.size = '60Gi'; }, base)).toEqual([]);
-    expect(ids(changesFor((c) => { withVolume(c); c.name = 'fedi'; }, base))).toContain(`rename PersistentVolumeClaim mastodon/${pvc.metadata.name} -> mastodon/${pvc.metadata.name.replace(/^ocw/, 'fedi')}`);
+    const renamed = changesFor((c) => { withVolume(c); c.name = 'fedi'; }, base).find((c) => c.object.startsWith('PersistentVolumeClaim'))!;
+    expect(renamed.id).toBe(`rename PersistentVolumeClaim mastodon/${pvc.metadata.name} -> mastodon/${pvc.metadata.name.replace(/^ocw/, 'fedi')}`);
+    // The media claim is Prune=false: kept, but no longer mounted.
+    expect(renamed.consequence).toMatch(/^Argo CD keeps the old claim \(Prune=false\), but nothing mounts it any more: the pods get the new, empty mastodon\/fedi-media/);
+    const plain = { ...pvc, metadata: { ...pvc.metadata, annotations: {} } };
+    expect(compareManifests([...baseline, plain], baseline)[0].consequence).toMatch(/^Argo CD prunes the claim; with the usual reclaim policy Delete/);
   });
 
   test('the Secret with Mastodon\'s generated keys under a new name', () => {

@@ -74,8 +74,15 @@ function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
     case 'StatefulSet':
       return `Its volume claims belong to the old name: the new StatefulSet binds new, empty volumes (for Redis: queued Sidekiq jobs, home feeds and sessions cache are lost), and the old claims stay unused.${next}`;
     default:
-      return `Argo CD prunes the claim; with the usual reclaim policy Delete its volume and the data on it are deleted.${next}`;
+      return keptByArgoCd(removed)
+        ? `Argo CD keeps the old claim (Prune=false), but nothing mounts it any more: the pods get ${added ? `the new, empty ${objectRef(added)}` : 'no volume'}, and the files on the old one (uploaded media) are no longer served.`
+        : `Argo CD prunes the claim; with the usual reclaim policy Delete its volume and the data on it are deleted.${next}`;
   }
+}
+
+/** True when Argo CD never prunes the object (sync option Prune=false). */
+function keptByArgoCd(o: Manifest): boolean {
+  return /(^|,)\s*Prune=false\s*(,|$)/.test(o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '');
 }
 
 function stateful(o: Manifest): boolean {
