@@ -32,6 +32,12 @@ describe('destructive changes, each named exactly', () => {
     expect(changes.find((c) => c.object === 'ObjectStore mastodon/ocw-db-store')!.consequence).toMatch(/point-in-time recovery/);
   });
 
+  test('the database moved elsewhere: the Cluster and the ObjectStore removed, the Redis volume kept', () => {
+    const changes = changesFor((c) => { c.database = { mode: 'external', host: 'db.example.org', passwordSecret: { name: 'db', key: 'password' } }; });
+    expect(ids(changes)).toEqual(['remove Cluster mastodon/ocw-db', 'remove ObjectStore mastodon/ocw-db-store']);
+    expect(changes[0].consequence).toMatch(/Mastodon no longer uses it: whatever database it connects to instead does not hold the data of mastodon\/ocw-db/);
+  });
+
   test('a stateful object removed alone is reported as a removal', () => {
     const next = baseline.filter((o) => o.kind !== 'StatefulSet');
     expect(ids(compareManifests(baseline, next))).toEqual(['remove StatefulSet mastodon/ocw-redis']);

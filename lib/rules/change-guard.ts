@@ -68,7 +68,9 @@ function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
   const next = added ? ` Its replacement ${objectRef(added)} starts empty.` : '';
   switch (kind) {
     case 'Cluster':
-      return `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at ${added ? `a new, empty database ${objectRef(added)}` : 'no database'}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`;
+      return added
+        ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`
+        : `Argo CD keeps the old Cluster (Prune=false), but Mastodon no longer uses it: whatever database it connects to instead does not hold the data of ${objectRef(removed)} unless it was moved there first.`;
     case 'ObjectStore':
       return `The WAL archive and base backups continue ${added ? `in ${objectRef(added)}` : 'nowhere'}: the continuity of the archive breaks, and with it point-in-time recovery across the change.${next}`;
     case 'StatefulSet':
