@@ -187,7 +187,9 @@ section "Delivery"; its docs/operators.md says what each pin was checked against
 
 ${operatorInstallMarkdown()}
 
-Upgrading: bump \`cdk8s-mastodon\` in package.json, \`npm install\`, \`npm run synth\`, review the
-diff of \`dist/\`, commit.
+Upgrading: read the new version's \`Upgrade:\` steps in node_modules/cdk8s-mastodon/CHANGELOG.md,
+bump \`cdk8s-mastodon\` in package.json, \`npm install\`, \`npm run synth\`, read what it says, review
+the diff of \`dist/\`, commit. Roll back by reverting the commit; what a revert cannot undo (database
+migrations, a Postgres major upgrade) is in node_modules/cdk8s-mastodon/docs/upgrading.md.
 `;
 }

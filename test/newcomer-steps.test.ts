@@ -70,3 +70,13 @@ describe('committing and pushing the server repository', () => {
 test('the README init writes carries the pinned operator install steps (one source)', () => {
   expect(readme(OPTIONS)).toContain(operatorInstallMarkdown(parse(serverYaml(OPTIONS)).network?.cnpgOperatorNamespace));
 });
+
+test('the files the init README sends an upgrader to are shipped in the package', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
+  const named = [...readme(OPTIONS).matchAll(/node_modules\/cdk8s-mastodon\/(\S+\.md)/g)].map((m) => m[1]);
+  expect(named).toEqual(['CHANGELOG.md', 'docs/upgrading.md']);
+  for (const f of named) {
+    expect([f, fs.existsSync(path.join(ROOT, f))]).toEqual([f, true]);
+    expect([f, pkg.files.some((entry) => f === entry || f.startsWith(`${entry}/`))]).toEqual([f, true]);
+  }
+});

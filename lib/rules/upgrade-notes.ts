@@ -153,7 +153,7 @@ const MASTODON_STEPS: readonly MastodonUpgradeStep[] = [
     steps: [
       'Active Record encryption keys are required: generate them once with `bundle exec rails db:encryption:init` (or `npm run secrets`) and add ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY, ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT and ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY to the Mastodon Secret before the migrations run; never change them afterwards.',
       'Zero-downtime upgrades are supported only from v4.2.0 or newer: coming from an older release, stop every Mastodon process (web, streaming, Sidekiq) before the migrations run.',
-      'The streaming server has its own image (ghcr.io/mastodon/mastodon-streaming); the mastodon image no longer contains it.',
+      'The streaming server has its own image (ghcr.io/mastodon/mastodon-streaming; this project runs it); the mastodon image no longer contains it.',
       'Ruby 3.0 is no longer supported (a custom image must follow; the official image does).',
     ],
     source: CHANGELOG('v4.5.6', '4.3.0'),
