@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { compareManifests, formatVerdict, judgeChanges, postgresMajor, upgradeNotesFor, type GuardChange } from '../lib/rules/change-guard';
 import type { Manifest } from '../lib';
-import { exampleRaw, render, ROOT, withChange } from './support/fixtures';
+import { errorsOf, exampleRaw, messageAt, render, ROOT, withChange } from './support/fixtures';
 
 const baseline = render();
 const ids = (changes: readonly GuardChange[]) => changes.map((c) => c.id).sort();
@@ -207,6 +207,12 @@ describe('benign changes pass without a word', () => {
 });
 
 describe('acknowledgements', () => {
+  test('the config field takes a list of ids, and says how when it gets something else', () => {
+    expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.acknowledge = 'rename Cluster mastodon/ocw-db -> mastodon/fedi-db'; })), 'acknowledge'))
+      .toBe('must be a list of change ids, one per line: - "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"');
+    expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.acknowledge = ['']; })), 'acknowledge[0]')).toBe('an acknowledgement names one change: copy the line synth prints');
+  });
+
   const changes = changesFor((c) => { c.name = 'fedi'; c.mastodon.version = 'v4.6.0'; });
 
   test('only the exact id lets a destructive change through; a refused one never passes', () => {
