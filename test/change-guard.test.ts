@@ -30,6 +30,7 @@ describe('destructive changes, each named exactly', () => {
     expect(changes.every((c) => c.severity === 'destructive')).toBe(true);
     expect(changes.find((c) => c.object === 'Cluster mastodon/ocw-db')!.consequence).toMatch(/new, empty database mastodon\/fedi-db.*server comes back empty/);
     expect(changes.find((c) => c.object === 'ObjectStore mastodon/ocw-db-store')!.consequence).toMatch(/point-in-time recovery/);
+    expect(changes.find((c) => c.object === 'StatefulSet mastodon/ocw-redis')!.consequence).toMatch(/mastodon\/fedi-redis binds new, empty volumes/);
   });
 
   test('the database moved elsewhere: the Cluster and the ObjectStore removed, the Redis volume kept', () => {
@@ -40,7 +41,9 @@ describe('destructive changes, each named exactly', () => {
 
   test('a stateful object removed alone is reported as a removal', () => {
     const next = baseline.filter((o) => o.kind !== 'StatefulSet');
-    expect(ids(compareManifests(baseline, next))).toEqual(['remove StatefulSet mastodon/ocw-redis']);
+    const [removed] = compareManifests(baseline, next);
+    expect([removed.id, removed.severity]).toEqual(['remove StatefulSet mastodon/ocw-redis', 'destructive']);
+    expect(removed.consequence).toMatch(/^Its pods stop; its volume claims stay .* queued Sidekiq jobs/);
     // Two of a kind gone and one added is not a rename: both removals are reported.
     const pvc = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'mastodon' }, spec: { resources: { requests: { storage: '1Gi' } } } });
     expect(ids(compareManifests([...baseline, pvc('a'), pvc('b')], [...baseline, pvc('c')])))

@@ -72,9 +72,13 @@ function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
         ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`
         : `Argo CD keeps the old Cluster (Prune=false), but Mastodon no longer uses it: whatever database it connects to instead does not hold the data of ${objectRef(removed)} unless it was moved there first.`;
     case 'ObjectStore':
-      return `The WAL archive and base backups continue ${added ? `in ${objectRef(added)}` : 'nowhere'}: the continuity of the archive breaks, and with it point-in-time recovery across the change.${next}`;
+      return added
+        ? `The WAL archive and base backups continue in ${objectRef(added)}: the continuity of the archive breaks, and with it point-in-time recovery across the change.`
+        : 'WAL archiving and base backups stop: there is no point-in-time recovery for anything written after the change.';
     case 'StatefulSet':
-      return `Its volume claims belong to the old name: the new StatefulSet binds new, empty volumes (for Redis: queued Sidekiq jobs, home feeds and sessions cache are lost), and the old claims stay unused.${next}`;
+      return added
+        ? `Its volume claims belong to the old name: ${objectRef(added)} binds new, empty volumes (for Redis: queued Sidekiq jobs, home feeds and cached sessions are lost), and the old claims stay unused.`
+        : 'Its pods stop; its volume claims stay (whenDeleted: Retain) but nothing uses them, and what replaces it starts without their data (for Redis: queued Sidekiq jobs, home feeds and cached sessions).';
     default:
       return keptByArgoCd(removed)
         ? `Argo CD keeps the old claim (Prune=false), but nothing mounts it any more: the pods get ${added ? `the new, empty ${objectRef(added)}` : 'no volume'}, and the files on the old one (uploaded media) are no longer served.`
