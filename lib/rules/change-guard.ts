@@ -204,6 +204,7 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
     }
   }
   if (after.kind === 'StatefulSet') {
+    // kubernetes/kubernetes pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate: the rest of spec is immutable.
     out.push(...templateChanges(key, before, after));
     if ((before.spec?.serviceName ?? '') !== (after.spec?.serviceName ?? '')) {
       push(`change serviceName of ${key} ${before.spec?.serviceName ?? '(none)'} -> ${after.spec?.serviceName ?? '(none)'}`,
@@ -216,6 +217,7 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
     }
   }
   if (after.kind === 'PersistentVolumeClaim') {
+    // kubernetes/kubernetes pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimUpdate: no shrink, spec otherwise immutable.
     const a = before.spec?.resources?.requests?.storage;
     const b = after.spec?.resources?.requests?.storage;
     const [ba, bb] = [bytes(a), bytes(b)];
