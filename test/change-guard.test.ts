@@ -123,6 +123,12 @@ describe('Postgres majors (CloudNativePG 1.30.0)', () => {
     expect(changes[0].severity).toBe('destructive');
     expect(changes[0].consequence).toMatch(/offline.*pg_upgrade.*down for the whole Job/);
     expect(changes[0].steps[0]).toMatch(/fresh base backup first/);
+    expect(changes[0].steps.join('\n')).toMatch(/serverName to a new name \(e\.g\. <cluster>-pg18\)/);
+    // Done as the guide says, the serverName change is named too.
+    expect(ids(changesFor((c) => { c.database.postgresMajor = 18; c.database.backup.objectStore.serverName = 'ocw-db-pg18'; }))).toEqual([
+      'change serverName of Cluster mastodon/ocw-db plugin barman-cloud.cloudnative-pg.io ocw-db -> ocw-db-pg18',
+      'upgrade Postgres of Cluster mastodon/ocw-db 17 -> 18',
+    ]);
   });
 
   test('a downgrade, and an upgrade to below 16, are refused whatever is acknowledged', () => {

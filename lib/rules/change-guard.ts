@@ -278,7 +278,9 @@ function clusterChanges(key: string, before: Manifest, after: Manifest): GuardCh
       // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md: "Offline In-Place Major Upgrades".
       push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'destructive',
         `CloudNativePG upgrades in place, offline: it shuts down every instance, runs pg_upgrade --link in a Job, then deletes the replicas' volumes and clones them again from the upgraded primary. The database, and with it Mastodon, is down for the whole Job (minutes to hours with the data size), and the replicas are rebuilt afterwards. Backups and WAL from ${ma} cannot be used for point-in-time recovery after the upgrade. If the Job fails, set postgresMajor back to ${ma}: the operator deletes the failed Job and restarts on the old data.`,
-        [FRESH_BACKUP, 'Plan the downtime (maintenance.enabled: true shows the maintenance page).', 'After the upgrade, take a new base backup at once and run ANALYZE (pg_upgrade does not carry optimizer statistics).']);
+        [FRESH_BACKUP, 'Plan the downtime (maintenance.enabled: true shows the maintenance page).',
+          `Keep the old archive apart: set database.backup.objectStore.serverName to a new name (e.g. <cluster>-pg${mb}) in the same change, as CloudNativePG's upgrade guide shows for the Barman Cloud plugin (acknowledge that change too).`,
+          'After the upgrade, take a new base backup at once and run ANALYZE (pg_upgrade does not carry optimizer statistics).']);
     }
   }
   if (before.spec?.imageName !== after.spec?.imageName && after.spec?.primaryUpdateMethod === 'switchover'
