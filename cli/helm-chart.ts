@@ -239,7 +239,7 @@ export function buildHelmChart(outDir: string, configFile: string, options: Helm
       const problem = options.templates(chart, configFile);
       if (problem) return problem;
     } else {
-      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true });
+      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true, baseline: false });
       if (!r.ok) return r.report;
     }
     fs.rmSync(path.join(chart, 'crds'), { recursive: true, force: true });

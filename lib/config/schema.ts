@@ -711,6 +711,10 @@ export const MastodonConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   translation: TranslationSchema.optional(),
   search: SearchSchema.default({ mode: 'off' }),
+  // The change guard (lib/rules/change-guard.ts): ids are matched exactly, so a review sees which change is let through.
+  acknowledge: z.array(z.string({ error: 'must be a change id in quotes, copied from what synth prints' }).min(1, { error: 'an acknowledgement names one change: copy the line synth prints' }),
+    { error: 'must be a list of change ids, one per line: - "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"' }).default([])
+    .describe('Changes the change guard lets through on purpose: each entry is the exact id synth prints for a destructive change (e.g. "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"), reviewed in the same pull request. Remove an entry once synth reports it stale. See docs/change-guard.md.'),
 });
 
 /** The JSON Schema editors use to complete and check the YAML file. */
