@@ -111,7 +111,7 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   });
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
-  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore)) err(problem.path, problem.message);
+  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore, c.k3s?.bootstrapped)) err(problem.path, problem.message);
   if (c.database?.mode === 'cnpg' && ok('k3s')) {
     const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
     if (tooOld) warnings.push(tooOld);
