@@ -8,7 +8,7 @@
  *   pod-metrics.md, job-metrics.md, cluster/node-metrics.md): kube_deployment_spec_replicas,
  *   kube_deployment_status_replicas_available, kube_pod_container_status_restarts_total,
  *   kube_pod_container_status_last_terminated_reason{reason}, kube_pod_container_resource_limits
- *   {resource="memory"}, kube_job_status_failed{job_name}, kube_node_status_condition{condition,status}.
+ *   {resource="memory"}, kube_job_failed{job_name,condition}, kube_node_status_condition{condition,status}.
  * - cAdvisor in the kubelet (google/cadvisor metrics/prometheus.go): container_memory_working_set_bytes.
  * - kubelet (kubernetes/kubernetes pkg/kubelet/metrics/collectors/volume_stats.go):
  *   kubelet_volume_stats_available_bytes and _capacity_bytes{namespace, persistentvolumeclaim}.
@@ -264,14 +264,15 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       },
       {
         alert: 'PostgresCorruptionCheckFailed',
-        // One series per Job: kube-state-metrics (internal/store/job.go) reports reason="" until the
-        // Job's Failed condition is set, then one series per known reason; max by keeps it one alert.
-        expr: `max by (namespace, job_name) (kube_job_status_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+` })}) > 0`,
+        // The Job's Failed condition (kube-state-metrics internal/store/job.go kube_job_failed), not
+        // its failed pod count: a pod the Job retried (backoffLimit 1) or ignored (a disruption)
+        // must not page when the retry succeeds. max by keeps it one alert per Job.
+        expr: `max by (namespace, job_name) (kube_job_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+`, condition: 'true' })}) > 0`,
         for: '1m',
         severity: 'critical',
         summary: 'pg_amcheck found corruption (or could not run)',
         description: 'The weekly corruption check Job {{ $labels.job_name }} failed.',
-        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. It checks the primary. An index error: REINDEX it. A heap error: check a replica the same way (PGHOST=${n.replicaService}) and promote a clean one (kubectl cnpg promote), or restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
+        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. First check whether a switchover or failover happened during the check (kubectl cnpg status ${n.cluster} -n ${ns}; kubectl -n ${ns} get events --field-selector involvedObject.name=${n.cluster}): a check cut off by one is not corruption, so rerun it (kubectl create job --from=cronjob/${n.amcheck}). It checks the primary. An index error: REINDEX it. A heap error: check a replica the same way (PGHOST=${n.replicaService}) and promote a clean one (kubectl cnpg promote), or restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
       },
     );
     // A check that never finishes never fails: a Job stuck Pending or in ImagePullBackOff blocks

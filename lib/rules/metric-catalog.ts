@@ -90,6 +90,8 @@ export const METRIC_CATALOG: readonly CatalogExporter[] = [
       { name: 'kube_pod_container_status_last_terminated_reason', type: 'gauge', labels: ['namespace', 'pod', 'uid', 'container', 'reason'], source: `${KSM}/pod.go` },
       { name: 'kube_pod_container_resource_limits', type: 'gauge', labels: ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit'], source: `${KSM}/pod.go` },
       { name: 'kube_job_status_failed', type: 'gauge', labels: ['namespace', 'job_name', 'reason'], source: `${KSM}/job.go`, note: 'reason is empty (no label) until the Job has its Failed condition' },
+      { name: 'kube_job_failed', type: 'gauge', labels: ['namespace', 'job_name', 'condition'], source: `${KSM}/job.go`, note: 'one series per condition value (true, false, unknown) once the Job has its Failed condition; none before' },
+      { name: 'kube_job_complete', type: 'gauge', labels: ['namespace', 'job_name', 'condition'], source: `${KSM}/job.go`, note: 'one series per condition value once the Job has its Complete condition' },
       { name: 'kube_cronjob_created', type: 'gauge', labels: ['namespace', 'cronjob'], source: `${KSM}/cronjob.go` },
       { name: 'kube_cronjob_status_last_successful_time', type: 'gauge', labels: ['namespace', 'cronjob'], source: `${KSM}/cronjob.go`, note: 'only once a run succeeded' },
       { name: 'kube_node_status_condition', type: 'gauge', labels: ['node', 'condition', 'status'], source: `${KSM}/node.go` },
