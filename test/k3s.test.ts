@@ -174,3 +174,17 @@ describe('kubelet reservations match the plan', () => {
     expect(parse(o.files.find((f) => f.node === 'pi-1')!.configYaml)['kubelet-arg']).toEqual(['system-reserved=cpu=500m,memory=1Gi']);
   });
 });
+
+describe('no role on any node', () => {
+  test('resolve warns at nodes.inventory with the fix; the example (roles set) gets no such warning', () => {
+    const noRoles = withChange(exampleRaw(), (c) => { for (const n of c.nodes.inventory) delete n.role; });
+    const w = resolved(noRoles).warnings.filter((x) => x.startsWith('nodes.inventory:'));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/no node has a role.*cannot tell which nodes carry the Kubernetes API.*set role: server or agent on each node.*three servers with embedded etcd/);
+    expect(resolved().warnings.filter((x) => x.startsWith('nodes.inventory:'))).toEqual([]);
+  });
+  test('some nodes with a role and others without: no warning from this rule (k3s-config names each one)', () => {
+    const some = withChange(exampleRaw(), (c) => { delete c.nodes.inventory[3].role; });
+    expect(resolved(some).warnings.filter((x) => x.startsWith('nodes.inventory:'))).toEqual([]);
+  });
+});

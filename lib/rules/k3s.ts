@@ -298,6 +298,16 @@ function bootstrappedProblem(servers: number, bootstrapped: boolean): string | u
   return `is true, but only one node has role: server, so a rebuilt server has nothing to join; leave k3s.bootstrapped out (rebuilding the only server starts a new cluster: restore it from a k3s etcd snapshot or state.db backup instead)`;
 }
 
+/**
+ * A warning when no node of the inventory has a role: the plan then cannot tell which nodes carry
+ * the Kubernetes API and replays every loss as if it stayed up. Undefined when any node has one
+ * (npm run k3s-config names each node still missing it).
+ */
+export function noRolesWarning(inventory: readonly K3sNode[]): string | undefined {
+  if (inventory.length === 0 || inventory.some((n) => n.role)) return undefined;
+  return `nodes.inventory: no node has a role, so the plan cannot tell which nodes carry the Kubernetes API (it prints "Control plane: unknown" and replays every loss as if the API stayed up) and npm run k3s-config cannot run; set role: server or agent on each node, ideally three servers with embedded etcd (docs/control-plane.md)`;
+}
+
 /** A config problem: field path and message with the fix. */
 export interface K3sProblem { readonly path: string; readonly message: string }
 
