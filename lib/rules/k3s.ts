@@ -112,7 +112,7 @@ export const K3S_DATASTORES = ['sqlite', 'etcd'] as const satisfies readonly K3s
 
 /**
  * What a k3s server needs beyond an agent, per datastore: k3s-io/docs
- * docs/reference/resource-profiling.md, "K3s server with a workload" minus "K3s agent", the larger
+ * docs/reference/resource-profiling.md (commit 8cfdb30, K3s v1.26.5), "K3s server with a workload" minus "K3s agent", the larger
  * of its two processors (Intel 8375C: 1606 − 275 M etcd, 1596 − 275 M SQLite, 6 − 3 % of a core;
  * Pi4B: 1613 − 268 M etcd, 1588 − 268 M SQLite, 30 − 10 % of a core), M read as MiB (the larger
  * reading). nodes.reserve covers the OS, the kubelet and the k3s agent; a server adds this.
