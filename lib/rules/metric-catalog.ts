@@ -146,13 +146,13 @@ export const METRIC_CATALOG: readonly CatalogExporter[] = [
     scrape: 'PodMonitor',
     // Not cnpg_pgbouncer_up: pgbouncer_collector.go defines it but neither Describe() nor Collect() sends it, so it is never exposed.
     metrics: [
-      { name: 'cnpg_pgbouncer_last_collection_error', type: 'gauge', labels: [], source: `${POOLER}/pgbouncer_collector.go`, note: "1 when this scrape's SHOW LISTS/POOLS/STATS on PgBouncer's admin console failed (lists.go, pools.go, stats.go set it)" },
+      { name: 'cnpg_pgbouncer_last_collection_error', type: 'gauge', labels: [], source: `${POOLER}/pgbouncer_collector.go`, note: "written by each collector in turn; SHOW STATS runs last (stats.go resets it to 0 on success), so 1 means this scrape's SHOW STATS failed or no admin connection opened. A hung PgBouncer hangs the scrape instead (up == 0)" },
       { name: 'cnpg_pgbouncer_pools_maxwait', type: 'gauge', labels: ['database', 'user'], source: `${POOLER}/pools.go` },
     ],
   },
   {
     id: 'redis-exporter',
-    program: 'redis_exporter (sidecar of the Redis pod, port 9121)',
+    program: 'redis_exporter (its own Deployment <instance>-redis-metrics, port 9121)',
     version: 'v1.88.0',
     versionFrom: 'the image this chart pins (lib/rules/images.ts: docker.io/oliver006/redis_exporter:v1.88.0)',
     scrape: 'PodMonitor',
