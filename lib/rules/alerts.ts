@@ -319,7 +319,7 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
         for: '3m',
         severity: 'critical',
         summary: 'No PgBouncer pooler pod answers',
-        description: `No pod of the pooler ${n.pooler} in ${ns} has answered Prometheus for 3 minutes: the pods are gone, Pending or hung (then web, streaming and Sidekiq reach no database), or Prometheus does not select the ${n.pooler} PodMonitor.`,
+        description: `No pod of the pooler ${n.pooler} has answered Prometheus for 3 minutes: the pods are gone, Pending or hung (then web, streaming and Sidekiq reach no database), or Prometheus does not select the ${n.pooler} PodMonitor.`,
         action: `kubectl -n ${ns} get pooler,pods -l cnpg.io/poolerName=${n.pooler} -o wide; Pending: is a node gone or full (npm run plan)? Running but not answering: read their logs and delete them. No pods and no Pooler: Argo CD recreates it (or apply dist/ again). Pods fine: check that Prometheus selects the PodMonitor (monitoring.monitorLabels).`,
       },
       {
