@@ -13,7 +13,7 @@ import { parseMemory } from '../rules/quantity';
 import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FLOOR, WEB_FLOOR, type MemoryFloor } from '../rules/mastodon-checks';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
-import { checkK3sInventory } from '../rules/k3s';
+import { checkK3sInventory, noRolesWarning } from '../rules/k3s';
 import { sidekiqThreadProblems } from '../rules/sidekiq-threads';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
 import { OPENSEARCH_FLOOR, searchDeployDbPool } from '../rules/search';
@@ -111,7 +111,9 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   });
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
-  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore)) err(problem.path, problem.message);
+  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore, c.k3s?.bootstrapped)) err(problem.path, problem.message);
+  const noRoles = inventory ? noRolesWarning(inventory) : undefined;
+  if (noRoles) warnings.push(noRoles);
   if (c.database?.mode === 'cnpg' && ok('k3s')) {
     const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
     if (tooOld) warnings.push(tooOld);

@@ -696,6 +696,8 @@ export const MastodonConfigSchema = z.strictObject({
     clusterCidr: z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' }).default('10.42.0.0/16').describe("cluster-cidr (k3s' default 10.42.0.0/16)."),
     datastore: z.enum(K3S_DATASTORES).optional()
       .describe('Where the control plane keeps its state: sqlite (one server, cannot be joined by more) or etcd (cluster-init; odd numbers of servers, a majority must be up). Default: sqlite for one server, etcd for more.'),
+    bootstrapped: z.boolean().default(false)
+      .describe('The cluster exists: k3s-config writes server: on every server (the first joins the second) and cluster-init on none, so a rebuilt first server rejoins instead of starting a second etcd cluster. Set it once the other servers have joined (docs/control-plane.md, Replacing a server).'),
     acceptControlPlaneLoss: z.boolean().default(false)
       .describe('Accept knowingly that losing a node the control plane depends on (the only server, or a server of an etcd cluster without a spare) stops all rescheduling, failover and rollouts until it returns; the plan then passes and still reports it.'),
   }).optional().describe('k3s node configuration for npm run k3s-config and the network doctor.'),
