@@ -15,6 +15,7 @@ import { secretSkeletons } from '../lib/rules/secret-refs';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, withChange, WORKLOAD_KINDS } from './support/fixtures';
 import { environmentChart } from './constructs/mastodon-env';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
+import { resolveConfig } from '../lib/config/resolve';
 
 /** The variables a container sees: its envFrom ConfigMaps, then its own env (which wins). */
 function envOf(objects: Manifest[], container: any): Record<string, unknown> {
@@ -276,6 +277,45 @@ describe('auth: single sign-on', () => {
     ])('%s', (_what, auth, path, message) => {
       const raw = withAuth(JSON.parse(JSON.stringify(auth)));
       expect(messageAt(errorsOf(raw), path)).toMatch(message);
+    });
+  });
+
+  // config/omniauth.yml pastes these unquoted after `key: ` and reads the result as YAML; the
+  // integration test omniauth-yaml.itest.ts checks the rule against Ruby's Psych.
+  describe('values config/omniauth.yml cannot carry, one field each', () => {
+    const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTIFICATE-----\n';
+    test.each<[string, unknown, string, RegExp]>([
+      ['oidc.displayName with ": "', { oidc: { ...OIDC, displayName: 'Login: company' } }, 'auth.oidc.displayName', /contains ': '.*config\/omniauth\.yml/],
+      ['oidc.displayName starting with #', { oidc: { ...OIDC, displayName: '#1 login' } }, 'auth.oidc.displayName', /starts with '#'/],
+      ['oidc.displayName with " #"', { oidc: { ...OIDC, displayName: 'Staff #1' } }, 'auth.oidc.displayName', /contains ' #'/],
+      ['oidc.displayName that YAML reads as a boolean', { oidc: { ...OIDC, displayName: 'yes' } }, 'auth.oidc.displayName', /boolean, number/],
+      ['oidc.clientId with a line break', { oidc: { ...OIDC, clientId: 'a\nb' } }, 'auth.oidc.clientId', /contains a line break.*one line/],
+      ['oidc.clientId starting with *', { oidc: { ...OIDC, clientId: '*client' } }, 'auth.oidc.clientId', /starts with '\*'/],
+      ['oidc.uidField starting with &', { oidc: { ...OIDC, uidField: '&sub' } }, 'auth.oidc.uidField', /starts with '&'/],
+      ['oidc.scope entry starting with !', { oidc: { ...OIDC, scope: ['openid', '!email'] } }, 'auth.oidc.scope[1]', /starts with '!'/],
+      ['saml.displayName with ": "', { saml: { ...SAML, displayName: 'Uni: staff' } }, 'auth.saml.displayName', /contains ': '/],
+      ['saml.issuer ending with a space', { saml: { ...SAML, issuer: 'mastodon ' } }, 'auth.saml.issuer', /starts or ends with a space/],
+      ['saml.idpCert as a multi-line PEM', { saml: { ...SAML, idpCert: PEM } }, 'auth.saml.idpCert', /line break.*base64 text between the BEGIN and END lines/],
+      ['saml.idpCertFingerprint that YAML reads as a number', { saml: { ...SAML, idpCertFingerprint: '12:34:56' } }, 'auth.saml.idpCertFingerprint', /boolean, number/],
+      ['saml.nameIdentifierFormat with " #"', { saml: { ...SAML, nameIdentifierFormat: 'urn:x #y' } }, 'auth.saml.nameIdentifierFormat', /contains ' #'/],
+      ['saml.uidAttribute starting with @', { saml: { ...SAML, uidAttribute: '@uid' } }, 'auth.saml.uidAttribute', /starts with '@'/],
+      ['saml.certificate as a multi-line PEM', { saml: { ...SAML, certificate: PEM } }, 'auth.saml.certificate', /line break.*base64 text/],
+      ['a saml attribute with #{', { saml: { ...SAML, attributes: { email: 'mail#{x}' } } }, 'auth.saml.attributes.email', /contains '#\{'/],
+    ])('%s', (_what, auth, path, message) => {
+      expect(messageAt(errorsOf(withAuth(JSON.parse(JSON.stringify(auth)))), path)).toMatch(message);
+    });
+
+    test('a one-line certificate, with or without its BEGIN and END markers, passes', () => {
+      const ok = withAuth({
+        oidc: { ...OIDC, endpoints: undefined },
+        saml: { ...SAML, idpCert: 'MIIBszCCAVmgAwIBAgIUQ+/=', certificate: '-----BEGIN CERTIFICATE-----MIIBszCCAVmg-----END CERTIFICATE-----',
+          nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', attributes: { email: 'urn:oid:0.9.2342.19200300.100.1.3' } },
+      });
+      expect(resolveConfig(ok).ok).toBe(true);
+    });
+
+    test('MastodonEnvironment alone refuses them too', () => {
+      expect(() => environmentChart({ auth: { oidc: { ...OIDC, displayName: 'Login: company' } } })).toThrow(/auth\.oidc\.displayName: contains ': '/);
     });
   });
 });
