@@ -116,6 +116,32 @@ describe('mastodon.extraEnv', () => {
     for (const name of SECRET_SETTINGS) expect([name, MASTODON_SETTINGS.includes(name)]).toEqual([name, true]);
   });
 
+  test.each([
+    ['CACHE_REDIS_URL', 'redis://:hunter2@cache:6379/0'],
+    ['SIDEKIQ_REDIS_URL', 'redis://default:hunter2@queue:6379/1'],
+    ['REPLICA_DATABASE_URL', 'postgresql://mastodon:hunter2@replica:5432/mastodon'],
+    ['http_proxy', 'http://user:hunter2@proxy.example:3128'],
+    ['http_hidden_proxy', 'http://user:hunter2@tor:8118'],
+  ])('%s with a password in the URL is refused, saying to use a Secret reference', (name, value) => {
+    expect(messageAt(errorsOf(withEnv({ [name]: value })), `mastodon.extraEnv.${name}`))
+      .toMatch(new RegExp(`^${name} holds a password in its URL \\(user:password@\\): .*\\{secret: <name>, key: <key>\\}`));
+    expect(() => environmentChart({ extraEnv: { [name]: value } })).toThrow(new RegExp(`extraEnv\\.${name}: ${name} holds a password`));
+  });
+
+  test('URLs without a password pass as plain values; with one, as a Secret reference', () => {
+    const objects = render(withEnv({ CACHE_REDIS_URL: 'redis://cache:6379/0', http_proxy: 'http://proxy.example:3128', SIDEKIQ_REDIS_URL: { secret: 'ocw-queue', key: 'url' } }));
+    const data = find(objects, 'ConfigMap', 'ocw-env').data;
+    expect([data.CACHE_REDIS_URL, data.http_proxy, data.SIDEKIQ_REDIS_URL]).toEqual(['redis://cache:6379/0', 'http://proxy.example:3128', undefined]);
+  });
+
+  test('OTEL_EXPORTER_OTLP_HEADERS (and the per-signal ones) carry credentials: only as a Secret reference', () => {
+    for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+      expect(messageAt(errorsOf(withEnv({ [name]: 'Authorization=Bearer x' })), `mastodon.extraEnv.${name}`)).toMatch(new RegExp(`^${name} is a secret`));
+    }
+    const objects = render(withEnv({ OTEL_EXPORTER_OTLP_HEADERS: { secret: 'ocw-otel', key: 'headers' } }));
+    expect(find(objects, 'ConfigMap', 'ocw-env').data.OTEL_EXPORTER_OTLP_HEADERS).toBeUndefined();
+  });
+
   test('the search settings are refused, naming the search field that owns each', () => {
     const errors = errorsOf(withEnv({ ES_HOST: 'es.example', ES_ENABLED: 'true', ES_PASS: { secret: 'es', key: 'password' } }));
     expect(messageAt(errors, 'mastodon.extraEnv.ES_HOST')).toMatch(/search\.host/);

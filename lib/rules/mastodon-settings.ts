@@ -123,6 +123,22 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'DEEPL_API_KEY', 'LIBRE_TRANSLATE_API_KEY', 'GITHUB_API_TOKEN',
 ]);
 
+/**
+ * The OpenTelemetry SDK variables that carry credentials (the exporter's request headers, such as
+ * `Authorization=Bearer ...`; opentelemetry-specification, protocol/exporter.md): as secret as
+ * the settings above, though Mastodon's catalog does not list them.
+ */
+export const SECRET_SDK_SETTINGS: ReadonlySet<string> = new Set(
+  ['', 'TRACES_', 'METRICS_', 'LOGS_'].map((signal) => `OTEL_EXPORTER_OTLP_${signal}HEADERS`),
+);
+
+/**
+ * A URL whose userinfo holds a password (`scheme://user:password@host`, `redis://:password@host`):
+ * CACHE_REDIS_URL, SIDEKIQ_REDIS_URL, REPLICA_DATABASE_URL, http_proxy and the like would carry
+ * the credential into the ConfigMap and dist/.
+ */
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]*@/;
+
 /** The OpenTelemetry SDK's own variables (OTEL_*), which Mastodon's tracing reads as the SDK documents them. */
 const OTEL_SDK = /^OTEL_[A-Z0-9_]+$/;
 /** Mastodon names its OpenTelemetry services itself (annotations.yml, OpenTelemetry): OTEL_SERVICE_NAME is the SDK variable it ignores. */
@@ -277,8 +293,11 @@ export function settingNameProblem(name: string): string | undefined {
 export function extraEnvProblems(path: string, env: Readonly<Record<string, ExtraEnvValue>>): FieldProblem[] {
   return Object.entries(env).flatMap(([name, value]) => {
     const message = settingNameProblem(name)
-      ?? (typeof value === 'string' && SECRET_SETTINGS.has(name)
+      ?? (typeof value === 'string' && (SECRET_SETTINGS.has(name) || SECRET_SDK_SETTINGS.has(name))
         ? `${name} is a secret: store it in a Secret and write {secret: <name>, key: <key>} here, never the value (plain values go into the ConfigMap and git)`
+        : undefined)
+      ?? (typeof value === 'string' && URL_WITH_PASSWORD.test(value)
+        ? `${name} holds a password in its URL (user:password@): store the whole URL in a Secret and write {secret: <name>, key: <key>} here (plain values go into the ConfigMap and git)`
         : undefined);
     return message ? [{ path: `${path}.${name}`, message }] : [];
   });
