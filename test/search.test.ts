@@ -183,6 +183,7 @@ describe('refusals, each naming its field', () => {
     ['zero threads', external({ deploy: { concurrency: 0 } }), 'search.deploy.concurrency', /./],
     ['a deadline under 10 minutes', external({ deploy: { timeoutSeconds: 60 } }), 'search.deploy.timeoutSeconds', /600/],
     ['OpenSearch below its memory floor', internal({ resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } } }), 'search.resources.requests.memory', /1Gi floor.*heap/],
+    ['an OpenSearch request below its limit (the heap is sized from the limit)', internal({ resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '4Gi' } } }), 'search.resources.requests.memory', /1Gi is not the limit 4Gi: .*heap.*set requests\.memory to 4Gi/],
     ['OpenSearch in a pool without nodes', internal({ pool: 'nowhere' }), 'search.pool', /no nodes/],
     ['a tootctl pod below the Rails floor', internal({ deploy: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } } }), 'search.deploy.resources.requests.memory', /512Mi floor/],
   ])('%s', (_what, raw, path, message) => {

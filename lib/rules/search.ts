@@ -10,9 +10,10 @@
  */
 import { createHash } from 'crypto';
 import { resourceName } from './names';
+import { parseMemory } from './quantity';
 import { searchEpoch } from './upgrade-notes';
 import type { FieldProblem, MemoryFloor } from './mastodon-checks';
-import type { ResolvedConfig, SearchEndpoint } from '../model';
+import type { ResolvedConfig, ResourcesConfig, SearchEndpoint } from '../model';
 
 export { searchEpoch };
 
@@ -34,6 +35,22 @@ export const OPENSEARCH_FLOOR: MemoryFloor = {
   bytes: 1024 * 2 ** 20,
   why: "OpenSearch's JVM heap is half the memory limit, and OpenSearch's Docker guide starts it at 512m; the other half is Lucene's file cache and the JVM's own memory",
 };
+
+/**
+ * OpenSearch's memory request must equal its limit: the heap is sized from the limit
+ * ({@link openSearchHeapMiB}), so a smaller request lets the scheduler place it where the heap
+ * and the file cache do not fit, and the kernel OOM-kills it under pressure. A limit below the
+ * request is memoryProblems' to report.
+ */
+export function openSearchRequestProblems(path: string, r: ResourcesConfig): FieldProblem[] {
+  const req = parseMemory(r.requests.memory);
+  const lim = parseMemory(r.limits.memory);
+  if (!(req < lim)) return [];
+  return [{
+    path: `${path}.requests.memory`,
+    message: `${r.requests.memory} is not the limit ${r.limits.memory}: the JVM heap is half the limit, so the pod needs all of it on its node; set requests.memory to ${r.limits.memory}`,
+  }];
+}
 
 /**
  * The JVM heap in MiB for a memory limit: half of it, as OpenSearch's "Important settings" page
