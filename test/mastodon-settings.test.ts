@@ -235,12 +235,12 @@ describe('auth: single sign-on', () => {
     expect(env.secrets).toEqual([{ env: 'SAML_PRIVATE_KEY', secretName: 'ocw-saml', key: 'key.pem' }]);
   });
 
-  test("ldap: Mastodon's defaults filled in, the bind password by reference, and web may reach the server on its port", () => {
+  test("ldap: Mastodon's defaults filled in but the port follows the method (636 for simple_tls), the bind password by reference, and web may reach the server on its port", () => {
     const raw = withAuth({ ldap: { ...LDAP, port: undefined, host: 'openldap.auth' } });
     delete raw.auth.ldap.port;
     const objects = render(raw);
     expect(find(objects, 'ConfigMap', 'ocw-env').data).toMatchObject({
-      LDAP_ENABLED: 'true', LDAP_HOST: 'openldap.auth', LDAP_PORT: '389', LDAP_METHOD: 'simple_tls', LDAP_BASE: 'dc=example,dc=com',
+      LDAP_ENABLED: 'true', LDAP_HOST: 'openldap.auth', LDAP_PORT: '636', LDAP_METHOD: 'simple_tls', LDAP_BASE: 'dc=example,dc=com',
       LDAP_BIND_DN: 'cn=mastodon,dc=example,dc=com', LDAP_UID: 'cn', LDAP_MAIL: 'mail', LDAP_TLS_NO_VERIFY: 'false',
     });
     // LDAP is not OmniAuth: no OMNIAUTH_ONLY without oidc or saml.
@@ -248,12 +248,16 @@ describe('auth: single sign-on', () => {
     const web = podSpecOf(find(objects, 'Deployment', 'ocw-web')).containers[0];
     expect(envOf(objects, web).LDAP_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-ldap', key: 'password' } });
     const egress = find(objects, 'NetworkPolicy', 'ocw-netpol-web').spec.egress;
-    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'auth' } } }], ports: [{ protocol: 'TCP', port: 389 }] });
+    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'auth' } } }], ports: [{ protocol: 'TCP', port: 636 }] });
+    // start_tls and plain speak plain LDAP first: 389.
+    const startTls = withAuth({ ldap: { ...LDAP, method: 'start_tls' } });
+    delete startTls.auth.ldap.port;
+    expect(find(render(startTls), 'ConfigMap', 'ocw-env').data.LDAP_PORT).toBe('389');
   });
 
   test('ldap: every option', () => {
-    const env = authEnv({ domain: 'ocw.social' }, { ldap: { ...LDAP, method: 'start_tls', uid: 'uid', mail: 'email', searchFilter: '(uid=%{email})', tlsNoVerify: true } });
-    expect(env.plain).toMatchObject({ LDAP_PORT: '636', LDAP_METHOD: 'start_tls', LDAP_UID: 'uid', LDAP_MAIL: 'email', LDAP_SEARCH_FILTER: '(uid=%{email})', LDAP_TLS_NO_VERIFY: 'true' });
+    const env = authEnv({ domain: 'ocw.social' }, { ldap: { ...LDAP, port: 3389, method: 'start_tls', uid: 'uid', mail: 'email', searchFilter: '(uid=%{email})', tlsNoVerify: true } });
+    expect(env.plain).toMatchObject({ LDAP_PORT: '3389', LDAP_METHOD: 'start_tls', LDAP_UID: 'uid', LDAP_MAIL: 'email', LDAP_SEARCH_FILTER: '(uid=%{email})', LDAP_TLS_NO_VERIFY: 'true' });
   });
 
   test('the OIDC provider in the cluster is reached; a public one is covered by the Internet rule', () => {
@@ -299,6 +303,8 @@ describe('auth: single sign-on', () => {
       ['saml encryption without a key', { saml: { ...SAML, wantAssertionsEncrypted: true } }, 'auth.saml.wantAssertionsEncrypted', /needs certificate and privateKeySecret/],
       ['an LDAP method Mastodon does not know', { ldap: { ...LDAP, method: 'ldaps' } }, 'auth.ldap.method', /use one of 'simple_tls', 'start_tls', 'plain'/],
       ['an LDAP port out of range', { ldap: { ...LDAP, port: 70000 } }, 'auth.ldap.port', /./],
+      ['simple_tls (LDAPS) on the plain LDAP port', { ldap: { ...LDAP, port: 389, method: 'simple_tls' } }, 'auth.ldap.port', /389 is the plain LDAP port, but simple_tls .* set port: 636 or method: start_tls/],
+      ['start_tls on the LDAPS port', { ldap: { ...LDAP, port: 636, method: 'start_tls' } }, 'auth.ldap.port', /636 is the LDAPS port, but start_tls .* set port: 389 or method: simple_tls/],
       ['an unknown key', { oidc: { ...OIDC, clientSecrte: 'x' } }, 'auth.oidc.clientSecrte', /did you mean 'clientSecret'/],
     ])('%s', (_what, auth, path, message) => {
       const raw = withAuth(JSON.parse(JSON.stringify(auth)));

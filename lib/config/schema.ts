@@ -453,7 +453,7 @@ export const SamlSchema = z.strictObject({
 /** LDAP (LDAP_*), as mastodon/mastodon config/initializers/devise.rb reads it. */
 export const LdapSchema = z.strictObject({
   host: z.string().min(1).describe('LDAP_HOST: the directory server, e.g. ldap.example.com or openldap.auth (a Service).'),
-  port: z.number().int().min(1).max(65535).default(AUTH_DEFAULTS.ldap.port).describe('LDAP_PORT: 389, or 636 for simple_tls.'),
+  port: z.number().int().min(1).max(65535).optional().describe('LDAP_PORT; when left out, 636 for simple_tls (LDAPS) and 389 for start_tls and plain.'),
   method: z.enum(['simple_tls', 'start_tls', 'plain']).default(AUTH_DEFAULTS.ldap.method)
     .describe('LDAP_METHOD: simple_tls (LDAPS), start_tls, or plain (unencrypted: passwords cross the network in the clear).'),
   base: z.string().min(1).describe('LDAP_BASE: where users are searched, e.g. dc=example,dc=com.'),

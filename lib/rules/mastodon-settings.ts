@@ -399,6 +399,11 @@ function omniauthFields(auth: AuthInput): [string, unknown, 'plain' | 'cert' | '
   return out;
 }
 
+/** The LDAP port: the one given, else the method's own (636 for simple_tls, LDAPS; 389 otherwise). */
+export function ldapPort(ldap: { readonly port?: number; readonly method?: 'simple_tls' | 'start_tls' | 'plain' }): number {
+  return ldap.port ?? AUTH_DEFAULTS.ldap.ports[ldap.method ?? AUTH_DEFAULTS.ldap.method];
+}
+
 export function authProblems(prefix: string, auth: AuthInput | undefined): FieldProblem[] {
   if (!auth) return [];
   const at = (p: string) => (prefix ? `${prefix}.${p}` : p);
@@ -407,6 +412,15 @@ export function authProblems(prefix: string, auth: AuthInput | undefined): Field
   for (const [path, value, kind] of omniauthFields(auth)) {
     const problem = typeof value === 'string' ? omniauthValueProblem(value, kind) : undefined;
     if (problem) out.push({ path: at(path), message: problem });
+  }
+  const ldap = auth.ldap;
+  if (ldap && typeof ldap.port === 'number') {
+    const method = ldap.method ?? AUTH_DEFAULTS.ldap.method;
+    if (ldap.port === 389 && method === 'simple_tls') {
+      out.push({ path: at('ldap.port'), message: '389 is the plain LDAP port, but simple_tls speaks TLS from the first byte (LDAPS), so no connection succeeds: set port: 636 or method: start_tls' });
+    } else if (ldap.port === 636 && method !== 'simple_tls') {
+      out.push({ path: at('ldap.port'), message: `636 is the LDAPS port, but ${method} speaks plain LDAP first, so no connection succeeds: set port: 389 or method: simple_tls` });
+    }
   }
   if (auth.omniauthOnly && !oidc && !saml) {
     out.push({ path: at('omniauthOnly'), message: 'needs oidc or saml: with omniauthOnly and no such provider nobody can sign in; add one or set it to false' });
@@ -493,7 +507,7 @@ export function authEnv(site: { readonly domain: string; readonly webDomain?: st
     Object.assign(plain, {
       LDAP_ENABLED: 'true',
       LDAP_HOST: ldap.host,
-      LDAP_PORT: String(ldap.port ?? d.port),
+      LDAP_PORT: String(ldapPort(ldap)),
       LDAP_METHOD: ldap.method ?? d.method,
       LDAP_BASE: ldap.base,
       LDAP_BIND_DN: ldap.bindDn,
