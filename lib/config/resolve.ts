@@ -16,7 +16,7 @@ import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '.
 import { checkK3sInventory, noRolesWarning } from '../rules/k3s';
 import { sidekiqThreadProblems } from '../rules/sidekiq-threads';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
-import { OPENSEARCH_FLOOR, searchDeployDbPool } from '../rules/search';
+import { OPENSEARCH_FLOOR, openSearchRequestProblems, searchDeployDbPool } from '../rules/search';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 import type {
@@ -150,6 +150,7 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   if (c.search?.mode === 'internal') {
     checkPlacement('search.pool', c.search.pool, IMAGES.opensearch);
     checkResources('search.resources', c.search.resources, OPENSEARCH_FLOOR);
+    for (const problem of openSearchRequestProblems('search.resources', c.search.resources)) err(problem.path, problem.message);
   }
   // tootctl search deploy is a Rails process, as a Sidekiq one.
   if (c.search && c.search.mode !== 'off') checkResources('search.deploy.resources', c.search.deploy.resources, SIDEKIQ_FLOOR);
