@@ -3,7 +3,7 @@
  * cdk8s-mastodon: the command a server repository uses. This file only dispatches; each command
  * is in the file of its name, and this package's npm scripts (scripts/) call the same functions.
  *   init <dir> [--domain D] [--name N] [--repo-url URL] [--package-spec SPEC] [--force] [--no-install]
- *   synth | test | plan | budget | routes | secrets | netcheck | k3s-config | helm   (inside a repository made by init)
+ *   synth | test [--base REF] | plan | budget | routes | secrets | netcheck | k3s-config | helm   (inside a repository made by init)
  */
 import { parseArgsOrExit, usageError } from './args';
 import { budget, budgetUsage } from './budget';
@@ -22,10 +22,14 @@ import { test } from './test';
 /** The commands without options: what each does, for its usage. */
 const PLAIN: Record<string, string> = {
   synth: 'synthesizes main.ts into dist/ (left as it was when the synth fails)',
-  test: 'checks the config, that dist/ is fresh, the plan (N−1) and every object against the Kubernetes schemas',
 };
 const plainUsage = (cmd: string) => `usage: cdk8s-mastodon ${cmd}\n${PLAIN[cmd]}\n  -h, --help  print this help`;
 const indent = (text: string) => text.replace(/^/gm, '  ');
+const TEST_USAGE = `usage: cdk8s-mastodon test [--base REF]
+checks the config, that dist/ is fresh, that dist/ holds no unacknowledged destructive change against
+the committed dist/ (docs/change-guard.md), the plan (N−1) and every object against the Kubernetes schemas
+  --base REF  compare dist/ with the one at REF (e.g. origin/main on a pull request), not HEAD
+  -h, --help  print this help`;
 
 /** The commands that read the config, each with its usage: the same functions as this package's npm scripts. */
 const TOOLS: Record<string, { run: Tool; usage: (inv: Invocation) => string }> = {
@@ -44,6 +48,7 @@ function usage(inv: Invocation): string {
     'commands:',
     indent(INIT_USAGE),
     ...Object.keys(PLAIN).map((cmd) => indent(plainUsage(cmd))),
+    indent(TEST_USAGE),
     ...Object.values(TOOLS).map((t) => indent(t.usage(inv).split('\n').filter((l) => !l.startsWith('The config is')).join('\n'))),
     'Every command but init runs inside a repository made by init and reads MASTODON_CONFIG, else config/server.yaml.',
   ].join('\n');
@@ -54,9 +59,13 @@ async function main(argv: string[]): Promise<number> {
   const inv = serverInvocation(CONFIG);
   switch (cmd) {
     case 'init': return init(rest);
-    case 'synth': case 'test':
+    case 'synth':
       parseArgsOrExit(plainUsage(cmd), { args: rest, options: {} });
-      return { synth, test }[cmd]();
+      return synth();
+    case 'test': {
+      const { values } = parseArgsOrExit(TEST_USAGE, { args: rest, options: { base: { type: 'string' } } });
+      return test(values.base);
+    }
     case undefined: return usageError(usage(inv), 'name a command');
     case '--help': case '-h':
       process.stdout.write(`${usage(inv)}\n`);

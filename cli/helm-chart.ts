@@ -19,6 +19,7 @@ import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfigFile } from '../lib/config/load';
 import type { ResolvedConfig } from '../lib/model';
+import { helmOnlyAdditions } from '../lib/conventions/ordering';
 import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
 import { operatorInstallMarkdown, operatorInstalls } from '../lib/rules/operators';
 import { resourceName } from '../lib/rules/names';
@@ -82,6 +83,12 @@ export function wireValues(templates: string, c: ResolvedConfig): { templates: s
   // .Release.Namespace.
   releaseNamespace(docs, c.namespace);
   for (const o of docs) {
+    // Helm-only hook annotations (the search deploy Job): in dist/ Argo CD would honour them.
+    const helm = helmOnlyAdditions(o);
+    if (helm) {
+      o.metadata.annotations = { ...o.metadata.annotations, ...helm.annotations };
+      if (helm.ttlSecondsAfterFinished !== undefined) o.spec.ttlSecondsAfterFinished = helm.ttlSecondsAfterFinished;
+    }
     if (o.kind === 'Deployment' && deployments[o.metadata.name] && !c.maintenance.stopWorkloads) {
       o.spec.replicas = token(deployments[o.metadata.name].key);
     }
@@ -239,7 +246,7 @@ export function buildHelmChart(outDir: string, configFile: string, options: Helm
       const problem = options.templates(chart, configFile);
       if (problem) return problem;
     } else {
-      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true });
+      const r = synthesizeApp(configFile, path.join(chart, 'templates'), { mastodonOnly: true, baseline: false });
       if (!r.ok) return r.report;
     }
     fs.rmSync(path.join(chart, 'crds'), { recursive: true, force: true });

@@ -18,7 +18,7 @@ export function k3sConfig(args: string[], inv: Invocation): number {
   const out = path.resolve(values.out ?? 'k3s-config');
   const { k3sNodeConfigs, K3S_CONFIG_PATH, FLANNEL_CONF_PATH, TOKEN_FILE } = lib();
   const c = loadConfigOrExit(inv);
-  const r = k3sNodeConfigs(c.nodes.inventory, { version: c.k3s?.version, datastore: c.k3s?.datastore, flannelBackend: c.k3s?.flannelBackend ?? 'vxlan', clusterCidr: c.k3s?.clusterCidr ?? '10.42.0.0/16' }, c.nodes.poolLabel);
+  const r = k3sNodeConfigs(c.nodes.inventory, { version: c.k3s?.version, datastore: c.k3s?.datastore, bootstrapped: c.k3s?.bootstrapped, reserve: c.nodes.reserve, flannelBackend: c.k3s?.flannelBackend ?? 'vxlan', clusterCidr: c.k3s?.clusterCidr ?? '10.42.0.0/16' }, c.nodes.poolLabel);
   if (r.problems.length > 0) die(`${inv.configFile}: k3s-config needs:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
   for (const f of r.files) {
     const dir = path.join(out, f.node);

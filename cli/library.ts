@@ -8,6 +8,7 @@ export { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan, pla
 export { buildHelmChart } from './helm-chart';
 export { packageVersion } from '../lib/app/package-root';
 export { renderManifests, renderNodeTuning } from '../lib/app/render';
+export { guardAgainstCommit } from '../lib/app/change-guard';
 export { renderMastodonSecret } from '../lib/app/secrets';
 export { diagnose } from '../lib/netcheck/diagnose';
 export { netcheckManifests, runScript } from '../lib/netcheck/manifests';

@@ -1,4 +1,4 @@
-import { describeWriteError, writeThenSwap } from '../lib/app/swap';
+import { describeWriteError, resolveTarget, writeThenSwap } from '../lib/app/swap';
 import { files, runApp } from './run-app';
 
 /**
@@ -9,7 +9,7 @@ export function synth(): number {
   let r: { ok: boolean; stderr: string };
   try {
     r = writeThenSwap('dist', (out) => {
-      const a = runApp(out);
+      const a = runApp(out, resolveTarget('dist'));
       return { ok: a.status === 0, stderr: a.stderr };
     });
   } catch (e) {

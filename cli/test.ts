@@ -10,9 +10,13 @@ function distObjects(): any[] {
     .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join('dist', f), 'utf8')).map((d) => d.toJS()).filter((o) => o));
 }
 
-/** test: the config validates, dist/ is fresh, the plan holds (N−1), every object validates strictly. */
-export function test(): number {
-  const { formatErrors, formatPlan, loadConfigFile, nodesFromInventory, plan } = lib();
+/**
+ * test: the config validates, dist/ is fresh, dist/ holds no unacknowledged destructive change
+ * against the committed dist/ (at `base`, else HEAD), the plan holds (N−1), every object
+ * validates strictly.
+ */
+export function test(base?: string): number {
+  const { formatErrors, formatPlan, guardAgainstCommit, loadConfigFile, nodesFromInventory, plan } = lib();
   const failures: string[] = [];
   const ok = (what: string) => console.log(`ok    ${what}`);
   const fail = (what: string, detail: string) => { failures.push(what); console.log(`FAIL  ${what}\n${detail.replace(/^/gm, '      ')}`); };
@@ -39,6 +43,10 @@ export function test(): number {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+  const guard = guardAgainstCommit('dist', loaded.config.acknowledge, CONFIG, base ?? 'HEAD');
+  if (guard.status === 'blocked') fail(`dist/ holds no unacknowledged destructive change against ${base ?? 'HEAD'}`, guard.report);
+  else if (guard.status === 'skipped') console.log(`skip  ${guard.report}`);
+  else ok(`dist/ holds no unacknowledged destructive change against ${base ?? 'HEAD'}${guard.report ? `\n${guard.report.replace(/^/gm, '      ')}` : ''}`);
   const objects = distObjects();
   const c = loaded.config;
   const report = plan(objects.filter((o) => o.kind !== 'Application' && o.kind !== 'AppProject'),

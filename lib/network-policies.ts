@@ -7,6 +7,7 @@ import { cnpgNames } from './rules/database';
 import { MAINTENANCE_PORT, STREAMING_PORT, TUNNEL_METRICS_PORT, WEB_PORT } from './rules/services';
 import { PGBOUNCER_METRICS_PORT, POSTGRES_METRICS_PORT, REDIS_EXPORTER_PORT, RUBY_METRICS_PORT } from './rules/metrics';
 import { OPENSEARCH_PORT } from './rules/search';
+import { ldapPort } from './rules/mastodon-settings';
 import type { ResolvedConfig } from './model';
 
 /** Props for {@link NetworkPolicies}. */
@@ -289,7 +290,7 @@ export function integrationEgress(c: Pick<ResolvedConfig, 'auth' | 'translation'
   const covered = (r: k8s.NetworkPolicyEgressRule) => r.to === anywhere && (r.ports ?? []).every((p) => [80, 443].includes(Number(p.port?.value)));
   const rules = urls.flatMap((u) => routeEgress(u)).filter((r) => !covered(r));
   const ldap = c.auth?.ldap;
-  if (ldap) rules.push(...hostEgress(ldap.host, ldap.port));
+  if (ldap) rules.push(...hostEgress(ldap.host, ldapPort(ldap)));
   // One rule per peer and port.
   const seen = new Set<string>();
   return rules.filter((r) => {

@@ -7,7 +7,7 @@ import { containerSecurityContext, securePodSpec } from './conventions/security'
 import { clusterService, containerResources, objectMeta } from './conventions/workload';
 import { propsError, memoryProblems } from './rules/mastodon-checks';
 import { IMAGES, imageRef } from './rules/images';
-import { internalSearchHost, OPENSEARCH_FLOOR, OPENSEARCH_PORT, OPENSEARCH_UID, openSearchHeapMiB } from './rules/search';
+import { internalSearchHost, OPENSEARCH_FLOOR, OPENSEARCH_PORT, OPENSEARCH_UID, openSearchHeapMiB, openSearchRequestProblems } from './rules/search';
 import { parseMemory } from './rules/quantity';
 import { DEFAULT_POOL_LABEL, SEARCH_DEFAULTS } from './model/defaults';
 import type { ImageSpec, ResourcesConfig, SearchEndpoint } from './model';
@@ -64,7 +64,7 @@ export class OpenSearch extends Construct {
     const image = props.image ?? IMAGES.opensearch;
     const resources = props.resources ?? SEARCH_DEFAULTS.internal.resources;
     const storage: NonNullable<OpenSearchProps['storage']> = props.storage ?? SEARCH_DEFAULTS.internal.storage;
-    const problems = memoryProblems('resources', resources, OPENSEARCH_FLOOR);
+    const problems = [...memoryProblems('resources', resources, OPENSEARCH_FLOOR), ...openSearchRequestProblems('resources', resources)];
     if (problems.length > 0) throw propsError(`OpenSearch ${props.instance}`, problems);
     const name = internalSearchHost(props.instance);
     const identity: Identity = { instance: props.instance, component: 'search', version: image.tag };

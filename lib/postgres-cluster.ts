@@ -309,6 +309,9 @@ export const CNPG_POSTGRES_UID = 26;
 /** uid of `nobody`, for the kubectl retention job. */
 const NOBODY = 65534;
 
+/** The container of the corruption check; its podFailurePolicy names it. */
+const AMCHECK_CONTAINER = 'pg-amcheck';
+
 /**
  * Grants the application owner what pg_amcheck needs, whatever the amcheck version's function
  * signatures are. Runs once, in the application database, at bootstrap.
@@ -648,15 +651,26 @@ export class PostgresCluster extends Construct {
       name: n.amcheck,
       identity: id,
       schedule: db.amcheckSchedule,
-      // A corruption finding must fail the Job, not be retried into a success.
-      backoffLimit: 0,
+      // pg_amcheck exits 2 when a check reported a problem and 1 when it could not run (no
+      // connection, or a FATAL such as a switchover's disconnect): postgres
+      // src/bin/pg_amcheck/pg_amcheck.c main(). A finding fails the Job at once, never retried into
+      // a success; a drain, eviction or preemption (DisruptionTarget) reruns it without counting;
+      // anything else gets one retry, on the new primary after a switchover.
+      backoffLimit: 1,
+      podFailurePolicy: {
+        rules: [
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          // Kubernetes v1.28's OpenAPI schema marks onPodConditions required; an empty list matches none.
+          { action: 'FailJob', onExitCodes: { containerName: AMCHECK_CONTAINER, operator: 'In', values: [2] }, onPodConditions: [] },
+        ],
+      },
       podSpec: securePodSpec({
         uid: CNPG_POSTGRES_UID,
         restartPolicy: 'Never',
         priorityClassName: db.priorityClassNames?.workers,
         placement: placement({ poolLabel: db.poolLabel, pool: db.pool, architectures: db.image.architectures }),
         containers: [{
-          name: 'pg-amcheck',
+          name: AMCHECK_CONTAINER,
           image: imageRef(db.image),
           imagePullPolicy: 'IfNotPresent',
           command: ['pg_amcheck', '--jobs', String(AMCHECK_JOBS), '--schema', 'public', '--no-strict-names', '--verbose'],

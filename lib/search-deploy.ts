@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { standardLabels } from './conventions/labels';
-import { searchDeployAnnotations } from './conventions/ordering';
+import { SEARCH_DEPLOY_COMPONENT, searchDeployAnnotations } from './conventions/ordering';
 import { containerResources } from './conventions/workload';
 import { MastodonEnvironment } from './mastodon-environment';
 import { countProblems, FieldProblem, memoryProblems, propsError, SIDEKIQ_FLOOR } from './rules/mastodon-checks';
@@ -21,7 +21,9 @@ export interface SearchDeployProps {
   readonly resetChewy?: boolean;
   /** `--only`: these indices only. @default every index */
   readonly only?: readonly ('instances' | 'accounts' | 'tags' | 'statuses' | 'public_statuses')[];
-  /** Change it to run the Job again. @default none: it runs when first added and after each Mastodon upgrade */
+  /** `--only-mapping`: update the changed index specifications without re-importing. @default false */
+  readonly onlyMapping?: boolean;
+  /** Change it to run the Job again. @default none: it runs when first added and after an upgrade across a release whose notes ask for a search deploy */
   readonly reindexToken?: string;
   /** activeDeadlineSeconds: the Job stops after this, retries included. @default 21600 (6 hours) */
   readonly timeoutSeconds?: number;
@@ -33,9 +35,9 @@ export interface SearchDeployProps {
  * `tootctl search deploy` as a hook Job (lib/mastodon/cli/search.rb, Mastodon v4.x): creates the
  * indices, rebuilds those whose specification changed, and imports the database into them. It
  * runs after the post-deploy migration, once the search server is up (conventions/ordering.ts),
- * and its name carries a hash of the Mastodon version, the reindex token and the arguments, so
- * under Argo CD it runs when search is first enabled, after every upgrade, and when the token
- * changes. A failed attempt (the server still starting) is retried with back-off; the whole Job
+ * and its name carries a hash of the search epoch (rules/search.ts searchDeployName), the reindex
+ * token and the arguments, so under Argo CD it runs when search is first enabled, after an upgrade
+ * whose notes ask for it, and when the token or an option changes. A failed attempt (the server still starting) is retried with back-off; the whole Job
  * is bounded by `timeoutSeconds`.
  */
 export class SearchDeploy extends Construct {
@@ -50,6 +52,7 @@ export class SearchDeploy extends Construct {
       concurrency: props.concurrency ?? d.concurrency,
       batchSize: props.batchSize ?? d.batchSize,
       resetChewy: props.resetChewy ?? false,
+      onlyMapping: props.onlyMapping ?? false,
       ...(props.only ? { only: props.only } : {}),
       ...(props.reindexToken ? { reindexToken: props.reindexToken } : {}),
     };
@@ -64,7 +67,7 @@ export class SearchDeploy extends Construct {
       ...memoryProblems('resources', resources, SIDEKIQ_FLOOR),
     ];
     if (problems.length > 0) throw propsError(`SearchDeploy ${c.name}`, problems);
-    const identity = env.identity('search-deploy');
+    const identity = env.identity(SEARCH_DEPLOY_COMPONENT);
     const name = searchDeployName(c.name, c.images.mastodon.tag, o);
     const container = env.railsContainer({
       name: 'search-deploy',

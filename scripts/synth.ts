@@ -40,7 +40,7 @@ export function synthInto(configFile: string, target: string, synthesize: typeof
   try {
     const r = writeThenSwap(target, (out): { ok: true; warnings: readonly string[] } | { ok: false; report: string } => {
       try {
-        const result = synthesize(configFile, out);
+        const result = synthesize(configFile, out, { baseline: target });
         return result.ok ? { ok: true, warnings: result.warnings } : { ok: false, report: result.report };
       } catch (e) {
         return { ok: false, report: failure(e) };

@@ -4,7 +4,8 @@
  * an edit must reach them; nothing changed costs about a second), then the jobs below at the same
  * time (each is mostly one busy process, and the machine has more than one core). jest's output streams as it runs; the others' is printed when they
  * finish. Exits non-zero when any job fails, after all of them ended. Arguments go to jest
- * (e.g. `npm test -- --ci`).
+ * (e.g. `npm test -- --ci`), except `--base <ref>`: the commit the change guard compares dist/
+ * with (test/committed-dist.test.ts; HEAD when left out), e.g. the pull request's base in CI.
  */
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -12,10 +13,20 @@ const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
 
+// --base <ref> (or --base=<ref>) is for the change guard, through the environment; jest gets the rest.
+const jestArgs = [];
+const env = { ...process.env };
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  if (a === '--base' && i + 1 < process.argv.length) env.CDK8S_MASTODON_BASE = process.argv[++i];
+  else if (a.startsWith('--base=')) env.CDK8S_MASTODON_BASE = a.slice('--base='.length);
+  else jestArgs.push(a);
+}
+
 const jobs = [
   // package.json's typecheck: tsc --noEmit, incremental.
   { name: 'typecheck', cmd: 'npm', args: ['run', '--silent', 'typecheck'], live: false },
-  { name: 'jest', cmd: path.join(ROOT, 'node_modules', '.bin', 'jest'), args: process.argv.slice(2), live: true },
+  { name: 'jest', cmd: path.join(ROOT, 'node_modules', '.bin', 'jest'), args: jestArgs, live: true },
   // package.json's lint: eslint with type information.
   { name: 'eslint', cmd: 'npm', args: ['run', '--silent', 'lint'], live: false },
 ];
@@ -29,7 +40,7 @@ if (built.code !== 0) process.stdout.write(`\n── build: FAILED (tsc -b tscon
 
 const runs = jobs.map((job) => new Promise((resolve) => {
   const t0 = Date.now();
-  const child = spawn(job.cmd, job.args, { cwd: ROOT, stdio: job.live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(job.cmd, job.args, { cwd: ROOT, env, stdio: job.live ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
   let out = '';
   if (!job.live) {
     child.stdout.on('data', (d) => { out += d; });

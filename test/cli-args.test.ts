@@ -45,6 +45,7 @@ const MISSING: readonly { readonly file: string; readonly args: readonly string[
   { file: CLI, args: ['init'], line: /^init: name the folder/, usage: 'usage: cdk8s-mastodon init' },
   { file: CLI, args: ['init', 'a', 'b'], line: /unexpected argument 'b'/, usage: 'usage: cdk8s-mastodon init' },
   { file: CLI, args: ['init', 'x', '--domain'], line: /^Option '--domain <value>' argument missing$/, usage: 'usage: cdk8s-mastodon init' },
+  { file: CLI, args: ['test', '--base'], line: /'--base <value>' argument missing/, usage: 'usage: cdk8s-mastodon test' },
   { file: CLI, args: ['secrets', '--name'], line: /'--name <value>' argument missing/, usage: 'usage: cdk8s-mastodon secrets' },
   { file: CLI, args: ['plan', '--out'], line: /'--out <value>' argument missing/, usage: 'usage: cdk8s-mastodon plan' },
   { file: CLI, args: ['helm', '--out'], line: /'--out <value>' argument missing/, usage: 'usage: cdk8s-mastodon helm' },

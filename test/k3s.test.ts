@@ -3,7 +3,8 @@
  * and config.yaml per node.
  */
 import { parse } from 'yaml';
-import { resolveConfig } from '../lib';
+import { planConfig, resolveConfig } from '../lib';
+import { parseCpu, parseMemory } from '../lib/rules/quantity';
 import { errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
 import { bindAddressBug, k3sNodeConfigs, overlayMtu } from '../lib/rules/k3s';
 
@@ -38,7 +39,8 @@ describe('config.yaml per node', () => {
     expect(r.problems).toEqual([]);
     expect(yamlOf('cloud-1')).toEqual({
       'token-file': '/etc/rancher/k3s/cluster-token', 'cluster-init': true, 'node-ip': '100.96.0.1', 'flannel-iface': 'CloudflareWARP', 'bind-address': '100.96.0.1', 'advertise-address': '100.96.0.1',
-      'flannel-backend': 'vxlan', 'cluster-cidr': '10.42.0.0/16', 'flannel-conf': '/etc/rancher/k3s/flannel-net-conf.json', 'node-label': ['node-pool=cloud'],
+      'flannel-backend': 'vxlan', 'cluster-cidr': '10.42.0.0/16', 'flannel-conf': '/etc/rancher/k3s/flannel-net-conf.json',
+      'kubelet-arg': ['kube-reserved=cpu=200m,memory=1345Mi'], 'node-label': ['node-pool=cloud'],
     });
   });
   test('agents join the server by its address, read the token from a file, and never bind', () => {
@@ -103,5 +105,86 @@ describe('config.yaml per node', () => {
     const buggy = k3sNodeConfigs(cfg.nodes.inventory, { ...settings, version: 'v1.30.2+k3s1' }, 'node-pool');
     expect(buggy.files).toEqual([]);
     expect(buggy.problems.join()).toMatch(/#10444/);
+  });
+});
+
+describe('rebuilding a server of an existing cluster (k3s-io/k3s discussion #7070)', () => {
+  const cfg = resolved();
+  const settings = { version: cfg.k3s?.version, flannelBackend: 'vxlan' as const, clusterCidr: '10.42.0.0/16', reserve: cfg.nodes.reserve };
+  const yamlOf = (r: ReturnType<typeof k3sNodeConfigs>, node: string) => parse(r.files.find((f) => f.node === node)!.configYaml);
+
+  test('before the cluster exists, the first server says in its file that cluster-init is for the first start only', () => {
+    const r = k3sNodeConfigs(cfg.nodes.inventory, settings, cfg.nodes.poolLabel);
+    expect(r.files[0].configYaml).toMatch(/^# cluster-init starts a new etcd cluster.*k3s\.bootstrapped: true/m);
+    expect(r.files[1].configYaml).not.toMatch(/cluster-init starts a new etcd cluster/);
+  });
+  test('k3s.bootstrapped: a rejoining first server gets server: (another server) and no cluster-init', () => {
+    const r = k3sNodeConfigs(cfg.nodes.inventory, { ...settings, bootstrapped: true }, cfg.nodes.poolLabel);
+    expect(r.problems).toEqual([]);
+    const first = yamlOf(r, 'cloud-1');
+    expect(first['cluster-init']).toBeUndefined();
+    expect(first).toMatchObject({ server: 'https://100.96.0.2:6443', 'token-file': '/etc/rancher/k3s/cluster-token' });
+    expect(yamlOf(r, 'cloud-2')).toMatchObject({ server: 'https://100.96.0.1:6443' });
+    expect(yamlOf(r, 'pi-1')).toMatchObject({ server: 'https://100.96.0.1:6443' });
+    for (const f of r.files) expect(parse(f.configYaml)['cluster-init']).toBeUndefined();
+    expect(r.notes.join('\n')).toMatch(/bootstrapped: every server joins an existing one/);
+  });
+  test('k3s.bootstrapped is accepted by the config; with one server there is nobody to join, so it is refused with the fix', () => {
+    expect(resolveConfig(withChange(exampleRaw(), (c) => { c.k3s.bootstrapped = true; })).ok).toBe(true);
+    const single = withChange(exampleRaw(), (c) => { c.k3s.bootstrapped = true; c.nodes.inventory.forEach((n: any, i: number) => { n.role = i === 0 ? 'server' : 'agent'; }); });
+    expect(messageAt(errorsOf(single), 'k3s.bootstrapped')).toMatch(/only one node has role: server.*nothing to join.*leave k3s.bootstrapped out/);
+  });
+});
+
+describe('kubelet reservations match the plan', () => {
+  const cfg = resolved();
+  const settings = { version: cfg.k3s?.version, flannelBackend: 'vxlan' as const, clusterCidr: '10.42.0.0/16', reserve: cfg.nodes.reserve };
+  const r = k3sNodeConfigs(cfg.nodes.inventory, settings, cfg.nodes.poolLabel);
+  /** What the kubelet subtracts from capacity: system-reserved + kube-reserved (k3s sets no memory eviction threshold). */
+  const reservedBy = (args: string[]) => {
+    let cpu = 0; let memory = 0;
+    for (const a of args) {
+      const m = /^(system|kube)-reserved=(.*)$/.exec(a);
+      if (!m) continue;
+      for (const kv of m[2].split(',')) {
+        const [k, v] = kv.split('=');
+        if (k === 'cpu') cpu += parseCpu(v);
+        if (k === 'memory') memory += parseMemory(v);
+      }
+    }
+    return { cpu, memory };
+  };
+
+  test('every node reserves nodes.reserve; servers also the control plane', () => {
+    expect(parse(r.files.find((f) => f.node === 'pi-1')!.configYaml)['kubelet-arg']).toEqual(['system-reserved=cpu=250m,memory=768Mi']);
+    expect(parse(r.files.find((f) => f.node === 'cloud-2')!.configYaml)['kubelet-arg']).toEqual(['system-reserved=cpu=250m,memory=768Mi', 'kube-reserved=cpu=200m,memory=1345Mi']);
+  });
+  test("the plan's allocatable equals capacity minus what the generated kubelet flags reserve, on every node", () => {
+    const planned = planConfig(cfg).nodes;
+    expect(planned).toHaveLength(r.files.length);
+    for (const n of planned) {
+      const args = parse(r.files.find((f) => f.node === n.name)!.configYaml)['kubelet-arg'];
+      const reserved = reservedBy(args);
+      expect({ node: n.name, cpu: n.capacity.cpu - reserved.cpu, memory: n.capacity.memory - reserved.memory }).toEqual({ node: n.name, ...n.allocatable });
+    }
+  });
+  test("a node's own reserve wins over nodes.reserve", () => {
+    const own = cfg.nodes.inventory.map((n) => (n.name === 'pi-1' ? { ...n, reserve: { cpu: '500m', memory: '1Gi' } } : n));
+    const o = k3sNodeConfigs(own, settings, cfg.nodes.poolLabel);
+    expect(parse(o.files.find((f) => f.node === 'pi-1')!.configYaml)['kubelet-arg']).toEqual(['system-reserved=cpu=500m,memory=1Gi']);
+  });
+});
+
+describe('no role on any node', () => {
+  test('resolve warns at nodes.inventory with the fix; the example (roles set) gets no such warning', () => {
+    const noRoles = withChange(exampleRaw(), (c) => { for (const n of c.nodes.inventory) delete n.role; });
+    const w = resolved(noRoles).warnings.filter((x) => x.startsWith('nodes.inventory:'));
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/no node has a role.*cannot tell which nodes carry the Kubernetes API.*set role: server or agent on each node.*three servers with embedded etcd/);
+    expect(resolved().warnings.filter((x) => x.startsWith('nodes.inventory:'))).toEqual([]);
+  });
+  test('some nodes with a role and others without: no warning from this rule (k3s-config names each one)', () => {
+    const some = withChange(exampleRaw(), (c) => { delete c.nodes.inventory[3].role; });
+    expect(resolved(some).warnings.filter((x) => x.startsWith('nodes.inventory:'))).toEqual([]);
   });
 });

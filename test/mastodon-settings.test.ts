@@ -15,6 +15,7 @@ import { secretSkeletons } from '../lib/rules/secret-refs';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podMetaOf, podSpecOf, render, resolved, withChange, WORKLOAD_KINDS } from './support/fixtures';
 import { environmentChart } from './constructs/mastodon-env';
 import { K8S_VERSIONS, K8sValidator } from './support/k8s-validator';
+import { resolveConfig } from '../lib/config/resolve';
 
 /** The variables a container sees: its envFrom ConfigMaps, then its own env (which wins). */
 function envOf(objects: Manifest[], container: any): Record<string, unknown> {
@@ -115,6 +116,32 @@ describe('mastodon.extraEnv', () => {
     for (const name of SECRET_SETTINGS) expect([name, MASTODON_SETTINGS.includes(name)]).toEqual([name, true]);
   });
 
+  test.each([
+    ['CACHE_REDIS_URL', 'redis://:hunter2@cache:6379/0'],
+    ['SIDEKIQ_REDIS_URL', 'redis://default:hunter2@queue:6379/1'],
+    ['REPLICA_DATABASE_URL', 'postgresql://mastodon:hunter2@replica:5432/mastodon'],
+    ['http_proxy', 'http://user:hunter2@proxy.example:3128'],
+    ['http_hidden_proxy', 'http://user:hunter2@tor:8118'],
+  ])('%s with a password in the URL is refused, saying to use a Secret reference', (name, value) => {
+    expect(messageAt(errorsOf(withEnv({ [name]: value })), `mastodon.extraEnv.${name}`))
+      .toMatch(new RegExp(`^${name} holds a password in its URL \\(user:password@\\): .*\\{secret: <name>, key: <key>\\}`));
+    expect(() => environmentChart({ extraEnv: { [name]: value } })).toThrow(new RegExp(`extraEnv\\.${name}: ${name} holds a password`));
+  });
+
+  test('URLs without a password pass as plain values; with one, as a Secret reference', () => {
+    const objects = render(withEnv({ CACHE_REDIS_URL: 'redis://cache:6379/0', http_proxy: 'http://proxy.example:3128', SIDEKIQ_REDIS_URL: { secret: 'ocw-queue', key: 'url' } }));
+    const data = find(objects, 'ConfigMap', 'ocw-env').data;
+    expect([data.CACHE_REDIS_URL, data.http_proxy, data.SIDEKIQ_REDIS_URL]).toEqual(['redis://cache:6379/0', 'http://proxy.example:3128', undefined]);
+  });
+
+  test('OTEL_EXPORTER_OTLP_HEADERS (and the per-signal ones) carry credentials: only as a Secret reference', () => {
+    for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+      expect(messageAt(errorsOf(withEnv({ [name]: 'Authorization=Bearer x' })), `mastodon.extraEnv.${name}`)).toMatch(new RegExp(`^${name} is a secret`));
+    }
+    const objects = render(withEnv({ OTEL_EXPORTER_OTLP_HEADERS: { secret: 'ocw-otel', key: 'headers' } }));
+    expect(find(objects, 'ConfigMap', 'ocw-env').data.OTEL_EXPORTER_OTLP_HEADERS).toBeUndefined();
+  });
+
   test('the search settings are refused, naming the search field that owns each', () => {
     const errors = errorsOf(withEnv({ ES_HOST: 'es.example', ES_ENABLED: 'true', ES_PASS: { secret: 'es', key: 'password' } }));
     expect(messageAt(errors, 'mastodon.extraEnv.ES_HOST')).toMatch(/search\.host/);
@@ -208,12 +235,12 @@ describe('auth: single sign-on', () => {
     expect(env.secrets).toEqual([{ env: 'SAML_PRIVATE_KEY', secretName: 'ocw-saml', key: 'key.pem' }]);
   });
 
-  test("ldap: Mastodon's defaults filled in, the bind password by reference, and web may reach the server on its port", () => {
+  test("ldap: Mastodon's defaults filled in but the port follows the method (636 for simple_tls), the bind password by reference, and web may reach the server on its port", () => {
     const raw = withAuth({ ldap: { ...LDAP, port: undefined, host: 'openldap.auth' } });
     delete raw.auth.ldap.port;
     const objects = render(raw);
     expect(find(objects, 'ConfigMap', 'ocw-env').data).toMatchObject({
-      LDAP_ENABLED: 'true', LDAP_HOST: 'openldap.auth', LDAP_PORT: '389', LDAP_METHOD: 'simple_tls', LDAP_BASE: 'dc=example,dc=com',
+      LDAP_ENABLED: 'true', LDAP_HOST: 'openldap.auth', LDAP_PORT: '636', LDAP_METHOD: 'simple_tls', LDAP_BASE: 'dc=example,dc=com',
       LDAP_BIND_DN: 'cn=mastodon,dc=example,dc=com', LDAP_UID: 'cn', LDAP_MAIL: 'mail', LDAP_TLS_NO_VERIFY: 'false',
     });
     // LDAP is not OmniAuth: no OMNIAUTH_ONLY without oidc or saml.
@@ -221,12 +248,16 @@ describe('auth: single sign-on', () => {
     const web = podSpecOf(find(objects, 'Deployment', 'ocw-web')).containers[0];
     expect(envOf(objects, web).LDAP_PASSWORD).toEqual({ secretKeyRef: { name: 'ocw-ldap', key: 'password' } });
     const egress = find(objects, 'NetworkPolicy', 'ocw-netpol-web').spec.egress;
-    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'auth' } } }], ports: [{ protocol: 'TCP', port: 389 }] });
+    expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'auth' } } }], ports: [{ protocol: 'TCP', port: 636 }] });
+    // start_tls and plain speak plain LDAP first: 389.
+    const startTls = withAuth({ ldap: { ...LDAP, method: 'start_tls' } });
+    delete startTls.auth.ldap.port;
+    expect(find(render(startTls), 'ConfigMap', 'ocw-env').data.LDAP_PORT).toBe('389');
   });
 
   test('ldap: every option', () => {
-    const env = authEnv({ domain: 'ocw.social' }, { ldap: { ...LDAP, method: 'start_tls', uid: 'uid', mail: 'email', searchFilter: '(uid=%{email})', tlsNoVerify: true } });
-    expect(env.plain).toMatchObject({ LDAP_PORT: '636', LDAP_METHOD: 'start_tls', LDAP_UID: 'uid', LDAP_MAIL: 'email', LDAP_SEARCH_FILTER: '(uid=%{email})', LDAP_TLS_NO_VERIFY: 'true' });
+    const env = authEnv({ domain: 'ocw.social' }, { ldap: { ...LDAP, port: 3389, method: 'start_tls', uid: 'uid', mail: 'email', searchFilter: '(uid=%{email})', tlsNoVerify: true } });
+    expect(env.plain).toMatchObject({ LDAP_PORT: '3389', LDAP_METHOD: 'start_tls', LDAP_UID: 'uid', LDAP_MAIL: 'email', LDAP_SEARCH_FILTER: '(uid=%{email})', LDAP_TLS_NO_VERIFY: 'true' });
   });
 
   test('the OIDC provider in the cluster is reached; a public one is covered by the Internet rule', () => {
@@ -272,10 +303,54 @@ describe('auth: single sign-on', () => {
       ['saml encryption without a key', { saml: { ...SAML, wantAssertionsEncrypted: true } }, 'auth.saml.wantAssertionsEncrypted', /needs certificate and privateKeySecret/],
       ['an LDAP method Mastodon does not know', { ldap: { ...LDAP, method: 'ldaps' } }, 'auth.ldap.method', /use one of 'simple_tls', 'start_tls', 'plain'/],
       ['an LDAP port out of range', { ldap: { ...LDAP, port: 70000 } }, 'auth.ldap.port', /./],
+      ['simple_tls (LDAPS) on the plain LDAP port', { ldap: { ...LDAP, port: 389, method: 'simple_tls' } }, 'auth.ldap.port', /389 is the plain LDAP port, but simple_tls .* set port: 636 or method: start_tls/],
+      ['start_tls on the LDAPS port', { ldap: { ...LDAP, port: 636, method: 'start_tls' } }, 'auth.ldap.port', /636 is the LDAPS port, but start_tls .* set port: 389 or method: simple_tls/],
       ['an unknown key', { oidc: { ...OIDC, clientSecrte: 'x' } }, 'auth.oidc.clientSecrte', /did you mean 'clientSecret'/],
     ])('%s', (_what, auth, path, message) => {
       const raw = withAuth(JSON.parse(JSON.stringify(auth)));
       expect(messageAt(errorsOf(raw), path)).toMatch(message);
+    });
+  });
+
+  // config/omniauth.yml pastes these unquoted after `key: ` and reads the result as YAML; the
+  // integration test omniauth-yaml.itest.ts checks the rule against Ruby's Psych.
+  describe('values config/omniauth.yml cannot carry, one field each', () => {
+    const PEM = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ\n-----END CERTIFICATE-----\n';
+    test.each<[string, unknown, string, RegExp]>([
+      ['oidc.displayName with ": "', { oidc: { ...OIDC, displayName: 'Login: company' } }, 'auth.oidc.displayName', /contains ': '.*config\/omniauth\.yml/],
+      ['oidc.displayName starting with #', { oidc: { ...OIDC, displayName: '#1 login' } }, 'auth.oidc.displayName', /starts with '#'/],
+      ['oidc.displayName with " #"', { oidc: { ...OIDC, displayName: 'Staff #1' } }, 'auth.oidc.displayName', /contains ' #'/],
+      ['oidc.displayName that YAML reads as a boolean', { oidc: { ...OIDC, displayName: 'yes' } }, 'auth.oidc.displayName', /boolean, number/],
+      ['oidc.issuer with " #"', { oidc: { ...OIDC, issuer: 'https://id.example.com/a #b' } }, 'auth.oidc.issuer', /./],
+      ['an oidc endpoint with " #"', { oidc: { ...OIDC, discovery: false, endpoints: { authorization: 'https://id/a #b', token: 'https://id/t', userInfo: 'https://id/u', jwks: 'https://id/j' } } }, 'auth.oidc.endpoints.authorization', /./],
+      ['saml.idpSsoTargetUrl with " #"', { saml: { ...SAML, idpSsoTargetUrl: 'https://idp.example.com/sso #x' } }, 'auth.saml.idpSsoTargetUrl', /./],
+      ['oidc.clientId with a line break', { oidc: { ...OIDC, clientId: 'a\nb' } }, 'auth.oidc.clientId', /contains a line break.*one line/],
+      ['oidc.clientId starting with *', { oidc: { ...OIDC, clientId: '*client' } }, 'auth.oidc.clientId', /starts with '\*'/],
+      ['oidc.uidField starting with &', { oidc: { ...OIDC, uidField: '&sub' } }, 'auth.oidc.uidField', /starts with '&'/],
+      ['oidc.scope entry starting with !', { oidc: { ...OIDC, scope: ['openid', '!email'] } }, 'auth.oidc.scope[1]', /starts with '!'/],
+      ['saml.displayName with ": "', { saml: { ...SAML, displayName: 'Uni: staff' } }, 'auth.saml.displayName', /contains ': '/],
+      ['saml.issuer ending with a space', { saml: { ...SAML, issuer: 'mastodon ' } }, 'auth.saml.issuer', /starts or ends with a space/],
+      ['saml.idpCert as a multi-line PEM', { saml: { ...SAML, idpCert: PEM } }, 'auth.saml.idpCert', /line break.*base64 text between the BEGIN and END lines/],
+      ['saml.idpCertFingerprint that YAML reads as a number', { saml: { ...SAML, idpCertFingerprint: '12:34:56' } }, 'auth.saml.idpCertFingerprint', /boolean, number/],
+      ['saml.nameIdentifierFormat with " #"', { saml: { ...SAML, nameIdentifierFormat: 'urn:x #y' } }, 'auth.saml.nameIdentifierFormat', /contains ' #'/],
+      ['saml.uidAttribute starting with @', { saml: { ...SAML, uidAttribute: '@uid' } }, 'auth.saml.uidAttribute', /starts with '@'/],
+      ['saml.certificate as a multi-line PEM', { saml: { ...SAML, certificate: PEM } }, 'auth.saml.certificate', /line break.*base64 text/],
+      ['a saml attribute with #{', { saml: { ...SAML, attributes: { email: 'mail#{x}' } } }, 'auth.saml.attributes.email', /contains '#\{'/],
+    ])('%s', (_what, auth, path, message) => {
+      expect(messageAt(errorsOf(withAuth(JSON.parse(JSON.stringify(auth)))), path)).toMatch(message);
+    });
+
+    test('a one-line certificate, with or without its BEGIN and END markers, passes', () => {
+      const ok = withAuth({
+        oidc: { ...OIDC, endpoints: undefined },
+        saml: { ...SAML, idpCert: 'MIIBszCCAVmgAwIBAgIUQ+/=', certificate: '-----BEGIN CERTIFICATE-----MIIBszCCAVmg-----END CERTIFICATE-----',
+          nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', attributes: { email: 'urn:oid:0.9.2342.19200300.100.1.3' } },
+      });
+      expect(resolveConfig(ok).ok).toBe(true);
+    });
+
+    test('MastodonEnvironment alone refuses them too', () => {
+      expect(() => environmentChart({ auth: { oidc: { ...OIDC, displayName: 'Login: company' } } })).toThrow(/auth\.oidc\.displayName: contains ': '/);
     });
   });
 });

@@ -9,9 +9,25 @@ import { scanObjects } from './support/secret-scan';
 import { planConfig } from '../lib';
 import { helmTimeoutAdvice } from '../lib/rules/job-timeout';
 import {
-  internalSearchHost, openSearchHeapMiB, searchDeployArgs, searchDeployName, searchEndpointProblems, searchEnv, SearchDeployOptions,
+  internalSearchHost, openSearchHeapMiB, searchDeployArgs, searchDeployName, searchEndpointProblems, searchEpoch, searchEnv, SearchDeployOptions,
 } from '../lib/rules/search';
 import type { Manifest } from '../lib/model';
+import { parseAllDocuments, stringify } from 'yaml';
+import { wireValues } from '../cli/helm-chart';
+
+/**
+ * The delete policies Argo CD applies to a hook, computed as gitops-engine's DeletePolicies()
+ * (argoproj/gitops-engine pkg/sync/hook/delete_policy.go): its own annotation, then Helm's
+ * (pkg/sync/hook/helm/delete_policy.go), and BeforeHookCreation when neither names one.
+ */
+function argoDeletePolicies(a: Record<string, string>): string[] {
+  const csv = (k: string) => (a[k] ?? '').split(',').map((x) => x.trim()).filter((x) => x);
+  const argo = csv('argocd.argoproj.io/hook-delete-policy').filter((p) => ['BeforeHookCreation', 'HookSucceeded', 'HookFailed'].includes(p));
+  const helmMap: Record<string, string> = { 'before-hook-creation': 'BeforeHookCreation', 'hook-succeeded': 'HookSucceeded', 'hook-failed': 'HookFailed' };
+  const helm = csv('helm.sh/hook-delete-policy').filter((p) => p in helmMap).map((p) => helmMap[p]);
+  const all = [...argo, ...helm];
+  return all.length > 0 ? all : ['BeforeHookCreation'];
+}
 
 const external = (more: Record<string, unknown> = {}) => withChange(exampleRaw(), (c) => {
   c.search = { mode: 'external', host: 'search.example.net', ...more };
@@ -55,13 +71,31 @@ describe('rules', () => {
       .toEqual(['bin/tootctl', 'search', 'deploy', '--concurrency', '5', '--batch-size', '100', '--reset-chewy', '--only', 'accounts', 'statuses']);
   });
 
-  test('the Job name changes with the version, the token and the arguments, and only then', () => {
+  test('the Job name changes with the search epoch, the token and the arguments, and only then', () => {
     const n = searchDeployName('ocw', 'v4.7.2', DEPLOY);
     expect(n).toMatch(/^ocw-search-deploy-[0-9a-f]{8}$/);
     expect(searchDeployName('ocw', 'v4.7.2', { ...DEPLOY })).toBe(n);
-    expect(searchDeployName('ocw', 'v4.8.0', DEPLOY)).not.toBe(n);
+    // A patch or minor upgrade whose notes ask for no search deploy keeps the name (no re-import).
+    expect(searchDeployName('ocw', 'v4.7.3', DEPLOY)).toBe(n);
+    expect(searchDeployName('ocw', 'v4.5.0', DEPLOY)).toBe(n);
+    // Crossing a release whose notes ask for one (v4.4.0: --only-mapping; v4.2.0) renames it.
+    expect(searchDeployName('ocw', 'v4.3.9', DEPLOY)).not.toBe(n);
+    expect(searchDeployName('ocw', 'v4.1.0', DEPLOY)).not.toBe(searchDeployName('ocw', 'v4.2.0', DEPLOY));
     expect(searchDeployName('ocw', 'v4.7.2', { ...DEPLOY, reindexToken: 'again' })).not.toBe(n);
     expect(searchDeployName('ocw', 'v4.7.2', { ...DEPLOY, resetChewy: true })).not.toBe(n);
+    expect(searchDeployName('ocw', 'v4.7.2', { ...DEPLOY, onlyMapping: true })).not.toBe(n);
+  });
+
+  test('the search epoch: the newest release up to the version whose notes ask for tootctl search deploy', () => {
+    expect(searchEpoch('v4.1.3')).toBe('none');
+    expect(searchEpoch('v4.2.0')).toBe('v4.2.0');
+    expect(searchEpoch('v4.3.9')).toBe('v4.2.0');
+    expect(searchEpoch('v4.4.0')).toBe('v4.4.0');
+    expect(searchEpoch('v4.7.2')).toBe('v4.4.0');
+  });
+
+  test('--only-mapping: update the index specification without re-importing (the v4.4.0 notes)', () => {
+    expect(searchDeployArgs({ ...DEPLOY, onlyMapping: true })).toEqual(['bin/tootctl', 'search', 'deploy', '--concurrency', '5', '--batch-size', '100', '--only-mapping']);
   });
 
   test('endpoint problems: a scheme in the host, user and password apart', () => {
@@ -149,6 +183,7 @@ describe('refusals, each naming its field', () => {
     ['zero threads', external({ deploy: { concurrency: 0 } }), 'search.deploy.concurrency', /./],
     ['a deadline under 10 minutes', external({ deploy: { timeoutSeconds: 60 } }), 'search.deploy.timeoutSeconds', /600/],
     ['OpenSearch below its memory floor', internal({ resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '512Mi' } } }), 'search.resources.requests.memory', /1Gi floor.*heap/],
+    ['an OpenSearch request below its limit (the heap is sized from the limit)', internal({ resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '4Gi' } } }), 'search.resources.requests.memory', /1Gi is not the limit 4Gi: .*heap.*set requests\.memory to 4Gi/],
     ['OpenSearch in a pool without nodes', internal({ pool: 'nowhere' }), 'search.pool', /no nodes/],
     ['a tootctl pod below the Rails floor', internal({ deploy: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } } }), 'search.deploy.resources.requests.memory', /512Mi floor/],
   ])('%s', (_what, raw, path, message) => {
@@ -264,14 +299,35 @@ describe('the tootctl search deploy Job', () => {
   const objects = render(internal());
   const [job] = jobs(objects);
 
-  test('a PostSync hook after the post migration (Argo CD), post-install/upgrade after it (Helm), no Argo delete policy', () => {
+  test('Argo CD: a PostSync hook after the post migration, never replaced on the next sync', () => {
     const post = find(objects, 'Job', 'ocw-db-migrate-post').metadata.annotations ?? {};
     const a = job.metadata.annotations ?? {};
     expect(a['argocd.argoproj.io/hook']).toBe('PostSync');
     expect(Number(a['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(Number(post['argocd.argoproj.io/sync-wave'] ?? 0));
-    expect(a).not.toHaveProperty('argocd.argoproj.io/hook-delete-policy');
+    // A succeeded Job stays (it runs once per name); a failed one is deleted and runs next sync.
+    expect(argoDeletePolicies(a)).toEqual(['HookFailed']);
+    // No Helm hook in dist/: Argo CD reads Helm's delete policy too.
+    expect(Object.keys(a).filter((k) => k.startsWith('helm.sh/'))).toEqual([]);
+  });
+
+  test('argoDeletePolicies follows DeletePolicies(): Helm policies count, none means BeforeHookCreation', () => {
+    expect(argoDeletePolicies({})).toEqual(['BeforeHookCreation']);
+    expect(argoDeletePolicies({ 'helm.sh/hook-delete-policy': 'before-hook-creation' })).toEqual(['BeforeHookCreation']);
+    expect(argoDeletePolicies({ 'argocd.argoproj.io/hook-delete-policy': 'HookFailed', 'helm.sh/hook-delete-policy': 'before-hook-creation' })).toEqual(['HookFailed', 'BeforeHookCreation']);
+    expect(argoDeletePolicies({ 'argocd.argoproj.io/hook-delete-policy': 'garbage' })).toEqual(['BeforeHookCreation']);
+  });
+
+  test('Helm: the chart rendering adds post-install/upgrade after the migration, and a TTL', () => {
+    const text = objects.filter((o) => o.kind !== 'Namespace').map((o) => stringify(o)).join('---\n');
+    const rendered = parseAllDocuments(wireValues(text, resolved(internal())).templates).map((d) => d.toJS() as Manifest);
+    const helmJob = jobs(rendered)[0];
+    const post = find(rendered, 'Job', 'ocw-db-migrate-post').metadata.annotations ?? {};
+    const a = helmJob.metadata.annotations ?? {};
     expect(a['helm.sh/hook']).toBe('post-install,post-upgrade');
     expect(Number(a['helm.sh/hook-weight'])).toBeGreaterThan(Number(post['helm.sh/hook-weight']));
+    expect(a['helm.sh/hook-delete-policy']).toBe('before-hook-creation');
+    expect(helmJob.spec.ttlSecondsAfterFinished).toBe(86400);
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
   });
 
   test('runs tootctl search deploy with its own DB_POOL, inline env, bounded in time', () => {
@@ -288,13 +344,19 @@ describe('the tootctl search deploy Job', () => {
     expect(c.resources).toEqual({ requests: { cpu: '250m', memory: '768Mi' }, limits: { memory: '1536Mi' } });
   });
 
-  test('a new reindexToken or Mastodon version renames it (Argo CD runs it again); nothing else does', () => {
+  test('a new reindexToken or an upgrade whose notes ask for it renames it (Argo CD runs it again); a patch upgrade does not', () => {
     const named = (raw: unknown) => jobs(render(raw))[0].metadata.name;
     expect(named(internal({ storage: { size: '20Gi' } }))).toBe(job.metadata.name);
     expect(named(internal({ deploy: { reindexToken: 'v4.8-notes' } }))).not.toBe(job.metadata.name);
     const upgraded = internal();
     upgraded.mastodon.version = 'v4.7.3';
-    expect(named(upgraded)).not.toBe(job.metadata.name);
+    expect(named(upgraded)).toBe(job.metadata.name);
+  });
+
+  test('search.deploy.onlyMapping reaches the command line', () => {
+    const [j] = jobs(render(internal({ deploy: { onlyMapping: true } })));
+    expect(podSpecOf(j).containers[0].args).toContain('--only-mapping');
+    expect(j.metadata.name).not.toBe(job.metadata.name);
   });
 
   test('the options reach the command line and the deadline', () => {

@@ -4,7 +4,7 @@
  */
 import { resolveConfig } from '../lib';
 import { errorsOf, exampleRaw, messageAt, resolved, withChange } from './support/fixtures';
-import { sidekiqThreadProblems, SIDEKIQ_MEMORY_PER_THREAD, THREADS_PER_SERVER_CONNECTION } from '../lib/rules/sidekiq-threads';
+import { sidekiqMemoryNeed, sidekiqThreadProblems, SIDEKIQ_JOB_WORKING_SET, THREADS_PER_SERVER_CONNECTION } from '../lib/rules/sidekiq-threads';
 
 const sixty = (c: any) => { for (const p of c.sidekiq.processes) p.concurrency = 60; };
 
@@ -29,18 +29,26 @@ describe('concurrency 60 on three processes (the issue)', () => {
     const mem = warnings.filter((w) => /per thread/.test(w) && /requests.memory/.test(w));
     expect(mem).toHaveLength(3);
     expect(mem[0]).toMatch(/^sidekiq.processes\[0\].resources.requests.memory: 640Mi for concurrency 60 is 10.7Mi per thread/);
-    expect(mem[0]).toMatch(/request at least 3Gi \(and a limit above it\), or lower concurrency to 12, or split the queues over more processes/);
+    expect(mem[0]).toMatch(/the 512Mi floor holds 10 threads, and each thread beyond them is assumed to hold one image at the size Mastodon stores \(3840×2160, 4 bytes per pixel: 31.6Mi\)/);
+    expect(mem[0]).toMatch(/request at least 2095Mi \(and a limit above it\), or lower concurrency to 14, or split the queues over more processes/);
   });
 });
 
 describe('sidekiqThreadProblems', () => {
   const proc = (concurrency: number, memory = '640Mi', limit = '1Gi', replicas = 1, maxReplicas?: number) => ({ name: 'p', replicas, maxReplicas, concurrency, resources: { requests: { cpu: '200m', memory }, limits: { memory: limit } } });
   const pooler = { instances: 2, defaultPoolSize: 20, reservePoolSize: 5 };
-  test('per thread: the 512Mi floor is for ten threads; more threads need proportionally more', () => {
-    expect(SIDEKIQ_MEMORY_PER_THREAD).toBe(512 * 2 ** 20 / 10);
+  test('the need: the 512Mi floor up to ten threads, then one decoded 3840×2160 image per extra thread', () => {
+    expect(SIDEKIQ_JOB_WORKING_SET).toBe(8_294_400 * 4);
+    expect(sidekiqMemoryNeed(1)).toBe(512 * 2 ** 20);
+    expect(sidekiqMemoryNeed(10)).toBe(512 * 2 ** 20);
+    expect(sidekiqMemoryNeed(11)).toBe(Math.ceil((512 * 2 ** 20 + 8_294_400 * 4) / 2 ** 20) * 2 ** 20);
+    expect(sidekiqMemoryNeed(60)).toBe(2095 * 2 ** 20);
+  });
+  test('per thread: no warning up to ten threads on the floor; above, the request must carry the extra threads', () => {
     expect(sidekiqThreadProblems([proc(10, '512Mi', '512Mi')], pooler).warnings).toEqual([]);
     expect(sidekiqThreadProblems([proc(20, '1Gi', '1Gi')], pooler).warnings).toEqual([]);
-    expect(sidekiqThreadProblems([proc(20, '1000Mi', '2Gi')], pooler).warnings).toHaveLength(1);
+    expect(sidekiqThreadProblems([proc(20, '829Mi', '1Gi')], pooler).warnings).toEqual([]);
+    expect(sidekiqThreadProblems([proc(20, '828Mi', '2Gi')], pooler).warnings).toHaveLength(1);
   });
   test('a limit below what the threads need is warned about too', () => {
     const w = sidekiqThreadProblems([proc(30, '1536Mi', '1Gi')], pooler).warnings;

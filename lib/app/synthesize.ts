@@ -1,4 +1,4 @@
-import { App, YamlOutputType } from 'cdk8s';
+import { App, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { ArgoCdChart } from '../argocd';
 import { MastodonChart } from '../chart';
 import { ConfigError, formatErrors } from '../config/errors';
@@ -8,6 +8,7 @@ import type { Manifest } from '../model';
 import { annotateRenderedVersion } from '../conventions/labels';
 import { IMAGES } from '../rules/images';
 import { catchUpErrors } from './catch-up-check';
+import { guardOutput } from './change-guard';
 import { packageVersion } from './package-root';
 import { describeWriteError } from './swap';
 import { renderNodeTuning } from './render';
@@ -21,6 +22,12 @@ export type SynthesisResult =
 export interface SynthesisOptions {
   /** Only the Mastodon chart: no Argo CD file (the Helm chart is made this way). @default false */
   readonly mastodonOnly?: boolean;
+  /**
+   * The folder with the manifests now in place, which the change guard compares the new ones
+   * with (docs/change-guard.md); `false` compares nothing.
+   * @default the CDK8S_MASTODON_BASELINE environment variable, else `outdir`
+   */
+  readonly baseline?: string | false;
 }
 
 /**
@@ -44,6 +51,18 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
   // The capacity check plans the objects these charts render; app.synth() then writes them.
   const capacity = catchUpErrors(result.config, (): Manifest[] => [...mastodon.toJson() as Manifest[], ...(tuning ? tuning.toJson() as Manifest[] : renderNodeTuning(result.config))]);
   if (capacity.length > 0) return { ok: false, errors: capacity, report: formatErrors(configFile, capacity) };
+  const warnings = [...result.config.warnings];
+  const baselineDir = options.baseline ?? (process.env.CDK8S_MASTODON_BASELINE || outdir);
+  if (baselineDir !== false) {
+    // The files as app.synth() writes them (FILE_PER_CHART: <chart id>.k8s.yaml, Yaml.stringify).
+    const charts = app.charts.map((c) => ({ file: `${Names.toDnsLabel(c)}.k8s.yaml`, objects: c.toJson() as Manifest[] }));
+    const texts = Object.fromEntries(charts.map((c) => [c.file, Yaml.stringify(...c.objects)]));
+    const guard = guardOutput(baselineDir, texts, () => charts.flatMap((c) => c.objects), result.config.acknowledge, configFile);
+    if (!guard.ok) {
+      return { ok: false, errors: guard.verdict.blocked.map((c) => ({ path: 'acknowledge', message: c.id })), report: guard.report };
+    }
+    if (guard.report) warnings.push(guard.report);
+  }
   try {
     app.synth();
   } catch (e) {
@@ -52,5 +71,5 @@ export function synthesizeApp(configFile: string, outdir: string, options: Synth
     if (!line) throw e;
     return { ok: false, errors: [{ path: '', message: line }], report: line };
   }
-  return { ok: true, warnings: result.config.warnings };
+  return { ok: true, warnings };
 }

@@ -13,10 +13,10 @@ import { parseMemory } from '../rules/quantity';
 import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FLOOR, WEB_FLOOR, type MemoryFloor } from '../rules/mastodon-checks';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
 import { generateSidekiqLayout, validateSidekiqLayout, SCHEDULER_QUEUE } from '../rules/sidekiq-layout';
-import { checkK3sInventory } from '../rules/k3s';
+import { checkK3sInventory, noRolesWarning } from '../rules/k3s';
 import { sidekiqThreadProblems } from '../rules/sidekiq-threads';
 import { cnpgChartKubernetesProblem } from '../rules/operators';
-import { OPENSEARCH_FLOOR, searchDeployDbPool } from '../rules/search';
+import { OPENSEARCH_FLOOR, openSearchRequestProblems, searchDeployDbPool } from '../rules/search';
 import { MastodonConfigSchema } from './schema';
 import { ConfigError, formatZodIssues } from './errors';
 import type {
@@ -144,7 +144,9 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   });
   const poolList = [...poolArches.keys()].join(', ');
   // k3s node fields (npm run k3s-config) and the k3s version.
-  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore)) err(problem.path, problem.message);
+  if (inventory && ok('k3s')) for (const problem of checkK3sInventory(inventory, c.k3s?.version, c.k3s?.datastore, c.k3s?.bootstrapped)) err(problem.path, problem.message);
+  const noRoles = inventory ? noRolesWarning(inventory) : undefined;
+  if (noRoles) warnings.push(noRoles);
   if (c.database?.mode === 'cnpg' && ok('k3s')) {
     const tooOld = cnpgChartKubernetesProblem(c.k3s?.version);
     if (tooOld) warnings.push(tooOld);
@@ -181,6 +183,7 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   if (c.search?.mode === 'internal') {
     checkPlacement('search.pool', c.search.pool, IMAGES.opensearch);
     checkResources('search.resources', c.search.resources, OPENSEARCH_FLOOR);
+    for (const problem of openSearchRequestProblems('search.resources', c.search.resources)) err(problem.path, problem.message);
   }
   // tootctl search deploy is a Rails process, as a Sidekiq one.
   if (c.search && c.search.mode !== 'off') checkResources('search.deploy.resources', c.search.deploy.resources, SIDEKIQ_FLOOR);

@@ -465,7 +465,7 @@ export const SamlSchema = z.strictObject({
 /** LDAP (LDAP_*), as mastodon/mastodon config/initializers/devise.rb reads it. */
 export const LdapSchema = z.strictObject({
   host: z.string().min(1).describe('LDAP_HOST: the directory server, e.g. ldap.example.com or openldap.auth (a Service).'),
-  port: z.number().int().min(1).max(65535).default(AUTH_DEFAULTS.ldap.port).describe('LDAP_PORT: 389, or 636 for simple_tls.'),
+  port: z.number().int().min(1).max(65535).optional().describe('LDAP_PORT; when left out, 636 for simple_tls (LDAPS) and 389 for start_tls and plain.'),
   method: z.enum(['simple_tls', 'start_tls', 'plain']).default(AUTH_DEFAULTS.ldap.method)
     .describe('LDAP_METHOD: simple_tls (LDAPS), start_tls, or plain (unencrypted: passwords cross the network in the clear).'),
   base: z.string().min(1).describe('LDAP_BASE: where users are searched, e.g. dc=example,dc=com.'),
@@ -614,12 +614,13 @@ const searchPrefix = z.string().regex(INDEX_PREFIX, { error: "must be an index n
 
 const SearchDeploySchema = z.strictObject({
   reindexToken: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be a short token such as '2026-12-01' or 'v4.8.0' (letters, digits, '.', '_' and '-')" }).optional()
-    .describe('Change it to run tootctl search deploy again, e.g. when an upgrade\'s notes ask for it. The Job also runs when search is first enabled and after every Mastodon upgrade.'),
+    .describe('Change it to run tootctl search deploy again, e.g. when an upgrade\'s notes ask for it. The Job also runs when search is first enabled and after an upgrade across a release whose notes ask for a search deploy (v4.2.0, v4.4.0), not after a patch upgrade.'),
   concurrency: z.number().int().min(1).max(32).default(SEARCH_DEFAULTS.deploy.concurrency)
     .describe('tootctl search deploy --concurrency: worker threads; the Job takes this plus one database connection.'),
   batchSize: z.number().int().min(1).max(10000).default(SEARCH_DEFAULTS.deploy.batchSize).describe('tootctl search deploy --batch-size: records per batch.'),
   resetChewy: z.boolean().default(false).describe("tootctl search deploy --reset-chewy: forget the stored index specifications so every index is rebuilt (some upgrade notes ask for it; set a new reindexToken with it)."),
   only: z.array(z.enum(SEARCH_INDICES)).min(1).optional().describe('tootctl search deploy --only: these indices only; every index when left out.'),
+  onlyMapping: z.boolean().default(false).describe('tootctl search deploy --only-mapping: update the changed index specifications without re-importing (the v4.4.0 notes ask for it). Set it with a new reindexToken for that run, then unset it: it never fills an empty index, so leave it off when search is first enabled.'),
   timeoutSeconds: z.number().int().min(600).max(7 * 86400).default(SEARCH_DEFAULTS.deploy.timeoutSeconds)
     .describe('activeDeadlineSeconds of the Job: it is stopped after this many seconds, retries included (a large server takes hours to index).'),
   resources: ResourcesSchema.default(SEARCH_DEFAULTS.deploy.resources).describe('Requests and memory limit of the tootctl pod (a Rails process; at least 512Mi).'),
@@ -713,6 +714,8 @@ export const MastodonConfigSchema = z.strictObject({
     clusterCidr: z.string().regex(CIDR, { error: 'must be a CIDR such as 10.42.0.0/16' }).default('10.42.0.0/16').describe("cluster-cidr (k3s' default 10.42.0.0/16)."),
     datastore: z.enum(K3S_DATASTORES).optional()
       .describe('Where the control plane keeps its state: sqlite (one server, cannot be joined by more) or etcd (cluster-init; odd numbers of servers, a majority must be up). Default: sqlite for one server, etcd for more.'),
+    bootstrapped: z.boolean().default(false)
+      .describe('The cluster exists: k3s-config writes server: on every server (the first joins the second) and cluster-init on none, so a rebuilt first server rejoins instead of starting a second etcd cluster. Set it once the other servers have joined (docs/control-plane.md, Replacing a server).'),
     acceptControlPlaneLoss: z.boolean().default(false)
       .describe('Accept knowingly that losing a node the control plane depends on (the only server, or a server of an etcd cluster without a spare) stops all rescheduling, failover and rollouts until it returns; the plan then passes and still reports it.'),
   }).optional().describe('k3s node configuration for npm run k3s-config and the network doctor.'),
@@ -728,6 +731,10 @@ export const MastodonConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   translation: TranslationSchema.optional(),
   search: SearchSchema.default({ mode: 'off' }),
+  // The change guard (lib/rules/change-guard.ts): ids are matched exactly, so a review sees which change is let through.
+  acknowledge: z.array(z.string({ error: 'must be a change id in quotes, copied from what synth prints' }).min(1, { error: 'an acknowledgement names one change: copy the line synth prints' }),
+    { error: 'must be a list of change ids, one per line: - "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"' }).default([])
+    .describe('Changes the change guard lets through on purpose: each entry is the exact id synth prints for a destructive change (e.g. "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"), reviewed in the same pull request. Remove an entry once synth reports it stale. See docs/change-guard.md.'),
 });
 
 /** The JSON Schema editors use to complete and check the YAML file. */

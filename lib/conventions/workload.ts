@@ -109,6 +109,8 @@ export interface ScheduledJobProps {
   readonly podSpec: k8s.PodSpec;
   /** Retries of a failed run; 0 for checks whose failure must show. */
   readonly backoffLimit: number;
+  /** Which pod failures count against backoffLimit, fail the Job at once, or are ignored. @default none */
+  readonly podFailurePolicy?: k8s.PodFailurePolicy;
   /** Pod template annotations. @default none */
   readonly podAnnotations?: Record<string, string>;
   /** Suspend the schedule. @default false */
@@ -145,6 +147,7 @@ export function scheduledJob(scope: Construct, id: string, p: ScheduledJobProps)
       jobTemplate: {
         spec: {
           backoffLimit: p.backoffLimit,
+          ...(p.podFailurePolicy ? { podFailurePolicy: p.podFailurePolicy } : {}),
           template: {
             metadata: { labels: standardLabels(p.identity), ...(p.podAnnotations ? { annotations: p.podAnnotations } : {}) },
             spec: p.podSpec,

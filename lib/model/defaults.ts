@@ -128,14 +128,16 @@ export const WEB_EXPORTER_DEFAULTS = {
 
 /**
  * Single sign-on (config `auth`; construct MastodonEnvironment). Mastodon's own defaults where
- * it has one (config/omniauth.yml, config/initializers/devise.rb); `oidc.discovery`, `scope` and
- * `uidField` have none there and take the values most providers need.
+ * it has one (config/omniauth.yml, config/initializers/devise.rb), except: `oidc.discovery`
+ * (omniauth.yml's default is false; true here, so the issuer alone is enough), `scope` and
+ * `uidField` (none there; the values most providers need), and the LDAP port, which follows the
+ * method (devise.rb defaults to 389 with simple_tls, LDAPS on the plain port, which cannot connect).
  */
 export const AUTH_DEFAULTS = {
   omniauthOnly: false,
   oidc: { discovery: true, scope: ['openid', 'profile', 'email'], uidField: 'sub', pkce: false, assumeEmailIsVerified: false },
   saml: { wantAssertionsSigned: false, wantAssertionsEncrypted: false, assumeEmailIsVerified: false },
-  ldap: { port: 389, method: 'simple_tls', uid: 'cn', mail: 'mail', tlsNoVerify: false },
+  ldap: { ports: { simple_tls: 636, start_tls: 389, plain: 389 }, method: 'simple_tls', uid: 'cn', mail: 'mail', tlsNoVerify: false },
 } as const;
 
 /** Translation (config `translation`): DeepL's plan when none is given, as Mastodon's DEEPL_PLAN default. */

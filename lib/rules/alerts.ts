@@ -8,7 +8,7 @@
  *   pod-metrics.md, job-metrics.md, cluster/node-metrics.md): kube_deployment_spec_replicas,
  *   kube_deployment_status_replicas_available, kube_pod_container_status_restarts_total,
  *   kube_pod_container_status_last_terminated_reason{reason}, kube_pod_container_resource_limits
- *   {resource="memory"}, kube_job_status_failed{job_name}, kube_node_status_condition{condition,status}.
+ *   {resource="memory"}, kube_job_failed{job_name,condition}, kube_node_status_condition{condition,status}.
  * - cAdvisor in the kubelet (google/cadvisor metrics/prometheus.go): container_memory_working_set_bytes.
  * - kubelet (kubernetes/kubernetes pkg/kubelet/metrics/collectors/volume_stats.go):
  *   kubelet_volume_stats_available_bytes and _capacity_bytes{namespace, persistentvolumeclaim}.
@@ -264,14 +264,15 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       },
       {
         alert: 'PostgresCorruptionCheckFailed',
-        // One series per Job: kube-state-metrics (internal/store/job.go) reports reason="" until the
-        // Job's Failed condition is set, then one series per known reason; max by keeps it one alert.
-        expr: `max by (namespace, job_name) (kube_job_status_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+` })}) > 0`,
+        // The Job's Failed condition (kube-state-metrics internal/store/job.go kube_job_failed), not
+        // its failed pod count: a pod the Job retried (backoffLimit 1) or ignored (a disruption)
+        // must not page when the retry succeeds. max by keeps it one alert per Job.
+        expr: `max by (namespace, job_name) (kube_job_failed${sel({ namespace: ns, job_name: `~${n.amcheck}-[0-9]+`, condition: 'true' })}) > 0`,
         for: '1m',
         severity: 'critical',
         summary: 'pg_amcheck found corruption (or could not run)',
         description: 'The weekly corruption check Job {{ $labels.job_name }} failed.',
-        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. It checks the primary. An index error: REINDEX it. A heap error: check a replica the same way (PGHOST=${n.replicaService}) and promote a clean one (kubectl cnpg promote), or restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
+        action: `kubectl -n ${ns} logs job/{{ $labels.job_name }}. First check whether a switchover or failover happened during the check (kubectl cnpg status ${n.cluster} -n ${ns}; kubectl -n ${ns} get events --field-selector involvedObject.name=${n.cluster}): a check cut off by one is not corruption, so rerun it (kubectl create job --from=cronjob/${n.amcheck}). It checks the primary. An index error: REINDEX it. A heap error: check a replica the same way (PGHOST=${n.replicaService}) and promote a clean one (kubectl cnpg promote), or restore from backups (docs/restore.md). Delete the Job once handled: the alert lasts as long as the failed Job is kept.`,
       },
     );
     // A check that never finishes never fails: a Job stuck Pending or in ImagePullBackOff blocks
@@ -296,18 +297,30 @@ export function alertGroups(c: ResolvedConfig): AlertGroup[] {
       {
         alert: 'PgBouncerDown',
         // cnpg_pgbouncer_up never reaches a scrape (CloudNativePG v1.30.0 pgbouncer_collector.go
-        // sets it but neither Describe() nor Collect() sends it). last_collection_error is 1 when
-        // this scrape's SHOW LISTS/POOLS/STATS on PgBouncer's admin console failed (lists.go,
-        // pools.go, stats.go); `up` is 0 when the pod's exporter itself does not answer, e.g.
-        // the instance manager restarting after pgbouncer exited (internal/cmd/manager/pgbouncer/run).
-        // absent(): no pooler pod scraped at all (all Pending, the Pooler deleted, or Prometheus
-        // not selecting the PodMonitor), like RedisDown.
-        expr: `max by (namespace, pod) (cnpg_pgbouncer_last_collection_error${sel(poolers)}) == 1 or max by (namespace, pod) (up${sel(poolers)}) == 0 or absent(up${sel(poolers)})`,
+        // sets it but neither Describe() nor Collect() sends it). last_collection_error is written
+        // by each collector in turn and SHOW STATS runs last (stats.go sets it to 0 when its query
+        // succeeds), so it is 1 when this scrape's SHOW STATS failed or no admin connection opened.
+        // A hung PgBouncer hangs the scrape instead: Prometheus's scrape timeout makes `up` 0, as
+        // does an exporter that does not answer (the instance manager restarting after pgbouncer
+        // exited, internal/cmd/manager/pgbouncer/run).
+        expr: `max by (namespace, pod) (cnpg_pgbouncer_last_collection_error${sel(poolers)}) == 1 or max by (namespace, pod) (up${sel(poolers)}) == 0`,
         for: '3m',
         severity: 'warning',
-        summary: 'A PgBouncer pooler does not answer',
-        description: '{{ if $labels.pod }}PgBouncer in {{ $labels.pod }} has not answered its admin console (or the pod\'s exporter has not answered Prometheus) for 3 minutes: clients of that pod get no connection.{{ else }}No PgBouncer pod has been scraped for 3 minutes: the pooler is gone or Pending (then nothing reaches the database), or Prometheus does not select its PodMonitor.{{ end }}',
-        action: `kubectl -n ${ns} logs {{ $labels.pod }} (the pgbouncer process: crashed, out of file descriptors, or its config rejected; the exporter logs each failed SHOW query); delete the pod to get a fresh one. Postgres itself: PostgresNoPrimary.`,
+        summary: 'A PgBouncer pooler pod does not answer',
+        description: 'PgBouncer in {{ $labels.pod }} has not answered its admin console (SHOW STATS), or the pod has not answered Prometheus within the scrape timeout, for 3 minutes: clients of that pod get no connection.',
+        action: `kubectl -n ${ns} logs {{ $labels.pod }} (the pgbouncer process: crashed, hung, out of file descriptors, or its config rejected; the exporter logs each failed SHOW query); delete the pod to get a fresh one. Postgres itself: PostgresNoPrimary.`,
+      },
+      {
+        alert: 'PgBouncerAllDown',
+        // No pooler pod answers: all gone or Pending (after a node loss, or the Pooler deleted),
+        // all hung, or Prometheus not selecting the PodMonitor. Nothing reaches the database then,
+        // so it pages, like RedisDown; per-pod trouble stays PgBouncerDown's warning.
+        expr: `absent(up${sel(poolers)} == 1)`,
+        for: '3m',
+        severity: 'critical',
+        summary: 'No PgBouncer pooler pod answers',
+        description: `No pod of the pooler ${n.pooler} has answered Prometheus for 3 minutes: the pods are gone, Pending or hung (then web, streaming and Sidekiq reach no database), or Prometheus does not select the ${n.pooler} PodMonitor.`,
+        action: `kubectl -n ${ns} get pooler,pods -l cnpg.io/poolerName=${n.pooler} -o wide; Pending: is a node gone or full (npm run plan)? Running but not answering: read their logs and delete them. No pods and no Pooler: Argo CD recreates it (or apply dist/ again). Pods fine: check that Prometheus selects the PodMonitor (monitoring.monitorLabels).`,
       },
       {
         alert: 'PgBouncerClientsWaiting',

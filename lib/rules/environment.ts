@@ -76,7 +76,8 @@ export function plainEnv(c: MastodonSettings, db: DatabaseConnection): Record<st
       S3_PROTOCOL: url.protocol.replace(':', ''),
       S3_HOSTNAME: s3.hostname ?? url.host,
       ...(s3.aliasHost ? { S3_ALIAS_HOST: s3.aliasHost } : {}),
-      // Mastodon's Paperclip S3 options set no checksum mode (config/initializers/paperclip.rb, v4.x).
+      // Mastodon's S3_ENABLE_CHECKSUM_MODE (>= 4.2, #26435) covers downloads only; uploads need
+      // the SDK's variables (config/initializers/paperclip.rb; docs/media.md).
       ...s3ChecksumEnv(s3.endpoint, s3.checksums),
     });
   } else {

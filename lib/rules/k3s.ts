@@ -82,7 +82,12 @@ export interface K3sNode {
   readonly interface?: string;
   readonly address?: string;
   readonly mtu?: number;
+  /** What the OS, the kubelet and the k3s agent keep on this node. @default K3sSettings.reserve */
+  readonly reserve?: Reservation;
 }
+
+/** A reservation as Kubernetes quantities, e.g. `{ cpu: '250m', memory: '768Mi' }`. */
+export interface Reservation { readonly cpu: string; readonly memory: string }
 
 /** The cluster-wide k3s settings. */
 export interface K3sSettings {
@@ -91,6 +96,14 @@ export interface K3sSettings {
   readonly datastore?: K3sDatastore;
   readonly flannelBackend: FlannelBackend;
   readonly clusterCidr: string;
+  /**
+   * The cluster exists: every server joins another one with `server:` and none writes
+   * `cluster-init`, so a rebuilt first server rejoins instead of starting a second cluster.
+   * @default false
+   */
+  readonly bootstrapped?: boolean;
+  /** nodes.reserve: what every node keeps besides pods (kubelet `system-reserved`). @default none written */
+  readonly reserve?: Reservation;
 }
 
 /** Where a k3s cluster keeps its state: SQLite (kine) on a single server, or embedded etcd. */
@@ -99,7 +112,7 @@ export const K3S_DATASTORES = ['sqlite', 'etcd'] as const satisfies readonly K3s
 
 /**
  * What a k3s server needs beyond an agent, per datastore: k3s-io/docs
- * docs/reference/resource-profiling.md, "K3s server with a workload" minus "K3s agent", the larger
+ * docs/reference/resource-profiling.md (commit 8cfdb30, K3s v1.26.5), "K3s server with a workload" minus "K3s agent", the larger
  * of its two processors (Intel 8375C: 1606 − 275 M etcd, 1596 − 275 M SQLite, 6 − 3 % of a core;
  * Pi4B: 1613 − 268 M etcd, 1588 − 268 M SQLite, 30 − 10 % of a core), M read as MiB (the larger
  * reading). nodes.reserve covers the OS, the kubelet and the k3s agent; a server adds this.
@@ -197,6 +210,11 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
   for (const p of cp.problems) problems.push(`${p.path}: ${p.message}`);
   const first = servers[0];
   if (first && !first.address) problems.push(`nodes.inventory (${first.name}): the first server needs an address: the others join it at https://<address>:6443`);
+  const bootstrapped = settings.bootstrapped === true;
+  const bootProblem = bootstrappedProblem(servers.length, bootstrapped);
+  if (bootProblem) problems.push(`k3s.bootstrapped: ${bootProblem}`);
+  const second = servers[1];
+  if (bootstrapped && second && !second.address) problems.push(`nodes.inventory (${second.name}): with k3s.bootstrapped the first server rejoins through the second, which needs an address`);
   if (settings.version) {
     const bug = bindAddressBug(settings.version);
     if (bug && servers.some((s) => s.address)) problems.push(`k3s.version: ${bug}`);
@@ -223,12 +241,16 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
       : { Type: 'wireguard', PersistentKeepaliveInterval: 25, MTU: smallest },
   }, null, 2)}\n` : undefined;
 
+  if (bootstrapped) notes.push(`k3s.bootstrapped: every server joins an existing one (${first.name} through ${second.name}, the others through ${first.name}); no node writes cluster-init`);
   const files = nodes.map((n) => {
     const cfg: Record<string, unknown> = {};
-    if (n.role === 'server' && n !== first) cfg['server'] = `https://${first.address}:6443`;
-    if (n.role === 'agent') cfg['server'] = `https://${first.address}:6443`;
+    // Once the cluster exists, the first server joins the second like any other member
+    // (k3s-io/k3s discussion #7070): cluster-init on an empty db dir starts a new cluster.
+    const rejoin = bootstrapped && n === first;
+    if (rejoin) cfg['server'] = `https://${second.address}:6443`;
+    else if (n !== first) cfg['server'] = `https://${first.address}:6443`;
     if (n !== first || etcd) cfg['token-file'] = TOKEN_FILE;
-    if (n === first && etcd) cfg['cluster-init'] = true;
+    if (n === first && etcd && !rejoin) cfg['cluster-init'] = true;
     if (n.address) cfg['node-ip'] = n.address;
     if (n.interface) cfg['flannel-iface'] = n.interface;
     if (n.role === 'server') {
@@ -240,6 +262,8 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
       cfg['cluster-cidr'] = settings.clusterCidr;
     }
     if (flannelConf) cfg['flannel-conf'] = FLANNEL_CONF_PATH;
+    const kubeletArgs = kubeletReservations(n.reserve ?? settings.reserve, n.role === 'server' && cp.datastore ? CONTROL_PLANE_RESERVE[cp.datastore] : undefined);
+    if (kubeletArgs.length > 0) cfg['kubelet-arg'] = kubeletArgs;
     cfg['node-label'] = [`${poolLabel}=${n.pool}`];
     const header = [
       `# ${K3S_CONFIG_PATH} for ${n.name} (${n.role}), written by npm run k3s-config.`,
@@ -247,10 +271,41 @@ export function k3sNodeConfigs(nodes: readonly K3sNode[], settings: K3sSettings,
       settings.version ? `# k3s ${settings.version}: install with INSTALL_K3S_VERSION=${settings.version}.` : '# Pin the k3s version with k3s.version in the config.',
       ...(cfg['token-file'] ? [`# Put the cluster token in ${TOKEN_FILE} (mode 0600) before starting k3s; it is never written here.`] : []),
       ...(flannelConf ? [`# Also copy flannel-net-conf.json to ${FLANNEL_CONF_PATH}.`] : []),
+      ...(cfg['cluster-init'] && servers.length > 1 ? ['# cluster-init starts a new etcd cluster: it is for this server\'s first start only. Once the other servers have joined, set k3s.bootstrapped: true and rerun k3s-config before you rebuild this node, or it starts a second, separate cluster (docs/control-plane.md, "Replacing a server").'] : []),
     ];
     return { node: n.name, configYaml: `${header.join('\n')}\n${stringify(cfg)}`, flannelConf };
   });
   return { files, overlayMtu: mtu, notes, problems };
+}
+
+/**
+ * The kubelet flags that make the node's allocatable what the plan assumes: `system-reserved` =
+ * the node's reserve (OS, kubelet, k3s agent), `kube-reserved` = the control plane on a server.
+ * kubelet: allocatable = capacity − kube-reserved − system-reserved − hard eviction threshold;
+ * k3s's own `eviction-hard` (K3S_EVICTION_HARD) names no memory signal, so memory adds nothing
+ * (kubernetes/kubernetes pkg/kubelet/cm/node_container_manager_linux.go GetNodeAllocatableReservation).
+ */
+export function kubeletReservations(reserve: Reservation | undefined, controlPlaneReserve?: { readonly cpu: number; readonly memory: number }): string[] {
+  const out: string[] = [];
+  if (reserve) out.push(`system-reserved=cpu=${reserve.cpu},memory=${reserve.memory}`);
+  if (controlPlaneReserve) out.push(`kube-reserved=cpu=${controlPlaneReserve.cpu}m,memory=${controlPlaneReserve.memory / 2 ** 20}Mi`);
+  return out;
+}
+
+/** Why k3s.bootstrapped cannot be set with this many servers, or undefined. */
+function bootstrappedProblem(servers: number, bootstrapped: boolean): string | undefined {
+  if (!bootstrapped || servers >= 2) return undefined;
+  return `is true, but only one node has role: server, so a rebuilt server has nothing to join; leave k3s.bootstrapped out (rebuilding the only server starts a new cluster: restore it from a k3s etcd snapshot or state.db backup instead)`;
+}
+
+/**
+ * A warning when no node of the inventory has a role: the plan then cannot tell which nodes carry
+ * the Kubernetes API and replays every loss as if it stayed up. Undefined when any node has one
+ * (npm run k3s-config names each node still missing it).
+ */
+export function noRolesWarning(inventory: readonly K3sNode[]): string | undefined {
+  if (inventory.length === 0 || inventory.some((n) => n.role)) return undefined;
+  return `nodes.inventory: no node has a role, so the plan cannot tell which nodes carry the Kubernetes API (it prints "Control plane: unknown" and replays every loss as if the API stayed up) and npm run k3s-config cannot run; set role: server or agent on each node, ideally three servers with embedded etcd (docs/control-plane.md)`;
 }
 
 /** A config problem: field path and message with the fix. */
@@ -260,8 +315,10 @@ export interface K3sProblem { readonly path: string; readonly message: string }
  * Cross-field checks on the inventory's k3s fields and the k3s version (resolveConfig runs them).
  * Missing roles are not an error here: only npm run k3s-config needs them, and it says so.
  */
-export function checkK3sInventory(inventory: readonly K3sNode[], version?: string, datastore?: K3sDatastore): K3sProblem[] {
+export function checkK3sInventory(inventory: readonly K3sNode[], version?: string, datastore?: K3sDatastore, bootstrapped = false): K3sProblem[] {
   const out: K3sProblem[] = [...controlPlane(inventory, datastore).problems];
+  const boot = bootstrappedProblem(inventory.filter((n) => n.role === 'server').length, bootstrapped);
+  if (boot) out.push({ path: 'k3s.bootstrapped', message: boot });
   const seen = new Map<string, number>();
   inventory.forEach((n, i) => {
     const at = `nodes.inventory[${i}]`;

@@ -123,6 +123,22 @@ export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'DEEPL_API_KEY', 'LIBRE_TRANSLATE_API_KEY', 'GITHUB_API_TOKEN',
 ]);
 
+/**
+ * The OpenTelemetry SDK variables that carry credentials (the exporter's request headers, such as
+ * `Authorization=Bearer ...`; opentelemetry-specification, protocol/exporter.md): as secret as
+ * the settings above, though Mastodon's catalog does not list them.
+ */
+export const SECRET_SDK_SETTINGS: ReadonlySet<string> = new Set(
+  ['', 'TRACES_', 'METRICS_', 'LOGS_'].map((signal) => `OTEL_EXPORTER_OTLP_${signal}HEADERS`),
+);
+
+/**
+ * A URL whose userinfo holds a password (`scheme://user:password@host`, `redis://:password@host`):
+ * CACHE_REDIS_URL, SIDEKIQ_REDIS_URL, REPLICA_DATABASE_URL, http_proxy and the like would carry
+ * the credential into the ConfigMap and dist/.
+ */
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]*@/;
+
 /** The OpenTelemetry SDK's own variables (OTEL_*), which Mastodon's tracing reads as the SDK documents them. */
 const OTEL_SDK = /^OTEL_[A-Z0-9_]+$/;
 /** Mastodon names its OpenTelemetry services itself (annotations.yml, OpenTelemetry): OTEL_SERVICE_NAME is the SDK variable it ignores. */
@@ -277,8 +293,11 @@ export function settingNameProblem(name: string): string | undefined {
 export function extraEnvProblems(path: string, env: Readonly<Record<string, ExtraEnvValue>>): FieldProblem[] {
   return Object.entries(env).flatMap(([name, value]) => {
     const message = settingNameProblem(name)
-      ?? (typeof value === 'string' && SECRET_SETTINGS.has(name)
+      ?? (typeof value === 'string' && (SECRET_SETTINGS.has(name) || SECRET_SDK_SETTINGS.has(name))
         ? `${name} is a secret: store it in a Secret and write {secret: <name>, key: <key>} here, never the value (plain values go into the ConfigMap and git)`
+        : undefined)
+      ?? (typeof value === 'string' && URL_WITH_PASSWORD.test(value)
+        ? `${name} holds a password in its URL (user:password@): store the whole URL in a Secret and write {secret: <name>, key: <key>} here (plain values go into the ConfigMap and git)`
         : undefined);
     return message ? [{ path: `${path}.${name}`, message }] : [];
   });
@@ -325,11 +344,84 @@ export function authCallbackUrls(site: { readonly domain: string; readonly webDo
  * The `auth` refusals that span fields, shared by the config schema and MastodonEnvironment's
  * props: each path is relative to `prefix` (`auth` in a config, the prop name for a construct).
  */
+/**
+ * Why a value cannot be written into mastodon/mastodon config/omniauth.yml, or undefined. That
+ * file pastes each OIDC_* and SAML_* value unquoted after `key: ` (`<%= ENV.fetch(...) %>`) and
+ * then parses the result as YAML (Psych, YAML 1.1), so a line break, ': ', ' #', a leading
+ * indicator or a value YAML reads as another type breaks every Rails pod's boot or silently
+ * changes the setting. Checked against Ruby 3.1's Psych by test/mastodon-settings.test.ts.
+ */
+export function omniauthValueProblem(value: string, kind: 'plain' | 'cert' | 'quoted' = 'plain'): string | undefined {
+  const inYaml = 'Mastodon writes it unquoted into config/omniauth.yml, which is then read as YAML';
+  // SAML attribute names go in as a Ruby array's inspect (`["name"]`), a YAML double-quoted
+  // string, where only Ruby's escapes of '#{', '#$' and '#@' are invalid.
+  if (kind === 'quoted') {
+    return /#[{$@]/.test(value) ? `contains '${/#[{$@]/.exec(value)![0]}', which Ruby escapes as \\# and YAML then refuses: Mastodon writes it into config/omniauth.yml; remove it` : undefined;
+  }
+  const cert = kind === 'cert';
+  if (/[\r\n]/.test(value)) {
+    return cert
+      ? `contains a line break: ${inYaml}. Paste the certificate on one line: the base64 text between the BEGIN and END lines, joined (e.g. grep -v CERTIFICATE cert.pem | tr -d '\\n')`
+      : `contains a line break: ${inYaml}; write it on one line`;
+  }
+  if (/^\s|\s$/.test(value)) return `starts or ends with a space, which YAML drops: ${inYaml}; remove it`;
+  if (/:(\s|$)/.test(value)) return `contains ': ' (or ends with ':'), which YAML reads as a mapping: ${inYaml}; remove it`;
+  if (/\s#/.test(value)) return `contains ' #', where YAML starts a comment and drops the rest: ${inYaml}; remove it`;
+  if (/^([,[\]{}#&*!|>'"%@`]|[-?:](\s|$))/.test(value)) {
+    return `starts with '${value[0]}', which YAML reads as syntax: ${inYaml}; start it with a letter or digit`;
+  }
+  if (/^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/.test(value)
+    || /^[-+]?(\.[0-9]+|[0-9][0-9_,]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$/.test(value)
+    || /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/.test(value)
+    || /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}/.test(value)) {
+    return `is read by YAML as a boolean, number, date or null, not as text: ${inYaml}; change it`;
+  }
+  return undefined;
+}
+
+/** The auth fields Mastodon pastes into config/omniauth.yml, with their values (strings only). */
+function omniauthFields(auth: AuthInput): [string, unknown, 'plain' | 'cert' | 'quoted'][] {
+  const { oidc, saml } = auth;
+  const out: [string, unknown, 'plain' | 'cert' | 'quoted'][] = [];
+  if (oidc) {
+    out.push(['oidc.displayName', oidc.displayName, 'plain'], ['oidc.issuer', oidc.issuer, 'plain'], ['oidc.clientId', oidc.clientId, 'plain'],
+      ['oidc.uidField', oidc.uidField, 'plain']);
+    if (Array.isArray(oidc.scope)) oidc.scope.forEach((v, i) => out.push([`oidc.scope[${i}]`, v, 'plain']));
+    for (const [k, v] of Object.entries(oidc.endpoints ?? {})) out.push([`oidc.endpoints.${k}`, v, 'plain']);
+  }
+  if (saml) {
+    out.push(['saml.displayName', saml.displayName, 'plain'], ['saml.issuer', saml.issuer, 'plain'], ['saml.idpSsoTargetUrl', saml.idpSsoTargetUrl, 'plain'],
+      ['saml.idpCert', saml.idpCert, 'cert'], ['saml.idpCertFingerprint', saml.idpCertFingerprint, 'plain'],
+      ['saml.nameIdentifierFormat', saml.nameIdentifierFormat, 'plain'], ['saml.uidAttribute', saml.uidAttribute, 'plain'],
+      ['saml.certificate', saml.certificate, 'cert']);
+    for (const [k, v] of Object.entries(saml.attributes ?? {})) out.push([`saml.attributes.${k}`, v, 'quoted']);
+  }
+  return out;
+}
+
+/** The LDAP port: the one given, else the method's own (636 for simple_tls, LDAPS; 389 otherwise). */
+export function ldapPort(ldap: { readonly port?: number; readonly method?: 'simple_tls' | 'start_tls' | 'plain' }): number {
+  return ldap.port ?? AUTH_DEFAULTS.ldap.ports[ldap.method ?? AUTH_DEFAULTS.ldap.method];
+}
+
 export function authProblems(prefix: string, auth: AuthInput | undefined): FieldProblem[] {
   if (!auth) return [];
   const at = (p: string) => (prefix ? `${prefix}.${p}` : p);
   const out: FieldProblem[] = [];
   const { oidc, saml } = auth;
+  for (const [path, value, kind] of omniauthFields(auth)) {
+    const problem = typeof value === 'string' ? omniauthValueProblem(value, kind) : undefined;
+    if (problem) out.push({ path: at(path), message: problem });
+  }
+  const ldap = auth.ldap;
+  if (ldap && typeof ldap.port === 'number') {
+    const method = ldap.method ?? AUTH_DEFAULTS.ldap.method;
+    if (ldap.port === 389 && method === 'simple_tls') {
+      out.push({ path: at('ldap.port'), message: '389 is the plain LDAP port, but simple_tls speaks TLS from the first byte (LDAPS), so no connection succeeds: set port: 636 or method: start_tls' });
+    } else if (ldap.port === 636 && method !== 'simple_tls') {
+      out.push({ path: at('ldap.port'), message: `636 is the LDAPS port, but ${method} speaks plain LDAP first, so no connection succeeds: set port: 389 or method: simple_tls` });
+    }
+  }
   if (auth.omniauthOnly && !oidc && !saml) {
     out.push({ path: at('omniauthOnly'), message: 'needs oidc or saml: with omniauthOnly and no such provider nobody can sign in; add one or set it to false' });
   }
@@ -415,7 +507,7 @@ export function authEnv(site: { readonly domain: string; readonly webDomain?: st
     Object.assign(plain, {
       LDAP_ENABLED: 'true',
       LDAP_HOST: ldap.host,
-      LDAP_PORT: String(ldap.port ?? d.port),
+      LDAP_PORT: String(ldapPort(ldap)),
       LDAP_METHOD: ldap.method ?? d.method,
       LDAP_BASE: ldap.base,
       LDAP_BIND_DN: ldap.bindDn,

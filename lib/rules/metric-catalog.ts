@@ -90,6 +90,8 @@ export const METRIC_CATALOG: readonly CatalogExporter[] = [
       { name: 'kube_pod_container_status_last_terminated_reason', type: 'gauge', labels: ['namespace', 'pod', 'uid', 'container', 'reason'], source: `${KSM}/pod.go` },
       { name: 'kube_pod_container_resource_limits', type: 'gauge', labels: ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit'], source: `${KSM}/pod.go` },
       { name: 'kube_job_status_failed', type: 'gauge', labels: ['namespace', 'job_name', 'reason'], source: `${KSM}/job.go`, note: 'reason is empty (no label) until the Job has its Failed condition' },
+      { name: 'kube_job_failed', type: 'gauge', labels: ['namespace', 'job_name', 'condition'], source: `${KSM}/job.go`, note: 'one series per condition value (true, false, unknown) once the Job has its Failed condition; none before' },
+      { name: 'kube_job_complete', type: 'gauge', labels: ['namespace', 'job_name', 'condition'], source: `${KSM}/job.go`, note: 'one series per condition value once the Job has its Complete condition' },
       { name: 'kube_cronjob_created', type: 'gauge', labels: ['namespace', 'cronjob'], source: `${KSM}/cronjob.go` },
       { name: 'kube_cronjob_status_last_successful_time', type: 'gauge', labels: ['namespace', 'cronjob'], source: `${KSM}/cronjob.go`, note: 'only once a run succeeded' },
       { name: 'kube_node_status_condition', type: 'gauge', labels: ['node', 'condition', 'status'], source: `${KSM}/node.go` },
@@ -144,13 +146,13 @@ export const METRIC_CATALOG: readonly CatalogExporter[] = [
     scrape: 'PodMonitor',
     // Not cnpg_pgbouncer_up: pgbouncer_collector.go defines it but neither Describe() nor Collect() sends it, so it is never exposed.
     metrics: [
-      { name: 'cnpg_pgbouncer_last_collection_error', type: 'gauge', labels: [], source: `${POOLER}/pgbouncer_collector.go`, note: "1 when this scrape's SHOW LISTS/POOLS/STATS on PgBouncer's admin console failed (lists.go, pools.go, stats.go set it)" },
+      { name: 'cnpg_pgbouncer_last_collection_error', type: 'gauge', labels: [], source: `${POOLER}/pgbouncer_collector.go`, note: "written by each collector in turn; SHOW STATS runs last (stats.go resets it to 0 on success), so 1 means this scrape's SHOW STATS failed or no admin connection opened. A hung PgBouncer hangs the scrape instead (up == 0)" },
       { name: 'cnpg_pgbouncer_pools_maxwait', type: 'gauge', labels: ['database', 'user'], source: `${POOLER}/pools.go` },
     ],
   },
   {
     id: 'redis-exporter',
-    program: 'redis_exporter (sidecar of the Redis pod, port 9121)',
+    program: 'redis_exporter (its own Deployment <instance>-redis-metrics, port 9121)',
     version: 'v1.88.0',
     versionFrom: 'the image this chart pins (lib/rules/images.ts: docker.io/oliver006/redis_exporter:v1.88.0)',
     scrape: 'PodMonitor',

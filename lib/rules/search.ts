@@ -10,8 +10,12 @@
  */
 import { createHash } from 'crypto';
 import { resourceName } from './names';
+import { parseMemory } from './quantity';
+import { searchEpoch } from './upgrade-notes';
 import type { FieldProblem, MemoryFloor } from './mastodon-checks';
-import type { ResolvedConfig, SearchEndpoint } from '../model';
+import type { ResolvedConfig, ResourcesConfig, SearchEndpoint } from '../model';
+
+export { searchEpoch };
 
 /** ES_PRESET values (Mastodon's admin/elasticsearch.md): replicas and shards for the cluster size. */
 export const SEARCH_PRESETS = ['single_node_cluster', 'small_cluster', 'large_cluster'] as const;
@@ -31,6 +35,22 @@ export const OPENSEARCH_FLOOR: MemoryFloor = {
   bytes: 1024 * 2 ** 20,
   why: "OpenSearch's JVM heap is half the memory limit, and OpenSearch's Docker guide starts it at 512m; the other half is Lucene's file cache and the JVM's own memory",
 };
+
+/**
+ * OpenSearch's memory request must equal its limit: the heap is sized from the limit
+ * ({@link openSearchHeapMiB}), so a smaller request lets the scheduler place it where the heap
+ * and the file cache do not fit, and the kernel OOM-kills it under pressure. A limit below the
+ * request is memoryProblems' to report.
+ */
+export function openSearchRequestProblems(path: string, r: ResourcesConfig): FieldProblem[] {
+  const req = parseMemory(r.requests.memory);
+  const lim = parseMemory(r.limits.memory);
+  if (!(req < lim)) return [];
+  return [{
+    path: `${path}.requests.memory`,
+    message: `${r.requests.memory} is not the limit ${r.limits.memory}: the JVM heap is half the limit, so the pod needs all of it on its node; set requests.memory to ${r.limits.memory}`,
+  }];
+}
 
 /**
  * The JVM heap in MiB for a memory limit: half of it, as OpenSearch's "Important settings" page
@@ -120,6 +140,8 @@ export interface SearchDeployOptions {
   readonly only?: readonly string[];
   /** Change it to run the Job again (an upgrade's notes ask for a reindex). @default none */
   readonly reindexToken?: string;
+  /** `--only-mapping`: update the index specifications without re-importing (lib/mastodon/cli/search.rb). @default false */
+  readonly onlyMapping?: boolean;
 }
 
 /** The command line, as `args` of the Mastodon image (its ENTRYPOINT is tini). */
@@ -129,19 +151,21 @@ export function searchDeployArgs(o: SearchDeployOptions): string[] {
     '--concurrency', String(o.concurrency),
     '--batch-size', String(o.batchSize),
     ...(o.resetChewy ? ['--reset-chewy'] : []),
+    ...(o.onlyMapping ? ['--only-mapping'] : []),
     ...(o.only && o.only.length > 0 ? ['--only', ...o.only] : []),
   ];
 }
 
 /**
- * The Job's name: `<instance>-search-deploy-<8 hex>`, the hash of the Mastodon version, the
- * reindex token and the arguments. Under Argo CD a named hook that exists is not created again,
- * so the Job runs when search is first enabled and again only when one of these changes: every
- * Mastodon upgrade (the command only rebuilds the indices whose specification changed), and a
- * new reindexToken.
+ * The Job's name: `<instance>-search-deploy-<8 hex>`, the hash of the search epoch of the
+ * Mastodon version ({@link searchEpoch}: the newest release whose upgrade notes ask for a search
+ * deploy), the reindex token and the arguments. Under Argo CD a named hook that exists is not
+ * created again, so the Job runs when search is first enabled and again only when one of these
+ * changes: an upgrade across such a release, a new reindexToken or new options; a patch upgrade
+ * keeps the name and re-imports nothing.
  */
 export function searchDeployName(instance: string, version: string, o: SearchDeployOptions): string {
-  const digest = createHash('sha256').update(JSON.stringify({ version, token: o.reindexToken ?? '', args: searchDeployArgs(o) })).digest('hex');
+  const digest = createHash('sha256').update(JSON.stringify({ epoch: searchEpoch(version), token: o.reindexToken ?? '', args: searchDeployArgs(o) })).digest('hex');
   return resourceName(instance, 'search-deploy', digest.slice(0, 8));
 }
 

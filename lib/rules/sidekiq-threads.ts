@@ -3,18 +3,34 @@
  * Pure: no cdk8s imports. docs/sidekiq-threads.md explains the figures.
  */
 import type { ResourcesConfig } from '../model';
-import { formatMemory, humanMemory, parseMemory } from './quantity';
+import { formatMemory, parseMemory } from './quantity';
 import { SIDEKIQ_MEMORY_FLOOR } from './mastodon-checks';
 import type { FieldProblem } from './mastodon-checks';
 
 /** The threads the Sidekiq memory floor was set for (docs/memory.md: "ten threads at work"). */
 export const SIDEKIQ_FLOOR_THREADS = 10;
+/** The pixels of the largest image Mastodon stores: IMAGE_STYLES original (mastodon/mastodon app/models/media_attachment.rb). */
+export const MASTODON_STORED_IMAGE_PIXELS = 8_294_400;
 /**
- * Memory per Sidekiq thread: the floor spread over the threads it was set for. A thread holds its
- * job's objects (a fetched ActivityPub document, a status and its relations, a media file being
- * processed), so a process with more threads at work needs proportionally more.
+ * The working set assumed for each Sidekiq thread beyond the floor's ten: one image at the size
+ * Mastodon stores, decoded at 4 bytes per pixel (8-bit RGBA), 31.6Mi. An assumption, not a
+ * measurement: the Sidekiq runtime itself costs about 80 kB per thread (docs/dev/sidekiq-threads.md),
+ * so what grows with threads is the jobs' data, and media processing is the largest common job.
  */
-export const SIDEKIQ_MEMORY_PER_THREAD = SIDEKIQ_MEMORY_FLOOR / SIDEKIQ_FLOOR_THREADS;
+export const SIDEKIQ_JOB_WORKING_SET = MASTODON_STORED_IMAGE_PIXELS * 4;
+
+/** The memory a process with `concurrency` threads needs: the floor, plus the working set of each thread beyond ten, rounded up to a MiB. */
+export function sidekiqMemoryNeed(concurrency: number): number {
+  const extra = Math.max(0, concurrency - SIDEKIQ_FLOOR_THREADS) * SIDEKIQ_JOB_WORKING_SET;
+  return Math.ceil((SIDEKIQ_MEMORY_FLOOR + extra) / 2 ** 20) * 2 ** 20;
+}
+
+/** The threads a memory request carries by the same model (at least one). */
+function threadsCarried(memory: number): number {
+  if (memory < SIDEKIQ_MEMORY_FLOOR) return 1;
+  return SIDEKIQ_FLOOR_THREADS + Math.floor((memory - SIDEKIQ_MEMORY_FLOOR) / SIDEKIQ_JOB_WORKING_SET);
+}
+
 /**
  * Sidekiq threads per pooler server connection: above `warn` a warning, above `refuse` the config
  * is refused. Every thread needs a database connection for each query (Mastodon's
@@ -56,10 +72,10 @@ export function sidekiqThreadProblems(processes: readonly SidekiqThreadsProcess[
   const errors: FieldProblem[] = [];
   const warnings: string[] = [];
   processes.forEach((p, i) => {
-    const need = Math.max(SIDEKIQ_MEMORY_FLOOR, Math.ceil((SIDEKIQ_MEMORY_PER_THREAD * p.concurrency) / 2 ** 20) * 2 ** 20);
-    const fits = Math.max(1, Math.floor(parseMemory(p.resources.requests.memory) / SIDEKIQ_MEMORY_PER_THREAD));
+    const need = sidekiqMemoryNeed(p.concurrency);
+    const fits = threadsCarried(parseMemory(p.resources.requests.memory));
     const per = (q: string) => `${(parseMemory(q) / p.concurrency / 2 ** 20).toFixed(1)}Mi per thread`;
-    const why = `the ${formatMemory(SIDEKIQ_MEMORY_FLOOR)} Sidekiq floor holds ${SIDEKIQ_FLOOR_THREADS} threads at work (${humanMemory(SIDEKIQ_MEMORY_PER_THREAD)} each), so ${p.concurrency} threads need ${formatMemory(need)}`;
+    const why = `the ${formatMemory(SIDEKIQ_MEMORY_FLOOR)} floor holds ${SIDEKIQ_FLOOR_THREADS} threads, and each thread beyond them is assumed to hold one image at the size Mastodon stores (3840×2160, 4 bytes per pixel: ${(SIDEKIQ_JOB_WORKING_SET / 2 ** 20).toFixed(1)}Mi), so ${p.concurrency} threads need ${formatMemory(need)}`;
     if (parseMemory(p.resources.requests.memory) < need) {
       warnings.push(`${at(i)}.resources.requests.memory: ${p.resources.requests.memory} for concurrency ${p.concurrency} is ${per(p.resources.requests.memory)}; ${why}: request at least ${formatMemory(need)} (and a limit above it), or lower concurrency to ${fits}, or split the queues over more processes`);
     }

@@ -112,6 +112,8 @@ export interface MastodonUpgradeStep {
   readonly steps: string[];
   /** Where it is written upstream: the repository, tag and file (and section). */
   readonly source: string;
+  /** The notes ask for `tootctl search deploy` (with any flags): the search epoch moves. @default false */
+  readonly searchDeploy?: boolean;
 }
 
 /** The newest Mastodon release whose CHANGELOG.md this catalog was read against. */
@@ -147,6 +149,7 @@ const MASTODON_STEPS: readonly MastodonUpgradeStep[] = [
       'With Elasticsearch, the new public_statuses index and the reworked indexes must be built: run `tootctl search deploy` after the upgrade.',
     ],
     source: CHANGELOG('v4.5.6', '4.2.0'),
+    searchDeploy: true,
   },
   {
     version: 'v4.3.0',
@@ -168,6 +171,7 @@ const MASTODON_STEPS: readonly MastodonUpgradeStep[] = [
       'With Elasticsearch, the dashboard warns of index analyzer mismatches: run `tootctl search deploy --only-mapping` to update the mappings.',
     ],
     source: CHANGELOG('v4.5.6', '4.4.0'),
+    searchDeploy: true,
   },
   {
     version: 'v4.5.0',
@@ -196,4 +200,14 @@ export function mastodonUpgradeSteps(from: string, to: string): MastodonUpgradeS
     });
   }
   return found;
+}
+
+/**
+ * The search epoch of a Mastodon version: the newest release of the catalog, up to `version`,
+ * whose notes ask for `tootctl search deploy` ('none' before the first). The search deploy
+ * Job's name hashes it, so an upgrade re-imports only when it crosses such a release.
+ */
+export function searchEpoch(version: string): string {
+  const asked = MASTODON_STEPS.filter((s) => s.searchDeploy && compareVersions(s.version, version) <= 0);
+  return asked.length > 0 ? asked[asked.length - 1].version : 'none';
 }

@@ -111,7 +111,7 @@ describe('the alert rules, from the example\'s config with monitoring on', () =>
       'PostgresReplicationSlotHoldingWal', 'PostgresReplicaLagging', 'PostgresCorruptionCheckFailed', 'PostgresNoPrimary',
       'SidekiqQueueBacklogged', 'SidekiqProcessGroupDown', 'SidekiqSchedulerNotRunning',
       'MastodonContainerOOMKilled', 'MastodonContainerRestarting', 'MastodonContainerNearMemoryLimit',
-      'MastodonNodeNotReady', 'NodeTcpRetransmissionsHigh', 'MastodonWebMetricsDown', 'PostgresReplicationSlotLost']) {
+      'MastodonNodeNotReady', 'NodeTcpRetransmissionsHigh', 'MastodonWebMetricsDown', 'PostgresReplicationSlotLost', 'PgBouncerDown', 'PgBouncerAllDown']) {
       expect(names).toContain(a);
     }
   });

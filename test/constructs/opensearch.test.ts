@@ -45,5 +45,6 @@ describe('alone, with the config defaults', () => {
   test('refuses memory below the floor, and a limit below the request, naming the prop', () => {
     expect(() => build({ resources: { requests: { cpu: '1', memory: '768Mi' }, limits: { memory: '768Mi' } } })).toThrow(/resources\.requests\.memory: 768Mi is below the 1Gi floor/);
     expect(() => build({ resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '1Gi' } } })).toThrow(/resources\.limits\.memory: the limit 1Gi is below the request 2Gi/);
+    expect(() => build({ resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } } })).toThrow(/resources\.requests\.memory: 1Gi is not the limit 2Gi/);
   });
 });

@@ -279,8 +279,18 @@ describe('the corruption check', () => {
     const env = envOf(c);
     expect(env.PGHOST).toBe('ocw-db-rw');
     expect(env.PGPASSWORD).toEqual({ secretKeyRef: { name: 'ocw-db-app', key: 'password' } });
-    expect(cj.spec.jobTemplate.spec.backoffLimit).toBe(0);
     expect(podSpecOf(cj).restartPolicy).toBe('Never');
+  });
+  test('a drain, an eviction or a preemption reruns the check; a finding (exit 2) fails the Job at once; a lost connection (exit 1) is retried once', () => {
+    const job = cj.spec.jobTemplate.spec;
+    // podFailurePolicy needs restartPolicy Never (kubernetes/kubernetes pkg/apis/batch/validation).
+    expect(podSpecOf(cj).restartPolicy).toBe('Never');
+    expect(job.backoffLimit).toBe(1);
+    expect(job.podFailurePolicy.rules).toEqual([
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      { action: 'FailJob', onExitCodes: { containerName: 'pg-amcheck', operator: 'In', values: [2] }, onPodConditions: [] },
+    ]);
+    expect(job.podFailurePolicy.rules[1].onExitCodes.containerName).toBe(c.name);
   });
   test('with one instance too it checks the primary; the schedule is a prop', () => {
     const one = find(build({ instances: 1, amcheck: { schedule: '0 2 * * 3' } }).objects, 'CronJob', 'ocw-db-amcheck');

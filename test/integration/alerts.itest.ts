@@ -109,7 +109,7 @@ test('Prometheus renders the runbook annotations with the labels of the firing s
     evaluation_interval: '1m',
     tests: [{
       interval: '1m',
-      input_series: [{ series: `kube_job_status_failed{namespace="mastodon", job_name="${job}"}`, values: '1x5' }],
+      input_series: [{ series: `kube_job_failed{namespace="mastodon", job_name="${job}", condition="true"}`, values: '1x5' }],
       alert_rule_test: [{
         eval_time: '2m',
         alertname: 'PostgresCorruptionCheckFailed',

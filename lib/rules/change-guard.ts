@@ -1,0 +1,453 @@
+/**
+ * The change guard: compares the manifests in place (the baseline: dist/ on disk, or dist/ at a
+ * git commit) with the ones about to replace them, and lists every change that loses data, that
+ * the API server or an operator refuses, or that needs steps first. Pure: no I/O.
+ *
+ * Objects are matched by kind, namespace and name. A stateful object of one kind removed while
+ * one of the same kind is added is a rename; a removal alone is reported too.
+ */
+import type { Manifest } from '../model';
+import { parseMemory } from './quantity';
+import { compareVersions as compareSemver, libraryUpgradeNotes, MASTODON_CATALOG_READ_UP_TO, mastodonUpgradeSteps, VERSION_ANNOTATION, VERSION_BEFORE_ANNOTATION } from './upgrade-notes';
+
+/** How a change is handled. */
+export type ChangeSeverity =
+  /** Loses data or breaks the cluster unless done on purpose: refused until acknowledged. */
+  | 'destructive'
+  /** Refused whatever the config says (a downgrade that cannot work). */
+  | 'refused'
+  /** Goes through, with steps printed (an upgrade whose release notes ask for something). */
+  | 'notice';
+
+/** One change between the baseline and the new manifests that the guard speaks about. */
+export interface GuardChange {
+  /** Names the exact change; it is also the line that acknowledges it (`acknowledge:` in the config). */
+  readonly id: string;
+  readonly severity: ChangeSeverity;
+  /** The object, as `Kind namespace/name`. */
+  readonly object: string;
+  /** What happens on the cluster when it is applied. */
+  readonly consequence: string;
+  /** What to do before (or instead), one step a line. */
+  readonly steps: readonly string[];
+}
+
+/** Release notes the guard prints with an upgrade (lib/rules/upgrade-notes.ts provides them). */
+export interface UpgradeNotes {
+  /** The steps Mastodon's release notes ask for between two versions (`v4.3.0`, `v4.5.1`). */
+  readonly mastodonSteps?: (from: string, to: string) => readonly string[];
+  /** The library's CHANGELOG notes after `fromVersion` up to the running one. */
+  readonly libraryNotes?: (fromVersion: string) => readonly string[];
+}
+
+/** The generated keys Mastodon reads from its Secret (mastodon.secretName). */
+const MASTODON_SECRET_KEY = 'SECRET_KEY_BASE';
+
+/** Kinds whose objects hold data (or name where it lives): renaming or removing one is destructive. */
+const STATEFUL_KINDS = ['Cluster', 'PersistentVolumeClaim', 'StatefulSet', 'ObjectStore'] as const;
+
+/** Kinds whose `spec.selector` the API server refuses to change (apps/v1). */
+const SELECTOR_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
+/** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. */
+export function objectKey(o: Manifest): string {
+  return `${o.kind} ${objectRef(o)}`;
+}
+
+const objectRef = (o: Manifest) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+
+const what: Readonly<Record<string, string>> = {
+  Cluster: 'the CloudNativePG Cluster (the database)',
+  PersistentVolumeClaim: 'the volume claim',
+  StatefulSet: 'the StatefulSet and its volumes',
+  ObjectStore: 'the backup ObjectStore (WAL archive and base backups)',
+};
+
+/** What happens when a stateful object of `kind` goes away and (for a rename) `added` takes its place. */
+function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
+  const next = added ? ` Its replacement ${objectRef(added)} starts empty.` : '';
+  switch (kind) {
+    case 'Cluster':
+      return added
+        ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`
+        : `Argo CD keeps the old Cluster (Prune=false), but Mastodon no longer uses it: whatever database it connects to instead does not hold the data of ${objectRef(removed)} unless it was moved there first.`;
+    case 'ObjectStore':
+      return added
+        ? `The WAL archive and base backups continue in ${objectRef(added)}: the continuity of the archive breaks, and with it point-in-time recovery across the change.`
+        : 'WAL archiving and base backups stop: there is no point-in-time recovery for anything written after the change.';
+    case 'StatefulSet':
+      return added
+        ? `Its volume claims belong to the old name: ${objectRef(added)} binds new, empty volumes (for Redis: queued Sidekiq jobs, home feeds and cached sessions are lost), and the old claims stay unused.`
+        : 'Its pods stop; its volume claims stay (whenDeleted: Retain) but nothing uses them, and what replaces it starts without their data (for Redis: queued Sidekiq jobs, home feeds and cached sessions).';
+    default:
+      return keptByArgoCd(removed)
+        ? `Argo CD keeps the old claim (Prune=false), but nothing mounts it any more: the pods get ${added ? `the new, empty ${objectRef(added)}` : 'no volume'}, and the files on the old one (uploaded media) are no longer served.`
+        : `Argo CD prunes the claim; with the usual reclaim policy Delete its volume and the data on it are deleted.${next}`;
+  }
+}
+
+/** True when Argo CD never prunes the object (sync option Prune=false). */
+function keptByArgoCd(o: Manifest): boolean {
+  return /(^|,)\s*Prune=false\s*(,|$)/.test(o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '');
+}
+
+function stateful(o: Manifest): boolean {
+  if (o.kind === 'StatefulSet') return (o.spec?.volumeClaimTemplates ?? []).length > 0;
+  return (STATEFUL_KINDS as readonly string[]).includes(o.kind);
+}
+
+/** The size of a quantity in bytes, or undefined when it is not one. */
+function bytes(q: unknown): number | undefined {
+  if (typeof q !== 'string' && typeof q !== 'number') return undefined;
+  try {
+    return parseMemory(String(q));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `a=b,c=d`, sorted: a selector as one comparable string. */
+function selectorText(s: unknown): string {
+  const sel = (s ?? {}) as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  const labels = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).sort();
+  const exprs = (sel.matchExpressions ?? []).map((e) => JSON.stringify(e)).sort();
+  return [...labels, ...exprs].join(',') || '(none)';
+}
+
+/** Every `name` of a secretKeyRef reading `key`, anywhere in the objects. */
+function secretNamesFor(objects: readonly Manifest[], key: string): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const ref = (v as { secretKeyRef?: { key?: string; name?: string } }).secretKeyRef;
+      if (ref?.key === key && typeof ref.name === 'string') found.add(ref.name);
+      Object.values(v).forEach(walk);
+    }
+  };
+  objects.forEach((o) => walk(o));
+  return [...found].sort();
+}
+
+/** A Mastodon version (`v4.7.2`, `4.7.2-beta.1`) as numbers, or undefined. */
+export function parseMastodonVersion(tag: string): readonly [number, number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(tag);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function compareTuples(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+const imageTag = (image: unknown) => (typeof image === 'string' && !image.includes('@') && image.lastIndexOf(':') > image.lastIndexOf('/') ? image.slice(image.lastIndexOf(':') + 1) : undefined);
+
+/** The Mastodon release the web (else Sidekiq) Deployment runs, from its image tag. */
+function mastodonVersion(objects: readonly Manifest[]): string | undefined {
+  for (const component of ['web', 'sidekiq']) {
+    const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === component);
+    const tag = imageTag(d?.spec?.template?.spec?.containers?.[0]?.image);
+    if (tag && parseMastodonVersion(tag)) return tag;
+  }
+  return undefined;
+}
+
+/** The Postgres major of a CNPG image (`…/postgresql:17-standard-trixie`, `…:16.4`), or undefined. */
+export function postgresMajor(imageName: unknown): number | undefined {
+  const m = /^(\d+)(?:[.-]|$)/.exec(imageTag(imageName) ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The changes between two volume claim templates of a StatefulSet, one line each. */
+function templateChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
+  const out: GuardChange[] = [];
+  const byName = (o: Manifest) => new Map<string, any>((o.spec?.volumeClaimTemplates ?? []).map((t: any) => [t.metadata?.name, t]));
+  const a = byName(before);
+  const b = byName(after);
+  const refusal = 'The API server refuses any change of a StatefulSet\'s volumeClaimTemplates (only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds may change): Argo CD\'s sync fails until the StatefulSet is deleted and created again, and existing claims keep their old size and class.';
+  const steps = ['To grow a volume, edit the PersistentVolumeClaim (kubectl edit pvc) when its StorageClass allows expansion, then delete the StatefulSet with --cascade=orphan so Argo CD recreates it with the new template.'];
+  for (const [name, t] of a) {
+    const u = b.get(name);
+    if (!u) {
+      out.push({ id: `remove volumeClaimTemplate ${name} of ${key}`, severity: 'destructive', object: key, consequence: `${refusal} Pods recreated without it start on empty storage.`, steps });
+      continue;
+    }
+    const sizeA = t.spec?.resources?.requests?.storage;
+    const sizeB = u.spec?.resources?.requests?.storage;
+    if (sizeA !== sizeB) out.push({ id: `change volumeClaimTemplate ${name} of ${key} size ${sizeA} -> ${sizeB}`, severity: 'destructive', object: key, consequence: refusal, steps });
+    const classA = t.spec?.storageClassName ?? '(default)';
+    const classB = u.spec?.storageClassName ?? '(default)';
+    if (classA !== classB) out.push({ id: `change volumeClaimTemplate ${name} of ${key} storageClassName ${classA} -> ${classB}`, severity: 'destructive', object: key, consequence: refusal, steps });
+  }
+  for (const name of b.keys()) {
+    if (!a.has(name)) out.push({ id: `add volumeClaimTemplate ${name} to ${key}`, severity: 'destructive', object: key, consequence: refusal, steps });
+  }
+  return out;
+}
+
+const FRESH_BACKUP = 'Take a fresh base backup first and check it completed: kubectl cnpg backup <cluster> -n <namespace> (or kubectl get backups -n <namespace>).';
+
+/** The changes of one object that keeps its kind, namespace and name. */
+function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
+  const key = objectKey(after);
+  const out: GuardChange[] = [];
+  const push = (id: string, consequence: string, steps: readonly string[] = [], severity: ChangeSeverity = 'destructive') =>
+    out.push({ id, severity, object: key, consequence, steps });
+
+  if (SELECTOR_KINDS.includes(after.kind)) {
+    const a = selectorText(before.spec?.selector);
+    const b = selectorText(after.spec?.selector);
+    if (a !== b) {
+      push(`change selector of ${key} ${a} -> ${b}`,
+        'The API server refuses it (spec.selector is immutable in apps/v1): Argo CD\'s sync fails until the object is deleted and created again, which stops its pods meanwhile.',
+        ['Delete the object (for a StatefulSet: kubectl delete --cascade=orphan, so its pods and volumes stay) and let Argo CD create it again.']);
+    }
+  }
+  if (after.kind === 'StatefulSet') {
+    // kubernetes/kubernetes pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate: the rest of spec is immutable.
+    out.push(...templateChanges(key, before, after));
+    if ((before.spec?.serviceName ?? '') !== (after.spec?.serviceName ?? '')) {
+      push(`change serviceName of ${key} ${before.spec?.serviceName ?? '(none)'} -> ${after.spec?.serviceName ?? '(none)'}`,
+        'The API server refuses it (a StatefulSet\'s serviceName is immutable): Argo CD\'s sync fails until the StatefulSet is deleted and created again.',
+        ['Delete the StatefulSet with kubectl delete --cascade=orphan (pods and volumes stay) and let Argo CD create it again.']);
+    }
+    if ((before.spec?.podManagementPolicy ?? 'OrderedReady') !== (after.spec?.podManagementPolicy ?? 'OrderedReady')) {
+      push(`change podManagementPolicy of ${key} ${before.spec?.podManagementPolicy ?? 'OrderedReady'} -> ${after.spec?.podManagementPolicy ?? 'OrderedReady'}`,
+        'The API server refuses it (a StatefulSet\'s podManagementPolicy is immutable): Argo CD\'s sync fails until the StatefulSet is deleted and created again.');
+    }
+  }
+  if (after.kind === 'PersistentVolumeClaim') {
+    // kubernetes/kubernetes pkg/apis/core/validation/validation.go ValidatePersistentVolumeClaimUpdate: no shrink, spec otherwise immutable.
+    const a = before.spec?.resources?.requests?.storage;
+    const b = after.spec?.resources?.requests?.storage;
+    const [ba, bb] = [bytes(a), bytes(b)];
+    if (ba !== undefined && bb !== undefined && bb < ba) {
+      push(`shrink ${key} ${a} -> ${b}`, 'The API server refuses to shrink a claim (its size can only grow): Argo CD\'s sync fails; the data stays on the larger volume.',
+        ['To really shrink it: copy the data to a new, smaller claim under another name, switch to it, then remove the old one.']);
+    }
+    const ca = before.spec?.storageClassName ?? '(default)';
+    const cb = after.spec?.storageClassName ?? '(default)';
+    if (ca !== cb) {
+      push(`change storageClassName of ${key} ${ca} -> ${cb}`, 'The API server refuses it (a bound claim\'s storageClassName is immutable): Argo CD\'s sync fails; deleting the claim to let it through deletes the data with it.',
+        ['Copy the data to a new claim of the new class under another name, switch to it, then remove the old one.']);
+    }
+  }
+  if (after.kind === 'Cluster') out.push(...clusterChanges(key, before, after));
+  if (after.kind === 'ObjectStore') {
+    for (const field of ['destinationPath', 'serverName'] as const) {
+      const a = before.spec?.configuration?.[field];
+      const b = after.spec?.configuration?.[field];
+      if (a !== b) {
+        push(`change ${field} of ${key} ${a ?? '(none)'} -> ${b ?? '(none)'}`,
+          `WAL files and base backups go to a new place from the next archived segment on: the archive's continuity breaks, so point-in-time recovery to a moment before the change needs the old ${field}, and recovery after it has no base backup until a new one is taken.`,
+          ['Take a new base backup right after the change (kubectl cnpg backup <cluster> -n <namespace>), and keep the old archive until the retention period has passed.']);
+      }
+    }
+  }
+  return out;
+}
+
+/** The Cluster's changes: storage, WAL storage, the Postgres major, the archive's serverName. */
+function clusterChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
+  const out: GuardChange[] = [];
+  const push = (id: string, severity: ChangeSeverity, consequence: string, steps: readonly string[] = []) =>
+    out.push({ id, severity, object: key, consequence, steps });
+  // cloudnative-pg v1.30.0 internal/webhook/v1/cluster_webhook.go: validateStorageChange, validateWalStorageChange.
+  for (const field of ['storage', 'walStorage'] as const) {
+    const a = before.spec?.[field]?.size;
+    const b = after.spec?.[field]?.size;
+    const [ba, bb] = [bytes(a), bytes(b)];
+    if (ba !== undefined && bb !== undefined && bb < ba) {
+      push(`shrink ${field} of ${key} ${a} -> ${b}`, 'destructive', `CloudNativePG's webhook refuses it ("can't shrink existing storage"): Argo CD's sync of the Cluster fails, and the volumes keep ${a}.`,
+        ['To move to smaller volumes, create a new Cluster from a backup (bootstrap.recovery) with the smaller size, then switch Mastodon to it.']);
+    }
+  }
+  if (before.spec?.walStorage && !after.spec?.walStorage) {
+    push(`remove walStorage of ${key}`, 'destructive', 'CloudNativePG\'s webhook refuses it ("walStorage cannot be disabled once configured"): Argo CD\'s sync of the Cluster fails.',
+      ['Keep database.walStorage; to drop it, create a new Cluster from a backup without it.']);
+  }
+  const ma = postgresMajor(before.spec?.imageName);
+  const mb = postgresMajor(after.spec?.imageName);
+  if (ma !== undefined && mb !== undefined && ma !== mb) {
+    if (mb < ma) {
+      push(`downgrade Postgres of ${key} ${ma} -> ${mb}`, 'refused', `A Postgres data directory cannot go back to an older major; CloudNativePG's webhook refuses it ("can't downgrade from major ${ma} to ${mb}"). Set database.postgresMajor back to ${ma}.`);
+    } else if (mb < 16) {
+      // The same webhook (validateImageChange) allows major upgrades only to 16 or higher.
+      push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'refused', `CloudNativePG 1.30.0 supports in-place major upgrades only to version 16 or higher; its webhook refuses ${mb}. Upgrade to 16 or later.`);
+    } else {
+      // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md: "Offline In-Place Major Upgrades".
+      push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'destructive',
+        `CloudNativePG upgrades in place, offline: it shuts down every instance, runs pg_upgrade --link in a Job, then deletes the replicas' volumes and clones them again from the upgraded primary. The database, and with it Mastodon, is down for the whole Job (minutes to hours with the data size), and the replicas are rebuilt afterwards. Backups and WAL from ${ma} cannot be used for point-in-time recovery after the upgrade. If the Job fails, set postgresMajor back to ${ma}: the operator deletes the failed Job and restarts on the old data.`,
+        [FRESH_BACKUP, 'Plan the downtime (maintenance.enabled: true shows the maintenance page).',
+          `Keep the old archive apart: set database.backup.objectStore.serverName to a new name (e.g. <cluster>-pg${mb}) in the same change, as CloudNativePG's upgrade guide shows for the Barman Cloud plugin (acknowledge that change too).`,
+          'After the upgrade, take a new base backup at once and run ANALYZE (pg_upgrade does not carry optimizer statistics).']);
+    }
+  }
+  if (before.spec?.imageName !== after.spec?.imageName && after.spec?.primaryUpdateMethod === 'switchover'
+    && JSON.stringify(before.spec?.postgresql?.parameters ?? {}) !== JSON.stringify(after.spec?.postgresql?.parameters ?? {})) {
+    // cloudnative-pg v1.30.0 internal/webhook/v1/cluster_webhook.go: validateConfigurationChange.
+    push(`change imageName and postgresql.parameters of ${key} together`, 'refused',
+      'CloudNativePG\'s webhook refuses a new image and new Postgres parameters in one change when primaryUpdateMethod is switchover. Change the parameters (resources, connection budget) in one commit and the version in the next.');
+  }
+  const servers = (o: Manifest) => new Map<string, string | undefined>((o.spec?.plugins ?? []).map((p: any) => [p.name, p.parameters?.serverName]));
+  const sa = servers(before);
+  for (const [plugin, b] of servers(after)) {
+    const a = sa.get(plugin);
+    if (sa.has(plugin) && a !== b) {
+      push(`change serverName of ${key} plugin ${plugin} ${a ?? '(none)'} -> ${b ?? '(none)'}`, 'destructive',
+        'The WAL archive continues under a new server name: the continuity of the archive breaks, and point-in-time recovery across the change needs the old name.',
+        ['Take a new base backup right after the change (kubectl cnpg backup <cluster> -n <namespace>).']);
+    }
+  }
+  return out;
+}
+
+/**
+ * Every change between `baseline` (what is deployed, or committed) and `next` (what is about to
+ * replace it) that the guard speaks about. Benign changes (replicas, resources, an image patch
+ * release, a new Deployment, the library version annotation) yield nothing.
+ */
+export function compareManifests(baseline: readonly Manifest[], next: readonly Manifest[], notes: UpgradeNotes = {}): GuardChange[] {
+  if (baseline.length === 0) return [];
+  const out: GuardChange[] = [];
+  const before = new Map(baseline.map((o) => [objectKey(o), o]));
+  const after = new Map(next.map((o) => [objectKey(o), o]));
+
+  for (const kind of STATEFUL_KINDS) {
+    const removed = baseline.filter((o) => o.kind === kind && stateful(o) && !after.has(objectKey(o)));
+    const added = next.filter((o) => o.kind === kind && stateful(o) && !before.has(objectKey(o)));
+    if (removed.length === 1 && added.length === 1) {
+      const [r, a] = [removed[0], added[0]];
+      out.push({ id: `rename ${objectKey(r)} -> ${objectRef(a)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r, a),
+        steps: [`Keep the old name: set back what changed it (name, or the field that names ${what[kind]}).`, 'A rename on purpose moves the data first (docs/change-guard.md, "Renaming").'] });
+    } else {
+      for (const r of removed) {
+        out.push({ id: `remove ${objectKey(r)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r),
+          steps: [`Keep it in the config; removing ${what[kind]} on purpose means its data is no longer needed.`] });
+      }
+    }
+  }
+  for (const [key, a] of after) {
+    const b = before.get(key);
+    if (b) out.push(...objectChanges(b, a));
+  }
+
+  const [sa, sb] = [secretNamesFor(baseline, MASTODON_SECRET_KEY), secretNamesFor(next, MASTODON_SECRET_KEY)];
+  if (sa.length > 0 && sb.length > 0 && sa.join(',') !== sb.join(',')) {
+    out.push({ id: `change mastodon Secret ${sa.join(',')} -> ${sb.join(',')}`, severity: 'destructive', object: `Secret ${sa.join(',')}`,
+      consequence: 'Mastodon reads SECRET_KEY_BASE, OTP_SECRET, VAPID keys and the Active Record encryption keys from a Secret of another name, so from other keys: encrypted columns (two-factor secrets, among others) become unreadable, every session ends, and every Web Push subscription breaks.',
+      steps: ['To rename the Secret, copy the old one\'s data into the new name (kubectl get secret <old> -o yaml, change the name, kubectl apply) before you synthesize; never generate new keys for a running server.'] });
+  }
+
+  const va = mastodonVersion(baseline);
+  const vb = mastodonVersion(next);
+  const pa = va ? parseMastodonVersion(va) : undefined;
+  const pb = vb ? parseMastodonVersion(vb) : undefined;
+  if (va && vb && pa && pb) {
+    const cmp = compareTuples(pb, pa);
+    if (cmp < 0) {
+      out.push({ id: `downgrade Mastodon ${va} -> ${vb}`, severity: 'refused', object: 'Mastodon',
+        consequence: `Mastodon's migrations only run forward: ${vb} would run against a database ${va} has already migrated. Set mastodon.version back to ${va}; to undo an upgrade, restore the database from a backup taken before it.`, steps: [] });
+    } else if (cmp > 0) {
+      const steps = notes.mastodonSteps?.(va, vb) ?? [];
+      if (steps.length > 0) out.push({ id: `upgrade Mastodon ${va} -> ${vb}`, severity: 'notice', object: 'Mastodon', consequence: `The release notes between ${va} and ${vb} ask for these steps:`, steps });
+    }
+  }
+
+  // Objects rendered before the annotation existed count as VERSION_BEFORE_ANNOTATION.
+  const libraryVersion = (objects: readonly Manifest[]) => objects.map((o) => o.metadata.annotations?.[VERSION_ANNOTATION]).find((v) => v);
+  const la = libraryVersion(baseline) ?? VERSION_BEFORE_ANNOTATION;
+  const lb = libraryVersion(next);
+  if (lb && newer(lb, la)) {
+    const steps = notes.libraryNotes?.(la) ?? [];
+    if (steps.length > 0) out.push({ id: `upgrade cdk8s-mastodon ${la} -> ${lb}`, severity: 'notice', object: 'cdk8s-mastodon', consequence: `The CHANGELOG between ${la} and ${lb} says:`, steps });
+  }
+  return out;
+}
+
+/** True when both are semantic versions and `a` is newer than `b`. */
+function newer(a: string, b: string): boolean {
+  try {
+    return compareSemver(a, b) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The notes of lib/rules/upgrade-notes.ts as the guard prints them: the Mastodon catalog's steps
+ * (for a patch release only the catalogued ones, not the reminder to read newer notes, so a
+ * patch release passes silently), and this library's CHANGELOG notes between the version that
+ * rendered the baseline and `libraryVersion` (none without a CHANGELOG).
+ */
+export function upgradeNotesFor(changelog: string | undefined, libraryVersion: string): UpgradeNotes {
+  return {
+    mastodonSteps: (from, to) => {
+      const [a, b] = [parseMastodonVersion(from), parseMastodonVersion(to)];
+      const patch = a && b && a[0] === b[0] && a[1] === b[1];
+      try {
+        return mastodonUpgradeSteps(from, to)
+          .filter((s) => !patch || compareSemver(s.version, MASTODON_CATALOG_READ_UP_TO) <= 0)
+          .flatMap((s) => s.steps.map((step) => `${s.version}: ${step} (${s.source})`));
+      } catch {
+        return [];
+      }
+    },
+    libraryNotes: (from) => {
+      try {
+        return changelog ? libraryUpgradeNotes(changelog, from, libraryVersion) : [];
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+/** What the guard decided, given the config's acknowledgements. */
+export interface GuardVerdict {
+  /** Destructive changes nobody acknowledged, and changes no acknowledgement lets through. */
+  readonly blocked: readonly GuardChange[];
+  /** Destructive changes the config acknowledges. */
+  readonly acknowledged: readonly GuardChange[];
+  /** Upgrade steps to print. */
+  readonly notices: readonly GuardChange[];
+  /** Acknowledgements that match no change: the change landed, or it never was. */
+  readonly stale: readonly string[];
+}
+
+/** Sorts `changes` by what the config acknowledges (exact ids). */
+export function judgeChanges(changes: readonly GuardChange[], acknowledge: readonly string[]): GuardVerdict {
+  const acks = new Set(acknowledge.map((a) => a.trim()));
+  const ids = new Set(changes.map((c) => c.id));
+  return {
+    blocked: changes.filter((c) => c.severity === 'refused' || (c.severity === 'destructive' && !acks.has(c.id))),
+    acknowledged: changes.filter((c) => c.severity === 'destructive' && acks.has(c.id)),
+    notices: changes.filter((c) => c.severity === 'notice'),
+    stale: [...acks].filter((a) => !ids.has(a)),
+  };
+}
+
+const indent = (text: string, by: string) => text.replace(/^/gm, by);
+
+/**
+ * The guard's report: blocked changes (each with the object, the change, what happens on the
+ * cluster and the exact line that acknowledges it), notices, and stale acknowledgements.
+ * `configFile` is where the `acknowledge:` list goes; `against` says what the baseline is.
+ */
+export function formatVerdict(v: GuardVerdict, configFile: string, against: string): string {
+  const parts: string[] = [];
+  if (v.blocked.length > 0) {
+    parts.push(`${v.blocked.length} change(s) against ${against} would lose data or be refused on the cluster (docs/change-guard.md):`);
+    for (const c of v.blocked) {
+      const lines = [`${c.object}: ${c.id}`, indent(`on the cluster: ${c.consequence}`, '    ')];
+      for (const s of c.steps) lines.push(indent(`- ${s}`, '    '));
+      lines.push(c.severity === 'refused'
+        ? '    this cannot be acknowledged: change the config back.'
+        : `    to go ahead on purpose, add to ${configFile}:\n      acknowledge:\n        - ${JSON.stringify(c.id)}`);
+      parts.push(indent(lines.join('\n'), '  '));
+    }
+  }
+  for (const c of v.notices) parts.push(`note: ${c.id}: ${c.consequence}\n${c.steps.map((s) => `  - ${s}`).join('\n')}`);
+  for (const a of v.stale) parts.push(`stale acknowledgement in ${configFile}: ${JSON.stringify(a)} matches no change against ${against}; once that change is merged, remove it`);
+  return parts.join('\n');
+}

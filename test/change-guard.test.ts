@@ -1,0 +1,247 @@
+/**
+ * The change guard's comparison (lib/rules/change-guard.ts): the example rendered, then rendered
+ * again with one config change; each case of issue 22 item 2, and the cases found upstream.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { compareManifests, formatVerdict, judgeChanges, postgresMajor, upgradeNotesFor, type GuardChange } from '../lib/rules/change-guard';
+import type { Manifest } from '../lib';
+import { errorsOf, exampleRaw, messageAt, render, ROOT, withChange } from './support/fixtures';
+
+const baseline = render();
+const ids = (changes: readonly GuardChange[]) => changes.map((c) => c.id).sort();
+const changesFor = (change: (c: any) => void, base: Manifest[] = baseline) => compareManifests(base, render(withChange(exampleRaw(), change)));
+/** A deep copy of the baseline with one object edited. */
+const edited = (kind: string, name: string, edit: (o: any) => void): Manifest[] => baseline.map((o) => {
+  if (o.kind !== kind || o.metadata.name !== name) return o;
+  const copy = structuredClone(o);
+  edit(copy);
+  return copy;
+});
+
+describe('destructive changes, each named exactly', () => {
+  test('renaming the instance renames every stateful object: the Cluster, the ObjectStore, the Redis StatefulSet', () => {
+    const changes = changesFor((c) => { c.name = 'fedi'; });
+    expect(ids(changes)).toEqual([
+      'rename Cluster mastodon/ocw-db -> mastodon/fedi-db',
+      'rename ObjectStore mastodon/ocw-db-store -> mastodon/fedi-db-store',
+      'rename StatefulSet mastodon/ocw-redis -> mastodon/fedi-redis',
+    ]);
+    expect(changes.every((c) => c.severity === 'destructive')).toBe(true);
+    expect(changes.find((c) => c.object === 'Cluster mastodon/ocw-db')!.consequence).toMatch(/new, empty database mastodon\/fedi-db.*server comes back empty/);
+    expect(changes.find((c) => c.object === 'ObjectStore mastodon/ocw-db-store')!.consequence).toMatch(/point-in-time recovery/);
+    expect(changes.find((c) => c.object === 'StatefulSet mastodon/ocw-redis')!.consequence).toMatch(/mastodon\/fedi-redis binds new, empty volumes/);
+  });
+
+  test('the database moved elsewhere: the Cluster and the ObjectStore removed, the Redis volume kept', () => {
+    const changes = changesFor((c) => { c.database = { mode: 'external', host: 'db.example.org', passwordSecret: { name: 'db', key: 'password' } }; });
+    expect(ids(changes)).toEqual(['remove Cluster mastodon/ocw-db', 'remove ObjectStore mastodon/ocw-db-store']);
+    expect(changes[0].consequence).toMatch(/Mastodon no longer uses it: whatever database it connects to instead does not hold the data of mastodon\/ocw-db/);
+  });
+
+  test('a stateful object removed alone is reported as a removal', () => {
+    const next = baseline.filter((o) => o.kind !== 'StatefulSet');
+    const [removed] = compareManifests(baseline, next);
+    expect([removed.id, removed.severity]).toEqual(['remove StatefulSet mastodon/ocw-redis', 'destructive']);
+    expect(removed.consequence).toMatch(/^Its pods stop; its volume claims stay .* queued Sidekiq jobs/);
+    // Two of a kind gone and one added is not a rename: both removals are reported.
+    const pvc = (name: string): Manifest => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'mastodon' }, spec: { resources: { requests: { storage: '1Gi' } } } });
+    expect(ids(compareManifests([...baseline, pvc('a'), pvc('b')], [...baseline, pvc('c')])))
+      .toEqual(['remove PersistentVolumeClaim mastodon/a', 'remove PersistentVolumeClaim mastodon/b']);
+  });
+
+  test('the media PVC: renamed with the instance, shrunk, or moved to another StorageClass', () => {
+    const withVolume = (c: any) => { delete c.media.s3; c.media.volume = { accessMode: 'ReadWriteMany', size: '50Gi', storageClass: 'nfs' }; };
+    const base = render(withChange(exampleRaw(), withVolume));
+    const pvc = base.find((o) => o.kind === 'PersistentVolumeClaim')!;
+    expect(pvc).toBeDefined();
+    expect(ids(changesFor((c) => { withVolume(c); c.media.volume.size = '40Gi'; }, base)))
+      .toEqual([`shrink PersistentVolumeClaim mastodon/${pvc.metadata.name} 50Gi -> 40Gi`]);
+    expect(ids(changesFor((c) => { withVolume(c); c.media.volume.storageClass = 'longhorn'; }, base)))
+      .toEqual([`change storageClassName of PersistentVolumeClaim mastodon/${pvc.metadata.name} nfs -> longhorn`]);
+    // Growing is fine.
+    expect(changesFor((c) => { withVolume(c); c.media.volume.size = '60Gi'; }, base)).toEqual([]);
+    const renamed = changesFor((c) => { withVolume(c); c.name = 'fedi'; }, base).find((c) => c.object.startsWith('PersistentVolumeClaim'))!;
+    expect(renamed.id).toBe(`rename PersistentVolumeClaim mastodon/${pvc.metadata.name} -> mastodon/${pvc.metadata.name.replace(/^ocw/, 'fedi')}`);
+    // The media claim is Prune=false: kept, but no longer mounted.
+    expect(renamed.consequence).toMatch(/^Argo CD keeps the old claim \(Prune=false\), but nothing mounts it any more: the pods get the new, empty mastodon\/fedi-media/);
+    const plain = { ...pvc, metadata: { ...pvc.metadata, annotations: {} } };
+    expect(compareManifests([...baseline, plain], baseline)[0].consequence).toMatch(/^Argo CD prunes the claim; with the usual reclaim policy Delete/);
+  });
+
+  test('the Secret with Mastodon\'s generated keys under a new name', () => {
+    const [c] = changesFor((x) => { x.mastodon.secretName = 'fedi-mastodon-secrets'; });
+    expect(c.id).toBe('change mastodon Secret ocw-mastodon-secrets -> fedi-mastodon-secrets');
+    expect(c.severity).toBe('destructive');
+    expect(c.consequence).toMatch(/encrypted columns .* unreadable/);
+    expect(c.consequence).toMatch(/every session ends, and every Web Push subscription breaks/);
+  });
+
+  test('the Redis StatefulSet\'s volumeClaimTemplates: a size or class change the API server refuses', () => {
+    expect(ids(changesFor((c) => { c.redis.storage = { size: '4Gi' }; })))
+      .toEqual(['change volumeClaimTemplate data of StatefulSet mastodon/ocw-redis size 2Gi -> 4Gi']);
+    expect(ids(changesFor((c) => { c.redis.storage = { size: '2Gi', storageClass: 'longhorn' }; })))
+      .toEqual(['change volumeClaimTemplate data of StatefulSet mastodon/ocw-redis storageClassName (default) -> longhorn']);
+  });
+
+  test('a StatefulSet\'s serviceName, podManagementPolicy and any workload\'s selector', () => {
+    expect(ids(compareManifests(baseline, edited('StatefulSet', 'ocw-redis', (o) => { o.spec.serviceName = 'other'; }))))
+      .toEqual(['change serviceName of StatefulSet mastodon/ocw-redis ocw-redis -> other']);
+    expect(ids(compareManifests(baseline, edited('StatefulSet', 'ocw-redis', (o) => { o.spec.podManagementPolicy = 'Parallel'; }))))
+      .toEqual(['change podManagementPolicy of StatefulSet mastodon/ocw-redis OrderedReady -> Parallel']);
+    const [sel] = compareManifests(baseline, edited('Deployment', 'ocw-web', (o) => { o.spec.selector.matchLabels.tier = 'front'; }));
+    expect(sel.id).toBe('change selector of Deployment mastodon/ocw-web app.kubernetes.io/component=web,app.kubernetes.io/instance=ocw,app.kubernetes.io/name=mastodon -> app.kubernetes.io/component=web,app.kubernetes.io/instance=ocw,app.kubernetes.io/name=mastodon,tier=front');
+    expect(sel.consequence).toMatch(/immutable/);
+  });
+
+  test('the Cluster: storage and WAL storage shrink, WAL storage removed (CNPG 1.30.0 webhook)', () => {
+    expect(ids(changesFor((c) => { c.database.storage.size = '10Gi'; }))).toEqual(['shrink storage of Cluster mastodon/ocw-db 20Gi -> 10Gi']);
+    expect(ids(changesFor((c) => { c.database.walStorage.size = '2Gi'; }))).toEqual(['shrink walStorage of Cluster mastodon/ocw-db 5Gi -> 2Gi']);
+    expect(ids(compareManifests(baseline, edited('Cluster', 'ocw-db', (o) => { delete o.spec.walStorage; })))).toEqual(['remove walStorage of Cluster mastodon/ocw-db']);
+    expect(changesFor((c) => { c.database.storage.size = '40Gi'; })).toEqual([]);
+  });
+
+  test('the archive: the ObjectStore\'s destinationPath and serverName, the Cluster plugin\'s serverName', () => {
+    expect(ids(changesFor((c) => { c.database.backup.objectStore.destinationPath = 's3://ocw-social-backups/pg'; })))
+      .toEqual(['change destinationPath of ObjectStore mastodon/ocw-db-store s3://ocw-social-backups/postgres -> s3://ocw-social-backups/pg']);
+    expect(ids(compareManifests(baseline, edited('ObjectStore', 'ocw-db-store', (o) => { o.spec.configuration.serverName = 'x'; }))))
+      .toEqual(['change serverName of ObjectStore mastodon/ocw-db-store (none) -> x']);
+    expect(ids(changesFor((c) => { c.database.backup.objectStore.serverName = 'ocw-db-pg18'; })))
+      .toEqual(['change serverName of Cluster mastodon/ocw-db plugin barman-cloud.cloudnative-pg.io ocw-db -> ocw-db-pg18']);
+  });
+});
+
+describe('Postgres majors (CloudNativePG 1.30.0)', () => {
+  test('the major is read from the image tag', () => {
+    expect([postgresMajor('ghcr.io/cloudnative-pg/postgresql:17-standard-trixie'), postgresMajor('x/postgresql:16.4'), postgresMajor('x/postgresql:18'), postgresMajor('x@sha256:ab')])
+      .toEqual([17, 16, 18, undefined]);
+  });
+
+  test('an upgrade needs an acknowledgement and states the downtime and the backup first', () => {
+    const changes = changesFor((c) => { c.database.postgresMajor = 18; });
+    expect(ids(changes)).toEqual(['upgrade Postgres of Cluster mastodon/ocw-db 17 -> 18']);
+    expect(changes[0].severity).toBe('destructive');
+    expect(changes[0].consequence).toMatch(/offline.*pg_upgrade.*down for the whole Job/);
+    expect(changes[0].steps[0]).toMatch(/fresh base backup first/);
+    expect(changes[0].steps.join('\n')).toMatch(/serverName to a new name \(e\.g\. <cluster>-pg18\)/);
+    // Done as the guide says, the serverName change is named too.
+    expect(ids(changesFor((c) => { c.database.postgresMajor = 18; c.database.backup.objectStore.serverName = 'ocw-db-pg18'; }))).toEqual([
+      'change serverName of Cluster mastodon/ocw-db plugin barman-cloud.cloudnative-pg.io ocw-db -> ocw-db-pg18',
+      'upgrade Postgres of Cluster mastodon/ocw-db 17 -> 18',
+    ]);
+  });
+
+  test('a downgrade, and an upgrade to below 16, are refused whatever is acknowledged', () => {
+    const down = changesFor((c) => { c.database.postgresMajor = 16; });
+    expect(down.map((c) => [c.id, c.severity])).toEqual([['downgrade Postgres of Cluster mastodon/ocw-db 17 -> 16', 'refused']]);
+    expect(judgeChanges(down, [down[0].id]).blocked).toEqual(down);
+    const base14 = render(withChange(exampleRaw(), (c) => { c.database.postgresMajor = 14; }));
+    const up15 = changesFor((c) => { c.database.postgresMajor = 15; }, base14);
+    expect(up15.map((c) => [c.id, c.severity])).toEqual([['upgrade Postgres of Cluster mastodon/ocw-db 14 -> 15', 'refused']]);
+  });
+
+  test('a new image and new parameters together are refused under switchover (validateConfigurationChange)', () => {
+    const next = edited('Cluster', 'ocw-db', (o) => { o.spec.imageName = 'ghcr.io/cloudnative-pg/postgresql:17.6-standard-trixie'; o.spec.postgresql.parameters.max_connections = '80'; });
+    expect(compareManifests(baseline, next).map((c) => [c.id, c.severity])).toEqual([['change imageName and postgresql.parameters of Cluster mastodon/ocw-db together', 'refused']]);
+  });
+});
+
+describe('Mastodon versions', () => {
+  test('a downgrade is refused: migrations only run forward', () => {
+    const changes = changesFor((c) => { c.mastodon.version = 'v4.1.0'; });
+    expect(changes.map((c) => [c.id, c.severity])).toEqual([['downgrade Mastodon v4.7.2 -> v4.1.0', 'refused']]);
+    expect(changes[0].consequence).toMatch(/migrations only run forward/);
+  });
+
+  test('an upgrade passes, with the steps the release notes ask for when there are any', () => {
+    const base = render(withChange(exampleRaw(), (c) => { c.mastodon.version = 'v4.5.0'; }));
+    expect(changesFor((c) => { c.mastodon.version = 'v4.7.2'; }, base)).toEqual([]);
+    const steps = (from: string, to: string) => [`${from}..${to}: run tootctl something`];
+    const [n] = compareManifests(base, baseline, { mastodonSteps: steps });
+    expect([n.id, n.severity, n.steps]).toEqual(['upgrade Mastodon v4.5.0 -> v4.7.2', 'notice', ['v4.5.0..v4.7.2: run tootctl something']]);
+  });
+});
+
+describe('the upgrade notes of lib/rules/upgrade-notes.ts', () => {
+  const changelog = fs.readFileSync(path.join(ROOT, 'CHANGELOG.md'), 'utf8');
+  const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const notes = upgradeNotesFor(changelog, version);
+  const at = (v: string) => render(withChange(exampleRaw(), (c) => { c.mastodon.version = v; }));
+
+  test('a Mastodon upgrade across releases whose notes ask for steps prints them, with their source', () => {
+    const [n] = compareManifests(at('v4.2.0'), at('v4.3.0'), notes);
+    expect([n.id, n.severity]).toEqual(['upgrade Mastodon v4.2.0 -> v4.3.0', 'notice']);
+    expect(n.steps.join('\n')).toMatch(/^v4\.3\.0: Active Record encryption keys are required.*\(mastodon\/mastodon v4\.5\.6 CHANGELOG\.md/m);
+  });
+
+  test('a patch release passes silently, even past the releases the catalog was read up to', () => {
+    expect(compareManifests(baseline, at('v4.7.3'), notes)).toEqual([]);
+    expect(compareManifests(at('v4.6.0'), baseline, notes).map((c) => c.id)).toEqual(['upgrade Mastodon v4.6.0 -> v4.7.2']);
+  });
+
+  test('a baseline without the version annotation counts as 0.1.0: the CHANGELOG notes since then are printed', () => {
+    // render() leaves the annotation to synthesizeApp (test/version-annotation.test.ts).
+    expect(baseline.some((o) => o.metadata.annotations?.['cdk8s-mastodon/version'])).toBe(false);
+    const stamped = baseline.map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, 'cdk8s-mastodon/version': version } } }));
+    const [n] = compareManifests(baseline, stamped, notes);
+    expect([n.id, n.severity]).toEqual([`upgrade cdk8s-mastodon 0.1.0 -> ${version}`, 'notice']);
+    expect(n.steps.length).toBeGreaterThan(0);
+    expect(n.steps.every((s) => /^\d+\.\d+\.\d+: /.test(s))).toBe(true);
+    // The same version on both sides: nothing.
+    expect(compareManifests(stamped, stamped, notes)).toEqual([]);
+  });
+});
+
+describe('benign changes pass without a word', () => {
+  test.each<[string, (c: any) => void]>([
+    ['replicas', (c) => { c.web.replicas = 3; c.streaming.replicas = 3; }],
+    ['resources', (c) => { c.web.resources.requests.memory = '1Gi'; c.database.resources.requests.cpu = '500m'; }],
+    ['an image patch release', (c) => { c.mastodon.version = 'v4.7.3'; }],
+    ['a new Sidekiq process', (c) => { c.sidekiq.processes.push({ name: 'ingress', pool: 'cloud', concurrency: 5, resources: { requests: { cpu: '100m', memory: '640Mi' }, limits: { memory: '1Gi' } } }); }],
+    ['a bigger database volume', (c) => { c.database.storage.size = '30Gi'; }],
+  ])('%s', (_what, change) => {
+    expect(changesFor(change)).toEqual([]);
+  });
+
+  test('the library version annotation', () => {
+    const stamp = (objects: Manifest[], v: string) => objects.map((o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, 'cdk8s-mastodon/version': v } } }));
+    expect(compareManifests(stamp(baseline, '0.1.0'), stamp(baseline, '0.2.0'))).toEqual([]);
+    const notes = compareManifests(stamp(baseline, '0.1.0'), stamp(baseline, '0.2.0'), { libraryNotes: (from) => [`since ${from}: rename the backup Secret's keys`] });
+    expect(notes.map((c) => [c.id, c.severity, c.steps])).toEqual([['upgrade cdk8s-mastodon 0.1.0 -> 0.2.0', 'notice', ['since 0.1.0: rename the backup Secret\'s keys']]]);
+  });
+
+  test('no baseline (the first synth) has nothing to compare', () => {
+    expect(compareManifests([], baseline)).toEqual([]);
+  });
+});
+
+describe('acknowledgements', () => {
+  test('the config field takes a list of ids, and says how when it gets something else', () => {
+    expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.acknowledge = 'rename Cluster mastodon/ocw-db -> mastodon/fedi-db'; })), 'acknowledge'))
+      .toBe('must be a list of change ids, one per line: - "rename Cluster mastodon/ocw-db -> mastodon/fedi-db"');
+    expect(messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.acknowledge = ['']; })), 'acknowledge[0]')).toBe('an acknowledgement names one change: copy the line synth prints');
+  });
+
+  const changes = changesFor((c) => { c.name = 'fedi'; c.mastodon.version = 'v4.6.0'; });
+
+  test('only the exact id lets a destructive change through; a refused one never passes', () => {
+    const v = judgeChanges(changes, ['rename Cluster mastodon/ocw-db -> mastodon/fedi-db', 'rename Cluster mastodon/ocw-db -> mastodon/other-db', 'rename ObjectStore']);
+    expect(ids(v.acknowledged)).toEqual(['rename Cluster mastodon/ocw-db -> mastodon/fedi-db']);
+    expect(ids(v.blocked)).toEqual([
+      'downgrade Mastodon v4.7.2 -> v4.6.0',
+      'rename ObjectStore mastodon/ocw-db-store -> mastodon/fedi-db-store',
+      'rename StatefulSet mastodon/ocw-redis -> mastodon/fedi-redis',
+    ].sort());
+    expect(v.stale).toEqual(['rename Cluster mastodon/ocw-db -> mastodon/other-db', 'rename ObjectStore']);
+  });
+
+  test('the report names the object, the change, the consequence and the line to add', () => {
+    const v = judgeChanges(changesFor((c) => { c.database.storage.size = '10Gi'; c.mastodon.version = 'v4.1.0'; }), ['remove Cluster mastodon/x']);
+    const text = formatVerdict(v, 'config/server.yaml', 'dist/');
+    expect(text).toContain('Cluster mastodon/ocw-db: shrink storage of Cluster mastodon/ocw-db 20Gi -> 10Gi');
+    expect(text).toMatch(/on the cluster: CloudNativePG's webhook refuses it/);
+    expect(text).toContain('to go ahead on purpose, add to config/server.yaml:\n        acknowledge:\n          - "shrink storage of Cluster mastodon/ocw-db 20Gi -> 10Gi"');
+    expect(text).toMatch(/Mastodon: downgrade Mastodon v4\.7\.2 -> v4\.1\.0[\s\S]*this cannot be acknowledged/);
+    expect(text).toContain('stale acknowledgement in config/server.yaml: "remove Cluster mastodon/x" matches no change against dist/; once that change is merged, remove it');
+  });
+});
