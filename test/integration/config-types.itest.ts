@@ -72,7 +72,7 @@ test('lib/model/types.generated.ts is what npm run schema writes', () => {
 
 test('the generated types and zod\'s inferred types are mutually assignable (config-types.check.ts compiles)', () => {
   const check = path.join(ROOT, 'test', 'config-types.check.ts');
-  const program = ts.createProgram([check], { strict: true, noEmit: true, skipLibCheck: true, types: [], module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 });
+  const program = ts.createProgram([check], { strict: true, noEmit: true, skipLibCheck: true, types: ['node'], module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 });
   const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   expect(problems).toEqual([]);
 });
