@@ -72,14 +72,16 @@ test('acknowledged, the same rename is written; synthesized again, the acknowled
   expect(again.warnings).toEqual([RENAMES.map((id) => `stale acknowledgement in ${file}: ${JSON.stringify(id)} matches no change against dist/; once that change is merged, remove it`).join('\n')]);
 });
 
-test('a refused change (a Mastodon downgrade) is not let through by an acknowledgement', () => {
+test('a Mastodon downgrade (legitimate only after a restore) is refused until acknowledged', () => {
   const target = deployed('downgrade');
   const before = tree(target);
-  const r = synthInto(config('downgrade', (t) => acknowledging(['downgrade Mastodon v4.7.2 -> v4.1.0'])(t.replace('version: v4.7.2', 'version: v4.1.0'))), target);
+  const downgraded = (t: string) => t.replace('version: v4.7.2', 'version: v4.1.0');
+  const r = synthInto(config('downgrade', downgraded), target);
   expect(r.ok).toBe(false);
   if (r.ok) return;
-  expect(r.report).toMatch(/Mastodon: downgrade Mastodon v4\.7\.2 -> v4\.1\.0\n\s+on the cluster: Mastodon's migrations only run forward[\s\S]*this cannot be acknowledged/);
+  expect(r.report).toMatch(/Mastodon: downgrade Mastodon v4\.7\.2 -> v4\.1\.0\n\s+on the cluster: Mastodon's migrations only run forward[\s\S]*only after restoring the database[\s\S]*- "downgrade Mastodon v4\.7\.2 -> v4\.1\.0"/);
   expect(tree(target)).toEqual(before);
+  expect(synthInto(config('downgrade-ack', (t) => acknowledging(['downgrade Mastodon v4.7.2 -> v4.1.0'])(downgraded(t))), target).ok).toBe(true);
 });
 
 test('benign changes are written without a word', () => {
