@@ -134,6 +134,20 @@ test.each<[string, (t: string) => string, string, RegExp, string[]?]>([
   expect(distUntouched()).not.toBe('');
 });
 
+test('the real cdk8s synth deletes dist/ before it runs the app: the guard compares with dist/ at HEAD instead', () => {
+  edit((t) => t.replace('storage: { size: 20Gi }', 'storage: { size: 10Gi }'));
+  const refused = run(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth'], server);
+  expect(refused.status).not.toBe(0);
+  const out = `${refused.stdout}\n${refused.stderr}`;
+  expect(out).toContain('1 change(s) against dist/ at HEAD would lose data');
+  expect(out).toContain('shrink storage of Cluster mastodon/soc-db 20Gi -> 10Gi');
+  expect(out).toContain('get it back with git checkout HEAD -- dist');
+  // cdk8s synth deleted it; nothing was written in its place.
+  expect(fs.existsSync(path.join(server, 'dist')) ? fs.readdirSync(path.join(server, 'dist')) : []).toEqual([]);
+  git('checkout', 'HEAD', '--', 'dist');
+  expect(distUntouched()).toBe('');
+});
+
 test('benign changes pass without a word: replicas, resources, an image patch release, a new Sidekiq process', () => {
   edit((t) => t.replace('version: v4.7.2', 'version: v4.7.3')
     .replace('    - { name: pull, concurrency: 10 }\n', '    - { name: pull, concurrency: 10 }\n    - { name: ingress, concurrency: 5 }\n')
