@@ -269,14 +269,13 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
   }
   if (after.kind === 'Application') out.push(...applicationChanges(key, before, after));
   if (after.kind === 'ObjectStore') {
-    for (const field of ['destinationPath', 'serverName'] as const) {
-      const a = before.spec?.configuration?.[field];
-      const b = after.spec?.configuration?.[field];
-      if (a !== b) {
-        push(`change ${field} of ${key} ${a ?? '(none)'} -> ${b ?? '(none)'}`,
-          `WAL files and base backups go to a new place from the next archived segment on: the archive's continuity breaks, so point-in-time recovery to a moment before the change needs the old ${field}, and recovery after it has no base backup until a new one is taken.`,
-          [`Take a new base backup right after the change (${BACKUP_COMMAND}), and keep the old archive until the retention period has passed.`]);
-      }
+    // Only destinationPath: the v0.14.0 ObjectStore CRD forbids spec.configuration.serverName (CEL rule '!has(self.serverName)');
+    // the archive's server name is the Cluster plugin's parameter, compared in clusterChanges.
+    const [a, b] = [before.spec?.configuration?.destinationPath, after.spec?.configuration?.destinationPath];
+    if (a !== b) {
+      push(`change destinationPath of ${key} ${a ?? '(none)'} -> ${b ?? '(none)'}`,
+        'WAL files and base backups go to a new place from the next archived segment on: the archive\'s continuity breaks, so point-in-time recovery to a moment before the change needs the old destinationPath, and recovery after it has no base backup until a new one is taken.',
+        [`Take a new base backup right after the change (${BACKUP_COMMAND}), and keep the old archive until the retention period has passed.`]);
     }
   }
   return out;
