@@ -32,6 +32,8 @@ describe('destructive changes, each named exactly', () => {
     expect(changes.every((c) => c.severity === 'destructive')).toBe(true);
     expect(changes.find((c) => c.object === 'Cluster mastodon/ocw-db')!.consequence).toMatch(/new, empty database mastodon\/fedi-db.*server comes back empty/);
     expect(changes.find((c) => c.object === 'ObjectStore mastodon/ocw-db-store')!.consequence).toMatch(/point-in-time recovery/);
+    // Unlike the Cluster, the ObjectStore has no Prune=false: Argo CD deletes the old one.
+    expect(changes.find((c) => c.object === 'ObjectStore mastodon/ocw-db-store')!.consequence).toMatch(/Argo CD prunes the old ObjectStore.*while it keeps the old Cluster/);
     expect(changes.find((c) => c.object === 'StatefulSet mastodon/ocw-redis')!.consequence).toMatch(/mastodon\/fedi-redis binds new, empty volumes/);
   });
 
@@ -87,6 +89,24 @@ describe('destructive changes, each named exactly', () => {
       .toEqual(['change volumeClaimTemplate data of StatefulSet mastodon/ocw-redis size 2Gi -> 4Gi']);
     expect(ids(changesFor((c) => { c.redis.storage = { size: '2Gi', storageClass: 'longhorn' }; })))
       .toEqual(['change volumeClaimTemplate data of StatefulSet mastodon/ocw-redis storageClassName (default) -> longhorn']);
+  });
+
+  test('any other change of a volumeClaimTemplate, and a claim\'s accessModes, are refused by the API server too', () => {
+    expect(ids(compareManifests(baseline, edited('StatefulSet', 'ocw-redis', (o) => { o.spec.volumeClaimTemplates[0].spec.accessModes = ['ReadWriteOncePod']; }))))
+      .toEqual(['change volumeClaimTemplate data of StatefulSet mastodon/ocw-redis spec.accessModes']);
+    expect(ids(compareManifests(baseline, edited('StatefulSet', 'ocw-redis', (o) => { o.spec.volumeClaimTemplates[0].metadata.labels.tier = 'x'; }))))
+      .toEqual(['change volumeClaimTemplate data of StatefulSet mastodon/ocw-redis metadata.labels']);
+    const pvc = (accessModes: string[]): Manifest => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'm', namespace: 'mastodon' }, spec: { accessModes, resources: { requests: { storage: '1Gi' } } } });
+    const [c] = compareManifests([pvc(['ReadWriteOnce'])], [pvc(['ReadWriteMany'])]);
+    expect([c.id, c.severity]).toEqual(['change accessModes of PersistentVolumeClaim mastodon/m ReadWriteOnce -> ReadWriteMany', 'destructive']);
+    expect(c.consequence).toMatch(/API server refuses it/);
+  });
+
+  test('a stateful object of one component removed while one of another is added is no rename', () => {
+    const sts = (name: string, component: string): Manifest => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name, namespace: 'mastodon', labels: { 'app.kubernetes.io/component': component } },
+      spec: { selector: {}, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } }] } });
+    expect(ids(compareManifests([sts('ocw-redis', 'redis')], [sts('ocw-opensearch', 'search')]))).toEqual(['remove StatefulSet mastodon/ocw-redis']);
+    expect(ids(compareManifests([sts('ocw-redis', 'redis')], [sts('fedi-redis', 'redis')]))).toEqual(['rename StatefulSet mastodon/ocw-redis -> mastodon/fedi-redis']);
   });
 
   test('a StatefulSet\'s serviceName, podManagementPolicy and any workload\'s selector', () => {

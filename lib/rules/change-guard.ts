@@ -71,10 +71,13 @@ function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
       return added
         ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`
         : `Argo CD keeps the old Cluster (Prune=false), but Mastodon no longer uses it: whatever database it connects to instead does not hold the data of ${objectRef(removed)} unless it was moved there first.`;
-    case 'ObjectStore':
+    case 'ObjectStore': {
+      // The Cluster is Prune=false,Delete=false; the ObjectStore is not (lib/postgres-cluster.ts).
+      const pruned = ` Argo CD prunes the old ObjectStore ${objectRef(removed)} while it keeps the old Cluster: the files in the bucket stay, but a Cluster still naming it can no longer archive WAL or take backups.`;
       return added
-        ? `The WAL archive and base backups continue in ${objectRef(added)}: the continuity of the archive breaks, and with it point-in-time recovery across the change.`
-        : 'WAL archiving and base backups stop: there is no point-in-time recovery for anything written after the change.';
+        ? `The WAL archive and base backups continue in ${objectRef(added)}: the continuity of the archive breaks, and with it point-in-time recovery across the change.${pruned}`
+        : `WAL archiving and base backups stop: there is no point-in-time recovery for anything written after the change.${pruned}`;
+    }
     case 'StatefulSet':
       return added
         ? `Its volume claims belong to the old name: ${objectRef(added)} binds new, empty volumes (for Redis: queued Sidekiq jobs, home feeds and cached sessions are lost), and the old claims stay unused.`
@@ -181,6 +184,23 @@ const majorOfTag = (tag: string | undefined) => {
 /** The Postgres major a Cluster runs: its image tag, else (a digest alone) its version label. */
 const clusterMajor = (o: Manifest) => postgresMajor(o.spec?.imageName) ?? majorOfTag(versionLabel(o));
 
+/** The fields (`spec.accessModes`, `metadata.labels`) two claim templates differ in, besides the size and class reported on their own. */
+function templateFieldsChanged(a: any, b: any): string[] {
+  const strip = (t: any) => {
+    const copy = structuredClone(t ?? {});
+    delete copy.spec?.resources?.requests?.storage;
+    delete copy.spec?.storageClassName;
+    return copy;
+  };
+  const [x, y] = [strip(a), strip(b)];
+  const fields: string[] = [];
+  for (const part of ['metadata', 'spec']) {
+    const keys = new Set([...Object.keys(x[part] ?? {}), ...Object.keys(y[part] ?? {})]);
+    for (const k of [...keys].sort()) if (JSON.stringify(x[part]?.[k]) !== JSON.stringify(y[part]?.[k])) fields.push(`${part}.${k}`);
+  }
+  return fields;
+}
+
 /** The changes between two volume claim templates of a StatefulSet, one line each. */
 function templateChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
   const out: GuardChange[] = [];
@@ -201,6 +221,9 @@ function templateChanges(key: string, before: Manifest, after: Manifest): GuardC
     const classA = t.spec?.storageClassName ?? '(default)';
     const classB = u.spec?.storageClassName ?? '(default)';
     if (classA !== classB) out.push({ id: `change volumeClaimTemplate ${name} of ${key} storageClassName ${classA} -> ${classB}`, severity: 'destructive', object: key, consequence: refusal, steps });
+    // Any other field of the template (accessModes, labels, volumeMode...) is refused just the same.
+    const rest = templateFieldsChanged(t, u);
+    if (rest.length > 0) out.push({ id: `change volumeClaimTemplate ${name} of ${key} ${rest.join(',')}`, severity: 'destructive', object: key, consequence: refusal, steps });
   }
   for (const name of b.keys()) {
     if (!a.has(name)) out.push({ id: `add volumeClaimTemplate ${name} to ${key}`, severity: 'destructive', object: key, consequence: refusal, steps });
@@ -249,6 +272,12 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
     if (ba !== undefined && bb !== undefined && bb < ba) {
       push(`shrink ${key} ${a} -> ${b}`, 'The API server refuses to shrink a claim (its size can only grow): Argo CD\'s sync fails; the data stays on the larger volume.',
         ['To really shrink it: copy the data to a new, smaller claim under another name, switch to it, then remove the old one.']);
+    }
+    const ma = (before.spec?.accessModes ?? []).join(',') || '(none)';
+    const mb = (after.spec?.accessModes ?? []).join(',') || '(none)';
+    if (ma !== mb) {
+      push(`change accessModes of ${key} ${ma} -> ${mb}`, 'The API server refuses it (a bound claim\'s spec is immutable but for its size): Argo CD\'s sync fails; deleting the claim to let it through deletes the data with it.',
+        ['Copy the data to a new claim with the new access modes under another name, switch to it, then remove the old one.']);
     }
     const ca = before.spec?.storageClassName ?? '(default)';
     const cb = after.spec?.storageClassName ?? '(default)';
@@ -432,6 +461,17 @@ function clusterChanges(key: string, before: Manifest, after: Manifest): GuardCh
   return out;
 }
 
+/** Stateful objects of one kind and component gone: one removed while one is added is a rename. */
+function removals(kind: string, removed: readonly Manifest[], added: readonly Manifest[]): GuardChange[] {
+  if (removed.length === 1 && added.length === 1) {
+    const [r, a] = [removed[0], added[0]];
+    return [{ id: `rename ${objectKey(r)} -> ${objectRef(a)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r, a),
+      steps: [`Keep the old name: set back what changed it (name, or the field that names ${what[kind]}).`, 'A rename on purpose moves the data first (docs/change-guard.md, "Renaming").'] }];
+  }
+  return removed.map((r) => ({ id: `remove ${objectKey(r)}`, severity: 'destructive' as const, object: objectKey(r), consequence: lossOf(kind, r),
+    steps: [`Keep it in the config; removing ${what[kind]} on purpose means its data is no longer needed.`] }));
+}
+
 /**
  * Every change between `baseline` (what is deployed, or committed) and `next` (what is about to
  * replace it) that the guard speaks about. Benign changes (replicas, resources, an image patch
@@ -443,18 +483,15 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
   const before = new Map(baseline.map((o) => [objectKey(o), o]));
   const after = new Map(next.map((o) => [objectKey(o), o]));
 
+  const component = (o: Manifest) => o.metadata.labels?.['app.kubernetes.io/component'] ?? '';
   for (const kind of STATEFUL_KINDS) {
-    const removed = baseline.filter((o) => o.kind === kind && stateful(o) && !after.has(objectKey(o)));
-    const added = next.filter((o) => o.kind === kind && stateful(o) && !before.has(objectKey(o)));
-    if (removed.length === 1 && added.length === 1) {
-      const [r, a] = [removed[0], added[0]];
-      out.push({ id: `rename ${objectKey(r)} -> ${objectRef(a)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r, a),
-        steps: [`Keep the old name: set back what changed it (name, or the field that names ${what[kind]}).`, 'A rename on purpose moves the data first (docs/change-guard.md, "Renaming").'] });
-    } else {
-      for (const r of removed) {
-        out.push({ id: `remove ${objectKey(r)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r),
-          steps: [`Keep it in the config; removing ${what[kind]} on purpose means its data is no longer needed.`] });
-      }
+    const removedOfKind = baseline.filter((o) => o.kind === kind && stateful(o) && !after.has(objectKey(o)));
+    const addedOfKind = next.filter((o) => o.kind === kind && stateful(o) && !before.has(objectKey(o)));
+    // Only objects of the same component pair up as a rename (redis -> opensearch is a removal).
+    for (const c of [...new Set(removedOfKind.map(component))]) {
+      const removed = removedOfKind.filter((o) => component(o) === c);
+      const added = addedOfKind.filter((o) => component(o) === c);
+      out.push(...removals(kind, removed, added));
     }
   }
   for (const [key, a] of after) {
