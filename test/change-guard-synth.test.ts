@@ -69,7 +69,7 @@ test('acknowledged, the same rename is written; synthesized again, the acknowled
   const again = synthInto(file, target);
   expect(again.ok).toBe(true);
   if (!again.ok) return;
-  expect(again.warnings).toEqual([RENAMES.map((id) => `stale acknowledgement in ${file}: ${JSON.stringify(id)} matches no change against dist/; once that change is merged, remove it`).join('\n')]);
+  expect(again.warnings).toEqual([RENAMES.map((id) => `acknowledgement in ${file} matches no change against dist/: ${JSON.stringify(id)} (check the id for a typo; if its change has landed, remove the line once that is merged)`).join('\n')]);
 });
 
 test('a Mastodon downgrade (legitimate only after a restore) is refused until acknowledged', () => {
@@ -172,7 +172,7 @@ describe('npm test: the working dist/ against the committed one', () => {
     git(repo, 'commit', '-qm', 'renamed');
     const after = guardAgainstCommit(dist, RENAMES, 'config/server.yaml');
     expect(after.status).toBe('ok');
-    expect(after.report).toMatch(/^compared nothing against dist\/ at HEAD: the working dist\/ is the same \(in CI on a pull request pass --base <base ref>\)\nstale acknowledgement in config\/server.yaml: "rename Cluster/);
+    expect(after.report).toMatch(/^compared nothing against dist\/ at HEAD: the working dist\/ is the same \(in CI on a pull request pass --base <base ref>\)\nacknowledgement in config\/server.yaml matches no change against dist\/ at HEAD: "rename Cluster/);
     // CI on a pull request: against the base branch, HEAD~1 here.
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'HEAD~1').status).toBe('blocked');
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'origin/main')).toEqual({ status: 'blocked', report: "no change guard against origin/main: 'origin/main' is not a commit here (fetch it first, e.g. git fetch origin main)" });

@@ -334,6 +334,9 @@ describe('acknowledgements', () => {
     expect(text).toMatch(/on the cluster: CloudNativePG's webhook refuses it/);
     expect(text).toContain('to go ahead on purpose, add to config/server.yaml:\n        acknowledge:\n          - "shrink storage of Cluster mastodon/ocw-db 20Gi -> 10Gi"');
     expect(text).toMatch(/Cluster mastodon\/ocw-db: change imageName and postgresql\.parameters of Cluster mastodon\/ocw-db together[\s\S]*this cannot be acknowledged/);
-    expect(text).toContain('stale acknowledgement in config/server.yaml: "remove Cluster mastodon/x" matches no change against dist/; once that change is merged, remove it');
+    expect(text).toContain('acknowledgement in config/server.yaml matches no change against dist/: "remove Cluster mastodon/x" (check the id for a typo; if its change has landed, remove the line once that is merged)');
+    // An id of no shape the guard writes is a typo for sure.
+    expect(formatVerdict(judgeChanges([], ['shrink storage of Clutser x']), 'c.yaml', 'dist/')).toBe('acknowledgement in c.yaml matches no change against dist/: "shrink storage of Clutser x" (check the id for a typo; if its change has landed, remove the line once that is merged)');
+    expect(formatVerdict(judgeChanges([], ['delete the db']), 'c.yaml', 'dist/')).toBe('acknowledgement in c.yaml is no change id the guard writes: "delete the db" (copy the id from the guard\'s report)');
   });
 });

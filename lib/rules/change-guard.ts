@@ -598,6 +598,9 @@ export function judgeChanges(changes: readonly GuardChange[], acknowledge: reado
   };
 }
 
+/** How every id this file writes begins. */
+const ID_SHAPE = /^(rename|remove|add|change|shrink|shorten|lower|upgrade|downgrade|reuse) \S/;
+
 const indent = (text: string, by: string) => text.replace(/^/gm, by);
 
 /**
@@ -619,6 +622,11 @@ export function formatVerdict(v: GuardVerdict, configFile: string, against: stri
     }
   }
   for (const c of v.notices) parts.push(`note: ${c.id}: ${c.consequence}\n${c.steps.map((s) => `  - ${s}`).join('\n')}`);
-  for (const a of v.stale) parts.push(`stale acknowledgement in ${configFile}: ${JSON.stringify(a)} matches no change against ${against}; once that change is merged, remove it`);
+  for (const a of v.stale) {
+    // Matching nothing, a well-formed id is a typo or a change that landed; the guard cannot tell which.
+    parts.push(ID_SHAPE.test(a)
+      ? `acknowledgement in ${configFile} matches no change against ${against}: ${JSON.stringify(a)} (check the id for a typo; if its change has landed, remove the line once that is merged)`
+      : `acknowledgement in ${configFile} is no change id the guard writes: ${JSON.stringify(a)} (copy the id from the guard's report)`);
+  }
   return parts.join('\n');
 }
