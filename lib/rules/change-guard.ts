@@ -151,7 +151,7 @@ function compareTuples(a: readonly number[], b: readonly number[]): number {
 }
 
 /** The tag of an image reference (`repo:tag`, `repo:tag@sha256:…`), or undefined when it has none. */
-export function imageTag(image: unknown): string | undefined {
+function imageTag(image: unknown): string | undefined {
   if (typeof image !== 'string') return undefined;
   const ref = image.split('@')[0];
   return ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.slice(ref.lastIndexOf(':') + 1) : undefined;
