@@ -69,17 +69,19 @@ test('acknowledged, the same rename is written; synthesized again, the acknowled
   const again = synthInto(file, target);
   expect(again.ok).toBe(true);
   if (!again.ok) return;
-  expect(again.warnings).toEqual([RENAMES.map((id) => `stale acknowledgement in ${file}: ${JSON.stringify(id)} matches no change against dist/; once that change is merged, remove it`).join('\n')]);
+  expect(again.warnings).toEqual([RENAMES.map((id) => `acknowledgement in ${file} matches no change against dist/: ${JSON.stringify(id)} (check the id for a typo; if its change has landed, remove the line once that is merged)`).join('\n')]);
 });
 
-test('a refused change (a Mastodon downgrade) is not let through by an acknowledgement', () => {
+test('a Mastodon downgrade (legitimate only after a restore) is refused until acknowledged', () => {
   const target = deployed('downgrade');
   const before = tree(target);
-  const r = synthInto(config('downgrade', (t) => acknowledging(['downgrade Mastodon v4.7.2 -> v4.1.0'])(t.replace('version: v4.7.2', 'version: v4.1.0'))), target);
+  const downgraded = (t: string) => t.replace('version: v4.7.2', 'version: v4.1.0');
+  const r = synthInto(config('downgrade', downgraded), target);
   expect(r.ok).toBe(false);
   if (r.ok) return;
-  expect(r.report).toMatch(/Mastodon: downgrade Mastodon v4\.7\.2 -> v4\.1\.0\n\s+on the cluster: Mastodon's migrations only run forward[\s\S]*this cannot be acknowledged/);
+  expect(r.report).toMatch(/Mastodon: downgrade Mastodon v4\.7\.2 -> v4\.1\.0\n\s+on the cluster: Mastodon's migrations only run forward[\s\S]*only after restoring the database[\s\S]*- "downgrade Mastodon v4\.7\.2 -> v4\.1\.0"/);
   expect(tree(target)).toEqual(before);
+  expect(synthInto(config('downgrade-ack', (t) => acknowledging(['downgrade Mastodon v4.7.2 -> v4.1.0'])(downgraded(t))), target).ok).toBe(true);
 });
 
 test('benign changes are written without a word', () => {
@@ -124,6 +126,30 @@ describe('the git baseline (npm test, cdk8s-mastodon test)', () => {
   });
 });
 
+describe('cdk8s synth: the output folder is deleted before the app runs (cdk8s-cli synth rmSync(outdir))', () => {
+  test('a missing or empty dist/ in a git work tree falls back to dist/ at HEAD', () => {
+    const repo = path.join(tmp, 'cdk8s-cli');
+    const dist = deployed('cdk8s-cli');
+    git(repo, 'init', '-q');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'first');
+    const shrunk = config('cdk8s-cli', (t) => t.replace('storage: { size: 20Gi, storageClass: longhorn }', 'storage: { size: 10Gi, storageClass: longhorn }'));
+    for (const gone of [() => fs.rmSync(dist, { recursive: true }), () => fs.mkdirSync(dist)]) {
+      gone();
+      const r = synthesizeApp(shrunk, dist);
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.errors).toEqual([{ path: 'acknowledge', message: 'shrink storage of Cluster mastodon/ocw-db 20Gi -> 10Gi' }]);
+      expect(r.report).toContain('1 change(s) against dist/ at HEAD would lose data');
+      expect(r.report).toMatch(/dist\/ was missing or empty \(cdk8s synth deletes its output folder before it runs the app\): get it back with git checkout HEAD -- dist/);
+      expect(fs.existsSync(dist) ? fs.readdirSync(dist) : []).toEqual([]);
+    }
+    // The same config as committed: written, without a word.
+    expect(synthesizeApp(EXAMPLE_FILE, dist)).toEqual({ ok: true, warnings: [] });
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+});
+
 describe('npm test: the working dist/ against the committed one', () => {
   test('a rename synthesized but not acknowledged fails; acknowledged it passes; committed, the acknowledgement is stale', () => {
     const repo = path.join(tmp, 'committed');
@@ -132,7 +158,8 @@ describe('npm test: the working dist/ against the committed one', () => {
     git(repo, 'init', '-q');
     git(repo, 'add', '.');
     git(repo, 'commit', '-qm', 'first');
-    expect(guardAgainstCommit(dist, [], 'config/server.yaml')).toEqual({ status: 'ok', report: '' });
+    // The working dist/ is the committed one: nothing was compared, and the report says so.
+    expect(guardAgainstCommit(dist, [], 'config/server.yaml')).toEqual({ status: 'ok', report: 'compared nothing against dist/ at HEAD: the working dist/ is the same (in CI on a pull request pass --base <base ref>)' });
     // The rename written by hand (as a synth with the guard switched off would).
     expect(synthesizeApp(config('committed', renamed), path.join(tmp, 'committed-out'), { baseline: false }).ok).toBe(true);
     fs.rmSync(dist, { recursive: true });
@@ -145,7 +172,7 @@ describe('npm test: the working dist/ against the committed one', () => {
     git(repo, 'commit', '-qm', 'renamed');
     const after = guardAgainstCommit(dist, RENAMES, 'config/server.yaml');
     expect(after.status).toBe('ok');
-    expect(after.report).toMatch(/^stale acknowledgement in config\/server.yaml: "rename Cluster/);
+    expect(after.report).toMatch(/^compared nothing against dist\/ at HEAD: the working dist\/ is the same \(in CI on a pull request pass --base <base ref>\)\nacknowledgement in config\/server.yaml matches no change against dist\/ at HEAD: "rename Cluster/);
     // CI on a pull request: against the base branch, HEAD~1 here.
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'HEAD~1').status).toBe('blocked');
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'origin/main')).toEqual({ status: 'blocked', report: "no change guard against origin/main: 'origin/main' is not a commit here (fetch it first, e.g. git fetch origin main)" });

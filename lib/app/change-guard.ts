@@ -140,11 +140,23 @@ export function guardOutput(baselineDir: string, next: ManifestTexts, nextObject
   } catch (e) {
     return { ok: true, report: `the change guard compared nothing: ${(e as Error).message}` };
   }
-  const against = `${path.basename(baselineDir)}/`;
+  let against = `${path.basename(baselineDir)}/`;
+  let where = baselineDir;
+  let restore: string | undefined;
+  if (Object.keys(texts).length === 0) {
+    // cdk8s-cli 2.x lib/cli/cmds/synth.js deletes the output folder before it runs the app: the committed one is the best baseline left.
+    const committed = manifestTextsAtRef(baselineDir, 'HEAD');
+    if (committed.ok && Object.keys(committed.texts).length > 0) {
+      [texts, against, where] = [committed.texts, `${path.basename(baselineDir)}/ at HEAD`, committed.where];
+      const rel = committed.where.replace(/ at HEAD$/, '');
+      restore = `${path.basename(baselineDir)}/ was missing or empty (cdk8s synth deletes its output folder before it runs the app): get it back with git checkout HEAD -- ${rel}`;
+    }
+  }
   if (sameTexts(texts, next)) return guardChanges([], [], acknowledge, configFile, against);
-  const baseline = parseTexts(texts, baselineDir);
+  const baseline = parseTexts(texts, where);
   if (!baseline.ok) return { ok: true, report: `the change guard compared nothing: ${baseline.reason}` };
-  return guardChanges(baseline.objects, nextObjects(), acknowledge, configFile, against);
+  const outcome = guardChanges(baseline.objects, nextObjects(), acknowledge, configFile, against);
+  return !outcome.ok && restore ? { ...outcome, report: `${outcome.report}\n${restore}` } : outcome;
 }
 
 /** What {@link guardAgainstCommit} found. */
@@ -172,8 +184,10 @@ export function guardAgainstCommit(distDir: string, acknowledge: readonly string
     return { status: 'blocked', report: (e as Error).message };
   }
   if (sameTexts(base.texts, working)) {
+    // Nothing to compare: after a commit HEAD is the working dist/, so CI has to name the pull request's base.
+    const hint = ref === 'HEAD' ? ' (in CI on a pull request pass --base <base ref>)' : '';
     const g = guardChanges([], [], acknowledge, configFile, against, notes);
-    return { status: 'ok', report: g.report };
+    return { status: 'ok', report: [`compared nothing against ${against}: the working ${path.basename(distDir)}/ is the same${hint}`, g.report].filter((l) => l).join('\n') };
   }
   const [b, w] = [parseTexts(base.texts, base.where), parseTexts(working, distDir)];
   if (!b.ok) return { status: 'skipped', report: `no change guard against ${ref}: ${b.reason}` };

@@ -71,10 +71,13 @@ function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
       return added
         ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`
         : `Argo CD keeps the old Cluster (Prune=false), but Mastodon no longer uses it: whatever database it connects to instead does not hold the data of ${objectRef(removed)} unless it was moved there first.`;
-    case 'ObjectStore':
+    case 'ObjectStore': {
+      // The Cluster is Prune=false,Delete=false; the ObjectStore is not (lib/postgres-cluster.ts).
+      const pruned = ` Argo CD prunes the old ObjectStore ${objectRef(removed)} while it keeps the old Cluster: the files in the bucket stay, but a Cluster still naming it can no longer archive WAL or take backups.`;
       return added
-        ? `The WAL archive and base backups continue in ${objectRef(added)}: the continuity of the archive breaks, and with it point-in-time recovery across the change.`
-        : 'WAL archiving and base backups stop: there is no point-in-time recovery for anything written after the change.';
+        ? `The WAL archive and base backups continue in ${objectRef(added)}: the continuity of the archive breaks, and with it point-in-time recovery across the change.${pruned}`
+        : `WAL archiving and base backups stop: there is no point-in-time recovery for anything written after the change.${pruned}`;
+    }
     case 'StatefulSet':
       return added
         ? `Its volume claims belong to the old name: ${objectRef(added)} binds new, empty volumes (for Redis: queued Sidekiq jobs, home feeds and cached sessions are lost), and the old claims stay unused.`
@@ -114,19 +117,26 @@ function selectorText(s: unknown): string {
   return [...labels, ...exprs].join(',') || '(none)';
 }
 
-/** Every `name` of a secretKeyRef reading `key`, anywhere in the objects. */
+/** Every `namespace/name` of a secretKeyRef reading `key`, anywhere in the objects (a Secret is read in its pod's namespace). */
 function secretNamesFor(objects: readonly Manifest[], key: string): string[] {
   const found = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
+  const walk = (v: unknown, ns: string): void => {
+    if (Array.isArray(v)) v.forEach((x) => walk(x, ns));
     else if (v && typeof v === 'object') {
       const ref = (v as { secretKeyRef?: { key?: string; name?: string } }).secretKeyRef;
-      if (ref?.key === key && typeof ref.name === 'string') found.add(ref.name);
-      Object.values(v).forEach(walk);
+      if (ref?.key === key && typeof ref.name === 'string') found.add(`${ns}/${ref.name}`);
+      Object.values(v).forEach((x) => walk(x, ns));
     }
   };
-  objects.forEach((o) => walk(o));
+  objects.forEach((o) => walk(o, o.metadata.namespace ?? ''));
   return [...found].sort();
+}
+
+/** `ns/name` lists shown without the namespace when every one is in the same namespace (as before). */
+function secretLabels(a: readonly string[], b: readonly string[]): [string, string] {
+  const nss = new Set([...a, ...b].map((x) => x.split('/')[0]));
+  const show = (l: readonly string[]) => l.map((x) => (nss.size === 1 ? x.slice(x.indexOf('/') + 1) : x)).join(',');
+  return [show(a), show(b)];
 }
 
 /** A Mastodon version (`v4.7.2`, `4.7.2-beta.1`) as numbers, or undefined. */
@@ -140,22 +150,55 @@ function compareTuples(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
-const imageTag = (image: unknown) => (typeof image === 'string' && !image.includes('@') && image.lastIndexOf(':') > image.lastIndexOf('/') ? image.slice(image.lastIndexOf(':') + 1) : undefined);
+/** The tag of an image reference (`repo:tag`, `repo:tag@sha256:…`), or undefined when it has none. */
+function imageTag(image: unknown): string | undefined {
+  if (typeof image !== 'string') return undefined;
+  const ref = image.split('@')[0];
+  return ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.slice(ref.lastIndexOf(':') + 1) : undefined;
+}
+
+/** The `app.kubernetes.io/version` label: what the library rendered, when a digest-only image has no tag. */
+const versionLabel = (o: Manifest | undefined) => o?.metadata.labels?.['app.kubernetes.io/version'];
 
 /** The Mastodon release the web (else Sidekiq) Deployment runs, from its image tag. */
 function mastodonVersion(objects: readonly Manifest[]): string | undefined {
   for (const component of ['web', 'sidekiq']) {
     const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/component'] === component);
-    const tag = imageTag(d?.spec?.template?.spec?.containers?.[0]?.image);
-    if (tag && parseMastodonVersion(tag)) return tag;
+    for (const tag of [imageTag(d?.spec?.template?.spec?.containers?.[0]?.image), versionLabel(d)]) {
+      if (tag && parseMastodonVersion(tag)) return tag;
+    }
   }
   return undefined;
 }
 
 /** The Postgres major of a CNPG image (`…/postgresql:17-standard-trixie`, `…:16.4`), or undefined. */
 export function postgresMajor(imageName: unknown): number | undefined {
-  const m = /^(\d+)(?:[.-]|$)/.exec(imageTag(imageName) ?? '');
+  return majorOfTag(imageTag(imageName));
+}
+
+const majorOfTag = (tag: string | undefined) => {
+  const m = /^(\d+)(?:[.-]|$)/.exec(tag ?? '');
   return m ? Number(m[1]) : undefined;
+};
+
+/** The Postgres major a Cluster runs: its image tag, else (a digest alone) its version label. */
+const clusterMajor = (o: Manifest) => postgresMajor(o.spec?.imageName) ?? majorOfTag(versionLabel(o));
+
+/** The fields (`spec.accessModes`, `metadata.labels`) two claim templates differ in, besides the size and class reported on their own. */
+function templateFieldsChanged(a: any, b: any): string[] {
+  const strip = (t: any) => {
+    const copy = structuredClone(t ?? {});
+    delete copy.spec?.resources?.requests?.storage;
+    delete copy.spec?.storageClassName;
+    return copy;
+  };
+  const [x, y] = [strip(a), strip(b)];
+  const fields: string[] = [];
+  for (const part of ['metadata', 'spec']) {
+    const keys = new Set([...Object.keys(x[part] ?? {}), ...Object.keys(y[part] ?? {})]);
+    for (const k of [...keys].sort()) if (JSON.stringify(x[part]?.[k]) !== JSON.stringify(y[part]?.[k])) fields.push(`${part}.${k}`);
+  }
+  return fields;
 }
 
 /** The changes between two volume claim templates of a StatefulSet, one line each. */
@@ -178,6 +221,9 @@ function templateChanges(key: string, before: Manifest, after: Manifest): GuardC
     const classA = t.spec?.storageClassName ?? '(default)';
     const classB = u.spec?.storageClassName ?? '(default)';
     if (classA !== classB) out.push({ id: `change volumeClaimTemplate ${name} of ${key} storageClassName ${classA} -> ${classB}`, severity: 'destructive', object: key, consequence: refusal, steps });
+    // Any other field of the template (accessModes, labels, volumeMode...) is refused just the same.
+    const rest = templateFieldsChanged(t, u);
+    if (rest.length > 0) out.push({ id: `change volumeClaimTemplate ${name} of ${key} ${rest.join(',')}`, severity: 'destructive', object: key, consequence: refusal, steps });
   }
   for (const name of b.keys()) {
     if (!a.has(name)) out.push({ id: `add volumeClaimTemplate ${name} to ${key}`, severity: 'destructive', object: key, consequence: refusal, steps });
@@ -185,7 +231,9 @@ function templateChanges(key: string, before: Manifest, after: Manifest): GuardC
   return out;
 }
 
-const FRESH_BACKUP = 'Take a fresh base backup first and check it completed: kubectl cnpg backup <cluster> -n <namespace> (or kubectl get backups -n <namespace>).';
+/** The on-demand backup through the Barman Cloud plugin (without --method, the cnpg plugin makes a barmanObjectStore Backup, which fails here). */
+const BACKUP_COMMAND = 'kubectl cnpg backup <cluster> -n <namespace> --method plugin --plugin-name barman-cloud.cloudnative-pg.io';
+const FRESH_BACKUP = `Take a fresh base backup first and check it completed: ${BACKUP_COMMAND} (then kubectl get backups -n <namespace>).`;
 
 /** The changes of one object that keeps its kind, namespace and name. */
 function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
@@ -225,6 +273,12 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
       push(`shrink ${key} ${a} -> ${b}`, 'The API server refuses to shrink a claim (its size can only grow): Argo CD\'s sync fails; the data stays on the larger volume.',
         ['To really shrink it: copy the data to a new, smaller claim under another name, switch to it, then remove the old one.']);
     }
+    const ma = (before.spec?.accessModes ?? []).join(',') || '(none)';
+    const mb = (after.spec?.accessModes ?? []).join(',') || '(none)';
+    if (ma !== mb) {
+      push(`change accessModes of ${key} ${ma} -> ${mb}`, 'The API server refuses it (a bound claim\'s spec is immutable but for its size): Argo CD\'s sync fails; deleting the claim to let it through deletes the data with it.',
+        ['Copy the data to a new claim with the new access modes under another name, switch to it, then remove the old one.']);
+    }
     const ca = before.spec?.storageClassName ?? '(default)';
     const cb = after.spec?.storageClassName ?? '(default)';
     if (ca !== cb) {
@@ -233,19 +287,110 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
     }
   }
   if (after.kind === 'Cluster') out.push(...clusterChanges(key, before, after));
+  if (after.kind === 'ObjectStore') out.push(...objectStoreChanges(key, before, after));
+  if (after.kind === 'CronJob') {
+    const [ka, kb] = [snapshotKeep(before), snapshotKeep(after)];
+    if (ka !== undefined && kb !== undefined && kb < ka) {
+      push(`lower snapshot keep of ${key} ${ka} -> ${kb}`,
+        `At its next run the CronJob deletes every completed snapshot Backup beyond the newest ${kb}, and their VolumeSnapshots with them: the ${ka - kb} oldest restore points are gone for good.`,
+        ['Keep the old count until you no longer need those snapshots (kubectl get backups -n <namespace> lists them).']);
+    }
+  }
+  if (after.kind === 'Application') out.push(...applicationChanges(key, before, after));
   if (after.kind === 'ObjectStore') {
-    for (const field of ['destinationPath', 'serverName'] as const) {
-      const a = before.spec?.configuration?.[field];
-      const b = after.spec?.configuration?.[field];
-      if (a !== b) {
-        push(`change ${field} of ${key} ${a ?? '(none)'} -> ${b ?? '(none)'}`,
-          `WAL files and base backups go to a new place from the next archived segment on: the archive's continuity breaks, so point-in-time recovery to a moment before the change needs the old ${field}, and recovery after it has no base backup until a new one is taken.`,
-          ['Take a new base backup right after the change (kubectl cnpg backup <cluster> -n <namespace>), and keep the old archive until the retention period has passed.']);
-      }
+    // Only destinationPath: the v0.14.0 ObjectStore CRD forbids spec.configuration.serverName (CEL rule '!has(self.serverName)');
+    // the archive's server name is the Cluster plugin's parameter, compared in clusterChanges.
+    const [a, b] = [before.spec?.configuration?.destinationPath, after.spec?.configuration?.destinationPath];
+    if (a !== b) {
+      push(`change destinationPath of ${key} ${a ?? '(none)'} -> ${b ?? '(none)'}`,
+        'WAL files and base backups go to a new place from the next archived segment on: the archive\'s continuity breaks, so point-in-time recovery to a moment before the change needs the old destinationPath, and recovery after it has no base backup until a new one is taken.',
+        [`Take a new base backup right after the change (${BACKUP_COMMAND}), and keep the old archive until the retention period has passed.`]);
     }
   }
   return out;
 }
+
+/** The `keep` of the snapshot retention CronJob (lib/postgres-cluster.ts writes it into the script it runs), or undefined. */
+function snapshotKeep(o: Manifest): number | undefined {
+  const m = /completed snapshot backups, keeping (\d+)/.exec(JSON.stringify(o.spec ?? {}));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A Barman retention policy (`30d`, `4w`, `6m`: plugin-barman-cloud v0.14.0 ObjectStore CRD) in days, or undefined. */
+function retentionDays(p: unknown): number | undefined {
+  const m = /^([1-9]\d*)([dwm])$/.exec(typeof p === 'string' ? p : '');
+  return m ? Number(m[1]) * { d: 1, w: 7, m: 30 }[m[2] as 'd' | 'w' | 'm'] : undefined;
+}
+
+/** The ObjectStore's changes beyond the archive's place: retention, endpoint, credentials. */
+function objectStoreChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
+  const out: GuardChange[] = [];
+  const push = (id: string, consequence: string, steps: readonly string[]) => out.push({ id, severity: 'destructive', object: key, consequence, steps });
+  const [ra, rb] = [before.spec?.retentionPolicy, after.spec?.retentionPolicy];
+  const [da, db] = [retentionDays(ra), retentionDays(rb)];
+  if (da !== undefined && db !== undefined && db < da) {
+    push(`shorten retentionPolicy of ${key} ${ra} -> ${rb}`,
+      `The plugin applies the retention policy within minutes: base backups and WAL older than ${rb} are deleted from the object store, and point-in-time recovery to before then is gone for good.`,
+      ['Keep the longer policy until you no longer need those restore points.']);
+  }
+  const [ea, eb] = [before.spec?.configuration?.endpointURL ?? '(default)', after.spec?.configuration?.endpointURL ?? '(default)'];
+  if (ea !== eb) {
+    push(`change endpointURL of ${key} ${ea} -> ${eb}`,
+      'WAL and base backups go to another object store from the next archived segment on: the old archive is no longer written (nor pruned), and recovery needs it for anything before the change. If the new endpoint does not hold the bucket, archiving fails and WAL piles up on the database volumes until they fill.',
+      [`Check the new endpoint with the same credentials, then take a new base backup right after the change (${BACKUP_COMMAND}).`]);
+  }
+  const creds = (o: Manifest) => [...new Set(Object.values(o.spec?.configuration?.s3Credentials ?? {}).map((r: any) => r?.name).filter((n) => typeof n === 'string'))].sort().join(',') || '(none)';
+  const [ca, cb] = [creds(before), creds(after)];
+  if (ca !== cb) {
+    push(`change s3Credentials of ${key} ${ca} -> ${cb}`,
+      'The archive is written with the keys of another Secret: if it is missing or its keys cannot write the bucket, WAL archiving stops, WAL piles up on the database volumes until they fill, and backups fail.',
+      [`Create the Secret first (kubectl get secret ${cb} -n <namespace>), then take a new base backup right after the change (${BACKUP_COMMAND}) and check it completed.`]);
+  }
+  return out;
+}
+
+/** The Argo CD Application's changes: where it reads the manifests from, and where it deploys them. */
+function applicationChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
+  const out: GuardChange[] = [];
+  const source = (o: Manifest) => ['repoURL', 'path', 'targetRevision'].map((f) => o.spec?.source?.[f] ?? '(none)').join(' ');
+  const destination = (o: Manifest) => [o.spec?.destination?.server ?? o.spec?.destination?.name ?? '(none)', o.spec?.destination?.namespace ?? '(none)'].join(' ');
+  if (source(before) !== source(after)) {
+    out.push({ id: `change source of ${key} ${source(before)} -> ${source(after)}`, severity: 'destructive', object: key,
+      consequence: 'Argo CD syncs from another repository, folder or revision: with automated prune it deletes every object the new source does not hold (all but the Cluster and the media claim, which are Prune=false), and if the source does not exist the sync fails and nothing is updated.',
+      steps: ['Push the same dist/ to the new source first, then change it; apply dist/argocd.k8s.yaml by hand (kubectl apply -f), as Argo CD does not manage its own Application.'] });
+  }
+  if (destination(before) !== destination(after)) {
+    out.push({ id: `change destination of ${key} ${destination(before)} -> ${destination(after)}`, severity: 'destructive', object: key,
+      consequence: 'Argo CD deploys into another cluster or namespace: everything there starts empty (a new database, new volumes), and the objects in the old place are pruned, except those kept with Prune=false.',
+      steps: ['Move the data first (restore the database from its backups there, docs/restore.md), then change the destination.'] });
+  }
+  return out;
+}
+
+/** The settings Mastodon reads from the rendered env ConfigMap that cannot change under a running server. */
+function envChanges(baseline: readonly Manifest[], next: readonly Manifest[]): GuardChange[] {
+  const env = (objects: readonly Manifest[]) => objects.find((o) => o.kind === 'ConfigMap' && typeof (o as any).data?.LOCAL_DOMAIN === 'string') as (Manifest & { data: Record<string, string> }) | undefined;
+  const [a, b] = [env(baseline), env(next)];
+  if (!a || !b) return [];
+  const out: GuardChange[] = [];
+  const object = objectKey(b);
+  if (a.data.LOCAL_DOMAIN !== b.data.LOCAL_DOMAIN) {
+    // mastodon/mastodon v4.5.0 .env.production.sample: LOCAL_DOMAIN "cannot be changed safely later".
+    out.push({ id: `change LOCAL_DOMAIN ${a.data.LOCAL_DOMAIN} -> ${b.data.LOCAL_DOMAIN}`, severity: 'destructive', object,
+      consequence: 'Mastodon\'s domain "cannot be changed safely later" (.env.production.sample): every account, status and key is federated as belonging to the old domain, so other servers reject or duplicate the accounts, follows break and old links stop resolving.',
+      steps: ['Keep domain as it is; to serve the web interface under another name, set the web domain (WEB_DOMAIN) instead.'] });
+  }
+  const [ba, bb] = [a.data.S3_BUCKET, b.data.S3_BUCKET];
+  if (ba !== undefined && ba !== bb) {
+    out.push({ id: `change media bucket ${ba} -> ${bb ?? '(none)'}`, severity: 'destructive', object,
+      consequence: `Mastodon reads and writes media in ${bb === undefined ? 'another store' : `the bucket ${bb}`} from the next rollout on: every attachment, avatar and header uploaded so far (in ${ba}) answers 404 until it is copied over.`,
+      steps: [`Copy the objects of ${ba} to the new store first (e.g. rclone sync), then change it.`] });
+  }
+  return out;
+}
+
+/** The archive's serverName of each plugin of a Cluster. */
+const servers = (o: Manifest) => new Map<string, string | undefined>((o.spec?.plugins ?? []).map((p: any) => [p.name, p.parameters?.serverName]));
 
 /** The Cluster's changes: storage, WAL storage, the Postgres major, the archive's serverName. */
 function clusterChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
@@ -266,11 +411,15 @@ function clusterChanges(key: string, before: Manifest, after: Manifest): GuardCh
     push(`remove walStorage of ${key}`, 'destructive', 'CloudNativePG\'s webhook refuses it ("walStorage cannot be disabled once configured"): Argo CD\'s sync of the Cluster fails.',
       ['Keep database.walStorage; to drop it, create a new Cluster from a backup without it.']);
   }
-  const ma = postgresMajor(before.spec?.imageName);
-  const mb = postgresMajor(after.spec?.imageName);
+  const ma = clusterMajor(before);
+  const mb = clusterMajor(after);
   if (ma !== undefined && mb !== undefined && ma !== mb) {
     if (mb < ma) {
-      push(`downgrade Postgres of ${key} ${ma} -> ${mb}`, 'refused', `A Postgres data directory cannot go back to an older major; CloudNativePG's webhook refuses it ("can't downgrade from major ${ma} to ${mb}"). Set database.postgresMajor back to ${ma}.`);
+      // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md: reverting the image after a failed upgrade is the documented rollback;
+      // the webhook (validateImageChange) compares the new major with status.pgDataImageInfo.majorVersion, the data's major.
+      push(`downgrade Postgres of ${key} ${ma} -> ${mb}`, 'destructive',
+        `Legitimate only as the revert of a failed major upgrade: while the data's major (kubectl get cluster ${after.metadata.name} -n ${after.metadata.namespace ?? '<namespace>'} -o jsonpath='{.status.pgDataImageInfo.majorVersion}') is still ${mb}, CloudNativePG deletes the failed upgrade Job and restarts on the old data. Once the upgrade has completed the data directory is ${ma} and cannot go back: the webhook refuses it ("can't downgrade from major"), and Argo CD's sync of the Cluster fails.`,
+        [`Check .status.pgDataImageInfo.majorVersion first: acknowledge only when it says ${mb}; otherwise set database.postgresMajor back to ${ma}.`]);
     } else if (mb < 16) {
       // The same webhook (validateImageChange) allows major upgrades only to 16 or higher.
       push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'refused', `CloudNativePG 1.30.0 supports in-place major upgrades only to version 16 or higher; its webhook refuses ${mb}. Upgrade to 16 or later.`);
@@ -278,9 +427,20 @@ function clusterChanges(key: string, before: Manifest, after: Manifest): GuardCh
       // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md: "Offline In-Place Major Upgrades".
       push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'destructive',
         `CloudNativePG upgrades in place, offline: it shuts down every instance, runs pg_upgrade --link in a Job, then deletes the replicas' volumes and clones them again from the upgraded primary. The database, and with it Mastodon, is down for the whole Job (minutes to hours with the data size), and the replicas are rebuilt afterwards. Backups and WAL from ${ma} cannot be used for point-in-time recovery after the upgrade. If the Job fails, set postgresMajor back to ${ma}: the operator deletes the failed Job and restarts on the old data.`,
-        [FRESH_BACKUP, 'Plan the downtime (maintenance.enabled: true shows the maintenance page).',
+        [FRESH_BACKUP,
+          // Same page, "Offline In-Place Major Upgrades": a PostgreSQL bug fixed in 17.6; this project sets max_slot_wal_keep_size.
+          `PostgreSQL 17.0 to 17.5 cannot be upgraded while max_slot_wal_keep_size is not -1 (this project sets it): check kubectl cnpg psql <cluster> -n <namespace> -- -qAt -c 'SELECT version()' says 17.6 or later first (a minor update is a plain rolling update).`,
+          'Plan the downtime (maintenance.enabled: true shows the maintenance page).',
           `Keep the old archive apart: set database.backup.objectStore.serverName to a new name (e.g. <cluster>-pg${mb}) in the same change, as CloudNativePG's upgrade guide shows for the Barman Cloud plugin (acknowledge that change too).`,
           'After the upgrade, take a new base backup at once and run ANALYZE (pg_upgrade does not carry optimizer statistics).']);
+      for (const [plugin, server] of servers(after)) {
+        if (servers(before).has(plugin) && servers(before).get(plugin) === server) {
+          // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md, "Backup and WAL Archive Considerations".
+          push(`reuse the WAL archive serverName ${server ?? after.metadata.name} of ${key} across Postgres ${ma} -> ${mb}`, 'destructive',
+            `pg_upgrade starts a new system with timeline 1: its WAL goes to the same archive folder as ${ma}'s and its timeline 1 files may overwrite the old ones, so the archive mixes both majors and the pre-upgrade point-in-time recovery can break.`,
+            [`Set database.backup.objectStore.serverName to a new name (e.g. <cluster>-pg${mb}) in the same change, and acknowledge that change instead.`]);
+        }
+      }
     }
   }
   if (before.spec?.imageName !== after.spec?.imageName && after.spec?.primaryUpdateMethod === 'switchover'
@@ -289,17 +449,27 @@ function clusterChanges(key: string, before: Manifest, after: Manifest): GuardCh
     push(`change imageName and postgresql.parameters of ${key} together`, 'refused',
       'CloudNativePG\'s webhook refuses a new image and new Postgres parameters in one change when primaryUpdateMethod is switchover. Change the parameters (resources, connection budget) in one commit and the version in the next.');
   }
-  const servers = (o: Manifest) => new Map<string, string | undefined>((o.spec?.plugins ?? []).map((p: any) => [p.name, p.parameters?.serverName]));
   const sa = servers(before);
   for (const [plugin, b] of servers(after)) {
     const a = sa.get(plugin);
     if (sa.has(plugin) && a !== b) {
       push(`change serverName of ${key} plugin ${plugin} ${a ?? '(none)'} -> ${b ?? '(none)'}`, 'destructive',
         'The WAL archive continues under a new server name: the continuity of the archive breaks, and point-in-time recovery across the change needs the old name.',
-        ['Take a new base backup right after the change (kubectl cnpg backup <cluster> -n <namespace>).']);
+        [`Take a new base backup right after the change (${BACKUP_COMMAND}).`]);
     }
   }
   return out;
+}
+
+/** Stateful objects of one kind and component gone: one removed while one is added is a rename. */
+function removals(kind: string, removed: readonly Manifest[], added: readonly Manifest[]): GuardChange[] {
+  if (removed.length === 1 && added.length === 1) {
+    const [r, a] = [removed[0], added[0]];
+    return [{ id: `rename ${objectKey(r)} -> ${objectRef(a)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r, a),
+      steps: [`Keep the old name: set back what changed it (name, or the field that names ${what[kind]}).`, 'A rename on purpose moves the data first (docs/change-guard.md, "Renaming").'] }];
+  }
+  return removed.map((r) => ({ id: `remove ${objectKey(r)}`, severity: 'destructive' as const, object: objectKey(r), consequence: lossOf(kind, r),
+    steps: [`Keep it in the config; removing ${what[kind]} on purpose means its data is no longer needed.`] }));
 }
 
 /**
@@ -313,18 +483,15 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
   const before = new Map(baseline.map((o) => [objectKey(o), o]));
   const after = new Map(next.map((o) => [objectKey(o), o]));
 
+  const component = (o: Manifest) => o.metadata.labels?.['app.kubernetes.io/component'] ?? '';
   for (const kind of STATEFUL_KINDS) {
-    const removed = baseline.filter((o) => o.kind === kind && stateful(o) && !after.has(objectKey(o)));
-    const added = next.filter((o) => o.kind === kind && stateful(o) && !before.has(objectKey(o)));
-    if (removed.length === 1 && added.length === 1) {
-      const [r, a] = [removed[0], added[0]];
-      out.push({ id: `rename ${objectKey(r)} -> ${objectRef(a)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r, a),
-        steps: [`Keep the old name: set back what changed it (name, or the field that names ${what[kind]}).`, 'A rename on purpose moves the data first (docs/change-guard.md, "Renaming").'] });
-    } else {
-      for (const r of removed) {
-        out.push({ id: `remove ${objectKey(r)}`, severity: 'destructive', object: objectKey(r), consequence: lossOf(kind, r),
-          steps: [`Keep it in the config; removing ${what[kind]} on purpose means its data is no longer needed.`] });
-      }
+    const removedOfKind = baseline.filter((o) => o.kind === kind && stateful(o) && !after.has(objectKey(o)));
+    const addedOfKind = next.filter((o) => o.kind === kind && stateful(o) && !before.has(objectKey(o)));
+    // Only objects of the same component pair up as a rename (redis -> opensearch is a removal).
+    for (const c of [...new Set(removedOfKind.map(component))]) {
+      const removed = removedOfKind.filter((o) => component(o) === c);
+      const added = addedOfKind.filter((o) => component(o) === c);
+      out.push(...removals(kind, removed, added));
     }
   }
   for (const [key, a] of after) {
@@ -332,9 +499,12 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
     if (b) out.push(...objectChanges(b, a));
   }
 
+  out.push(...envChanges(baseline, next));
+
   const [sa, sb] = [secretNamesFor(baseline, MASTODON_SECRET_KEY), secretNamesFor(next, MASTODON_SECRET_KEY)];
   if (sa.length > 0 && sb.length > 0 && sa.join(',') !== sb.join(',')) {
-    out.push({ id: `change mastodon Secret ${sa.join(',')} -> ${sb.join(',')}`, severity: 'destructive', object: `Secret ${sa.join(',')}`,
+    const [la, lb] = secretLabels(sa, sb);
+    out.push({ id: `change mastodon Secret ${la} -> ${lb}`, severity: 'destructive', object: `Secret ${sa.join(',')}`,
       consequence: 'Mastodon reads SECRET_KEY_BASE, OTP_SECRET, VAPID keys and the Active Record encryption keys from a Secret of another name, so from other keys: encrypted columns (two-factor secrets, among others) become unreadable, every session ends, and every Web Push subscription breaks.',
       steps: ['To rename the Secret, copy the old one\'s data into the new name (kubectl get secret <old> -o yaml, change the name, kubectl apply) before you synthesize; never generate new keys for a running server.'] });
   }
@@ -346,8 +516,9 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
   if (va && vb && pa && pb) {
     const cmp = compareTuples(pb, pa);
     if (cmp < 0) {
-      out.push({ id: `downgrade Mastodon ${va} -> ${vb}`, severity: 'refused', object: 'Mastodon',
-        consequence: `Mastodon's migrations only run forward: ${vb} would run against a database ${va} has already migrated. Set mastodon.version back to ${va}; to undo an upgrade, restore the database from a backup taken before it.`, steps: [] });
+      out.push({ id: `downgrade Mastodon ${va} -> ${vb}`, severity: 'destructive', object: 'Mastodon',
+        consequence: `Mastodon's migrations only run forward: ${vb} would run against a database ${va} has already migrated, and fail or corrupt data. This is legitimate only after restoring the database from a backup taken before the upgrade to ${va} (docs/restore.md).`,
+        steps: [`Without such a restore, set mastodon.version back to ${va}.`, 'With it: stop the workloads (maintenance.stopWorkloads: true) while the database is restored, then acknowledge the downgrade.'] });
     } else if (cmp > 0) {
       const steps = notes.mastodonSteps?.(va, vb) ?? [];
       if (steps.length > 0) out.push({ id: `upgrade Mastodon ${va} -> ${vb}`, severity: 'notice', object: 'Mastodon', consequence: `The release notes between ${va} and ${vb} ask for these steps:`, steps });
@@ -427,6 +598,9 @@ export function judgeChanges(changes: readonly GuardChange[], acknowledge: reado
   };
 }
 
+/** How every id this file writes begins. */
+const ID_SHAPE = /^(rename|remove|add|change|shrink|shorten|lower|upgrade|downgrade|reuse) \S/;
+
 const indent = (text: string, by: string) => text.replace(/^/gm, by);
 
 /**
@@ -448,6 +622,11 @@ export function formatVerdict(v: GuardVerdict, configFile: string, against: stri
     }
   }
   for (const c of v.notices) parts.push(`note: ${c.id}: ${c.consequence}\n${c.steps.map((s) => `  - ${s}`).join('\n')}`);
-  for (const a of v.stale) parts.push(`stale acknowledgement in ${configFile}: ${JSON.stringify(a)} matches no change against ${against}; once that change is merged, remove it`);
+  for (const a of v.stale) {
+    // Matching nothing, a well-formed id is a typo or a change that landed; the guard cannot tell which.
+    parts.push(ID_SHAPE.test(a)
+      ? `acknowledgement in ${configFile} matches no change against ${against}: ${JSON.stringify(a)} (check the id for a typo; if its change has landed, remove the line once that is merged)`
+      : `acknowledgement in ${configFile} is no change id the guard writes: ${JSON.stringify(a)} (copy the id from the guard's report)`);
+  }
   return parts.join('\n');
 }
