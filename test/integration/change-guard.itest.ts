@@ -6,11 +6,12 @@
  * changes refused whatever is acknowledged are unit-tested in test/change-guard.test.ts); benign
  * changes pass without a word; a stale acknowledgement is reported.
  */
-import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from '../support/fixtures';
+import { npmBounded, spawnBounded } from '../support/spawn';
 
 jest.setTimeout(900_000);
 
@@ -21,7 +22,7 @@ let server: string;
 let config: string;
 let original: string;
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = BASE): SpawnSyncReturns<string> =>
-  spawnSync(cmd, args, { cwd, encoding: 'utf8', env, input: '' });
+  (cmd === 'npm' ? npmBounded(args, { cwd, env }) : spawnBounded(cmd, args, { cwd, env }));
 const ok = (r: SpawnSyncReturns<string>) => expect([r.status, r.status === 0 ? '' : `${r.stdout}\n${r.stderr}`]).toEqual([0, '']);
 const git = (...args: string[]) => {
   const r = run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.org', ...args], server);
@@ -43,7 +44,7 @@ const reset = () => { git('reset', '-q', '--hard', original); git('clean', '-qfd
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-mastodon-guard-'));
-  const packOut = spawnSync('npm', ['pack', '--pack-destination', tmp, '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const packOut = npmBounded(['pack', '--pack-destination', tmp, '--json'], { cwd: ROOT });
   const tarball = path.join(tmp, JSON.parse(packOut.stdout.slice(packOut.stdout.indexOf('[')))[0].filename);
   const runner = path.join(tmp, 'runner');
   fs.mkdirSync(runner);

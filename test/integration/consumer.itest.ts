@@ -3,13 +3,14 @@
  * project from the npm cache (the registry only for metadata the cache lacks), compile a TypeScript file that composes
  * the constructs in its own Chart, synthesize it and look at the output.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../support/fixtures';
 import { hovers } from '../support/hover';
+import { npmBounded } from '../support/spawn';
 import { configJsonSchema } from '../../lib';
 
 jest.setTimeout(240_000);
@@ -46,7 +47,9 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('the packed package installs, compiles and synthesizes in a blank project', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  const packOut = execFileSync('npm', ['pack', '--pack-destination', tmp, '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const pack = npmBounded(['pack', '--pack-destination', tmp, '--json'], { cwd: ROOT });
+  expect([pack.status, pack.status === 0 ? '' : pack.stderr]).toEqual([0, '']);
+  const packOut = pack.stdout;
   const tarball = path.join(tmp, JSON.parse(packOut.slice(packOut.indexOf('[')))[0].filename);
   const files: string[] = JSON.parse(packOut.slice(packOut.indexOf('[')))[0].files.map((f: any) => f.path);
   expect(files).toContain('build/lib/index.js');
@@ -68,7 +71,7 @@ test('the packed package installs, compiles and synthesizes in a blank project',
   // --prefer-offline, not --offline: `npm ci` caches tarballs but not the registry metadata a
   // lockfile-less install resolves names with, so on a fresh machine (CI) --offline fails with
   // ENOTCACHED; prefer-offline takes what the cache has and asks the registry only for the rest.
-  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: project, encoding: 'utf8' });
+  const install = npmBounded(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], { cwd: project });
   expect([install.status, install.stderr.split('\n').filter((l) => /ERR/.test(l)).join('\n')]).toEqual([0, '']);
 
   fs.writeFileSync(path.join(project, 'main.ts'), CONSUMER);
