@@ -118,7 +118,7 @@ test.each<[string, (t: string) => string, string, RegExp, string[]?]>([
     'downgrade Mastodon v4.7.2 -> v4.1.0', /only after restoring the database from a backup taken before/],
   ['the ObjectStore\'s destinationPath', (t) => t.replace('destinationPath: s3://soc-backups/postgres', 'destinationPath: s3://soc-backups/pg'),
     'change destinationPath of ObjectStore mastodon/soc-db-store s3://soc-backups/postgres -> s3://soc-backups/pg', /point-in-time recovery/],
-  ['the archive\'s serverName', (t) => t.replace('      endpointURL: https://s3.example.com\n', '      endpointURL: https://s3.example.com\n      serverName: soc-db-pg17\n'),
+  ['the archive\'s serverName', (t) => t.replace('      destinationPath: s3://soc-backups/postgres\n', '      destinationPath: s3://soc-backups/postgres\n      serverName: soc-db-pg17\n'),
     'change serverName of Cluster mastodon/soc-db plugin barman-cloud.cloudnative-pg.io soc-db -> soc-db-pg17', /continuity of the archive breaks/],
 ])('%s: refused with dist/ untouched, then written once acknowledged', (_what, change, id, consequence, alsoAcknowledge = []) => {
   edit(change);
