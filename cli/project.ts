@@ -218,5 +218,10 @@ Upgrading: read the new version's \`Upgrade:\` steps in node_modules/cdk8s-masto
 bump \`cdk8s-mastodon\` in package.json, \`npm install\`, \`npm run synth\`, read what it says, review
 the diff of \`dist/\`, commit. Roll back by reverting the commit; what a revert cannot undo (database
 migrations, a Postgres major upgrade) is in node_modules/cdk8s-mastodon/docs/upgrading.md.
+
+In CI on a pull request, run \`npm ci && npm test -- --base origin/main\` (with the base branch
+fetched: \`actions/checkout\` with \`fetch-depth: 0\`). Without \`--base\`, a pull request that
+commits both the config change and its \`dist/\` compares \`dist/\` with itself, so the change guard
+sees nothing (node_modules/cdk8s-mastodon/docs/change-guard.md).
 `;
 }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
+import { packageJson, readme, REPO_PLACEHOLDER, serverYaml } from '../cli/project';
 import { operatorInstallMarkdown } from '../lib/rules/operators';
 import { resolveConfig } from '../lib';
 import { ROOT } from './support/fixtures';
@@ -66,6 +66,15 @@ describe('committing and pushing the server repository', () => {
     const text = readme({ ...OPTIONS, repoURL: REPO_PLACEHOLDER });
     expect(/`(git init[^`]*)`/.exec(text)![1]).not.toContain(REPO_PLACEHOLDER);
   });
+});
+
+test('the README init writes runs the change guard in CI against the pull request\'s base', () => {
+  const line = /`(npm ci && npm test -- --base origin\/main)`/.exec(readme(OPTIONS));
+  expect(line).not.toBeNull();
+  // npm test passes --base on to `cdk8s-mastodon test`, which takes it.
+  expect(JSON.parse(packageJson(OPTIONS)).scripts.test).toBe('cdk8s-mastodon test');
+  const help = spawnSync(process.execPath, [path.join(ROOT, 'build', 'cli', 'cdk8s-mastodon.js'), 'test', '--help'], { encoding: 'utf8' });
+  expect([help.status, help.stdout]).toEqual([0, expect.stringContaining('--base REF')]);
 });
 
 test('the README init writes carries the pinned operator install steps (one source)', () => {
