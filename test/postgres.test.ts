@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Manifest } from '../lib';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
+import { postgresMajorOfTag } from '../lib/rules/images';
 import { cnpgNames, formatBudget } from '../lib/rules/database';
 
 const objects = render();
@@ -178,4 +179,37 @@ describe('ordering', () => {
     expect(w('Pooler', 'ocw-db-pooler')).toBeLessThan(w('Job', 'ocw-db-migrate-pre'));
     expect(w('Job', 'ocw-db-migrate-pre')).toBeLessThan(w('Deployment', 'ocw-web'));
   });
+});
+
+describe('database.imageName', () => {
+  const refused = (imageName: string, major = 17) => messageAt(errorsOf(withChange(exampleRaw(), (c) => { c.database.postgresMajor = major; c.database.imageName = imageName; })), 'database.imageName');
+  const digest = '@sha256:' + '0123456789abcdef'.repeat(4);
+
+  test('a digest alone is refused, as CloudNativePG\'s webhook refuses it (it reads the major from the tag)', () => {
+    expect(refused(`ghcr.io/cloudnative-pg/postgresql${digest}`)).toMatch(/no tag[\s\S]*ghcr\.io\/cloudnative-pg\/postgresql:17\.<minor>-standard-trixie@sha256:/);
+  });
+
+  test('latest, or a tag that names no Postgres version, is refused', () => {
+    expect(refused('ghcr.io/cloudnative-pg/postgresql:latest')).toMatch(/latest/);
+    expect(refused('ghcr.io/cloudnative-pg/postgresql:standard-trixie')).toMatch(/names no Postgres version/);
+  });
+
+  test('a tag of another major than postgresMajor is refused, naming both', () => {
+    expect(refused(`ghcr.io/cloudnative-pg/postgresql:16.4-standard-trixie${digest}`)).toMatch(/Postgres 16[\s\S]*database\.postgresMajor is 17/);
+  });
+
+  test('a tag with a digest renders both, and the version label is the tag alone (a label holds at most 63 characters)', () => {
+    const image = `ghcr.io/cloudnative-pg/postgresql:17.6-standard-trixie${digest}`;
+    const cluster = find(render(withChange(exampleRaw(), (c) => { c.database.imageName = image; })), 'Cluster', 'ocw-db');
+    expect(cluster.spec.imageName).toBe(image);
+    expect(cluster.metadata.labels!['app.kubernetes.io/version']).toBe('17.6-standard-trixie');
+    // A registry with a port keeps its port.
+    const local = find(render(withChange(exampleRaw(), (c) => { c.database.imageName = 'registry.local:5000/postgresql:17.6'; })), 'Cluster', 'ocw-db');
+    expect([local.spec.imageName, local.metadata.labels!['app.kubernetes.io/version']]).toEqual(['registry.local:5000/postgresql:17.6', '17.6']);
+  });
+});
+
+test('a tag of digits alone is no Postgres major (a digest once stood in the version label)', () => {
+  expect(postgresMajorOfTag('1'.repeat(64))).toBeUndefined();
+  expect([postgresMajorOfTag('17'), postgresMajorOfTag('17.6'), postgresMajorOfTag('16-standard-bookworm')]).toEqual([17, 17, 16]);
 });

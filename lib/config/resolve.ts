@@ -8,7 +8,7 @@ import { generateIngressRules, validateIngressRules } from '../rules/tunnel-rule
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rules/services';
 import { checkBudget, connectionBudget, cnpgNames } from '../rules/database';
 import { checkWalRetention, walRetention } from '../rules/wal';
-import { imageArchProblem, restoreProblems, snapshotStorageProblems } from '../rules/postgres-checks';
+import { imageArchProblem, postgresImageProblem, restoreProblems, snapshotStorageProblems } from '../rules/postgres-checks';
 import { parseMemory } from '../rules/quantity';
 import { mediaMountNodes, memoryProblems, readWriteOnceMediaProblems, SIDEKIQ_FLOOR, WEB_FLOOR, type MemoryFloor } from '../rules/mastodon-checks';
 import { longestGapSeconds, missedRunGrace } from '../rules/cron';
@@ -276,6 +276,8 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
   const db = c.database;
   if (db?.mode === 'cnpg') {
     const image = postgresImage(db.postgresMajor, db.imageName);
+    const imageProblem = db.imageName === undefined ? undefined : postgresImageProblem(image, db.postgresMajor);
+    if (imageProblem) err('database.imageName', imageProblem);
     // A refused name stands in as 'x': what derives from it is then neither checked nor returned.
     const names = cnpgNames(ok('name') && c.name !== undefined ? c.name : 'x');
     const inPool = (inventory ?? []).filter((n) => n.pool === db.pool);

@@ -307,7 +307,7 @@ const CnpgDatabaseSchema = z.strictObject({
   pool: pool.default(DEFAULT_POOL).describe('Node pool for the instances.'),
   arch: z.enum(ARCHES).optional().describe('Pin every instance to this architecture; required when the pool mixes architectures.'),
   postgresMajor: z.number().int().min(14).max(18).default(POSTGRES_DEFAULTS.postgresMajor).describe('Postgres major version.'),
-  imageName: z.string().min(1).optional().describe('Override the image (e.g. pin a digest); it must be a CNPG standard image of postgresMajor.'),
+  imageName: z.string().min(1).optional().describe('Override the image: a CNPG standard image of postgresMajor, with its tag (CloudNativePG reads the major from it), e.g. ghcr.io/cloudnative-pg/postgresql:17.6-standard-trixie, optionally pinned by digest: …:17.6-standard-trixie@sha256:….'),
   storage: StorageSchema(POSTGRES_DEFAULTS.storageSize).describe('The data volume (PGDATA) of each instance.'),
   walStorage: StorageSchema(POSTGRES_DEFAULTS.walStorageSize)
     .describe('The WAL volume (pg_wal) of each instance: it holds the WAL not yet archived, so size it for an object store outage.'),

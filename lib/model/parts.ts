@@ -10,6 +10,8 @@ export type Arch = 'amd64' | 'arm64';
 export interface ImageSpec {
   readonly repository: string;
   readonly tag: string;
+  /** A digest (`sha256:…`) pinned beside the tag: what is pulled, whatever the tag now names. */
+  readonly digest?: string;
   readonly architectures: readonly Arch[];
 }
 

@@ -7,6 +7,7 @@
  * one of the same kind is added is a rename; a removal alone is reported too.
  */
 import type { Manifest } from '../model';
+import { postgresMajorOfTag } from './images';
 import { parseMemory } from './quantity';
 import { compareVersions as compareSemver, libraryUpgradeNotes, MASTODON_CATALOG_READ_UP_TO, mastodonUpgradeSteps, VERSION_ANNOTATION, VERSION_BEFORE_ANNOTATION } from './upgrade-notes';
 
@@ -173,16 +174,12 @@ function mastodonVersion(objects: readonly Manifest[]): string | undefined {
 
 /** The Postgres major of a CNPG image (`…/postgresql:17-standard-trixie`, `…:16.4`), or undefined. */
 export function postgresMajor(imageName: unknown): number | undefined {
-  return majorOfTag(imageTag(imageName));
+  return postgresMajorOfTag(imageTag(imageName));
 }
 
-const majorOfTag = (tag: string | undefined) => {
-  const m = /^(\d+)(?:[.-]|$)/.exec(tag ?? '');
-  return m ? Number(m[1]) : undefined;
-};
 
 /** The Postgres major a Cluster runs: its image tag, else (a digest alone) its version label. */
-const clusterMajor = (o: Manifest) => postgresMajor(o.spec?.imageName) ?? majorOfTag(versionLabel(o));
+const clusterMajor = (o: Manifest) => postgresMajor(o.spec?.imageName) ?? postgresMajorOfTag(versionLabel(o));
 
 /** The fields (`spec.accessModes`, `metadata.labels`) two claim templates differ in, besides the size and class reported on their own. */
 function templateFieldsChanged(a: any, b: any): string[] {

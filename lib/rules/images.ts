@@ -48,16 +48,35 @@ export const IMAGES = {
   netcheck: { repository: 'docker.io/nicolaka/netshoot', tag: 'v0.16', architectures: ['amd64', 'arm64'] },
 } as const satisfies Record<string, { repository: string; tag?: string; architectures: readonly Arch[] }>;
 
-/** The CNPG Postgres image for a major version. */
+/**
+ * An image reference split into repository, tag and digest: `repo[:tag][@sha256:…]`, where a
+ * registry's port (`registry.local:5000/…`) stays part of the repository.
+ */
+export function parseImageReference(ref: string): { repository: string; tag?: string; digest?: string } {
+  const at = ref.indexOf('@');
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const digest = at < 0 ? undefined : ref.slice(at + 1);
+  const colon = name.lastIndexOf(':');
+  if (colon <= name.lastIndexOf('/')) return { repository: name, digest };
+  return { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest };
+}
+
+/** The Postgres major a CNPG image tag names (`17`, `17.6`, `17-standard-trixie`), or undefined. */
+export function postgresMajorOfTag(tag: string | undefined): number | undefined {
+  const m = /^(\d{1,3})(?:[.-]|$)/.exec(tag ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The CNPG Postgres image for a major version, or the given one (its tag empty when it has none). */
 export function postgresImage(major: number, imageName?: string): ImageSpec {
   if (imageName) {
-    const at = imageName.lastIndexOf(':');
-    return { repository: imageName.slice(0, at), tag: imageName.slice(at + 1), architectures: IMAGES.postgres.architectures };
+    const { repository, tag, digest } = parseImageReference(imageName);
+    return { repository, tag: tag ?? '', ...(digest ? { digest } : {}), architectures: IMAGES.postgres.architectures };
   }
   return { repository: IMAGES.postgres.repository, tag: `${major}-standard-trixie`, architectures: IMAGES.postgres.architectures };
 }
 
-/** `repository:tag`. */
+/** `repository:tag`, with `@digest` when one is pinned. */
 export function imageRef(image: ImageSpec): string {
-  return `${image.repository}:${image.tag}`;
+  return `${image.repository}${image.tag ? `:${image.tag}` : ''}${image.digest ? `@${image.digest}` : ''}`;
 }

@@ -7,6 +7,7 @@
 import { parseCron } from './cron';
 import type { CountBounds } from './mastodon-checks';
 import type { PropProblem } from './prop-problems';
+import { imageRef, postgresMajorOfTag } from './images';
 import type { Arch, ImageSpec } from '../model';
 
 /** A six-field CloudNativePG schedule (seconds first), or an @-descriptor. */
@@ -81,6 +82,26 @@ export function imageArchProblem(image: ImageSpec, arch: Arch, archField: string
   if (image.architectures.includes(arch)) return undefined;
   const built = image.architectures.join(', ');
   return `${image.repository}:${image.tag} is built for ${built}, not ${arch}, so no instance could start; choose an image built for ${arch}, or set ${archField} to ${image.architectures.join(' or ')}`;
+}
+
+/**
+ * Why CloudNativePG would refuse `database.imageName`, or undefined. Its webhook reads the
+ * Postgres major from the tag and refuses an image without one, `latest`, or a tag that names no
+ * version (cloudnative-pg v1.30.0 internal/webhook/v1/cluster_webhook.go, validateImageName);
+ * the tag must also be the configured major, which is what the change guard compares.
+ */
+export function postgresImageProblem(image: ImageSpec, major: number): string | undefined {
+  const example = `${image.repository}:${major}.<minor>-standard-trixie`;
+  if (!image.tag) {
+    return `${imageRef(image)} has no tag, and CloudNativePG refuses an image without one ("Can't use just the image sha as we can't detect upgrades": it reads the Postgres major from the tag); give the tag with the digest, e.g. ${example}@sha256:…`;
+  }
+  if (image.tag === 'latest') return `'latest' is not pinned, and CloudNativePG refuses it ("Can't use 'latest' as image tag"); name the exact version, e.g. ${example}`;
+  const tagMajor = postgresMajorOfTag(image.tag);
+  if (tagMajor === undefined) return `the tag ${image.tag} names no Postgres version, and CloudNativePG refuses it ("invalid version tag": it reads the major from the tag); use a tag such as ${example}`;
+  if (tagMajor !== major) {
+    return `the tag ${image.tag} is Postgres ${tagMajor}, but database.postgresMajor is ${major}; set database.postgresMajor to ${tagMajor} (a major upgrade: docs/upgrading.md), or use a tag of Postgres ${major} such as ${example}`;
+  }
+  return undefined;
 }
 
 /** The settings the restore and snapshot checks read. */
