@@ -141,7 +141,7 @@ describe('cdk8s synth: the output folder is deleted before the app runs (cdk8s-c
       if (r.ok) return;
       expect(r.errors).toEqual([{ path: 'acknowledge', message: 'shrink storage of Cluster mastodon/ocw-db 20Gi -> 10Gi' }]);
       expect(r.report).toContain('1 change(s) against dist/ at HEAD would lose data');
-      expect(r.report).toMatch(/dist\/ was missing or empty \(cdk8s synth deletes its output folder before it runs the app\): get it back with git checkout HEAD -- dist/);
+      expect(r.report).toMatch(/dist\/ was missing or empty \(cdk8s synth deletes its output folder before it runs the app\): get it back with git checkout HEAD -- :\/dist/);
       expect(fs.existsSync(dist) ? fs.readdirSync(dist) : []).toEqual([]);
     }
     // The same config as committed: written, without a word.
@@ -177,6 +177,20 @@ describe('npm test: the working dist/ against the committed one', () => {
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'HEAD~1').status).toBe('blocked');
     expect(guardAgainstCommit(dist, [], 'config/server.yaml', 'origin/main')).toEqual({ status: 'blocked', report: "no change guard against origin/main: 'origin/main' is not a commit here (fetch it first, e.g. git fetch origin main)" });
   });
+
+  test('a commit without dist/: skipped (said) at HEAD, blocked for a --base that names one, never a silent ok', () => {
+    const repo = path.join(tmp, 'no-dist-base');
+    const dist = deployed('no-dist-base');
+    git(repo, 'init', '-q');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'empty');
+    const head = guardAgainstCommit(dist, [], 'config/server.yaml');
+    expect(head).toEqual({ status: 'skipped', report: 'no change guard against HEAD: dist/ holds no *.k8s.yaml at HEAD (nothing committed yet to compare with)' });
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'dist');
+    const base = guardAgainstCommit(dist, [], 'config/server.yaml', 'HEAD~1');
+    expect(base.status).toBe('blocked');
+    expect(base.report).toMatch(/^no change guard against HEAD~1: dist\/ holds no \*\.k8s\.yaml at HEAD~1; check that --base names the branch the pull request merges into/);
+  });
 });
 
 test('a dist/ rendered before the version annotation (0.1.0): synth writes, and prints the CHANGELOG\'s upgrade notes since', () => {
@@ -190,4 +204,17 @@ test('a dist/ rendered before the version annotation (0.1.0): synth writes, and 
   expect(r.ok).toBe(true);
   if (!r.ok) return;
   expect(r.warnings).toEqual([expect.stringMatching(new RegExp(`^note: upgrade cdk8s-mastodon 0\\.1\\.0 -> ${version.replace(/\./g, '\\.')}: The CHANGELOG between 0\\.1\\.0 and ${version.replace(/\./g, '\\.')} says:\\n  - \\d+\\.\\d+\\.\\d+: `))]);
+});
+
+test('a dist/ edited by hand into shapes the library never renders: said, not a crash', () => {
+  const dist = deployed('malformed');
+  const file = path.join(dist, 'mastodon.k8s.yaml');
+  const text = fs.readFileSync(file, 'utf8');
+  // The Cluster's plugins as a map, and every claim template's accessModes as a string.
+  const edited = text.replace(/^ {2}plugins:\n {4}- /m, '  plugins:\n    x:\n      ').replace(/accessModes:\n(\s+)- ReadWriteOnce/g, 'accessModes: ReadWriteOnce');
+  expect(edited).not.toBe(text);
+  fs.writeFileSync(file, edited);
+  const r = synthesizeApp(config('malformed', (t) => t.replace('instances: 3', 'instances: 2')), dist);
+  expect(r.ok).toBe(true);
+  expect(r.ok && r.warnings.join('\n')).toMatch(/^the change guard compared nothing: .*is not what this library renders/m);
 });

@@ -141,6 +141,32 @@ describe('what the rendered env and the backup objects name', () => {
     expect(c.consequence).toMatch(/cannot be changed safely later/);
   });
 
+  test('the web domain (WEB_DOMAIN, else LOCAL_DOMAIN) changed: as unsafe as the domain; not counted twice with it', () => {
+    const set = changesFor((x) => { x.webDomain = 'web.ocw.social'; });
+    expect(set.map((c) => [c.id, c.severity])).toEqual([['change WEB_DOMAIN ocw.social -> web.ocw.social', 'destructive']]);
+    expect(set[0].consequence).toMatch(/cannot be safely changed once set/);
+    const base = render(withChange(exampleRaw(), (x) => { x.webDomain = 'web.ocw.social'; }));
+    expect(ids(changesFor((x) => { x.webDomain = 'www.ocw.social'; }, base))).toEqual(['change WEB_DOMAIN web.ocw.social -> www.ocw.social']);
+    expect(ids(changesFor(() => undefined, base))).toEqual(['change WEB_DOMAIN web.ocw.social -> ocw.social']);
+    // The same host named explicitly (as a hand-made dist/ might): nothing changes for other servers.
+    const env = (objects: Manifest[], webDomain?: string) => objects.map((o): Manifest => (o.kind === 'ConfigMap' && (o as any).data?.LOCAL_DOMAIN
+      ? { ...o, data: { ...(o as any).data, ...(webDomain ? { WEB_DOMAIN: webDomain } : {}) } } : o));
+    expect(compareManifests(env(baseline), env(baseline, 'ocw.social'))).toEqual([]);
+    // A new domain without a web domain: one change, the domain's.
+    expect(ids(changesFor((x) => { x.domain = 'fedi.example'; }).filter((c) => /DOMAIN/.test(c.id)))).toEqual(['change LOCAL_DOMAIN ocw.social -> fedi.example']);
+  });
+
+  test('the domain\'s steps do not recommend another unsafe change', () => {
+    const [c] = changesFor((x) => { x.domain = 'fedi.example'; }).filter((x) => /LOCAL_DOMAIN/.test(x.id));
+    expect(c.steps.join(' ')).not.toMatch(/set the web domain/);
+  });
+
+  test('the media store\'s endpoint changed (another provider under the same bucket name)', () => {
+    const changes = changesFor((x) => { x.media.s3.endpoint = 'https://s3.us-west-004.backblazeb2.com'; });
+    expect(ids(changes)).toEqual(['change media endpoint https://s3.eu-central-003.backblazeb2.com -> https://s3.us-west-004.backblazeb2.com']);
+    expect(changes[0].consequence).toMatch(/404/);
+  });
+
   test('the media bucket changed', () => {
     const changes = changesFor((x) => { x.media.s3.bucket = 'other-media'; });
     expect(ids(changes)).toEqual(['change media bucket ocw-social-media -> other-media']);
@@ -168,8 +194,15 @@ describe('what the rendered env and the backup objects name', () => {
     const changes = compareManifests(argo(), argo((x) => { x.argocd.targetRevision = 'release'; }));
     expect(ids(changes)).toEqual(['change source of Application argocd/ocw-mastodon https://github.com/ocw-social/gitops.git dist main -> https://github.com/ocw-social/gitops.git dist release']);
     expect(changes[0].consequence).toMatch(/automated prune it deletes every object the new source does not hold/);
-    expect(ids(compareManifests(argo(), argo((x) => { x.namespace = 'fedi'; }))))
-      .toEqual(['change destination of Application argocd/ocw-mastodon https://kubernetes.default.svc mastodon -> https://kubernetes.default.svc fedi']);
+    const ns = compareManifests(argo(), argo((x) => { x.namespace = 'fedi'; }));
+    expect(ids(ns)).toEqual(['change destination of Application argocd/ocw-mastodon https://kubernetes.default.svc mastodon -> https://kubernetes.default.svc fedi']);
+    expect(ns[0].consequence).toMatch(/old namespace the objects are pruned/);
+    // Another cluster (an Application edited by hand): the old objects are left running there.
+    const moved = argo().map((o) => (o.kind === 'Application' ? { ...o, spec: { ...o.spec, destination: { ...o.spec.destination, server: 'https://other:6443' } } } : o));
+    const other = compareManifests(argo(), moved);
+    expect(ids(other)).toEqual(['change destination of Application argocd/ocw-mastodon https://kubernetes.default.svc mastodon -> https://other:6443 mastodon']);
+    expect(other[0].consequence).toMatch(/old cluster are not removed[\s\S]*argo-cd#9172[\s\S]*empty database/);
+    expect(other[0].steps.join(' ')).toMatch(/Stop the old server/);
   });
 });
 
@@ -218,6 +251,14 @@ describe('Postgres majors (CloudNativePG 1.30.0)', () => {
     expect(ids(compareManifests(base, pinned(16)))).toEqual(['downgrade Postgres of Cluster mastodon/ocw-db 17 -> 16']);
     // From the default image to the same major pinned by digest: no change of major, nothing to say.
     expect(ids(compareManifests(baseline, base))).toEqual([]);
+  });
+
+  test('a major upgrade onto another OS distribution is refused (CloudNativePG supports only the same one)', () => {
+    const bookworm = render(withChange(exampleRaw(), (c) => { c.database.imageName = 'ghcr.io/cloudnative-pg/postgresql:17.6-standard-bookworm'; }));
+    const up = changesFor((c) => { c.database.postgresMajor = 18; c.database.backup.objectStore.serverName = 'ocw-db-pg18'; }, bookworm);
+    expect(up.filter((c) => /^upgrade/.test(c.id)).map((c) => [c.id, c.severity])).toEqual([['upgrade Postgres of Cluster mastodon/ocw-db 17 -> 18 from bookworm to trixie', 'refused']]);
+    const same = changesFor((c) => { c.database.postgresMajor = 18; c.database.imageName = 'ghcr.io/cloudnative-pg/postgresql:18.1-standard-bookworm'; c.database.backup.objectStore.serverName = 'ocw-db-pg18'; }, bookworm);
+    expect(same.filter((c) => /^upgrade/.test(c.id)).map((c) => [c.id, c.severity])).toEqual([['upgrade Postgres of Cluster mastodon/ocw-db 17 -> 18', 'destructive']]);
   });
 
   test('an upgrade to below 16 is refused whatever is acknowledged', () => {

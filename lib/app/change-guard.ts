@@ -149,13 +149,14 @@ export function guardOutput(baselineDir: string, next: ManifestTexts, nextObject
     if (committed.ok && Object.keys(committed.texts).length > 0) {
       [texts, against, where] = [committed.texts, `${path.basename(baselineDir)}/ at HEAD`, committed.where];
       const rel = committed.where.replace(/ at HEAD$/, '');
-      restore = `${path.basename(baselineDir)}/ was missing or empty (cdk8s synth deletes its output folder before it runs the app): get it back with git checkout HEAD -- ${rel}`;
+      restore = `${path.basename(baselineDir)}/ was missing or empty (cdk8s synth deletes its output folder before it runs the app): get it back with git checkout HEAD -- :/${rel}`;
     }
   }
   if (sameTexts(texts, next)) return guardChanges([], [], acknowledge, configFile, against);
   const baseline = parseTexts(texts, where);
   if (!baseline.ok) return { ok: true, report: `the change guard compared nothing: ${baseline.reason}` };
-  const outcome = guardChanges(baseline.objects, nextObjects(), acknowledge, configFile, against);
+  const outcome = unlessMalformed(() => guardChanges(baseline.objects, nextObjects(), acknowledge, configFile, against), where);
+  if (typeof outcome === 'string') return { ok: true, report: `the change guard compared nothing: ${outcome}` };
   return !outcome.ok && restore ? { ...outcome, report: `${outcome.report}\n${restore}` } : outcome;
 }
 
@@ -167,8 +168,9 @@ export type CommitGuardResult =
 /**
  * The check `npm test` runs: the working `distDir` against the same folder committed at `ref`
  * (`HEAD`, or the pull request's base in CI), judged by the config's acknowledgements. Skipped,
- * with the reason, when there is no git, no repository or no commit yet; an unknown `ref` other
- * than HEAD is blocked (CI asked for a base it does not have). Identical files need no parsing.
+ * with the reason, when there is no git, no repository, no commit yet, or no dist/ at HEAD; an
+ * unknown `ref` other than HEAD, or one without dist/, is blocked (CI asked for a base it does not
+ * have). Identical files need no parsing.
  */
 export function guardAgainstCommit(distDir: string, acknowledge: readonly string[], configFile: string, ref = 'HEAD', notes: UpgradeNotes = packageUpgradeNotes()): CommitGuardResult {
   const base = manifestTextsAtRef(distDir, ref);
@@ -177,6 +179,13 @@ export function guardAgainstCommit(distDir: string, acknowledge: readonly string
     return { status: skip ? 'skipped' : 'blocked', report: `no change guard against ${ref}: ${base.reason}` };
   }
   const against = `${path.basename(distDir)}/ at ${ref}`;
+  if (Object.keys(base.texts).length === 0) {
+    // A wrong --base (another branch, a commit from before dist/) must not read as "guarded, nothing found".
+    const none = `no change guard against ${ref}: ${path.basename(distDir)}/ holds no *.k8s.yaml at ${ref}`;
+    return ref === 'HEAD'
+      ? { status: 'skipped', report: `${none} (nothing committed yet to compare with)` }
+      : { status: 'blocked', report: `${none}; check that --base names the branch the pull request merges into (fetched: git fetch origin main); only the pull request that first adds ${path.basename(distDir)}/ has no base to compare with, and runs without --base` };
+  }
   let working: ManifestTexts;
   try {
     working = manifestTextsInDir(distDir);
@@ -192,6 +201,20 @@ export function guardAgainstCommit(distDir: string, acknowledge: readonly string
   const [b, w] = [parseTexts(base.texts, base.where), parseTexts(working, distDir)];
   if (!b.ok) return { status: 'skipped', report: `no change guard against ${ref}: ${b.reason}` };
   if (!w.ok) return { status: 'blocked', report: w.reason };
-  const g = guardChanges(b.objects, w.objects, acknowledge, configFile, against, notes);
+  const g = unlessMalformed(() => guardChanges(b.objects, w.objects, acknowledge, configFile, against, notes), base.where);
+  if (typeof g === 'string') return { status: 'skipped', report: `no change guard against ${ref}: ${g}` };
   return { status: g.ok ? 'ok' : 'blocked', report: g.report };
+}
+
+/**
+ * Runs a comparison, or says why it could not: a baseline edited by hand into shapes the library
+ * never renders (`spec.plugins` as a map, `accessModes` as a string) is reported, not thrown.
+ */
+function unlessMalformed<T>(compare: () => T, where: string): T | string {
+  try {
+    return compare();
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    return `${where} is not what this library renders (${e.message}); synth writes it anew`;
+  }
 }

@@ -70,7 +70,7 @@ function lossOf(kind: string, removed: Manifest, added?: Manifest): string {
   switch (kind) {
     case 'Cluster':
       return added
-        ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}.`
+        ? `Argo CD keeps the old Cluster (Prune=false), but Mastodon is pointed at a new, empty database ${objectRef(added)}: the migration Job seeds it and the server comes back empty on the same domain, with the old data left behind in ${objectRef(removed)}. (Unless a Cluster named ${objectRef(added)} is still kept on the cluster from before, as when this reverts an earlier rename: then Mastodon finds that one's data, as it was before the first rename.)`
         : `Argo CD keeps the old Cluster (Prune=false), but Mastodon no longer uses it: whatever database it connects to instead does not hold the data of ${objectRef(removed)} unless it was moved there first.`;
     case 'ObjectStore': {
       // The Cluster is Prune=false,Delete=false; the ObjectStore is not (lib/postgres-cluster.ts).
@@ -177,6 +177,9 @@ export function postgresMajor(imageName: unknown): number | undefined {
   return postgresMajorOfTag(imageTag(imageName));
 }
 
+
+/** The OS distribution a CNPG image tag names (`17-standard-trixie`, `16.4-bookworm`), or undefined (`17.6`). */
+const distribution = (o: Manifest) => /^\d[\w.]*-(?:[a-z]+-)?([a-z]+)$/.exec(imageTag(o.spec?.imageName) ?? '')?.[1];
 
 /** The Postgres major a Cluster runs: its image tag, else (a digest alone) its version label. */
 const clusterMajor = (o: Manifest) => postgresMajor(o.spec?.imageName) ?? postgresMajorOfTag(versionLabel(o));
@@ -327,7 +330,7 @@ function objectStoreChanges(key: string, before: Manifest, after: Manifest): Gua
   const [da, db] = [retentionDays(ra), retentionDays(rb)];
   if (da !== undefined && db !== undefined && db < da) {
     push(`shorten retentionPolicy of ${key} ${ra} -> ${rb}`,
-      `The plugin applies the retention policy within minutes: base backups and WAL older than ${rb} are deleted from the object store, and point-in-time recovery to before then is gone for good.`,
+      `The plugin applies the retention policy every 30 minutes (the ObjectStore's retentionPolicyIntervalSeconds, default 1800): base backups and WAL older than ${rb} are deleted from the object store, and point-in-time recovery to before then is gone for good.`,
       ['Keep the longer policy until you no longer need those restore points.']);
   }
   const [ea, eb] = [before.spec?.configuration?.endpointURL ?? '(default)', after.spec?.configuration?.endpointURL ?? '(default)'];
@@ -357,9 +360,15 @@ function applicationChanges(key: string, before: Manifest, after: Manifest): Gua
       steps: ['Push the same dist/ to the new source first, then change it; apply dist/argocd.k8s.yaml by hand (kubectl apply -f), as Argo CD does not manage its own Application.'] });
   }
   if (destination(before) !== destination(after)) {
+    const cluster = (o: Manifest) => String(o.spec?.destination?.server ?? o.spec?.destination?.name ?? '');
+    // argoproj/argo-cd#1640 and #9172 (open): a new namespace prunes the old one's objects; a new cluster leaves them running there.
+    const elsewhere = cluster(before) !== cluster(after)
+      ? 'The objects in the old cluster are not removed (Argo CD looks for an application\'s objects in its current destination only, argoproj/argo-cd#9172): the old server keeps running beside the new one, its tunnel connectors answering for the same host names, one of the two in front of an empty database.'
+      : 'In the old namespace the objects are pruned (automated prune), except those kept with Prune=false (the Cluster, the media claim), which stay without anything using them.';
     out.push({ id: `change destination of ${key} ${destination(before)} -> ${destination(after)}`, severity: 'destructive', object: key,
-      consequence: 'Argo CD deploys into another cluster or namespace: everything there starts empty (a new database, new volumes), and the objects in the old place are pruned, except those kept with Prune=false.',
-      steps: ['Move the data first (restore the database from its backups there, docs/restore.md), then change the destination.'] });
+      consequence: `Argo CD deploys into another cluster or namespace: everything there starts empty (a new database, new volumes). ${elsewhere}`,
+      steps: ['Move the data first (restore the database from its backups there, docs/restore.md), then change the destination.',
+        'Stop the old server before the new one takes the tunnel (scale its Deployments to 0, or delete the old Application with its objects), so only one of them answers.'] });
   }
   return out;
 }
@@ -375,7 +384,20 @@ function envChanges(baseline: readonly Manifest[], next: readonly Manifest[]): G
     // mastodon/mastodon v4.5.0 .env.production.sample: LOCAL_DOMAIN "cannot be changed safely later".
     out.push({ id: `change LOCAL_DOMAIN ${a.data.LOCAL_DOMAIN} -> ${b.data.LOCAL_DOMAIN}`, severity: 'destructive', object,
       consequence: 'Mastodon\'s domain "cannot be changed safely later" (.env.production.sample): every account, status and key is federated as belonging to the old domain, so other servers reject or duplicate the accounts, follows break and old links stop resolving.',
-      steps: ['Keep domain as it is; to serve the web interface under another name, set the web domain (WEB_DOMAIN) instead.'] });
+      steps: ['Keep domain as it is. A server under another domain is a new server: accounts move to it with Mastodon\'s account migration (Move to a different account), which takes the followers along, not the posts.'] });
+  }
+  // docs.joinmastodon.org admin/config (mastodon/documentation content/en/admin/config.md): "As with LOCAL_DOMAIN, WEB_DOMAIN cannot be safely changed once set".
+  const web = (d: Record<string, string>) => d.WEB_DOMAIN ?? d.LOCAL_DOMAIN;
+  if (a.data.WEB_DOMAIN !== b.data.WEB_DOMAIN && web(a.data) !== web(b.data)) {
+    out.push({ id: `change WEB_DOMAIN ${web(a.data)} -> ${web(b.data)}`, severity: 'destructive', object,
+      consequence: 'Mastodon\'s documentation: "As with LOCAL_DOMAIN, WEB_DOMAIN cannot be safely changed once set, as this will confuse remote servers that know of your previous settings": account and status URLs federated so far name the old host, so other servers fail to reach them or fetch them again as new, and the tunnel routes of the old host stop answering.',
+      steps: ['Keep the web domain as it is; to have another host lead to the server, redirect it to the web domain (e.g. a Cloudflare redirect rule).'] });
+  }
+  const [ea, eb] = [a.data.S3_ENDPOINT, b.data.S3_ENDPOINT];
+  if (ea !== undefined && eb !== undefined && ea !== eb && a.data.S3_BUCKET === b.data.S3_BUCKET) {
+    out.push({ id: `change media endpoint ${ea} -> ${eb}`, severity: 'destructive', object,
+      consequence: `Mastodon reads and writes media at ${eb} from the next rollout on: every attachment, avatar and header uploaded so far (in ${a.data.S3_BUCKET} at ${ea}) answers 404 until it is copied over.`,
+      steps: [`Copy the objects of ${a.data.S3_BUCKET} at ${ea} to the new store first (e.g. rclone sync), then change it.`] });
   }
   const [ba, bb] = [a.data.S3_BUCKET, b.data.S3_BUCKET];
   if (ba !== undefined && ba !== bb) {
@@ -420,6 +442,10 @@ function clusterChanges(key: string, before: Manifest, after: Manifest): GuardCh
     } else if (mb < 16) {
       // The same webhook (validateImageChange) allows major upgrades only to 16 or higher.
       push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'refused', `CloudNativePG 1.30.0 supports in-place major upgrades only to version 16 or higher; its webhook refuses ${mb}. Upgrade to 16 or later.`);
+    } else if (distribution(before) && distribution(after) && distribution(before) !== distribution(after)) {
+      // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md: "Major upgrades are only supported between images based on the same operating system distribution".
+      push(`upgrade Postgres of ${key} ${ma} -> ${mb} from ${distribution(before)} to ${distribution(after)}`, 'refused',
+        `CloudNativePG supports major upgrades "only between images based on the same operating system distribution": pg_upgrade would run the ${ma} binaries of ${distribution(before)} beside the ${mb} ones of ${distribution(after)}. Upgrade the major on ${distribution(before)} (database.imageName, e.g. …:${mb}.<minor>-standard-${distribution(before)}) first.`);
     } else {
       // cloudnative-pg v1.30.0 docs/src/postgres_upgrades.md: "Offline In-Place Major Upgrades".
       push(`upgrade Postgres of ${key} ${ma} -> ${mb}`, 'destructive',
@@ -503,7 +529,7 @@ export function compareManifests(baseline: readonly Manifest[], next: readonly M
     const [la, lb] = secretLabels(sa, sb);
     out.push({ id: `change mastodon Secret ${la} -> ${lb}`, severity: 'destructive', object: `Secret ${sa.join(',')}`,
       consequence: 'Mastodon reads SECRET_KEY_BASE, OTP_SECRET, VAPID keys and the Active Record encryption keys from a Secret of another name, so from other keys: encrypted columns (two-factor secrets, among others) become unreadable, every session ends, and every Web Push subscription breaks.',
-      steps: ['To rename the Secret, copy the old one\'s data into the new name (kubectl get secret <old> -o yaml, change the name, kubectl apply) before you synthesize; never generate new keys for a running server.'] });
+      steps: ['To rename the Secret or move it to another namespace, copy the old one\'s data under the new name and namespace first (kubectl get secret <old> -n <old namespace> -o yaml, change the name and namespace, drop uid and resourceVersion, kubectl apply); never generate new keys for a running server.'] });
   }
 
   const va = mastodonVersion(baseline);
