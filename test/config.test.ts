@@ -338,3 +338,9 @@ describe('missing-section: a missing section names the fields it needs', () => {
     expect(m).toMatch(/add a 'nodes:' section with inventory \(Every node the workloads may run on\.?\)/);
   });
 });
+
+test('webDomain equal to domain is refused with its own fix, not as repeated tunnel rules', () => {
+  const errors = errorsOf(withChange(exampleRaw(), (c) => { c.webDomain = c.domain; }));
+  expect(messageAt(errors, 'webDomain')).toMatch(/same as domain.*leave webDomain out/);
+  expect(errors.filter((e) => e.path.startsWith('tunnel'))).toEqual([]);
+});

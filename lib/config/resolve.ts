@@ -334,10 +334,14 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
     warnings.push(`database.caSecret: streaming (node-postgres) verifies the server certificate against the public CAs because DB_SSLMODE is ${db.sslMode}; if ${db.host} presents a certificate from a private CA, set database.caSecret to a Secret key holding that CA, or streaming cannot connect`);
   }
 
+  // WEB_DOMAIN is for a site served from another host than the handles' domain.
+  const sameHost = ok('domain', 'webDomain') && c.webDomain !== undefined && c.webDomain === c.domain;
+  if (sameHost) err('webDomain', `is the same as domain (${c.domain}); leave webDomain out: WEB_DOMAIN is only for serving the site from another host than the one in user handles`);
+
   // The tunnel and maintenance mode.
   let resolvedTunnel: ResolvedTunnel | undefined;
   const t = c.tunnel;
-  if (t && c.web && c.streaming && ok('name', 'domain', 'webDomain', 'maintenance')) {
+  if (t && c.web && c.streaming && !sameHost && ok('name', 'domain', 'webDomain', 'maintenance')) {
     // By default the connectors run where the traffic they carry goes (web's and streaming's
     // pools): a connector in another pool would send public requests over that pool's link.
     const served = [...new Set([c.web.pool, c.streaming.pool])];
