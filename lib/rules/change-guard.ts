@@ -96,7 +96,7 @@ function keptByArgoCd(o: Manifest): boolean {
 }
 
 function stateful(o: Manifest): boolean {
-  if (o.kind === 'StatefulSet') return (o.spec?.volumeClaimTemplates ?? []).length > 0;
+  if (o.kind === 'StatefulSet') return list(o.spec?.volumeClaimTemplates).length > 0;
   return (STATEFUL_KINDS as readonly string[]).includes(o.kind);
 }
 
@@ -114,7 +114,7 @@ function bytes(q: unknown): number | undefined {
 function selectorText(s: unknown): string {
   const sel = (s ?? {}) as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
   const labels = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).sort();
-  const exprs = (sel.matchExpressions ?? []).map((e) => JSON.stringify(e)).sort();
+  const exprs = list(sel.matchExpressions).map((e) => JSON.stringify(e)).sort();
   return [...labels, ...exprs].join(',') || '(none)';
 }
 
@@ -157,6 +157,9 @@ function imageTag(image: unknown): string | undefined {
   const ref = image.split('@')[0];
   return ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.slice(ref.lastIndexOf(':') + 1) : undefined;
 }
+
+/** A field that should be a list, as a list: a dist/ edited by hand may hold anything there. */
+const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 
 /** The `app.kubernetes.io/version` label: what the library rendered, when a digest-only image has no tag. */
 const versionLabel = (o: Manifest | undefined) => o?.metadata.labels?.['app.kubernetes.io/version'];
@@ -204,7 +207,7 @@ function templateFieldsChanged(a: any, b: any): string[] {
 /** The changes between two volume claim templates of a StatefulSet, one line each. */
 function templateChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {
   const out: GuardChange[] = [];
-  const byName = (o: Manifest) => new Map<string, any>((o.spec?.volumeClaimTemplates ?? []).map((t: any) => [t.metadata?.name, t]));
+  const byName = (o: Manifest) => new Map<string, any>(list(o.spec?.volumeClaimTemplates).map((t: any) => [t?.metadata?.name, t]));
   const a = byName(before);
   const b = byName(after);
   const refusal = 'The API server refuses any change of a StatefulSet\'s volumeClaimTemplates (only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds may change): Argo CD\'s sync fails until the StatefulSet is deleted and created again, and existing claims keep their old size and class.';
@@ -273,8 +276,8 @@ function objectChanges(before: Manifest, after: Manifest): GuardChange[] {
       push(`shrink ${key} ${a} -> ${b}`, 'The API server refuses to shrink a claim (its size can only grow): Argo CD\'s sync fails; the data stays on the larger volume.',
         ['To really shrink it: copy the data to a new, smaller claim under another name, switch to it, then remove the old one.']);
     }
-    const ma = (before.spec?.accessModes ?? []).join(',') || '(none)';
-    const mb = (after.spec?.accessModes ?? []).join(',') || '(none)';
+    const ma = list(before.spec?.accessModes).join(',') || '(none)';
+    const mb = list(after.spec?.accessModes).join(',') || '(none)';
     if (ma !== mb) {
       push(`change accessModes of ${key} ${ma} -> ${mb}`, 'The API server refuses it (a bound claim\'s spec is immutable but for its size): Argo CD\'s sync fails; deleting the claim to let it through deletes the data with it.',
         ['Copy the data to a new claim with the new access modes under another name, switch to it, then remove the old one.']);
@@ -409,7 +412,7 @@ function envChanges(baseline: readonly Manifest[], next: readonly Manifest[]): G
 }
 
 /** The archive's serverName of each plugin of a Cluster. */
-const servers = (o: Manifest) => new Map<string, string | undefined>((o.spec?.plugins ?? []).map((p: any) => [p.name, p.parameters?.serverName]));
+const servers = (o: Manifest) => new Map<string, string | undefined>(list(o.spec?.plugins).map((p: any) => [p?.name, p?.parameters?.serverName]));
 
 /** The Cluster's changes: storage, WAL storage, the Postgres major, the archive's serverName. */
 function clusterChanges(key: string, before: Manifest, after: Manifest): GuardChange[] {

@@ -20,7 +20,7 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 import { loadConfigFile } from '../../lib';
 import { ROOT } from '../support/fixtures';
 import { quickStartBlocks } from '../support/readme';
-import { npmBounded, spawnBounded } from '../support/spawn';
+import { NPM_BOUND_MS, npmBounded, spawnBounded } from '../support/spawn';
 import { freePort, Server, startServer } from './support/servers';
 
 jest.setTimeout(900_000);
@@ -35,7 +35,7 @@ let tmp: string;
 let tarball: string;
 let shipped: string[];
 const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = OFFLINE, timeout = 600_000): SpawnSyncReturns<string> =>
-  (cmd === 'npm' ? npmBounded(args, { cwd, env, timeout }) : spawnBounded(cmd, args, { cwd, env, timeout }));
+  (cmd === 'npm' ? npmBounded(args, { cwd, env, timeout: Math.min(timeout, NPM_BOUND_MS) }) : spawnBounded(cmd, args, { cwd, env, timeout }));
 const ok = (r: SpawnSyncReturns<string>) => expect([r.status, r.status === 0 ? '' : `${r.stdout}\n${r.stderr}`]).toEqual([0, '']);
 const node = (args: string[], cwd: string, env: NodeJS.ProcessEnv = OFFLINE) => run(process.execPath, [bin, ...args], cwd, env);
 /** A git user config: an identity, and (when given) URLs rewritten to local paths. */

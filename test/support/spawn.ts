@@ -3,17 +3,23 @@ import { spawnSync, SpawnSyncOptionsWithStringEncoding, SpawnSyncReturns } from 
 /** How long an npm command of the integration suite may take: a cold `npm ci` here takes about a minute. */
 export const NPM_BOUND_MS = 300_000;
 
-/**
- * Runs a command bounded in time, killed with SIGKILL at the bound: npm sometimes stalls in its
- * reify step with no I/O and ignores SIGTERM (npm/cli#4028; seen here once in `npm install` of
- * a local tarball), and spawnSync with the default SIGTERM would then wait for ever.
- */
-export function spawnBounded(cmd: string, args: string[], options: Omit<SpawnSyncOptionsWithStringEncoding, 'encoding'> & { timeout?: number }): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { input: '', ...options, encoding: 'utf8', killSignal: 'SIGKILL', timeout: options.timeout ?? NPM_BOUND_MS });
-}
+/** A bounded run's result: what spawnSync returns, and whether the bound stopped it. */
+export type BoundedReturns = SpawnSyncReturns<string> & { readonly timedOut: boolean };
 
-/** True when spawnBounded killed the command at its bound. */
-export const timedOut = (r: SpawnSyncReturns<string>) => r.signal === 'SIGKILL' && r.error !== undefined && 'code' in r.error && r.error.code === 'ETIMEDOUT';
+type Options = Omit<SpawnSyncOptionsWithStringEncoding, 'encoding' | 'timeout' | 'killSignal'> & { readonly timeout?: number };
+
+/**
+ * Runs a command bounded in time under coreutils `timeout -s KILL`, which kills the command's
+ * whole process group at the bound: npm sometimes stalls in its reify step with no I/O and ignores
+ * SIGTERM (npm/cli#4028; seen here once in `npm install` of a local tarball), and a stalled
+ * `npm pack` would leave its prepack build running beside a retry.
+ */
+export function spawnBounded(cmd: string, args: string[], options: Options): BoundedReturns {
+  const { timeout = NPM_BOUND_MS, ...spawnOptions } = options;
+  const started = Date.now();
+  const r = spawnSync('timeout', ['-s', 'KILL', `${Math.ceil(timeout / 1000)}s`, cmd, ...args], { input: '', ...spawnOptions, encoding: 'utf8' });
+  return { ...r, timedOut: r.signal === 'SIGKILL' && Date.now() - started >= timeout };
+}
 
 /** The npm commands that start over when run again, so a stalled one may be. */
 const REPEATABLE = new Set(['pack', 'install', 'ci']);
@@ -24,9 +30,9 @@ const REPEATABLE = new Set(['pack', 'install', 'ci']);
  * stderr so it shows in the CI log; any other command, or a failure that is not a stall, is
  * returned as it is (a stalled `npm test` is our own fault, not npm's).
  */
-export function npmBounded(args: string[], options: Omit<SpawnSyncOptionsWithStringEncoding, 'encoding'> & { timeout?: number }): SpawnSyncReturns<string> {
+export function npmBounded(args: string[], options: Options): BoundedReturns {
   const first = spawnBounded('npm', args, options);
-  if (!timedOut(first) || !REPEATABLE.has(args[0])) return first;
+  if (!first.timedOut || !REPEATABLE.has(args[0])) return first;
   process.stderr.write(`npm ${args.join(' ')} stalled for ${(options.timeout ?? NPM_BOUND_MS) / 1000} s in ${String(options.cwd)} and was killed; trying once more (npm/cli#4028)\n`);
   return spawnBounded('npm', args, options);
 }
