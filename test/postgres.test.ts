@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Manifest } from '../lib';
+import { Manifest, resolveConfig } from '../lib';
 import { ROOT, errorsOf, exampleRaw, find, messageAt, podSpecOf, render, resolved, withChange } from './support/fixtures';
 import { postgresMajorOfTag } from '../lib/rules/images';
 import { cnpgNames, formatBudget } from '../lib/rules/database';
@@ -192,6 +192,21 @@ describe('database.imageName', () => {
   test('latest, or a tag that names no Postgres version, is refused', () => {
     expect(refused('ghcr.io/cloudnative-pg/postgresql:latest')).toMatch(/latest/);
     expect(refused('ghcr.io/cloudnative-pg/postgresql:standard-trixie')).toMatch(/names no Postgres version/);
+  });
+
+  test('an image with neither tag nor digest is latest to CloudNativePG, and says so', () => {
+    expect(refused('ghcr.io/cloudnative-pg/postgresql')).toMatch(/no tag, so it means latest[\s\S]*Can't use 'latest'/);
+  });
+
+  test('tags CloudNativePG reads a version from pass: 17beta1, 17_6, 17.6.1-1', () => {
+    for (const tag of ['17beta1', '17_6', '17.6.1-1']) {
+      expect([tag, resolveConfig(withChange(exampleRaw(), (c) => { c.database.imageName = `ghcr.io/cloudnative-pg/postgresql:${tag}`; })).ok]).toEqual([tag, true]);
+    }
+  });
+
+  test('a lower tag major than postgresMajor names a downgrade, a higher one an upgrade', () => {
+    expect(refused('ghcr.io/cloudnative-pg/postgresql:16.4', 17)).toMatch(/set database\.postgresMajor to 16 \(a major downgrade/);
+    expect(refused('ghcr.io/cloudnative-pg/postgresql:18.1', 17)).toMatch(/set database\.postgresMajor to 18 \(a major upgrade/);
   });
 
   test('a tag of another major than postgresMajor is refused, naming both', () => {

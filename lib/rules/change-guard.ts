@@ -181,8 +181,16 @@ export function postgresMajor(imageName: unknown): number | undefined {
 }
 
 
-/** The OS distribution a CNPG image tag names (`17-standard-trixie`, `16.4-bookworm`), or undefined (`17.6`). */
-const distribution = (o: Manifest) => /^\d[\w.]*-(?:[a-z]+-)?([a-z]+)$/.exec(imageTag(o.spec?.imageName) ?? '')?.[1];
+/**
+ * The OS distribution a CNPG image tag names: its last part when that is a word
+ * (`17-standard-trixie`, `17.11-202608310816-standard-bookworm`, `18.4-3.6.2-system-trixie`,
+ * `16.4-bookworm`), else undefined (`17.6`, `17.6.1-1`).
+ */
+const distribution = (o: Manifest) => {
+  const last = /^\d.*-([a-z]+)$/.exec(imageTag(o.spec?.imageName) ?? '')?.[1];
+  // The image types (container_images.md) are not distributions.
+  return last && !['standard', 'minimal', 'system'].includes(last) ? last : undefined;
+};
 
 /** The Postgres major a Cluster runs: its image tag, else (a digest alone) its version label. */
 const clusterMajor = (o: Manifest) => postgresMajor(o.spec?.imageName) ?? postgresMajorOfTag(versionLabel(o));
@@ -365,13 +373,14 @@ function applicationChanges(key: string, before: Manifest, after: Manifest): Gua
   if (destination(before) !== destination(after)) {
     const cluster = (o: Manifest) => String(o.spec?.destination?.server ?? o.spec?.destination?.name ?? '');
     // argoproj/argo-cd#1640 and #9172 (open): a new namespace prunes the old one's objects; a new cluster leaves them running there.
-    const elsewhere = cluster(before) !== cluster(after)
+    const otherCluster = cluster(before) !== cluster(after);
+    const elsewhere = otherCluster
       ? 'The objects in the old cluster are not removed (Argo CD looks for an application\'s objects in its current destination only, argoproj/argo-cd#9172): the old server keeps running beside the new one, its tunnel connectors answering for the same host names, one of the two in front of an empty database.'
       : 'In the old namespace the objects are pruned (automated prune), except those kept with Prune=false (the Cluster, the media claim), which stay without anything using them.';
     out.push({ id: `change destination of ${key} ${destination(before)} -> ${destination(after)}`, severity: 'destructive', object: key,
       consequence: `Argo CD deploys into another cluster or namespace: everything there starts empty (a new database, new volumes). ${elsewhere}`,
       steps: ['Move the data first (restore the database from its backups there, docs/restore.md), then change the destination.',
-        'Stop the old server before the new one takes the tunnel (scale its Deployments to 0, or delete the old Application with its objects), so only one of them answers.'] });
+        ...(otherCluster ? [`Then stop the old server, so only one answers for the host names: once Argo CD deploys elsewhere it no longer self-heals the old objects, so scale the old cluster's Deployments to 0 there (kubectl scale deployment --all --replicas=0 -n ${before.spec?.destination?.namespace ?? '<namespace>'}), or delete them.`] : [])] });
   }
   return out;
 }
@@ -399,7 +408,7 @@ function envChanges(baseline: readonly Manifest[], next: readonly Manifest[]): G
   const [ea, eb] = [a.data.S3_ENDPOINT, b.data.S3_ENDPOINT];
   if (ea !== undefined && eb !== undefined && ea !== eb && a.data.S3_BUCKET === b.data.S3_BUCKET) {
     out.push({ id: `change media endpoint ${ea} -> ${eb}`, severity: 'destructive', object,
-      consequence: `Mastodon reads and writes media at ${eb} from the next rollout on: every attachment, avatar and header uploaded so far (in ${a.data.S3_BUCKET} at ${ea}) answers 404 until it is copied over.`,
+      consequence: `Mastodon stores new media at ${eb} from the next rollout on, while every attachment, avatar and header uploaded so far stays in ${a.data.S3_BUCKET} at ${ea}: ${a.data.S3_ALIAS_HOST ? `the media host ${a.data.S3_ALIAS_HOST} serves from one of the two stores, so the files of the other answer 404` : 'the files uploaded so far answer 404'} until they are copied over. (Another endpoint of the same provider and bucket, a regional one, moves nothing: acknowledge it.)`,
       steps: [`Copy the objects of ${a.data.S3_BUCKET} at ${ea} to the new store first (e.g. rclone sync), then change it.`] });
   }
   const [ba, bb] = [a.data.S3_BUCKET, b.data.S3_BUCKET];

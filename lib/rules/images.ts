@@ -61,9 +61,13 @@ export function parseImageReference(ref: string): { repository: string; tag?: st
   return { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest };
 }
 
-/** The Postgres major a CNPG image tag names (`17`, `17.6`, `17-standard-trixie`), or undefined. */
+/**
+ * The Postgres major a CNPG image tag names (`17`, `17.6`, `17-standard-trixie`, `17beta1`,
+ * `17_6`: digits, then anything but a digit, as CloudNativePG's version.FromTag reads it), or
+ * undefined (a digest's hex standing in a tag is no major).
+ */
 export function postgresMajorOfTag(tag: string | undefined): number | undefined {
-  const m = /^(\d{1,3})(?:[.-]|$)/.exec(tag ?? '');
+  const m = /^(\d{1,3})(?=\D|$)/.exec(tag ?? '');
   return m ? Number(m[1]) : undefined;
 }
 

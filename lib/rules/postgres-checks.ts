@@ -92,14 +92,16 @@ export function imageArchProblem(image: ImageSpec, arch: Arch, archField: string
  */
 export function postgresImageProblem(image: ImageSpec, major: number): string | undefined {
   const example = `${image.repository}:${major}.<minor>-standard-trixie`;
-  if (!image.tag) {
+  if (!image.tag && image.digest) {
     return `${imageRef(image)} has no tag, and CloudNativePG refuses an image without one ("Can't use just the image sha as we can't detect upgrades": it reads the Postgres major from the tag); give the tag with the digest, e.g. ${example}@sha256:…`;
   }
+  if (!image.tag) return `${imageRef(image)} has no tag, so it means latest, which CloudNativePG refuses ("Can't use 'latest' as image tag"); name the exact version, e.g. ${example}`;
   if (image.tag === 'latest') return `'latest' is not pinned, and CloudNativePG refuses it ("Can't use 'latest' as image tag"); name the exact version, e.g. ${example}`;
   const tagMajor = postgresMajorOfTag(image.tag);
   if (tagMajor === undefined) return `the tag ${image.tag} names no Postgres version, and CloudNativePG refuses it ("invalid version tag": it reads the major from the tag); use a tag such as ${example}`;
   if (tagMajor !== major) {
-    return `the tag ${image.tag} is Postgres ${tagMajor}, but database.postgresMajor is ${major}; set database.postgresMajor to ${tagMajor} (a major upgrade: docs/upgrading.md), or use a tag of Postgres ${major} such as ${example}`;
+    const move = tagMajor > major ? 'a major upgrade: docs/upgrading.md' : 'a major downgrade, only the revert of a failed upgrade: docs/change-guard.md';
+    return `the tag ${image.tag} is Postgres ${tagMajor}, but database.postgresMajor is ${major}; set database.postgresMajor to ${tagMajor} (${move}), or use a tag of Postgres ${major} such as ${example}`;
   }
   return undefined;
 }
