@@ -3,7 +3,7 @@
  * the Sidekiq layout generated, images chosen and every cross-field rule checked.
  */
 import { z } from 'zod';
-import { IMAGES, postgresImage } from '../rules/images';
+import { IMAGES, imageRef, postgresImage } from '../rules/images';
 import { generateIngressRules, validateIngressRules } from '../rules/tunnel-rules';
 import { MAINTENANCE_PORT, serviceNames, STREAMING_PORT, WEB_PORT } from '../rules/services';
 import { checkBudget, connectionBudget, cnpgNames } from '../rules/database';
@@ -161,7 +161,7 @@ function crossCheck(c: Sections, broken: ReadonlySet<string>, schemaErrors: read
       return;
     }
     if (image && ![...arches].some((a) => image.architectures.includes(a))) {
-      err(path, `no node in pool '${pool}' can run ${image.repository}:${image.tag}: the pool has ${[...arches].join(', ')} nodes, the image is built for ${image.architectures.join(', ')}; choose a pool with ${image.architectures.join(' or ')} nodes, or an image built for ${[...arches].join(', ')}`);
+      err(path, `no node in pool '${pool}' can run ${imageRef(image)}: the pool has ${[...arches].join(', ')} nodes, the image is built for ${image.architectures.join(', ')}; choose a pool with ${image.architectures.join(' or ')} nodes, or an image built for ${[...arches].join(', ')}`);
     }
   };
   const checkResources = (path: string, r: ResourcesConfig, floor?: MemoryFloor) => {

@@ -7,7 +7,7 @@
  * one of the same kind is added is a rename; a removal alone is reported too.
  */
 import type { Manifest } from '../model';
-import { postgresMajorOfTag } from './images';
+import { parseImageReference, postgresMajorOfTag } from './images';
 import { parseMemory } from './quantity';
 import { compareVersions as compareSemver, libraryUpgradeNotes, MASTODON_CATALOG_READ_UP_TO, mastodonUpgradeSteps, VERSION_ANNOTATION, VERSION_BEFORE_ANNOTATION } from './upgrade-notes';
 
@@ -152,11 +152,7 @@ function compareTuples(a: readonly number[], b: readonly number[]): number {
 }
 
 /** The tag of an image reference (`repo:tag`, `repo:tag@sha256:…`), or undefined when it has none. */
-function imageTag(image: unknown): string | undefined {
-  if (typeof image !== 'string') return undefined;
-  const ref = image.split('@')[0];
-  return ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.slice(ref.lastIndexOf(':') + 1) : undefined;
-}
+const imageTag = (image: unknown) => (typeof image === 'string' ? parseImageReference(image).tag : undefined);
 
 /** A field that should be a list, as a list: a dist/ edited by hand may hold anything there. */
 const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
@@ -179,7 +175,6 @@ function mastodonVersion(objects: readonly Manifest[]): string | undefined {
 export function postgresMajor(imageName: unknown): number | undefined {
   return postgresMajorOfTag(imageTag(imageName));
 }
-
 
 /**
  * The OS distribution a CNPG image tag names: its last part when that is a word

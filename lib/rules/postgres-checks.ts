@@ -81,7 +81,7 @@ export function endpointUrlProblem(endpointURL: string): string | undefined {
 export function imageArchProblem(image: ImageSpec, arch: Arch, archField: string): string | undefined {
   if (image.architectures.includes(arch)) return undefined;
   const built = image.architectures.join(', ');
-  return `${image.repository}:${image.tag} is built for ${built}, not ${arch}, so no instance could start; choose an image built for ${arch}, or set ${archField} to ${image.architectures.join(' or ')}`;
+  return `${imageRef(image)} is built for ${built}, not ${arch}, so no instance could start; choose an image built for ${arch}, or set ${archField} to ${image.architectures.join(' or ')}`;
 }
 
 /**

@@ -17,7 +17,7 @@ type Options = Omit<SpawnSyncOptionsWithStringEncoding, 'encoding' | 'timeout' |
 export function spawnBounded(cmd: string, args: string[], options: Options): BoundedReturns {
   const { timeout = NPM_BOUND_MS, ...spawnOptions } = options;
   const started = Date.now();
-  const r = spawnSync('timeout', ['-s', 'KILL', `${Math.ceil(timeout / 1000)}s`, cmd, ...args], { input: '', ...spawnOptions, encoding: 'utf8' });
+  const r = spawnSync('timeout', ['-s', 'KILL', `${timeout / 1000}s`, cmd, ...args], { input: '', ...spawnOptions, encoding: 'utf8' });
   return { ...r, timedOut: r.signal === 'SIGKILL' && Date.now() - started >= timeout };
 }
 
